@@ -1,0 +1,118 @@
+//! Domain types shared by every stage of the newsdesk pipeline.
+//!
+//! Data flows one way: fetch → extract → analyze → cluster → store → web.
+//! Each stage speaks in these types, so no stage needs to import a later one.
+//! This crate holds plain data only: no I/O, no parsing, no policy.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Row id of a publisher ("source"), e.g. one outlet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SourceId(pub i64);
+
+/// Row id of a subscribed feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FeedId(pub i64);
+
+/// Row id of an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ArticleId(pub i64);
+
+/// One item of a parsed feed, before its page has been fetched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedEntry {
+    /// The feed's own id for the item (RSS guid, Atom id, JSON Feed id); falls back to the link.
+    pub guid: String,
+    /// Canonicalised link to the article page.
+    pub url: String,
+    pub title: Option<String>,
+    /// The feed's summary or content, as plain text.
+    pub summary: Option<String>,
+    pub author: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+}
+
+/// What the extractor makes of one article page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Extracted {
+    pub title: Option<String>,
+    pub byline: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub modified: Option<DateTime<Utc>>,
+    pub site_name: Option<String>,
+    /// Absolute URL of the lead image.
+    pub image: Option<String>,
+    /// ISO 639-1 code where known.
+    pub lang: Option<String>,
+    pub canonical_url: Option<String>,
+    pub description: Option<String>,
+    /// Plain text; paragraphs separated by one blank line.
+    pub text: String,
+    /// Sanitised HTML of the body, with absolute links.
+    pub html: String,
+}
+
+/// A publisher.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    pub id: SourceId,
+    pub name: String,
+    /// URL-safe unique name used in links (`/source/{slug}`).
+    pub slug: String,
+    pub homepage: Option<String>,
+}
+
+/// A subscribed feed with its polling state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feed {
+    pub id: FeedId,
+    pub source_id: SourceId,
+    pub url: String,
+    pub title: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_checked_at: Option<DateTime<Utc>>,
+    pub next_check_at: DateTime<Utc>,
+    /// Current polling interval; adapts to how often the feed publishes.
+    pub interval_secs: i64,
+    pub last_error: Option<String>,
+    /// Consecutive failures; reset by a success.
+    pub error_count: i64,
+}
+
+/// Where an article is in the ingest pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleStatus {
+    /// Seen in a feed; its page has not been fetched yet.
+    Pending,
+    /// Page fetched and extracted.
+    Ready,
+    /// Page fetch or extraction failed; the feed's summary stands in for the body.
+    Failed,
+}
+
+/// A stored article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Article {
+    pub id: ArticleId,
+    pub source_id: SourceId,
+    pub feed_id: Option<FeedId>,
+    pub guid: Option<String>,
+    /// Canonical URL; unique across the store.
+    pub url: String,
+    pub status: ArticleStatus,
+    pub title: String,
+    pub byline: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub discovered_at: DateTime<Utc>,
+    pub image: Option<String>,
+    pub lang: Option<String>,
+    /// Short plain-text excerpt for listings.
+    pub excerpt: Option<String>,
+    pub text: String,
+    /// Sanitised body HTML.
+    pub html: String,
+    pub last_error: Option<String>,
+}

@@ -1,0 +1,125 @@
+//! Persistence for newsdesk: sources, feeds, articles and the fetch log.
+//!
+//! Every other crate talks to storage through the [`Store`] trait, so a
+//! PostgreSQL backend can be added beside [`sqlite::SqliteStore`] without
+//! touching them. The trait is synchronous: SQLite calls are short and run
+//! on blocking threads (`tokio::task::spawn_blocking`) in async callers.
+
+use chrono::{DateTime, Utc};
+use newsdesk_domain::{Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId};
+
+pub mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("invalid input: {0}")]
+    Invalid(String),
+}
+
+/// A feed poll that succeeded (200 or 304).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollSuccess {
+    pub checked_at: DateTime<Utc>,
+    pub next_check_at: DateTime<Utc>,
+    pub interval_secs: i64,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// The feed's own title, when the body was parsed.
+    pub title: Option<String>,
+}
+
+/// What queueing one feed entry did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queued {
+    /// A new pending article row.
+    New(ArticleId),
+    /// Already stored (same canonical URL, or same feed GUID).
+    Known(ArticleId),
+}
+
+/// The result of completing an article with its extracted page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completed {
+    Stored(ArticleId),
+    /// The page's canonical URL belongs to another stored article: this row
+    /// was folded into that one, whose id is given.
+    MergedInto(ArticleId),
+}
+
+/// An article as listed on the home and source pages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleCard {
+    pub id: ArticleId,
+    pub title: String,
+    pub url: String,
+    pub source_name: String,
+    pub source_slug: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub discovered_at: DateTime<Utc>,
+    pub excerpt: Option<String>,
+    pub image: Option<String>,
+}
+
+/// One HTTP fetch, successful or not, for the fetch log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchRecord {
+    pub at: DateTime<Utc>,
+    pub url: String,
+    pub feed_id: Option<FeedId>,
+    pub article_id: Option<ArticleId>,
+    pub http_status: Option<u16>,
+    pub error: Option<String>,
+    pub bytes: u64,
+    pub elapsed_ms: u64,
+}
+
+/// Storage for the whole pipeline. Implementations must be safe to share
+/// across threads and must keep every method atomic.
+pub trait Store: Send + Sync {
+    /// Finds a source by name or creates it; its slug is derived from the name and unique.
+    fn upsert_source(&self, name: &str, homepage: Option<&str>) -> Result<Source>;
+    fn sources(&self) -> Result<Vec<Source>>;
+    fn source(&self, id: SourceId) -> Result<Option<Source>>;
+    fn source_by_slug(&self, slug: &str) -> Result<Option<Source>>;
+
+    /// Subscribes to a feed; adding a known URL returns the existing feed.
+    /// A new feed is due at once.
+    fn add_feed(&self, source: SourceId, url: &str) -> Result<Feed>;
+    /// Unsubscribes; its articles stay. Returns false when no such feed.
+    fn remove_feed(&self, url: &str) -> Result<bool>;
+    fn feeds(&self) -> Result<Vec<Feed>>;
+    fn feeds_of_source(&self, source: SourceId) -> Result<Vec<Feed>>;
+    /// Feeds whose `next_check_at` is at or before `now`, most overdue first.
+    fn due_feeds(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Feed>>;
+    /// Records a successful poll and queues its entries as pending articles,
+    /// in one transaction: a crash leaves either both or neither.
+    fn record_poll(&self, feed: FeedId, poll: &PollSuccess, entries: &[FeedEntry]) -> Result<Vec<Queued>>;
+    /// Records a failed poll: sets `last_error`, bumps `error_count`, reschedules.
+    fn record_feed_error(&self, feed: FeedId, error: &str, at: DateTime<Utc>, next_check_at: DateTime<Utc>) -> Result<()>;
+
+    /// Pending articles, oldest first.
+    fn pending_articles(&self, limit: usize) -> Result<Vec<Article>>;
+    /// Stores the extracted page and marks the article ready. `canonical_url`
+    /// (already canonicalised) replaces the stored URL when it differs.
+    fn complete_article(&self, id: ArticleId, canonical_url: &str, page: &Extracted) -> Result<Completed>;
+    /// Records a failed page fetch. With `retry` the article stays pending
+    /// until it has failed three times; then, or without `retry`, it is
+    /// marked failed and listed with its feed summary.
+    fn fail_article(&self, id: ArticleId, error: &str, retry: bool) -> Result<()>;
+    fn article(&self, id: ArticleId) -> Result<Option<Article>>;
+    /// Ready and failed articles, newest first (published time, else discovery time).
+    fn latest(&self, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;
+    fn latest_of_source(&self, source: SourceId, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;
+
+    fn log_fetch(&self, record: &FetchRecord) -> Result<()>;
+    /// Most recent fetch log rows, newest first.
+    fn recent_fetches(&self, limit: usize) -> Result<Vec<FetchRecord>>;
+}
