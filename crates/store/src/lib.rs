@@ -103,7 +103,13 @@ pub trait Store: Send + Sync {
     /// in one transaction: a crash leaves either both or neither.
     fn record_poll(&self, feed: FeedId, poll: &PollSuccess, entries: &[FeedEntry]) -> Result<Vec<Queued>>;
     /// Records a failed poll: sets `last_error`, bumps `error_count`, reschedules.
-    fn record_feed_error(&self, feed: FeedId, error: &str, at: DateTime<Utc>, next_check_at: DateTime<Utc>) -> Result<()>;
+    fn record_feed_error(
+        &self,
+        feed: FeedId,
+        error: &str,
+        at: DateTime<Utc>,
+        next_check_at: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// Pending articles, oldest first.
     fn pending_articles(&self, limit: usize) -> Result<Vec<Article>>;

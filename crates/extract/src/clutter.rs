@@ -1,0 +1,370 @@
+//! Removes what publishers inject into article bodies.
+//!
+//! A readability pass finds the right container, but news sites put ad
+//! markers ("STORY CONTINUES BELOW THIS AD"), "Read Also:" promos,
+//! newsletter boxes, share prompts, agency credits, comment widgets and
+//! image-URL debris *inside* that container. This module splits the body into
+//! leaf blocks and drops the blocks a reader would call clutter.
+
+use scraper::{ElementRef, Html, Node};
+
+/// One leaf block of the article body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub kind: BlockKind,
+    /// Whitespace-collapsed plain text.
+    pub text: String,
+    /// Inner HTML (unsanitised; `render` sanitises it).
+    pub inner_html: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    Paragraph,
+    Heading(u8),
+    ListItem,
+    Quote,
+    Preformatted,
+    /// An `<img>`; its `inner_html` is the whole tag.
+    Image,
+}
+
+const LEAF_TAGS: &[&str] = &[
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "blockquote",
+    "pre",
+    "figcaption",
+    "dd",
+    "dt",
+];
+const CONTAINER_TAGS: &[&str] = &[
+    "div", "section", "article", "main", "figure", "ul", "ol", "dl", "table", "tbody", "thead", "tr", "td", "th",
+    "header", "footer", "aside", "span", "body", "html",
+];
+
+/// Splits `body_html` into blocks and drops the clutter among them.
+pub fn clean_blocks(body_html: &str) -> Vec<Block> {
+    let doc = Html::parse_fragment(body_html);
+    let mut blocks = Vec::new();
+    collect(doc.root_element(), 0, &mut blocks);
+    drop_clutter(blocks)
+}
+
+/// Deeper than this, a subtree is taken as one block: real articles nest a
+/// few dozen levels, and hostile pages must not exhaust the stack.
+const MAX_DEPTH: usize = 128;
+
+fn collect(el: ElementRef, depth: usize, out: &mut Vec<Block>) {
+    let name = el.value().name();
+    if name == "img" {
+        out.push(Block {
+            kind: BlockKind::Image,
+            text: String::new(),
+            inner_html: el.html(),
+        });
+        return;
+    }
+    if LEAF_TAGS.contains(&name) || depth >= MAX_DEPTH || !has_block_descendant(el) {
+        push_leaf(el, out);
+        return;
+    }
+    // A container mixing bare text with blocks: each run of bare text is its own paragraph.
+    let mut loose = String::new();
+    for child in el.children() {
+        match child.value() {
+            Node::Text(t) => loose.push_str(&escape(t)),
+            Node::Element(_) => match ElementRef::wrap(child) {
+                Some(child_el) if is_block(child_el) => {
+                    flush_loose(&mut loose, out);
+                    collect(child_el, depth + 1, out);
+                }
+                Some(child_el) => loose.push_str(&child_el.html()),
+                None => {}
+            },
+            _ => {}
+        }
+    }
+    flush_loose(&mut loose, out);
+}
+
+fn push_leaf(el: ElementRef, out: &mut Vec<Block>) {
+    let text = collapse(&el.text().collect::<String>());
+    let kind = kind_of(el.value().name());
+    let images = el.select(img_selector()).map(|i| i.html());
+    if text.is_empty() {
+        out.extend(images.map(|html| Block {
+            kind: BlockKind::Image,
+            text: String::new(),
+            inner_html: html,
+        }));
+        return;
+    }
+    out.push(Block {
+        kind,
+        text,
+        inner_html: el.inner_html(),
+    });
+}
+
+fn flush_loose(loose: &mut String, out: &mut Vec<Block>) {
+    let frag = Html::parse_fragment(loose);
+    let text = collapse(&frag.root_element().text().collect::<String>());
+    if !text.is_empty() {
+        out.push(Block {
+            kind: BlockKind::Paragraph,
+            text,
+            inner_html: std::mem::take(loose),
+        });
+    }
+    loose.clear();
+}
+
+fn img_selector() -> &'static scraper::Selector {
+    static SEL: std::sync::OnceLock<scraper::Selector> = std::sync::OnceLock::new();
+    SEL.get_or_init(|| scraper::Selector::parse("img").expect("static selector"))
+}
+
+fn is_block(el: ElementRef) -> bool {
+    let name = el.value().name();
+    name == "img" || LEAF_TAGS.contains(&name) || (CONTAINER_TAGS.contains(&name) && name != "span")
+}
+
+fn has_block_descendant(el: ElementRef) -> bool {
+    el.descendants().skip(1).filter_map(ElementRef::wrap).any(is_block)
+}
+
+fn kind_of(tag: &str) -> BlockKind {
+    match tag {
+        "h1" => BlockKind::Heading(1),
+        "h2" => BlockKind::Heading(2),
+        "h3" => BlockKind::Heading(3),
+        "h4" | "h5" | "h6" => BlockKind::Heading(4),
+        "li" | "dd" | "dt" => BlockKind::ListItem,
+        "blockquote" => BlockKind::Quote,
+        "pre" => BlockKind::Preformatted,
+        _ => BlockKind::Paragraph,
+    }
+}
+
+fn drop_clutter(blocks: Vec<Block>) -> Vec<Block> {
+    let mut kept = Vec::with_capacity(blocks.len());
+    let mut skip_promo_target = false;
+    for mut block in blocks {
+        if skip_promo_target && block.kind != BlockKind::Image {
+            // The headline that follows a bare "Read Also:" label.
+            skip_promo_target = false;
+            if block.text.len() < 200 {
+                continue;
+            }
+        }
+        match classify(&block.text) {
+            Verdict::Keep => {
+                scrub_inline_markers(&mut block);
+                if !block.text.is_empty() || block.kind == BlockKind::Image {
+                    kept.push(block);
+                }
+            }
+            Verdict::Drop => {}
+            Verdict::DropWithNext => skip_promo_target = true,
+        }
+    }
+    kept
+}
+
+enum Verdict {
+    Keep,
+    Drop,
+    /// A promo label whose target headline is the next block.
+    DropWithNext,
+}
+
+/// Ad markers that publishers put between paragraphs (and sometimes inside one).
+const AD_MARKERS: &[&str] = &[
+    "story continues below this ad",
+    "story continues below advertisement",
+    "article continues below this ad",
+    "article continues below advertisement",
+    "continue reading below",
+    "advertisement",
+    "advertisement - scroll to continue",
+    "ad",
+    "sponsored",
+];
+
+const PROMO_PREFIXES: &[&str] = &[
+    "read also",
+    "also read",
+    "read more",
+    "see also",
+    "also see",
+    "must read",
+    "related:",
+    "recommended:",
+    "watch:",
+    "more from",
+    "don't miss",
+    "trending:",
+];
+
+const WIDGET_PHRASES: &[&str] = &[
+    "sign up for our newsletter",
+    "subscribe to our newsletter",
+    "newsletter sign-up",
+    "get the latest news delivered",
+    "share on facebook",
+    "share on twitter",
+    "share on x",
+    "share this article",
+    "copy link",
+    "be the first to comment",
+    "log in to comment",
+    "no comments yet",
+    "leave a comment",
+    "post a comment",
+    "view comments",
+    "we use cookies",
+    "accept cookies",
+    "accept all cookies",
+    "cookie settings",
+];
+
+const CREDIT_PREFIXES: &[&str] = &["with inputs from", "(with inputs from", "with input from"];
+
+const SHARE_WORDS: &[&str] = &[
+    "share", "tweet", "email", "print", "facebook", "twitter", "x", "whatsapp", "linkedin", "reddit", "copy", "link",
+    "comments", "comment", "save",
+];
+
+fn classify(text: &str) -> Verdict {
+    let lower = text.to_lowercase();
+    let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
+    if AD_MARKERS.contains(&bare) {
+        return Verdict::Drop;
+    }
+    if let Some(prefix) = PROMO_PREFIXES.iter().find(|p| lower.starts_with(*p)) {
+        let rest = lower[prefix.len()..].trim_matches(|c: char| !c.is_alphanumeric());
+        return if rest.is_empty() {
+            Verdict::DropWithNext
+        } else if text.len() < 250 {
+            Verdict::Drop
+        } else {
+            Verdict::Keep
+        };
+    }
+    let short = text.len() < 300;
+    if short && WIDGET_PHRASES.iter().any(|p| lower.contains(p)) {
+        return Verdict::Drop;
+    }
+    if short && CREDIT_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        return Verdict::Drop;
+    }
+    if is_share_bar(&lower) || is_url_debris(text) {
+        return Verdict::Drop;
+    }
+    Verdict::Keep
+}
+
+/// "Share Tweet Email": every word is a share-widget word.
+fn is_share_bar(lower: &str) -> bool {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    !words.is_empty() && words.len() <= 8 && words.iter().all(|w| SHARE_WORDS.contains(w))
+}
+
+/// Leftovers of image CDN URLs that leak into text, e.g. `&w=3840&q=100)`.
+fn is_url_debris(text: &str) -> bool {
+    let t = text.trim();
+    !t.contains(' ')
+        && (t.contains("&w=") || t.contains("&q=") || t.starts_with("http") || t.contains(".jpg") || t.contains(".png"))
+}
+
+/// Removes ad markers that sit inside a paragraph's text.
+fn scrub_inline_markers(block: &mut Block) {
+    const INLINE: &[&str] = &[
+        "STORY CONTINUES BELOW THIS AD",
+        "Story continues below this ad",
+        "ADVERTISEMENT",
+    ];
+    for marker in INLINE {
+        if block.text.contains(marker) {
+            block.text = collapse(&block.text.replace(marker, " "));
+            block.inner_html = block.inner_html.replace(marker, " ");
+        }
+    }
+}
+
+pub(crate) fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(html: &str) -> Vec<String> {
+        clean_blocks(html)
+            .into_iter()
+            .filter(|b| b.kind != BlockKind::Image)
+            .map(|b| b.text)
+            .collect()
+    }
+
+    #[test]
+    fn drops_seed_page_clutter() {
+        let html = "<div><p>Witkoff described the concession as 'game-changing'.</p>\
+            <p>STORY CONTINUES BELOW THIS AD</p><p>Read Also:</p>\
+            <p><a href='/x'>A non-NATO pact for Ukraine? US floats guarantees</a></p>\
+            <p>Article 5 of NATO stipulates that an attack on one member is an attack on all.</p>\
+            <div>With inputs from agencies</div><p>&amp;w=3840&amp;q=100)</p></div>";
+        assert_eq!(
+            texts(html),
+            vec![
+                "Witkoff described the concession as 'game-changing'.",
+                "Article 5 of NATO stipulates that an attack on one member is an attack on all."
+            ]
+        );
+    }
+
+    #[test]
+    fn drops_widgets_but_keeps_prose_mentioning_them() {
+        let html = "<p>Share Tweet Email</p><p>Sign up for our newsletter to get updates.</p>\
+            <p>Comments</p><p>Be the first to comment</p>\
+            <p>The council said the newsletter it mails to residents would share the plan.</p>";
+        assert_eq!(
+            texts(html),
+            vec!["The council said the newsletter it mails to residents would share the plan."]
+        );
+    }
+
+    #[test]
+    fn splits_bare_text_in_containers_and_scrubs_inline_markers() {
+        let html =
+            "<div>First part of the story. STORY CONTINUES BELOW THIS AD<p>Second paragraph.</p>Tail text.</div>";
+        assert_eq!(
+            texts(html),
+            vec!["First part of the story.", "Second paragraph.", "Tail text."]
+        );
+    }
+
+    #[test]
+    fn keeps_long_paragraph_that_starts_like_a_promo() {
+        let long = format!(
+            "Read more about it: {}",
+            "the minister explained the budget in detail. ".repeat(8)
+        );
+        assert_eq!(texts(&format!("<p>{long}</p>")).len(), 1);
+    }
+}

@@ -1,0 +1,199 @@
+//! Decoding fetched bytes to text, trusting declarations only as far as the
+//! bytes agree with them: publishers often declare a charset they do not use.
+//!
+//! Order: byte-order mark, Content-Type `charset`, `<meta>`/XML declaration
+//! in the first 1024 bytes, then statistical sniffing with chardetng. When
+//! the header and the document declare different charsets, both are
+//! distrusted and the bytes are sniffed.
+
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+
+/// How far into the document `<meta charset>` / `<?xml encoding?>` is sought
+/// (the HTML spec's prescan window).
+const PRESCAN_BYTES: usize = 1024;
+
+/// Decodes `body` to a `String`; never fails (undecodable bytes become U+FFFD).
+pub fn decode(body: &[u8], content_type: Option<&str>) -> String {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
+        let (text, _) = encoding.decode_without_bom_handling(&body[bom_len..]);
+        return text.into_owned();
+    }
+    let declared = match (content_type.and_then(charset_param), in_document_charset(body)) {
+        // The header and the document contradict each other: at least one
+        // is wrong, so let the bytes decide.
+        (Some(header), Some(meta)) if header != meta => None,
+        (header, meta) => header.or(meta),
+    };
+    if let Some(text) = declared.and_then(|enc| decode_declared(enc, body)) {
+        return text;
+    }
+    let encoding = sniff(body);
+    encoding.decode_without_bom_handling(body).0.into_owned()
+}
+
+/// The encoding declared by `Content-Type: …; charset=X`, if recognised.
+pub fn charset_param(content_type: &str) -> Option<&'static Encoding> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| label(value))
+            .flatten()
+    })
+}
+
+/// Decodes with a declared encoding unless the bytes contradict it.
+fn decode_declared(encoding: &'static Encoding, body: &[u8]) -> Option<String> {
+    // Without a BOM, a UTF-16 declaration in an ASCII-compatible document
+    // is wrong by construction (HTML spec: treat as UTF-8).
+    let encoding = if encoding == UTF_16LE || encoding == UTF_16BE {
+        UTF_8
+    } else {
+        encoding
+    };
+    if encoding != UTF_8 && !body.is_ascii() && std::str::from_utf8(body).is_ok() {
+        // Non-ASCII text that is valid UTF-8 is almost never legacy-encoded;
+        // this catches servers that default to ISO-8859-1 for UTF-8 pages.
+        return Some(String::from_utf8_lossy(body).into_owned());
+    }
+    let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    (!had_errors).then(|| text.into_owned())
+}
+
+/// `<meta charset>`, `<meta http-equiv … charset=>` or `<?xml … encoding=?>`
+/// within the first [`PRESCAN_BYTES`].
+fn in_document_charset(body: &[u8]) -> Option<&'static Encoding> {
+    let head = &body[..body.len().min(PRESCAN_BYTES)];
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    if let Some(decl) = head.trim_start().strip_prefix("<?xml") {
+        let decl = decl.split("?>").next().unwrap_or(decl);
+        if let Some(enc) = attr_value(decl, "encoding").and_then(label) {
+            return Some(enc);
+        }
+    }
+    head.match_indices("<meta")
+        .filter_map(|(i, _)| {
+            let tag = &head[i..];
+            let tag = tag.split('>').next().unwrap_or(tag);
+            attr_value(tag, "charset").and_then(label)
+        })
+        .next()
+}
+
+/// Value after `name=` (quoted or not); also finds `charset=` inside a
+/// `content="text/html; charset=x"` attribute, which is what we want.
+fn attr_value<'a>(s: &'a str, name: &str) -> Option<&'a str> {
+    let start = s.find(&format!("{name}="))? + name.len() + 1;
+    let rest = s[start..].trim_start_matches(['"', '\'', ' ']);
+    let end = rest
+        .find(|c: char| matches!(c, '"' | '\'' | ';' | '>' | '/') || c.is_whitespace())
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+fn label(value: &str) -> Option<&'static Encoding> {
+    Encoding::for_label(value.trim().trim_matches(['"', '\'']).as_bytes())
+}
+
+/// Best guess from the bytes alone; valid UTF-8 is always taken as UTF-8.
+fn sniff(body: &[u8]) -> &'static Encoding {
+    // ISO-2022-JP is denied: its escapes can hide markup from sanitisers.
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(body, true);
+    detector.guess(None, Utf8Detection::Allow)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use encoding_rs::{GB18030, SHIFT_JIS, WINDOWS_1251};
+
+    const RU: &str = "Съешь же ещё этих мягких французских булок, да выпей чаю. Новости дня.";
+    const JA: &str = "今日のニュースです。東京で新しい駅が開業しました。多くの人が訪れました。";
+    const ZH: &str = "今天的新闻：北京举行了一场大型活动，许多市民参加了这次活动并表示满意。";
+
+    fn enc(e: &'static Encoding, s: &str) -> Vec<u8> {
+        e.encode(s).0.into_owned()
+    }
+
+    #[test]
+    fn utf8_plain_and_declared() {
+        assert_eq!(decode("héllo".as_bytes(), None), "héllo");
+        assert_eq!(decode("héllo".as_bytes(), Some("text/html; charset=UTF-8")), "héllo");
+    }
+
+    #[test]
+    fn windows_1251_by_header_meta_and_sniff() {
+        let bytes = enc(WINDOWS_1251, RU);
+        assert_eq!(decode(&bytes, Some("text/html; charset=windows-1251")), RU);
+        assert_eq!(decode(&bytes, Some("text/html;charset=\"cp1251\"")), RU);
+        let mut page = b"<html><head><meta charset=\"windows-1251\"></head><body>".to_vec();
+        page.extend_from_slice(&bytes);
+        assert!(decode(&page, Some("text/html")).ends_with(RU));
+        assert_eq!(decode(&bytes, None), RU, "sniffed");
+    }
+
+    #[test]
+    fn shift_jis_http_equiv_and_sniff() {
+        let bytes = enc(SHIFT_JIS, JA);
+        let mut page =
+            b"<html><head><META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=Shift_JIS\">".to_vec();
+        page.extend_from_slice(&bytes);
+        assert!(decode(&page, None).ends_with(JA));
+        assert_eq!(decode(&bytes, None), JA);
+    }
+
+    #[test]
+    fn gb18030_xml_declaration() {
+        let mut feed = b"<?xml version=\"1.0\" encoding=\"GB18030\"?><rss><title>".to_vec();
+        feed.extend_from_slice(&enc(GB18030, ZH));
+        feed.extend_from_slice(b"</title></rss>");
+        let text = decode(&feed, Some("application/rss+xml"));
+        assert!(text.contains(ZH), "{text}");
+    }
+
+    #[test]
+    fn wrong_declared_charset() {
+        // Header says UTF-8, bytes are windows-1251: sniff instead.
+        let bytes = enc(WINDOWS_1251, RU);
+        assert_eq!(decode(&bytes, Some("text/html; charset=utf-8")), RU);
+        // Header says ISO-8859-1, bytes are UTF-8.
+        assert_eq!(decode(RU.as_bytes(), Some("text/html; charset=iso-8859-1")), RU);
+        // Declared Shift_JIS but bytes are GB18030 (invalid as Shift_JIS).
+        assert_eq!(decode(&enc(GB18030, ZH), Some("text/plain; charset=shift_jis")), ZH);
+        // Header says ISO-8859-1, <meta> says UTF-8, bytes are windows-1251:
+        // the declarations contradict each other, so the bytes decide.
+        let mut page = b"<html><head><meta charset=\"utf-8\"></head><body>".to_vec();
+        page.extend_from_slice(&bytes);
+        assert!(decode(&page, Some("text/html; charset=ISO-8859-1")).ends_with(RU));
+        // Unknown label is ignored.
+        assert_eq!(decode(RU.as_bytes(), Some("text/html; charset=bogus")), RU);
+    }
+
+    #[test]
+    fn bom_wins() {
+        let mut utf8 = vec![0xEF, 0xBB, 0xBF];
+        utf8.extend_from_slice("héllo".as_bytes());
+        assert_eq!(decode(&utf8, Some("text/html; charset=windows-1251")), "héllo");
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in "héllo".encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        assert_eq!(decode(&utf16, None), "héllo");
+    }
+
+    #[test]
+    fn hostile_input_does_not_panic() {
+        for input in [
+            &b""[..],
+            b"<meta charset=",
+            b"<?xml encoding=",
+            b"<meta charset=\"\xff\xfe",
+            b"\xff\xff\xff",
+        ] {
+            decode(input, Some("text/html; charset"));
+            decode(input, Some(";;;=;"));
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! The SQLite implementation of [`Store`].
+//!
+//! One writer connection sits behind a mutex, so writes are serialised
+//! inside the process; every write runs in a `BEGIN IMMEDIATE` transaction
+//! so that a second process on the same file waits (`busy_timeout`) instead
+//! of failing halfway. Reads go through a small pool of separate
+//! connections: in WAL mode they see the last committed state and never
+//! wait for the writer.
+
+mod articles;
+mod feeds;
+mod fetch_log;
+mod migrations;
+mod rows;
+mod sources;
+mod text;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use newsdesk_domain::{Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::{ArticleCard, Completed, FetchRecord, PollSuccess, Queued, Result, Store, StoreError};
+use rows::Ctx;
+
+/// How long a connection waits for another process's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Idle reader connections kept for reuse; bursts beyond this open
+/// short-lived extra connections rather than waiting.
+const MAX_IDLE_READERS: usize = 4;
+
+/// A [`Store`] backed by one SQLite database file.
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    /// `None` for in-memory stores, whose data only the writer connection sees.
+    readers: Option<ReaderPool>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = self.readers.as_ref().map(|r| r.path.as_path());
+        f.debug_struct("SqliteStore")
+            .field("path", &path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its parent directories if needed) the database
+    /// at `path` in WAL mode and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Database(format!("create directory {}: {e}", dir.display())))?;
+        }
+        let mut writer = Connection::open(path).ctx(&format!("open {}", path.display()))?;
+        configure(&writer)?;
+        enable_wal(&writer)?;
+        migrations::migrate(&mut writer)?;
+        Ok(Self {
+            writer: Mutex::new(writer),
+            readers: Some(ReaderPool::new(path)),
+        })
+    }
+
+    /// A private, empty in-memory database, for tests. All access goes
+    /// through one connection.
+    pub fn open_in_memory() -> Result<Self> {
+        let mut writer = Connection::open_in_memory().ctx("open in-memory database")?;
+        configure(&writer)?;
+        migrations::migrate(&mut writer)?;
+        Ok(Self {
+            writer: Mutex::new(writer),
+            readers: None,
+        })
+    }
+
+    /// The schema version (`PRAGMA user_version`) of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.read(migrations::version)
+    }
+
+    /// Runs `f` in an IMMEDIATE transaction on the writer and commits; any
+    /// error rolls everything back.
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .ctx("begin transaction")?;
+        let out = f(&tx)?;
+        tx.commit().ctx("commit transaction")?;
+        Ok(out)
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        match &self.readers {
+            Some(pool) => pool.with(f),
+            None => f(&lock(&self.writer)),
+        }
+    }
+}
+
+/// Locks without panicking: a panic elsewhere mid-transaction already rolled
+/// that transaction back when it unwound, so the connection is usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Per-connection settings (they are not stored in the database file).
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT).ctx("set busy timeout")?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .ctx("enable foreign keys")?;
+    // NORMAL is durable across application crashes in WAL mode; only an OS
+    // crash or power loss may drop the last transactions.
+    conn.pragma_update(None, "synchronous", "NORMAL").ctx("set synchronous")
+}
+
+/// WAL lets readers proceed while the crawler writes. The mode is stored in
+/// the file, but setting it on every open is cheap and self-healing.
+fn enable_wal(conn: &Connection) -> Result<()> {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .ctx("enable WAL")?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(%mode, "SQLite refused WAL mode; readers will wait for writers");
+    }
+    Ok(())
+}
+
+/// Reader connections, checked out per call and returned afterwards.
+struct ReaderPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReaderPool {
+    fn new(path: &Path) -> Self {
+        Self {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        // Bind first so the pool lock is released before any slow open.
+        let idle = lock(&self.idle).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        let out = f(&conn);
+        let mut idle = lock(&self.idle);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        out
+    }
+
+    fn open(&self) -> Result<Connection> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(&self.path, flags).ctx(&format!("open reader for {}", self.path.display()))?;
+        configure(&conn)?;
+        // Opened read-write so WAL shared memory works in every case, but
+        // guarded so a bug in a read path cannot write.
+        conn.pragma_update(None, "query_only", true).ctx("set query_only")?;
+        Ok(conn)
+    }
+}
+
+impl Store for SqliteStore {
+    fn upsert_source(&self, name: &str, homepage: Option<&str>) -> Result<Source> {
+        self.write(|tx| sources::upsert(tx, name, homepage))
+    }
+
+    fn sources(&self) -> Result<Vec<Source>> {
+        self.read(sources::all)
+    }
+
+    fn source(&self, id: SourceId) -> Result<Option<Source>> {
+        self.read(|c| sources::get(c, id))
+    }
+
+    fn source_by_slug(&self, slug: &str) -> Result<Option<Source>> {
+        self.read(|c| sources::by_slug(c, slug))
+    }
+
+    fn add_feed(&self, source: SourceId, url: &str) -> Result<Feed> {
+        self.write(|tx| feeds::add(tx, source, url, Utc::now()))
+    }
+
+    fn remove_feed(&self, url: &str) -> Result<bool> {
+        self.write(|tx| feeds::remove(tx, url))
+    }
+
+    fn feeds(&self) -> Result<Vec<Feed>> {
+        self.read(feeds::all)
+    }
+
+    fn feeds_of_source(&self, source: SourceId) -> Result<Vec<Feed>> {
+        self.read(|c| feeds::of_source(c, source))
+    }
+
+    fn due_feeds(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Feed>> {
+        self.read(|c| feeds::due(c, now, limit))
+    }
+
+    fn record_poll(&self, feed: FeedId, poll: &PollSuccess, entries: &[FeedEntry]) -> Result<Vec<Queued>> {
+        self.write(|tx| {
+            feeds::record_success(tx, feed, poll)?;
+            let source = feeds::get(tx, feed)?
+                .ok_or_else(|| StoreError::NotFound(format!("feed {}", feed.0)))?
+                .source_id;
+            articles::queue(tx, source, feed, poll.checked_at, entries)
+        })
+    }
+
+    fn record_feed_error(
+        &self,
+        feed: FeedId,
+        error: &str,
+        at: DateTime<Utc>,
+        next_check_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(|tx| feeds::record_error(tx, feed, error, at, next_check_at))
+    }
+
+    fn pending_articles(&self, limit: usize) -> Result<Vec<Article>> {
+        self.read(|c| articles::pending(c, limit))
+    }
+
+    fn complete_article(&self, id: ArticleId, canonical_url: &str, page: &Extracted) -> Result<Completed> {
+        self.write(|tx| articles::complete(tx, id, canonical_url, page))
+    }
+
+    fn fail_article(&self, id: ArticleId, error: &str, retry: bool) -> Result<()> {
+        self.write(|tx| articles::fail(tx, id, error, retry))
+    }
+
+    fn article(&self, id: ArticleId) -> Result<Option<Article>> {
+        self.read(|c| articles::get(c, id))
+    }
+
+    fn latest(&self, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
+        self.read(|c| articles::latest(c, None, limit, offset))
+    }
+
+    fn latest_of_source(&self, source: SourceId, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
+        self.read(|c| articles::latest(c, Some(source), limit, offset))
+    }
+
+    fn log_fetch(&self, record: &FetchRecord) -> Result<()> {
+        self.write(|tx| fetch_log::insert(tx, record))
+    }
+
+    fn recent_fetches(&self, limit: usize) -> Result<Vec<FetchRecord>> {
+        self.read(|c| fetch_log::recent(c, limit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(store: &SqliteStore, sql: &str) -> String {
+        let conn = lock(&store.writer);
+        let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        // Unbound parameters would be an error; NULLs are planned like real values.
+        let nulls = vec![rusqlite::types::Null; st.parameter_count()];
+        let rows = st
+            .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+            .unwrap();
+        rows.collect::<rusqlite::Result<Vec<_>>>().unwrap().join("; ")
+    }
+
+    #[test]
+    fn hot_queries_use_indexes() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let cases = [
+            (
+                "SELECT id FROM feeds WHERE next_check_at <= 5 ORDER BY next_check_at, id LIMIT 3",
+                "feeds_due",
+            ),
+            (
+                "SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id
+                 WHERE a.status <> 'pending' AND ?1 IS NULL
+                 ORDER BY a.sort_at DESC, a.id DESC LIMIT 50 OFFSET 0",
+                "articles_latest",
+            ),
+            (
+                "SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id
+                 WHERE a.status <> 'pending' AND a.source_id = 1
+                 ORDER BY a.sort_at DESC, a.id DESC LIMIT 50",
+                "articles_source_latest",
+            ),
+            (
+                "SELECT id FROM articles WHERE status = 'pending'
+                 ORDER BY attempts, discovered_at, id LIMIT 10",
+                "articles_pending",
+            ),
+        ];
+        for (sql, index) in cases {
+            let plan = plan(&store, sql);
+            assert!(plan.contains(index), "{index} unused: {plan}");
+            assert!(
+                !plan.contains("TEMP B-TREE"),
+                "sorts instead of walking an index: {plan}"
+            );
+        }
+    }
+
+    #[test]
+    fn poisoned_writer_lock_is_recovered() {
+        let store = std::sync::Arc::new(SqliteStore::open_in_memory().unwrap());
+        let s = std::sync::Arc::clone(&store);
+        let _ = std::thread::spawn(move || {
+            let _guard = s.writer.lock().unwrap();
+            panic!("poison the writer lock");
+        })
+        .join();
+        assert!(store.writer.is_poisoned());
+        store.upsert_source("Still works", None).unwrap();
+        assert_eq!(store.sources().unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,133 @@
+//! Schema migrations, tracked with `PRAGMA user_version`.
+//!
+//! `MIGRATIONS[i]` brings the schema from version `i` to `i + 1`. Entries are
+//! append-only: never edit one that has shipped, add a new one instead.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::rows::Ctx;
+use crate::{Result, StoreError};
+
+const MIGRATIONS: &[&str] = &[V1];
+
+/// Initial schema. Timestamps are unix milliseconds (UTC).
+const V1: &str = r#"
+CREATE TABLE sources (
+    id       INTEGER PRIMARY KEY,
+    name     TEXT NOT NULL UNIQUE,
+    slug     TEXT NOT NULL UNIQUE,
+    homepage TEXT
+);
+
+CREATE TABLE feeds (
+    id              INTEGER PRIMARY KEY,
+    source_id       INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    url             TEXT NOT NULL UNIQUE,
+    title           TEXT,
+    etag            TEXT,
+    last_modified   TEXT,
+    last_checked_at INTEGER,
+    next_check_at   INTEGER NOT NULL,
+    interval_secs   INTEGER NOT NULL,
+    last_error      TEXT,
+    error_count     INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX feeds_due ON feeds(next_check_at);
+CREATE INDEX feeds_source ON feeds(source_id);
+
+CREATE TABLE articles (
+    id            INTEGER PRIMARY KEY,
+    source_id     INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    feed_id       INTEGER REFERENCES feeds(id) ON DELETE SET NULL,
+    guid          TEXT,
+    url           TEXT NOT NULL UNIQUE,
+    status        TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (status IN ('pending', 'ready', 'failed')),
+    title         TEXT NOT NULL,
+    byline        TEXT,
+    published_at  INTEGER,
+    discovered_at INTEGER NOT NULL,
+    -- coalesce(published_at, discovered_at), kept in a column so listings
+    -- can walk an index instead of sorting the whole table.
+    sort_at       INTEGER NOT NULL,
+    image         TEXT,
+    lang          TEXT,
+    site_name     TEXT,
+    description   TEXT,
+    excerpt       TEXT,
+    text          TEXT NOT NULL DEFAULT '',
+    html          TEXT NOT NULL DEFAULT '',
+    modified_at   INTEGER,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    UNIQUE (feed_id, guid)
+);
+-- Partial indexes: queries must repeat the exact status predicate.
+CREATE INDEX articles_latest ON articles(sort_at DESC, id DESC) WHERE status <> 'pending';
+CREATE INDEX articles_source_latest ON articles(source_id, sort_at DESC, id DESC)
+    WHERE status <> 'pending';
+CREATE INDEX articles_pending ON articles(attempts, discovered_at, id) WHERE status = 'pending';
+
+-- URLs and feed GUIDs that once named an article which has since moved to
+-- its canonical URL or was merged into another article. Without these, the
+-- next poll would queue the old entry again, fetch it, and merge it again.
+CREATE TABLE article_aliases (
+    url        TEXT PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    feed_id    INTEGER REFERENCES feeds(id) ON DELETE SET NULL,
+    guid       TEXT
+);
+CREATE INDEX article_aliases_article ON article_aliases(article_id);
+CREATE INDEX article_aliases_feed_guid ON article_aliases(feed_id, guid);
+
+-- A log, not a relation: ids are kept as plain integers so that removing a
+-- feed or merging an article does not rewrite history.
+CREATE TABLE fetch_log (
+    id          INTEGER PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    url         TEXT NOT NULL,
+    feed_id     INTEGER,
+    article_id  INTEGER,
+    http_status INTEGER,
+    error       TEXT,
+    bytes       INTEGER NOT NULL DEFAULT 0,
+    elapsed_ms  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX fetch_log_at ON fetch_log(at DESC, id DESC);
+"#;
+
+/// The schema version this build writes.
+pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Applies pending migrations in one IMMEDIATE transaction, so two processes
+/// opening the same file at once cannot both migrate.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("begin migration")?;
+    let current: i64 = tx
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .ctx("read schema version")?;
+    if current > LATEST {
+        return Err(StoreError::Database(format!(
+            "database schema version {current} is newer than this build ({LATEST})"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        let version = i as i64 + 1;
+        tx.execute_batch(sql).ctx(&format!("apply migration {version}"))?;
+        // user_version lives in the database header and is transactional,
+        // so the version bump commits (or rolls back) with the schema.
+        tx.pragma_update(None, "user_version", version)
+            .ctx("set schema version")?;
+        tracing::info!(version, "applied store migration");
+    }
+    tx.commit().ctx("commit migration")
+}
+
+/// The schema version stored in the database.
+pub(crate) fn version(conn: &Connection) -> Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .ctx("read schema version")
+}

@@ -1,0 +1,175 @@
+//! Page handlers: each reads the store on a blocking thread and renders.
+
+mod cards;
+pub(crate) mod layout;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use chrono::Utc;
+use maud::{html, Markup, PreEscaped};
+use newsdesk_domain::{Article, ArticleId, ArticleStatus, Feed, Source};
+use newsdesk_store::Store;
+use serde::Deserialize;
+
+use crate::{timefmt, AppState, WebError};
+
+const PAGE_SIZE: usize = 50;
+
+/// Runs a store read on a blocking thread.
+async fn read<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&dyn Store) -> newsdesk_store::Result<T> + Send + 'static,
+) -> Result<T, WebError> {
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|e| WebError::Unavailable(format!("store task failed: {e}")))?
+        .map_err(WebError::from)
+}
+
+#[derive(Deserialize)]
+pub struct Paging {
+    page: Option<usize>,
+}
+
+impl Paging {
+    fn number(&self) -> usize {
+        self.page.unwrap_or(1).clamp(1, 10_000)
+    }
+}
+
+pub async fn home(State(state): State<AppState>, Query(paging): Query<Paging>) -> Result<Markup, WebError> {
+    let page = paging.number();
+    let cards = read(&state, move |s| s.latest(PAGE_SIZE, (page - 1) * PAGE_SIZE)).await?;
+    let body = html! {
+        h1 { "Latest news" }
+        @if cards.is_empty() {
+            (layout::message("No articles yet. Feeds are being fetched; check back in a minute."))
+        } @else {
+            (cards::list(&cards, Utc::now()))
+            (pager("/", page, cards.len() == PAGE_SIZE))
+        }
+    };
+    Ok(layout::page(&state.site_name, body))
+}
+
+fn pager(path: &str, page: usize, has_more: bool) -> Markup {
+    html! {
+        nav.pager aria-label="Pages" {
+            @if page > 1 { a rel="prev" href={ (path) "?page=" (page - 1) } { "← Newer" } }
+            @if has_more { a rel="next" href={ (path) "?page=" (page + 1) } { "Older →" } }
+        }
+    }
+}
+
+pub async fn article(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Markup, WebError> {
+    let found = read(&state, move |s| {
+        let Some(article) = s.article(ArticleId(id))? else {
+            return Ok(None);
+        };
+        Ok(s.source(article.source_id)?.map(|source| (article, source)))
+    })
+    .await?;
+    let (article, source) = found.ok_or(WebError::NotFound)?;
+    Ok(layout::page(&article.title, article_body(&article, &source)))
+}
+
+fn article_body(a: &Article, source: &Source) -> Markup {
+    let when = a.published_at.unwrap_or(a.discovered_at);
+    html! {
+        article.story {
+            header {
+                p.meta { a.source href={ "/source/" (source.slug) } { (source.name) } }
+                h1 { (a.title) }
+                p.meta {
+                    @if let Some(byline) = &a.byline { span.byline { (byline) } " · " }
+                    time datetime=(when.to_rfc3339()) { (timefmt::relative(when, Utc::now())) " · " (timefmt::absolute(when)) }
+                }
+            }
+            @if let Some(image) = &a.image {
+                img.lead src=(image) alt={ "Image for: " (a.title) } loading="lazy";
+            }
+            @match a.status {
+                ArticleStatus::Ready => div.body { (PreEscaped(&a.html)) },
+                _ => {
+                    @if let Some(excerpt) = &a.excerpt { p { (excerpt) } }
+                    (layout::message("We could not fetch the full article; read it at the publisher."))
+                }
+            }
+            p.original { a href=(a.url) rel="noopener noreferrer" { "Read the original at " (source.name) " →" } }
+        }
+    }
+}
+
+pub async fn source(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(paging): Query<Paging>,
+) -> Result<Markup, WebError> {
+    let page = paging.number();
+    let found = read(&state, move |s| {
+        let Some(source) = s.source_by_slug(&slug)? else {
+            return Ok(None);
+        };
+        let feeds = s.feeds_of_source(source.id)?;
+        let cards = s.latest_of_source(source.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
+        Ok(Some((source, feeds, cards)))
+    })
+    .await?;
+    let (source, feeds, cards) = found.ok_or(WebError::NotFound)?;
+    let path = format!("/source/{}", source.slug);
+    let body = html! {
+        h1 { (source.name) }
+        @if let Some(home) = &source.homepage { p { a href=(home) rel="noopener noreferrer" { (home) } } }
+        (feed_health(&feeds))
+        h2 { "Latest from " (source.name) }
+        (cards::list(&cards, Utc::now()))
+        (pager(&path, page, cards.len() == PAGE_SIZE))
+    };
+    Ok(layout::page(&source.name, body))
+}
+
+fn feed_health(feeds: &[Feed]) -> Markup {
+    let now = Utc::now();
+    html! {
+        section.feeds aria-label="Feeds" {
+            h2 { "Feeds" }
+            ul {
+                @for feed in feeds {
+                    li {
+                        code { (feed.url) }
+                        @match (&feed.last_error, feed.last_checked_at) {
+                            (Some(err), _) => { " — " span.error { "failing (" (feed.error_count) "×): " (err) } },
+                            (None, Some(t)) => { " — ok, checked " (timefmt::relative(t, now)) },
+                            (None, None) => { " — not checked yet" },
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match read(&state, |s| s.latest(1, 0)).await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable"),
+    }
+}
+
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLE,
+    )
+}
+
+const STYLE: &str = include_str!("../../assets/style.css");
+
+pub async fn not_found() -> WebError {
+    WebError::NotFound
+}

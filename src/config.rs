@@ -1,0 +1,274 @@
+//! Configuration: a TOML file (`--config`), then `NEWSDESK_*` environment
+//! variables over it, then built-in defaults for whatever neither sets.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the website listens on.
+    pub listen: SocketAddr,
+    /// Site name shown in the header and page titles.
+    pub site_name: String,
+    /// SQLite database file.
+    pub database: PathBuf,
+    pub fetch: FetchSettings,
+    pub crawl: CrawlSettings,
+    /// Feeds subscribed on first start, when the database has none.
+    pub starter_feeds: Vec<StarterFeed>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FetchSettings {
+    pub user_agent: Option<String>,
+    pub timeout_secs: u64,
+    pub max_body_bytes: u64,
+    /// Requests per second to any one host.
+    pub requests_per_second: f64,
+    pub max_retries: u32,
+    /// Hosts or networks the SSRF guard lets through, e.g. "127.0.0.1" or "10.1.0.0/16".
+    pub allow_hosts: Vec<String>,
+    pub obey_robots: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CrawlSettings {
+    /// How often the crawler wakes to look for due feeds and pending pages.
+    pub tick_secs: u64,
+    /// Hosts crawled at the same time (each host is still rate-limited).
+    pub parallel_hosts: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StarterFeed {
+    pub source: String,
+    pub url: String,
+    pub homepage: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            site_name: "newsdesk".into(),
+            database: PathBuf::from("data/newsdesk.db"),
+            fetch: FetchSettings::default(),
+            crawl: CrawlSettings::default(),
+            starter_feeds: default_starter_feeds(),
+        }
+    }
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        FetchSettings {
+            user_agent: None,
+            timeout_secs: 30,
+            max_body_bytes: 10 * 1024 * 1024,
+            requests_per_second: 1.0,
+            max_retries: 3,
+            allow_hosts: Vec::new(),
+            obey_robots: true,
+        }
+    }
+}
+
+impl Default for CrawlSettings {
+    fn default() -> Self {
+        CrawlSettings {
+            tick_secs: 30,
+            parallel_hosts: 16,
+        }
+    }
+}
+
+/// Major outlets' public feeds: a useful front page on the first start.
+fn default_starter_feeds() -> Vec<StarterFeed> {
+    [
+        (
+            "BBC News",
+            "https://feeds.bbci.co.uk/news/world/rss.xml",
+            "https://www.bbc.com/news",
+        ),
+        ("NPR", "https://feeds.npr.org/1001/rss.xml", "https://www.npr.org"),
+        (
+            "The Guardian",
+            "https://www.theguardian.com/world/rss",
+            "https://www.theguardian.com",
+        ),
+        (
+            "Al Jazeera",
+            "https://www.aljazeera.com/xml/rss/all.xml",
+            "https://www.aljazeera.com",
+        ),
+        (
+            "Deutsche Welle",
+            "https://rss.dw.com/rdf/rss-en-all",
+            "https://www.dw.com",
+        ),
+        (
+            "France 24",
+            "https://www.france24.com/en/rss",
+            "https://www.france24.com",
+        ),
+        (
+            "CBS News",
+            "https://www.cbsnews.com/latest/rss/world",
+            "https://www.cbsnews.com",
+        ),
+        (
+            "The Indian Express",
+            "https://indianexpress.com/feed/",
+            "https://indianexpress.com",
+        ),
+        (
+            "Hindustan Times",
+            "https://www.hindustantimes.com/feeds/rss/world-news/rssfeed.xml",
+            "https://www.hindustantimes.com",
+        ),
+        (
+            "ABC News (Australia)",
+            "https://www.abc.net.au/news/feed/51120/rss.xml",
+            "https://www.abc.net.au/news",
+        ),
+    ]
+    .into_iter()
+    .map(|(source, url, home)| StarterFeed {
+        source: source.into(),
+        url: url.into(),
+        homepage: Some(home.into()),
+    })
+    .collect()
+}
+
+impl Config {
+    /// Loads `path` if given, then applies the environment.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let mut config = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("reading config {}", p.display()))?;
+                toml::from_str(&text).with_context(|| format!("parsing config {}", p.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Applies `NEWSDESK_*` variables; `get` is injectable so tests need not touch the process environment.
+    fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<()> {
+        if let Some(v) = get("NEWSDESK_LISTEN") {
+            self.listen = v
+                .parse()
+                .with_context(|| format!("NEWSDESK_LISTEN={v:?} is not an address like 127.0.0.1:8080"))?;
+        }
+        if let Some(v) = get("NEWSDESK_DATABASE") {
+            self.database = PathBuf::from(v);
+        }
+        if let Some(v) = get("NEWSDESK_SITE_NAME") {
+            self.site_name = v;
+        }
+        if let Some(v) = get("NEWSDESK_USER_AGENT") {
+            self.fetch.user_agent = Some(v);
+        }
+        if let Some(v) = get("NEWSDESK_REQUESTS_PER_SECOND") {
+            self.fetch.requests_per_second = v
+                .parse()
+                .with_context(|| format!("NEWSDESK_REQUESTS_PER_SECOND={v:?} is not a number"))?;
+        }
+        if let Some(v) = get("NEWSDESK_ALLOW_HOSTS") {
+            self.fetch.allow_hosts = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<()> {
+        let rps = self.fetch.requests_per_second;
+        if !(rps > 0.0 && rps <= 1000.0) {
+            bail!("fetch.requests_per_second must be in (0, 1000], got {rps}");
+        }
+        if self.crawl.parallel_hosts == 0 {
+            bail!("crawl.parallel_hosts must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The fetcher's settings.
+    pub fn fetch_config(&self) -> newsdesk_fetch::FetchConfig {
+        let mut fc = newsdesk_fetch::FetchConfig::default();
+        if let Some(ua) = &self.fetch.user_agent {
+            fc.user_agent = ua.clone();
+        }
+        fc.timeout = Duration::from_secs(self.fetch.timeout_secs.max(1));
+        fc.max_body_bytes = self.fetch.max_body_bytes;
+        fc.per_host_interval = Duration::from_secs_f64(1.0 / self.fetch.requests_per_second);
+        fc.max_retries = self.fetch.max_retries;
+        fc.allow_hosts = self.fetch.allow_hosts.clone();
+        fc.obey_robots = self.fetch.obey_robots;
+        fc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_sqlite_on_localhost_with_starter_feeds() {
+        let c = Config::default();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database, PathBuf::from("data/newsdesk.db"));
+        assert!(c.starter_feeds.len() >= 8);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn toml_then_env_override() {
+        let mut c: Config = toml::from_str(
+            "listen = \"0.0.0.0:9000\"\n[fetch]\nrequests_per_second = 2.0\nallow_hosts = [\"10.0.0.0/8\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.fetch.requests_per_second, 2.0);
+        assert_eq!(
+            c.database,
+            PathBuf::from("data/newsdesk.db"),
+            "unset keys keep defaults"
+        );
+        c.apply_env(|k| match k {
+            "NEWSDESK_LISTEN" => Some("127.0.0.1:7000".into()),
+            "NEWSDESK_ALLOW_HOSTS" => Some("127.0.0.2, 127.0.0.3".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.listen.port(), 7000);
+        assert_eq!(c.fetch.allow_hosts, vec!["127.0.0.2", "127.0.0.3"]);
+        assert_eq!(c.fetch_config().per_host_interval, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn bad_values_are_clear_errors() {
+        assert!(toml::from_str::<Config>("listen = 5").is_err());
+        assert!(toml::from_str::<Config>("unknown_key = 1").is_err());
+        let mut c = Config::default();
+        let err = c
+            .apply_env(|k| (k == "NEWSDESK_LISTEN").then(|| "nope".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("NEWSDESK_LISTEN"));
+        c.fetch.requests_per_second = 0.0;
+        assert!(c.validate().is_err());
+    }
+}

@@ -1,0 +1,56 @@
+//! `newsdesk demo`: the whole product offline. A loopback newswire of
+//! fictional outlets is started in-process and crawled through the real
+//! pipeline, over HTTP, with the SSRF guard opened for its hosts only.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use newsdesk_newswire::Newswire;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+
+/// The demo crawls often so the site fills within seconds.
+const DEMO_TICK: Duration = Duration::from_secs(5);
+
+pub async fn demo(mut config: Config, port: u16) -> Result<()> {
+    let wire = Newswire::start().await.context("starting the demo newswire")?;
+    prepare(&mut config, &wire, port)?;
+    let store = crate::open_store(&config)?;
+    for outlet in wire.outlets() {
+        crate::feeds::subscribe(
+            &store,
+            outlet.name.clone(),
+            Some(outlet.homepage.clone()),
+            outlet.feed_url.clone(),
+        )
+        .await?;
+    }
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    println!(
+        "newsdesk demo: crawling {} fictional outlets; open http://{}/",
+        wire.outlets().len(),
+        listener.local_addr()?
+    );
+    crate::serve::run(&config, store, listener, DEMO_TICK).await
+}
+
+/// Points the config at a fresh demo database beside the configured one and
+/// lets the fetcher reach the newswire's loopback hosts.
+fn prepare(config: &mut Config, wire: &Newswire, port: u16) -> Result<()> {
+    config.database = config.database.with_file_name("demo.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{}{suffix}", config.database.display());
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing old demo database {path}")),
+        }
+    }
+    config.fetch.allow_hosts.extend(wire.hosts());
+    config.listen.set_port(port);
+    config.starter_feeds.clear();
+    Ok(())
+}

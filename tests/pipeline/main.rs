@@ -1,0 +1,5 @@
+//! Integration tests of the whole pipeline against the loopback newswire.
+
+mod crawl;
+mod faults;
+mod support;

@@ -1,0 +1,70 @@
+//! Shared set-up for the integration tests: a real SQLite file, a crawler
+//! whose SSRF guard lets only the newswire's loopback hosts through, and
+//! the website on a loopback port.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use newsdesk::config::Config;
+use newsdesk::ingest::Crawler;
+use newsdesk_fetch::Fetcher;
+use newsdesk_newswire::Newswire;
+use newsdesk_store::{SqliteStore, Store};
+
+pub struct Harness {
+    /// Keeps the database directory alive for the test.
+    pub _dir: tempfile::TempDir,
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub crawler: Crawler,
+}
+
+/// Tests crawl at 20 requests/s per host: the spacing logic is the same as
+/// production's 1/s, and the suite stays quick.
+pub fn harness(wire: &Newswire) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database = dir.path().join("newsdesk.db");
+    config.fetch.allow_hosts = wire.hosts();
+    config.fetch.requests_per_second = 20.0;
+    config.fetch.timeout_secs = 3;
+    config.fetch.max_retries = 1;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.database).unwrap());
+    let crawler = crawler_for(&config, &store);
+    Harness {
+        _dir: dir,
+        config,
+        store,
+        crawler,
+    }
+}
+
+pub fn crawler_for(config: &Config, store: &Arc<dyn Store>) -> Crawler {
+    let mut fc = config.fetch_config();
+    fc.backoff_base = Duration::from_millis(50);
+    Crawler::new(store.clone(), Fetcher::new(fc).unwrap(), 8)
+}
+
+pub fn subscribe_outlets(store: &Arc<dyn Store>, wire: &Newswire) {
+    for outlet in wire.outlets() {
+        let source = store.upsert_source(&outlet.name, Some(&outlet.homepage)).unwrap();
+        store.add_feed(source.id, &outlet.feed_url).unwrap();
+    }
+}
+
+/// Serves the site on a loopback port; returns its base URL.
+pub async fn serve_site(store: Arc<dyn Store>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = newsdesk_web::AppState {
+        store,
+        site_name: "newsdesk".into(),
+    };
+    tokio::spawn(newsdesk_web::serve(listener, state, std::future::pending()));
+    format!("http://{addr}")
+}
+
+pub async fn get_text(url: &str) -> (u16, String) {
+    let resp = reqwest::get(url).await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
