@@ -25,6 +25,9 @@ pub enum BlockKind {
     ListItem,
     Quote,
     Preformatted,
+    /// A `<figcaption>`: the lead image is shown on its own, so captions are
+    /// not body text.
+    Caption,
     /// An `<img>`; its `inner_html` is the whole tag.
     Image,
 }
@@ -149,6 +152,7 @@ fn kind_of(tag: &str) -> BlockKind {
         "li" | "dd" | "dt" => BlockKind::ListItem,
         "blockquote" => BlockKind::Quote,
         "pre" => BlockKind::Preformatted,
+        "figcaption" => BlockKind::Caption,
         _ => BlockKind::Paragraph,
     }
 }
@@ -164,6 +168,9 @@ fn drop_clutter(blocks: Vec<Block>) -> Vec<Block> {
                 continue;
             }
         }
+        if block.kind == BlockKind::Caption {
+            continue;
+        }
         match classify(&block.text) {
             Verdict::Keep => {
                 scrub_inline_markers(&mut block);
@@ -176,6 +183,33 @@ fn drop_clutter(blocks: Vec<Block>) -> Vec<Block> {
         }
     }
     kept
+}
+
+/// Drops what the page header repeats at the top of the body: the headline
+/// and the byline/date line ("By Ana Ruiz 17 August 2025"). Only blocks
+/// before the first real paragraph are considered.
+pub fn drop_header_echo(blocks: &mut Vec<Block>, title: Option<&str>, byline: Option<&str>) {
+    let first_prose = blocks
+        .iter()
+        .position(|b| word_count(&b.text) > 15)
+        .unwrap_or(blocks.len());
+    let echoes: Vec<usize> = (0..first_prose)
+        .filter(|&i| is_header_echo(&blocks[i].text, title, byline))
+        .collect();
+    for i in echoes.into_iter().rev() {
+        blocks.remove(i);
+    }
+}
+
+fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+fn is_header_echo(text: &str, title: Option<&str>, byline: Option<&str>) -> bool {
+    let short = word_count(text) <= 15;
+    title == Some(text)
+        || (short && (text.starts_with("By ") || text.starts_with("by ")))
+        || (short && byline.is_some_and(|b| !b.is_empty() && text.contains(b)))
 }
 
 enum Verdict {
@@ -357,6 +391,23 @@ mod tests {
             texts(html),
             vec!["First part of the story.", "Second paragraph.", "Tail text."]
         );
+    }
+
+    #[test]
+    fn drops_captions_and_the_header_echo_but_not_later_mentions() {
+        let prose = "The premier promised relief payments to every family displaced by the flooding along the river this week, officials said.";
+        let html = format!(
+            "<figure><img src=a.png><figcaption>River floods the town</figcaption></figure>\
+             <h1>Premier pledges relief</h1><p>By Dana Oyelaran 27 November 2026</p><p>{prose}</p><p>By noon, Dana Oyelaran said, it rained.</p>"
+        );
+        let mut blocks = clean_blocks(&html);
+        drop_header_echo(&mut blocks, Some("Premier pledges relief"), Some("Dana Oyelaran"));
+        let texts: Vec<_> = blocks
+            .iter()
+            .filter(|b| b.kind != BlockKind::Image)
+            .map(|b| b.text.as_str())
+            .collect();
+        assert_eq!(texts, vec![prose, "By noon, Dana Oyelaran said, it rained."]);
     }
 
     #[test]

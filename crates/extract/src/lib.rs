@@ -32,7 +32,8 @@ pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError>
     let meta = metadata::Metadata::from_html(html, url);
     let article = readability(html, url)?;
     let body = article.map(|a| a.content.to_string()).unwrap_or_default();
-    let blocks = clutter::clean_blocks(&body);
+    let mut blocks = clutter::clean_blocks(&body);
+    clutter::drop_header_echo(&mut blocks, meta.title.as_deref(), meta.byline.as_deref());
     let text = render::text(&blocks);
     let html = render::sanitised_html(&blocks, url);
     let lang = meta.lang.clone().or_else(|| detect_lang(&text));

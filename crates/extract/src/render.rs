@@ -42,6 +42,8 @@ fn wrap(block: &Block) -> String {
         BlockKind::Quote => format!("<blockquote>{inner}</blockquote>"),
         BlockKind::Preformatted => format!("<pre>{inner}</pre>"),
         BlockKind::Image => format!("<figure>{inner}</figure>"),
+        // Captions never reach rendering; `clutter` drops them.
+        BlockKind::Caption => String::new(),
     }
 }
 
