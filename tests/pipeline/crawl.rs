@@ -139,6 +139,9 @@ async fn website_lists_and_shows_clean_articles() {
     assert_eq!(get_text(&format!("{site}/article/999999")).await.0, 404);
     assert_eq!(get_text(&format!("{site}/article/not-a-number")).await.0, 400);
     assert_eq!(get_text(&format!("{site}/healthz")).await, (200, "ok".to_string()));
+    let (status, sources) = get_text(&format!("{site}/sources")).await;
+    assert_eq!(status, 200);
+    assert!(wire.outlets().iter().all(|o| sources.contains(&escape(&o.name))));
 }
 
 /// As maud escapes text.

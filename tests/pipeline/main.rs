@@ -2,4 +2,5 @@
 
 mod crawl;
 mod faults;
+mod subscriptions;
 mod support;

@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/article/{id}", get(pages::article))
+        .route("/sources", get(pages::sources))
         .route("/source/{slug}", get(pages::source))
         .route("/healthz", get(pages::healthz))
         .route("/static/style.css", get(pages::stylesheet))

@@ -18,6 +18,10 @@ pub fn page(title: &str, body: Markup) -> Markup {
                 a.skip href="#main" { "Skip to content" }
                 header.site {
                     a.brand href="/" { "newsdesk" }
+                    nav aria-label="Site" {
+                        a href="/" { "Latest" }
+                        a href="/sources" { "Sources" }
+                    }
                 }
                 main #main { (body) }
                 footer.site {

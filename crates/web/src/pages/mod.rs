@@ -102,6 +102,25 @@ fn article_body(a: &Article, source: &Source) -> Markup {
     }
 }
 
+pub async fn sources(State(state): State<AppState>) -> Result<Markup, WebError> {
+    let (sources, feeds) = read(&state, |s| Ok((s.sources()?, s.feeds()?))).await?;
+    let body = html! {
+        h1 { "Sources" }
+        ul.sources {
+            @for source in &sources {
+                @let own: Vec<&Feed> = feeds.iter().filter(|f| f.source_id == source.id).collect();
+                @let failing = own.iter().filter(|f| f.last_error.is_some()).count();
+                li {
+                    a href={ "/source/" (source.slug) } { (source.name) }
+                    " — " (own.len()) " feed" @if own.len() != 1 { "s" }
+                    @if failing > 0 { ", " span.error { (failing) " failing" } }
+                }
+            }
+        }
+    };
+    Ok(layout::page("Sources", body))
+}
+
 pub async fn source(
     State(state): State<AppState>,
     Path(slug): Path<String>,
