@@ -4,8 +4,12 @@
 //! Each stage speaks in these types, so no stage needs to import a later one.
 //! This crate holds plain data only: no I/O, no parsing, no policy.
 
+mod community;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+pub use community::{Comment, CommentId, Role, User, UserId};
 
 /// Row id of a publisher ("source"), e.g. one outlet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

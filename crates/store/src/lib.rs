@@ -8,8 +8,10 @@
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId};
 
+pub mod community;
 pub mod sqlite;
 
+pub use community::{CommentOnArticle, Community, NewComment};
 pub use sqlite::SqliteStore;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -22,6 +24,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// A uniqueness rule was broken, e.g. a username that is taken.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// A feed poll that succeeded (200 or 304).

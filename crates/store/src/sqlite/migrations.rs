@@ -8,7 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::rows::Ctx;
 use crate::{Result, StoreError};
 
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, COMMUNITY];
 
 /// Initial schema. Timestamps are unix milliseconds (UTC).
 const V1: &str = r#"
@@ -95,6 +95,48 @@ CREATE TABLE fetch_log (
     elapsed_ms  INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX fetch_log_at ON fetch_log(at DESC, id DESC);
+"#;
+
+/// Accounts, sessions, comments and their reports.
+const COMMUNITY: &str = r#"
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL DEFAULT 'reader' CHECK (role IN ('reader', 'moderator', 'admin')),
+    created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE comments (
+    id         INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    parent_id  INTEGER REFERENCES comments(id) ON DELETE CASCADE,
+    body       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    edited_at  INTEGER,
+    deleted    INTEGER NOT NULL DEFAULT 0,
+    hidden     INTEGER NOT NULL DEFAULT 0,
+    reports    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX comments_article ON comments(article_id, created_at, id);
+CREATE INDEX comments_user ON comments(user_id, created_at DESC);
+CREATE INDEX comments_reported ON comments(reports DESC) WHERE reports > 0;
+
+CREATE TABLE comment_reports (
+    comment_id INTEGER NOT NULL REFERENCES comments(id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    reason     TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (comment_id, user_id)
+);
 "#;
 
 /// The schema version this build writes.

@@ -1,0 +1,59 @@
+//! Accounts, sessions and comments: the readers' side of the store.
+//!
+//! Kept apart from [`crate::Store`] (the pipeline's data) so each trait
+//! stays readable; [`crate::SqliteStore`] implements both.
+
+use chrono::{DateTime, Utc};
+use newsdesk_domain::{ArticleId, Comment, CommentId, User, UserId};
+
+use crate::Result;
+
+/// A comment as submitted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewComment {
+    pub article_id: ArticleId,
+    pub user_id: UserId,
+    pub parent_id: Option<CommentId>,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A comment with the headline of the article it is on, for "my comments".
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommentOnArticle {
+    pub comment: Comment,
+    pub article_title: String,
+}
+
+pub trait Community: Send + Sync {
+    /// Creates an account. The first account ever created is an admin, so a
+    /// fresh install can be managed without a console. A taken username
+    /// (case-insensitively) is `StoreError::Conflict`.
+    fn create_user(&self, username: &str, password_hash: &str, at: DateTime<Utc>) -> Result<User>;
+    /// The account and its password hash, for checking a login.
+    fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>>;
+
+    /// Stores a session under the hash of its token (the token itself lives
+    /// only in the reader's cookie).
+    fn create_session(&self, token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> Result<()>;
+    /// The session's user, if the session exists and has not expired.
+    fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>>;
+    fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    /// Adds a comment; a reply's parent must be on the same article
+    /// (`StoreError::Invalid` otherwise).
+    fn add_comment(&self, comment: &NewComment) -> Result<Comment>;
+    fn comment(&self, id: CommentId) -> Result<Option<Comment>>;
+    /// Every comment on an article, oldest first (threads are built by the caller).
+    fn comments_of_article(&self, article: ArticleId) -> Result<Vec<Comment>>;
+    /// A user's comments, newest first.
+    fn comments_of_user(&self, user: UserId, limit: usize) -> Result<Vec<CommentOnArticle>>;
+    fn edit_comment(&self, id: CommentId, body: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Soft delete: the body is erased, the row stays so replies keep their place.
+    fn delete_comment(&self, id: CommentId) -> Result<()>;
+    /// Records a report; reporting the same comment twice counts once.
+    fn report_comment(&self, id: CommentId, reporter: UserId, reason: &str, at: DateTime<Utc>) -> Result<()>;
+    fn set_comment_hidden(&self, id: CommentId, hidden: bool) -> Result<()>;
+    /// Reported comments, most reported first.
+    fn reported_comments(&self, limit: usize) -> Result<Vec<CommentOnArticle>>;
+}
