@@ -15,6 +15,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Site name shown in the header and page titles.
     pub site_name: String,
+    /// The address readers use, e.g. "https://news.example.org"; an https
+    /// address marks session cookies Secure.
+    pub public_url: Option<String>,
     /// SQLite database file.
     pub database: PathBuf,
     pub fetch: FetchSettings,
@@ -59,6 +62,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             site_name: "newsdesk".into(),
+            public_url: None,
             database: PathBuf::from("data/newsdesk.db"),
             fetch: FetchSettings::default(),
             crawl: CrawlSettings::default(),
@@ -177,6 +181,9 @@ impl Config {
         if let Some(v) = get("NEWSDESK_SITE_NAME") {
             self.site_name = v;
         }
+        if let Some(v) = get("NEWSDESK_PUBLIC_URL") {
+            self.public_url = Some(v);
+        }
         if let Some(v) = get("NEWSDESK_USER_AGENT") {
             self.fetch.user_agent = Some(v);
         }
@@ -205,6 +212,11 @@ impl Config {
             bail!("crawl.parallel_hosts must be at least 1");
         }
         Ok(())
+    }
+
+    /// Whether readers reach the site over https (behind a proxy, usually).
+    pub fn serves_https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
 
     /// The fetcher's settings.

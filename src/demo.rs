@@ -16,7 +16,8 @@ const DEMO_TICK: Duration = Duration::from_secs(5);
 pub async fn demo(mut config: Config, port: u16) -> Result<()> {
     let wire = Newswire::start().await.context("starting the demo newswire")?;
     prepare(&mut config, &wire, port)?;
-    let store = crate::open_store(&config)?;
+    let db = crate::open_store(&config)?;
+    let store: std::sync::Arc<dyn newsdesk_store::Store> = db.clone();
     for outlet in wire.outlets() {
         crate::feeds::subscribe(
             &store,
@@ -34,7 +35,7 @@ pub async fn demo(mut config: Config, port: u16) -> Result<()> {
         wire.outlets().len(),
         listener.local_addr()?
     );
-    crate::serve::run(&config, store, listener, DEMO_TICK).await
+    crate::serve::run(&config, db, listener, DEMO_TICK).await
 }
 
 /// Points the config at a fresh demo database beside the configured one and

@@ -11,6 +11,40 @@ use url::Url;
 use crate::blocking;
 use crate::config::StarterFeed;
 
+/// Feed management for the web admin page, over the fetcher and the store.
+pub struct Subscriptions {
+    store: Arc<dyn Store>,
+    fetcher: Fetcher,
+}
+
+impl Subscriptions {
+    pub fn new(store: Arc<dyn Store>, fetcher: Fetcher) -> Subscriptions {
+        Subscriptions { store, fetcher }
+    }
+}
+
+impl newsdesk_web::FeedAdmin for Subscriptions {
+    fn add_feed(&self, url: String, source: Option<String>) -> newsdesk_web::admin::BoxFuture<Result<String, String>> {
+        let (store, fetcher) = (self.store.clone(), self.fetcher.clone());
+        Box::pin(async move {
+            add(&store, &fetcher, &url, source)
+                .await
+                .map(|f| f.url)
+                .map_err(|e| format!("{e:#}"))
+        })
+    }
+
+    fn import_opml(&self, xml: String) -> newsdesk_web::admin::BoxFuture<Result<usize, String>> {
+        let store = self.store.clone();
+        Box::pin(async move { crate::opml::import(&store, &xml).await.map_err(|e| format!("{e:#}")) })
+    }
+
+    fn export_opml(&self) -> newsdesk_web::admin::BoxFuture<Result<String, String>> {
+        let store = self.store.clone();
+        Box::pin(async move { crate::opml::export(&store).await.map_err(|e| format!("{e:#}")) })
+    }
+}
+
 /// Subscribes to `url`: a feed, or a site page that links to one. The URL is
 /// fetched first so that a typo fails now rather than at every poll.
 pub async fn add(store: &Arc<dyn Store>, fetcher: &Fetcher, url: &str, source: Option<String>) -> Result<Feed> {

@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 use newsdesk_store::{SqliteStore, Store};
 
-/// Opens the configured SQLite store.
-pub fn open_store(config: &config::Config) -> anyhow::Result<Arc<dyn Store>> {
+/// Opens the configured SQLite store. It serves both the pipeline
+/// ([`Store`]) and the readers' side (`Community`).
+pub fn open_store(config: &config::Config) -> anyhow::Result<Arc<SqliteStore>> {
     let store = SqliteStore::open(&config.database)
         .map_err(|e| anyhow::anyhow!("opening database {}: {e}", config.database.display()))?;
     Ok(Arc::new(store))

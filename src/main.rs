@@ -1,11 +1,13 @@
 //! The `newsdesk` command line.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use newsdesk::config::Config;
 use newsdesk_fetch::Fetcher;
+use newsdesk_store::Store;
 
 /// newsdesk: a self-hostable news aggregator.
 ///
@@ -85,7 +87,7 @@ async fn main() -> Result<()> {
 }
 
 async fn ingest(config: &Config) -> Result<()> {
-    let store = newsdesk::open_store(config)?;
+    let store: Arc<dyn Store> = newsdesk::open_store(config)?;
     newsdesk::feeds::seed(&store, &config.starter_feeds).await?;
     let crawler =
         newsdesk::ingest::Crawler::new(store, Fetcher::new(config.fetch_config())?, config.crawl.parallel_hosts);
@@ -98,7 +100,7 @@ async fn ingest(config: &Config) -> Result<()> {
 }
 
 async fn feeds(config: &Config, cmd: FeedsCommand) -> Result<()> {
-    let store = newsdesk::open_store(config)?;
+    let store: Arc<dyn Store> = newsdesk::open_store(config)?;
     match cmd {
         FeedsCommand::Add { url, source } => {
             let feed = newsdesk::feeds::add(&store, &Fetcher::new(config.fetch_config())?, &url, source).await?;
@@ -120,7 +122,7 @@ async fn feeds(config: &Config, cmd: FeedsCommand) -> Result<()> {
 }
 
 async fn opml(config: &Config, cmd: OpmlCommand) -> Result<()> {
-    let store = newsdesk::open_store(config)?;
+    let store: Arc<dyn Store> = newsdesk::open_store(config)?;
     match cmd {
         OpmlCommand::Import { file } => {
             let xml = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;

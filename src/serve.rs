@@ -5,17 +5,18 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use newsdesk_fetch::Fetcher;
-use newsdesk_store::Store;
+use newsdesk_store::{SqliteStore, Store};
 use newsdesk_web::AppState;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::feeds::Subscriptions;
 use crate::ingest::Crawler;
 
 /// Serves the site on `config.listen` and crawls in the background until Ctrl-C.
 pub async fn serve(config: Config) -> Result<()> {
-    let store = crate::open_store(&config)?;
-    let seeded = crate::feeds::seed(&store, &config.starter_feeds).await?;
+    let db = crate::open_store(&config)?;
+    let seeded = crate::feeds::seed(&(db.clone() as Arc<dyn Store>), &config.starter_feeds).await?;
     if seeded > 0 {
         tracing::info!("subscribed to {seeded} starter feeds");
     }
@@ -25,7 +26,7 @@ pub async fn serve(config: Config) -> Result<()> {
     println!("newsdesk is serving http://{}/", listener.local_addr()?);
     run(
         &config,
-        store,
+        db,
         listener,
         Duration::from_secs(config.crawl.tick_secs.max(1)),
     )
@@ -33,14 +34,13 @@ pub async fn serve(config: Config) -> Result<()> {
 }
 
 /// Runs the crawler and the site on `listener` until Ctrl-C.
-pub async fn run(config: &Config, store: Arc<dyn Store>, listener: TcpListener, tick: Duration) -> Result<()> {
+pub async fn run(config: &Config, db: Arc<SqliteStore>, listener: TcpListener, tick: Duration) -> Result<()> {
+    let store: Arc<dyn Store> = db.clone();
     let fetcher = Fetcher::new(config.fetch_config())?;
-    let crawler = Crawler::new(store.clone(), fetcher, config.crawl.parallel_hosts);
+    let crawler = Crawler::new(store.clone(), fetcher.clone(), config.crawl.parallel_hosts);
     let crawl = tokio::spawn(crawler.run(tick, shutdown_signal()));
-    let state = AppState {
-        store,
-        site_name: config.site_name.clone(),
-    };
+    let admin = Arc::new(Subscriptions::new(store.clone(), fetcher));
+    let state = AppState::new(store, db, admin, config.site_name.clone(), config.serves_https());
     newsdesk_web::serve(listener, state, shutdown_signal()).await?;
     // The store keeps each step atomic, so stopping mid-pass loses nothing.
     crawl.abort();

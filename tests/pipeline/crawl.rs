@@ -101,7 +101,7 @@ async fn website_lists_and_shows_clean_articles() {
     let h = harness(&wire);
     subscribe_outlets(&h.store, &wire);
     h.crawler.run_pass().await.unwrap();
-    let site = serve_site(h.store.clone()).await;
+    let site = serve_site(&h).await;
 
     let (status, home) = get_text(&format!("{site}/")).await;
     assert_eq!(status, 200);

@@ -1,5 +1,6 @@
 //! Integration tests of the whole pipeline against the loopback newswire.
 
+mod community;
 mod crawl;
 mod faults;
 mod subscriptions;

@@ -12,6 +12,7 @@ use newsdesk_newswire::Newswire;
 use newsdesk_store::{SqliteStore, Store};
 
 pub struct Harness {
+    pub db: Arc<SqliteStore>,
     /// Keeps the database directory alive for the test.
     pub _dir: tempfile::TempDir,
     pub config: Config,
@@ -29,9 +30,11 @@ pub fn harness(wire: &Newswire) -> Harness {
     config.fetch.requests_per_second = 20.0;
     config.fetch.timeout_secs = 3;
     config.fetch.max_retries = 1;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.database).unwrap());
+    let db = Arc::new(SqliteStore::open(&config.database).unwrap());
+    let store: Arc<dyn Store> = db.clone();
     let crawler = crawler_for(&config, &store);
     Harness {
+        db,
         _dir: dir,
         config,
         store,
@@ -53,13 +56,12 @@ pub fn subscribe_outlets(store: &Arc<dyn Store>, wire: &Newswire) {
 }
 
 /// Serves the site on a loopback port; returns its base URL.
-pub async fn serve_site(store: Arc<dyn Store>) -> String {
+pub async fn serve_site(h: &Harness) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = newsdesk_web::AppState {
-        store,
-        site_name: "newsdesk".into(),
-    };
+    let fetcher = Fetcher::new(h.config.fetch_config()).unwrap();
+    let admin = Arc::new(newsdesk::feeds::Subscriptions::new(h.store.clone(), fetcher));
+    let state = newsdesk_web::AppState::new(h.store.clone(), h.db.clone(), admin, "newsdesk".into(), false);
     tokio::spawn(newsdesk_web::serve(listener, state, std::future::pending()));
     format!("http://{addr}")
 }

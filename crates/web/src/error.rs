@@ -6,32 +6,60 @@ use axum::response::{IntoResponse, Response};
 #[derive(Debug)]
 pub enum WebError {
     NotFound,
+    /// The request is malformed; the message is shown to the reader.
+    BadRequest(String),
+    /// Not signed in where an account is needed.
+    Unauthorized,
+    /// Signed in, but not allowed; the message is shown to the reader.
+    Forbidden(&'static str),
+    /// Too many attempts; the message is shown to the reader.
+    TooMany(&'static str),
     /// Storage failed (the DB is locked, a query broke): logged, shown as 503.
     Unavailable(String),
 }
 
 impl From<newsdesk_store::StoreError> for WebError {
     fn from(e: newsdesk_store::StoreError) -> Self {
-        WebError::Unavailable(e.to_string())
+        match e {
+            newsdesk_store::StoreError::NotFound(_) => WebError::NotFound,
+            newsdesk_store::StoreError::Invalid(m) | newsdesk_store::StoreError::Conflict(m) => WebError::BadRequest(m),
+            newsdesk_store::StoreError::Database(m) => WebError::Unavailable(m),
+        }
+    }
+}
+
+impl WebError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// What the reader is told.
+    pub fn message(&self) -> String {
+        match self {
+            WebError::NotFound => "We could not find that page.".into(),
+            WebError::BadRequest(m) => m.clone(),
+            WebError::Unauthorized => "Please log in first.".into(),
+            WebError::Forbidden(m) | WebError::TooMany(m) => m.to_string(),
+            WebError::Unavailable(_) => "Something went wrong on our side. Please try again in a moment.".into(),
+        }
     }
 }
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let (status, message) = match self {
-            WebError::NotFound => (StatusCode::NOT_FOUND, "We could not find that page."),
-            WebError::Unavailable(detail) => {
-                tracing::error!(%detail, "page failed");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Something went wrong on our side. Please try again in a moment.",
-                )
-            }
-        };
-        let body = crate::pages::layout::page(
-            status.canonical_reason().unwrap_or("Error"),
-            crate::pages::layout::message(message),
-        );
+        if let WebError::Unavailable(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let status = self.status();
+        let title = status.canonical_reason().unwrap_or("Error");
+        let body = crate::pages::layout::bare_page(title, crate::pages::layout::message(&self.message()));
         (status, body).into_response()
     }
 }

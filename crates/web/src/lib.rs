@@ -1,30 +1,63 @@
-//! The newsdesk website: fast, server-rendered pages over the [`Store`].
+//! The newsdesk website: fast, server-rendered pages over the store.
 //!
 //! Pages are maud templates (checked at compile time) rendered from store
 //! reads that run on blocking threads, so a slow query never stalls the
 //! async runtime. Every failure becomes an error page with a proper status;
-//! none takes the server down.
+//! none takes the server down. Forms work without JavaScript and carry a
+//! CSRF token checked before any handler runs ([`session`]).
 
+pub mod admin;
 mod error;
+mod limits;
 mod pages;
+pub mod session;
 pub mod timefmt;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
-use newsdesk_store::Store;
+use newsdesk_store::{Community, Store};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub use admin::FeedAdmin;
 pub use error::WebError;
+use limits::RateLimits;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub community: Arc<dyn Community>,
+    pub admin: Arc<dyn FeedAdmin>,
     /// Shown in the header and page titles.
     pub site_name: String,
+    /// Mark cookies Secure: set when the site is served over https.
+    pub secure_cookies: bool,
+    limits: Arc<RateLimits>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        community: Arc<dyn Community>,
+        admin: Arc<dyn FeedAdmin>,
+        site_name: String,
+        secure_cookies: bool,
+    ) -> AppState {
+        AppState {
+            store,
+            community,
+            admin,
+            site_name,
+            secure_cookies,
+            limits: Arc::default(),
+        }
+    }
 }
 
 /// Serves the site on `listener` until `shutdown` resolves, letting
@@ -34,9 +67,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// The whole site as one router.
@@ -44,11 +76,33 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/article/{id}", get(pages::article))
+        .route("/article/{id}/comments", post(pages::comments::post))
+        .route("/comments/{id}/edit", post(pages::comments::edit))
+        .route("/comments/{id}/delete", post(pages::comments::delete))
+        .route("/comments/{id}/report", post(pages::comments::report))
+        .route("/comments/{id}/hide", post(pages::comments::hide))
         .route("/sources", get(pages::sources))
         .route("/source/{slug}", get(pages::source))
+        .route("/login", get(pages::account::login_form).post(pages::account::login))
+        .route(
+            "/register",
+            get(pages::account::register_form).post(pages::account::register),
+        )
+        .route("/logout", post(pages::account::logout))
+        .route("/me/comments", get(pages::account::my_comments))
+        .route("/moderation", get(pages::moderation::queue))
+        .route("/admin/feeds", get(pages::admin::feeds))
+        .route("/admin/feeds/add", post(pages::admin::add))
+        .route("/admin/feeds/remove", post(pages::admin::remove))
+        .route("/admin/feeds/import", post(pages::admin::import))
+        .route("/admin/feeds.opml", get(pages::admin::export))
         .route("/healthz", get(pages::healthz))
         .route("/static/style.css", get(pages::stylesheet))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::verify_csrf,
+        ))
         .with_state(state)
         // No inline script may run, no page may frame us, and no referrer
         // leaks to the publishers we link to.
@@ -63,4 +117,20 @@ const CSP: &str = "default-src 'self'; img-src 'self' https: http: data:; style-
 
 fn header_layer(name: header::HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// The client's address, for per-IP limits; "unknown" when the server was
+/// not started with connection info (as in unit tests of the router).
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ci.0.ip().to_string());
+        Ok(ClientIp(ip.unwrap_or_else(|| "unknown".into())))
+    }
 }

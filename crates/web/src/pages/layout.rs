@@ -1,9 +1,21 @@
-//! The page frame shared by every page: header with the site name, main
-//! landmark, footer.
+//! The page frame shared by every page: header with the site name, site
+//! navigation, search box and account links; main landmark; footer.
 
 use maud::{html, Markup, DOCTYPE};
 
-pub fn page(title: &str, body: Markup) -> Markup {
+use crate::session::{Visitor, CSRF_FIELD};
+
+/// A full page for `visitor`.
+pub fn page(visitor: &Visitor, title: &str, body: Markup) -> Markup {
+    frame(title, account_nav(visitor), body)
+}
+
+/// A page without account links, for errors raised before we know who asks.
+pub fn bare_page(title: &str, body: Markup) -> Markup {
+    frame(title, html! {}, body)
+}
+
+fn frame(title: &str, account: Markup, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -13,6 +25,7 @@ pub fn page(title: &str, body: Markup) -> Markup {
                 meta name="color-scheme" content="light dark";
                 title { (title) " · newsdesk" }
                 link rel="stylesheet" href="/static/style.css";
+                link rel="alternate" type="application/atom+xml" title="Top stories" href="/feeds/top.atom";
             }
             body {
                 a.skip href="#main" { "Skip to content" }
@@ -22,6 +35,7 @@ pub fn page(title: &str, body: Markup) -> Markup {
                         a href="/" { "Latest" }
                         a href="/sources" { "Sources" }
                     }
+                    (account)
                 }
                 main #main { (body) }
                 footer.site {
@@ -30,6 +44,33 @@ pub fn page(title: &str, body: Markup) -> Markup {
             }
         }
     }
+}
+
+fn account_nav(visitor: &Visitor) -> Markup {
+    html! {
+        nav.account aria-label="Account" {
+            @match &visitor.user {
+                Some(user) => {
+                    a href="/me/comments" { (user.username) }
+                    @if user.role.can_moderate() { a href="/moderation" { "Moderation" } }
+                    @if user.role.is_admin() { a href="/admin/feeds" { "Feeds" } }
+                    form.inline method="post" action="/logout" {
+                        (csrf_field(visitor))
+                        button.link type="submit" { "Log out" }
+                    }
+                }
+                None => {
+                    a href="/login" { "Log in" }
+                    a href="/register" { "Register" }
+                }
+            }
+        }
+    }
+}
+
+/// The hidden field every form must carry.
+pub fn csrf_field(visitor: &Visitor) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf); }
 }
 
 pub fn message(text: &str) -> Markup {

@@ -1,7 +1,11 @@
 //! Page handlers: each reads the store on a blocking thread and renders.
 
+pub mod account;
+pub mod admin;
 mod cards;
+pub mod comments;
 pub(crate) mod layout;
+pub mod moderation;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -9,20 +13,33 @@ use axum::response::IntoResponse;
 use chrono::Utc;
 use maud::{html, Markup, PreEscaped};
 use newsdesk_domain::{Article, ArticleId, ArticleStatus, Feed, Source};
-use newsdesk_store::Store;
+use newsdesk_store::{Community, Store};
 use serde::Deserialize;
 
+use crate::session::Visitor;
 use crate::{timefmt, AppState, WebError};
 
 const PAGE_SIZE: usize = 50;
 
-/// Runs a store read on a blocking thread.
-async fn read<T: Send + 'static>(
+/// Runs a store call on a blocking thread.
+async fn store_call<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&dyn Store) -> newsdesk_store::Result<T> + Send + 'static,
 ) -> Result<T, WebError> {
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|e| WebError::Unavailable(format!("store task failed: {e}")))?
+        .map_err(WebError::from)
+}
+
+/// Runs a community (accounts, comments) call on a blocking thread.
+async fn blocking_community<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&dyn Community) -> newsdesk_store::Result<T> + Send + 'static,
+) -> Result<T, WebError> {
+    let community = state.community.clone();
+    tokio::task::spawn_blocking(move || f(community.as_ref()))
         .await
         .map_err(|e| WebError::Unavailable(format!("store task failed: {e}")))?
         .map_err(WebError::from)
@@ -39,9 +56,13 @@ impl Paging {
     }
 }
 
-pub async fn home(State(state): State<AppState>, Query(paging): Query<Paging>) -> Result<Markup, WebError> {
+pub async fn home(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(paging): Query<Paging>,
+) -> Result<Markup, WebError> {
     let page = paging.number();
-    let cards = read(&state, move |s| s.latest(PAGE_SIZE, (page - 1) * PAGE_SIZE)).await?;
+    let cards = store_call(&state, move |s| s.latest(PAGE_SIZE, (page - 1) * PAGE_SIZE)).await?;
     let body = html! {
         h1 { "Latest news" }
         @if cards.is_empty() {
@@ -51,7 +72,7 @@ pub async fn home(State(state): State<AppState>, Query(paging): Query<Paging>) -
             (pager("/", page, cards.len() == PAGE_SIZE))
         }
     };
-    Ok(layout::page(&state.site_name, body))
+    Ok(layout::page(&visitor, &state.site_name, body))
 }
 
 fn pager(path: &str, page: usize, has_more: bool) -> Markup {
@@ -63,8 +84,8 @@ fn pager(path: &str, page: usize, has_more: bool) -> Markup {
     }
 }
 
-pub async fn article(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Markup, WebError> {
-    let found = read(&state, move |s| {
+pub async fn article(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Markup, WebError> {
+    let found = store_call(&state, move |s| {
         let Some(article) = s.article(ArticleId(id))? else {
             return Ok(None);
         };
@@ -72,7 +93,12 @@ pub async fn article(State(state): State<AppState>, Path(id): Path<i64>) -> Resu
     })
     .await?;
     let (article, source) = found.ok_or(WebError::NotFound)?;
-    Ok(layout::page(&article.title, article_body(&article, &source)))
+    let comments = blocking_community(&state, move |c| c.comments_of_article(ArticleId(id))).await?;
+    let body = html! {
+        (article_body(&article, &source))
+        (comments::section(&visitor, article.id, &comments, Utc::now()))
+    };
+    Ok(layout::page(&visitor, &article.title, body))
 }
 
 fn article_body(a: &Article, source: &Source) -> Markup {
@@ -102,8 +128,8 @@ fn article_body(a: &Article, source: &Source) -> Markup {
     }
 }
 
-pub async fn sources(State(state): State<AppState>) -> Result<Markup, WebError> {
-    let (sources, feeds) = read(&state, |s| Ok((s.sources()?, s.feeds()?))).await?;
+pub async fn sources(State(state): State<AppState>, visitor: Visitor) -> Result<Markup, WebError> {
+    let (sources, feeds) = store_call(&state, |s| Ok((s.sources()?, s.feeds()?))).await?;
     let body = html! {
         h1 { "Sources" }
         ul.sources {
@@ -118,16 +144,17 @@ pub async fn sources(State(state): State<AppState>) -> Result<Markup, WebError> 
             }
         }
     };
-    Ok(layout::page("Sources", body))
+    Ok(layout::page(&visitor, "Sources", body))
 }
 
 pub async fn source(
     State(state): State<AppState>,
+    visitor: Visitor,
     Path(slug): Path<String>,
     Query(paging): Query<Paging>,
 ) -> Result<Markup, WebError> {
     let page = paging.number();
-    let found = read(&state, move |s| {
+    let found = store_call(&state, move |s| {
         let Some(source) = s.source_by_slug(&slug)? else {
             return Ok(None);
         };
@@ -146,7 +173,7 @@ pub async fn source(
         (cards::list(&cards, Utc::now()))
         (pager(&path, page, cards.len() == PAGE_SIZE))
     };
-    Ok(layout::page(&source.name, body))
+    Ok(layout::page(&visitor, &source.name, body))
 }
 
 fn feed_health(feeds: &[Feed]) -> Markup {
@@ -171,7 +198,7 @@ fn feed_health(feeds: &[Feed]) -> Markup {
 }
 
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match read(&state, |s| s.latest(1, 0)).await {
+    match store_call(&state, |s| s.latest(1, 0)).await {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store unavailable"),
     }
