@@ -70,6 +70,7 @@ impl Crawler {
             .by_host(due, |f| f.url.clone(), |c, f| async move { c.poll_feed(f).await })
             .await;
         let pending = blocking(&self.store, |s| s.pending_articles(PAGES_PER_PASS)).await?;
+        metrics::gauge!("newsdesk_pending_articles").set(pending.len() as f64);
         report.add(
             self.by_host(pending, |a| a.url.clone(), |c, a| async move { c.fetch_page(a).await })
                 .await,
@@ -253,6 +254,9 @@ impl Crawler {
         article: Option<&Article>,
         fetched: &Result<Response, FetchError>,
     ) {
+        let kind = if feed.is_some() { "feed" } else { "page" };
+        let outcome = if fetched.is_ok() { "ok" } else { "error" };
+        metrics::counter!("newsdesk_fetches_total", "kind" => kind, "outcome" => outcome).increment(1);
         let record = FetchRecord {
             at: Utc::now(),
             url: url.to_string(),

@@ -35,6 +35,7 @@ pub async fn serve(config: Config) -> Result<()> {
 
 /// Runs the crawler and the site on `listener` until Ctrl-C.
 pub async fn run(config: &Config, db: Arc<SqliteStore>, listener: TcpListener, tick: Duration) -> Result<()> {
+    newsdesk_web::install_metrics();
     let store: Arc<dyn Store> = db.clone();
     let fetcher = Fetcher::new(config.fetch_config())?;
     let crawler = Crawler::new(store.clone(), fetcher.clone(), config.crawl.parallel_hosts);

@@ -3,5 +3,6 @@
 mod community;
 mod crawl;
 mod faults;
+mod site;
 mod subscriptions;
 mod support;

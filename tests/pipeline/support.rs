@@ -23,6 +23,7 @@ pub struct Harness {
 /// Tests crawl at 20 requests/s per host: the spacing logic is the same as
 /// production's 1/s, and the suite stays quick.
 pub fn harness(wire: &Newswire) -> Harness {
+    newsdesk_web::install_metrics();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.database = dir.path().join("newsdesk.db");

@@ -7,8 +7,12 @@
 //! CSRF token checked before any handler runs ([`session`]).
 
 pub mod admin;
+mod api;
+mod atom;
+mod caching;
 mod error;
 mod limits;
+mod metrics;
 mod pages;
 pub mod session;
 pub mod timefmt;
@@ -71,8 +75,15 @@ pub async fn serve(
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
+/// Installs the process-wide metrics recorder that `/metrics` renders.
+/// Call it before the crawler starts, so its first fetches are counted.
+pub fn install_metrics() {
+    metrics::install();
+}
+
 /// The whole site as one router.
 pub fn router(state: AppState) -> Router {
+    metrics::install();
     Router::new()
         .route("/", get(pages::home))
         .route("/article/{id}", get(pages::article))
@@ -96,13 +107,19 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/feeds/remove", post(pages::admin::remove))
         .route("/admin/feeds/import", post(pages::admin::import))
         .route("/admin/feeds.opml", get(pages::admin::export))
+        .route("/feeds/top.atom", get(atom::latest))
+        .route("/feeds/source/{file}", get(atom::source))
         .route("/healthz", get(pages::healthz))
+        .route("/metrics", get(metrics::render))
         .route("/static/style.css", get(pages::stylesheet))
+        .nest("/api", api::routes())
         .fallback(pages::not_found)
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::verify_csrf,
         ))
+        .layer(axum::middleware::from_fn(caching::etag))
         .with_state(state)
         // No inline script may run, no page may frame us, and no referrer
         // leaks to the publishers we link to.

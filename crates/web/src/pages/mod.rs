@@ -22,7 +22,7 @@ use crate::{timefmt, AppState, WebError};
 const PAGE_SIZE: usize = 50;
 
 /// Runs a store call on a blocking thread.
-async fn store_call<T: Send + 'static>(
+pub(crate) async fn store_call<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&dyn Store) -> newsdesk_store::Result<T> + Send + 'static,
 ) -> Result<T, WebError> {

@@ -1,0 +1,329 @@
+//! The JSON API under `/api/v1`: the same data as the pages, for apps and
+//! scripts. Lists are paginated (`page`, `per_page`); errors are JSON
+//! `{"error": {"status", "message"}}` with the matching status code. The
+//! OpenAPI document (`assets/openapi.json`) is served at `/api/openapi.json`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use newsdesk_domain::{Article, ArticleId, Comment, Feed, Source};
+use newsdesk_store::{ArticleCard, Community, Store};
+use serde::{Deserialize, Serialize};
+
+use crate::{AppState, WebError};
+
+const MAX_PER_PAGE: usize = 100;
+
+/// The API's routes, nested under `/api`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/v1/articles", get(articles))
+        .route("/v1/articles/{id}", get(article))
+        .route("/v1/articles/{id}/comments", get(comments))
+        .route("/v1/sources", get(sources))
+        .route("/v1/sources/{slug}", get(source))
+        .route("/v1/sources/{slug}/articles", get(source_articles))
+        .fallback(|| async { ApiError(WebError::NotFound) })
+}
+
+/// A [`WebError`] rendered as JSON.
+pub struct ApiError(pub WebError);
+
+impl From<WebError> for ApiError {
+    fn from(e: WebError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let WebError::Unavailable(detail) = &self.0 {
+            tracing::error!(%detail, "API request failed");
+        }
+        let status = self.0.status();
+        let body = serde_json::json!({ "error": { "status": status.as_u16(), "message": self.0.message() } });
+        (status, Json(body)).into_response()
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+#[derive(Deserialize)]
+pub struct Paging {
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+impl Paging {
+    /// (page, per_page, offset), clamped to sane bounds.
+    fn window(&self) -> (usize, usize, usize) {
+        let page = self.page.unwrap_or(1).clamp(1, 100_000);
+        let per_page = self.per_page.unwrap_or(20).clamp(1, MAX_PER_PAGE);
+        (page, per_page, (page - 1) * per_page)
+    }
+}
+
+#[derive(Serialize)]
+pub struct PageOf<T> {
+    items: Vec<T>,
+    page: usize,
+    per_page: usize,
+    /// The next page's number, when there may be one.
+    next_page: Option<usize>,
+}
+
+impl<T> PageOf<T> {
+    fn new(items: Vec<T>, page: usize, per_page: usize) -> Self {
+        let next_page = (items.len() == per_page).then_some(page + 1);
+        PageOf {
+            items,
+            page,
+            per_page,
+            next_page,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ArticleSummary {
+    id: i64,
+    title: String,
+    url: String,
+    source: SourceRef,
+    published_at: Option<DateTime<Utc>>,
+    discovered_at: DateTime<Utc>,
+    excerpt: Option<String>,
+    image: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SourceRef {
+    name: String,
+    slug: String,
+}
+
+impl From<ArticleCard> for ArticleSummary {
+    fn from(c: ArticleCard) -> Self {
+        ArticleSummary {
+            id: c.id.0,
+            title: c.title,
+            url: c.url,
+            source: SourceRef {
+                name: c.source_name,
+                slug: c.source_slug,
+            },
+            published_at: c.published_at,
+            discovered_at: c.discovered_at,
+            excerpt: c.excerpt,
+            image: c.image,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ArticleDetail {
+    id: i64,
+    title: String,
+    url: String,
+    source: SourceRef,
+    byline: Option<String>,
+    published_at: Option<DateTime<Utc>>,
+    image: Option<String>,
+    lang: Option<String>,
+    excerpt: Option<String>,
+    /// Plain text; paragraphs separated by a blank line. Empty when the page could not be fetched.
+    text: String,
+    /// Sanitised HTML of the body.
+    html: String,
+}
+
+fn detail(a: Article, s: Source) -> ArticleDetail {
+    ArticleDetail {
+        id: a.id.0,
+        title: a.title,
+        url: a.url,
+        source: SourceRef {
+            name: s.name,
+            slug: s.slug,
+        },
+        byline: a.byline,
+        published_at: a.published_at,
+        image: a.image,
+        lang: a.lang,
+        excerpt: a.excerpt,
+        text: a.text,
+        html: a.html,
+    }
+}
+
+#[derive(Serialize)]
+pub struct CommentView {
+    id: i64,
+    parent_id: Option<i64>,
+    author: String,
+    /// Null when deleted by its author or hidden by a moderator.
+    body: Option<String>,
+    created_at: DateTime<Utc>,
+    edited_at: Option<DateTime<Utc>>,
+}
+
+impl From<Comment> for CommentView {
+    fn from(c: Comment) -> Self {
+        let visible = !c.deleted && !c.hidden;
+        CommentView {
+            id: c.id.0,
+            parent_id: c.parent_id.map(|p| p.0),
+            author: c.username,
+            body: visible.then_some(c.body),
+            created_at: c.created_at,
+            edited_at: c.edited_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct SourceDetail {
+    name: String,
+    slug: String,
+    homepage: Option<String>,
+    feeds: Vec<FeedHealth>,
+}
+
+#[derive(Serialize)]
+struct FeedHealth {
+    url: String,
+    last_checked_at: Option<DateTime<Utc>>,
+    next_check_at: DateTime<Utc>,
+    last_error: Option<String>,
+    error_count: i64,
+}
+
+impl From<Feed> for FeedHealth {
+    fn from(f: Feed) -> Self {
+        FeedHealth {
+            url: f.url,
+            last_checked_at: f.last_checked_at,
+            next_check_at: f.next_check_at,
+            last_error: f.last_error,
+            error_count: f.error_count,
+        }
+    }
+}
+
+async fn store<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&dyn Store) -> newsdesk_store::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    Ok(crate::pages::store_call(state, f).await?)
+}
+
+async fn articles(State(state): State<AppState>, Query(p): Query<Paging>) -> ApiResult<PageOf<ArticleSummary>> {
+    let (page, per_page, offset) = p.window();
+    let cards = store(&state, move |s| s.latest(per_page, offset)).await?;
+    Ok(Json(PageOf::new(
+        cards.into_iter().map(Into::into).collect(),
+        page,
+        per_page,
+    )))
+}
+
+/// Parses a numeric id from the path, as a JSON error rather than axum's plain-text rejection.
+fn parse_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError(WebError::BadRequest(format!("{raw:?} is not an article id"))))
+}
+
+async fn article(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<ArticleDetail> {
+    let id = parse_id(&id)?;
+    let found = store(&state, move |s| {
+        let Some(a) = s.article(ArticleId(id))? else {
+            return Ok(None);
+        };
+        Ok(s.source(a.source_id)?.map(|src| detail(a, src)))
+    })
+    .await?;
+    found.map(Json).ok_or(ApiError(WebError::NotFound))
+}
+
+async fn comments(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Vec<CommentView>> {
+    let id = parse_id(&id)?;
+    let community = state.community.clone();
+    let list = tokio::task::spawn_blocking(move || {
+        let c: &dyn Community = community.as_ref();
+        c.comments_of_article(ArticleId(id))
+    })
+    .await
+    .map_err(|e| ApiError(WebError::Unavailable(e.to_string())))?
+    .map_err(|e| ApiError(e.into()))?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+async fn sources(State(state): State<AppState>) -> ApiResult<Vec<SourceDetail>> {
+    let (sources, feeds) = store(&state, |s| Ok((s.sources()?, s.feeds()?))).await?;
+    let details = sources
+        .into_iter()
+        .map(|s| {
+            let own = feeds
+                .iter()
+                .filter(|f| f.source_id == s.id)
+                .cloned()
+                .map(Into::into)
+                .collect();
+            SourceDetail {
+                name: s.name,
+                slug: s.slug,
+                homepage: s.homepage,
+                feeds: own,
+            }
+        })
+        .collect();
+    Ok(Json(details))
+}
+
+async fn source(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<SourceDetail> {
+    let found = store(&state, move |s| {
+        let Some(src) = s.source_by_slug(&slug)? else {
+            return Ok(None);
+        };
+        let feeds = s.feeds_of_source(src.id)?.into_iter().map(Into::into).collect();
+        Ok(Some(SourceDetail {
+            name: src.name,
+            slug: src.slug,
+            homepage: src.homepage,
+            feeds,
+        }))
+    })
+    .await?;
+    found.map(Json).ok_or(ApiError(WebError::NotFound))
+}
+
+async fn source_articles(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(p): Query<Paging>,
+) -> ApiResult<PageOf<ArticleSummary>> {
+    let (page, per_page, offset) = p.window();
+    let cards = store(&state, move |s| {
+        let Some(src) = s.source_by_slug(&slug)? else {
+            return Ok(None);
+        };
+        s.latest_of_source(src.id, per_page, offset).map(Some)
+    })
+    .await?
+    .ok_or(ApiError(WebError::NotFound))?;
+    Ok(Json(PageOf::new(
+        cards.into_iter().map(Into::into).collect(),
+        page,
+        per_page,
+    )))
+}
+
+async fn openapi() -> impl IntoResponse {
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+pub const OPENAPI: &str = include_str!("../assets/openapi.json");

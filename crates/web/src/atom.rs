@@ -1,0 +1,98 @@
+//! Outgoing Atom feeds: the latest articles, and each source's.
+
+use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, FixedOffset, Utc};
+use newsdesk_store::ArticleCard;
+
+use crate::pages::store_call;
+use crate::{AppState, WebError};
+
+const ENTRIES: usize = 50;
+
+pub async fn latest(State(state): State<AppState>) -> Result<Response, WebError> {
+    let cards = store_call(&state, |s| s.latest(ENTRIES, 0)).await?;
+    Ok(render(
+        &format!("{}: latest", state.site_name),
+        "/feeds/top.atom",
+        &cards,
+    ))
+}
+
+pub async fn source(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, WebError> {
+    let slug = file.strip_suffix(".atom").ok_or(WebError::NotFound)?.to_string();
+    let found = store_call(&state, move |s| {
+        let Some(src) = s.source_by_slug(&slug)? else {
+            return Ok(None);
+        };
+        Ok(Some((src.name.clone(), s.latest_of_source(src.id, ENTRIES, 0)?)))
+    })
+    .await?;
+    let (name, cards) = found.ok_or(WebError::NotFound)?;
+    Ok(render(
+        &format!("{}: {name}", state.site_name),
+        &format!("/feeds/source/{file}"),
+        &cards,
+    ))
+}
+
+fn fixed(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.fixed_offset()
+}
+
+/// Builds the feed; ids are the publishers' URLs, links point at our pages.
+fn render(title: &str, self_path: &str, cards: &[ArticleCard]) -> Response {
+    let updated = cards
+        .iter()
+        .map(|c| c.published_at.unwrap_or(c.discovered_at))
+        .max()
+        .unwrap_or_else(Utc::now);
+    let feed = Feed {
+        title: Text::plain(title),
+        id: self_path.to_string(),
+        updated: fixed(updated),
+        links: vec![Link {
+            href: self_path.to_string(),
+            rel: "self".into(),
+            ..Link::default()
+        }],
+        entries: cards.iter().map(entry).collect(),
+        ..Feed::default()
+    };
+    (
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        feed.to_string(),
+    )
+        .into_response()
+}
+
+fn entry(card: &ArticleCard) -> Entry {
+    let when = fixed(card.published_at.unwrap_or(card.discovered_at));
+    Entry {
+        title: Text::plain(card.title.clone()),
+        id: card.url.clone(),
+        updated: when,
+        published: Some(when),
+        authors: vec![Person {
+            name: card.source_name.clone(),
+            ..Person::default()
+        }],
+        links: vec![
+            Link {
+                href: format!("/article/{}", card.id.0),
+                rel: "alternate".into(),
+                ..Link::default()
+            },
+            Link {
+                href: card.url.clone(),
+                rel: "via".into(),
+                ..Link::default()
+            },
+        ],
+        summary: card.excerpt.clone().map(Text::plain),
+        content: None::<Content>,
+        ..Entry::default()
+    }
+}

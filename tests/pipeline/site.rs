@@ -1,0 +1,97 @@
+//! The machine-readable side of the site: JSON API (checked against its
+//! OpenAPI document), Atom feeds, metrics, and cache validators.
+
+use newsdesk_newswire::Newswire;
+use serde_json::Value;
+
+use super::support::*;
+
+async fn json(url: &str) -> (u16, Value) {
+    let resp = reqwest::get(url).await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_serves_what_its_openapi_document_promises() {
+    let wire = Newswire::start().await.unwrap();
+    let h = harness(&wire);
+    subscribe_outlets(&h.store, &wire);
+    h.crawler.run_pass().await.unwrap();
+    let site = serve_site(&h).await;
+
+    let (status, page) = json(&format!("{site}/api/v1/articles?per_page=5")).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["items"].as_array().unwrap().len(), 5);
+    assert_eq!(page["next_page"], 2);
+    let id = page["items"][0]["id"].as_i64().unwrap();
+    let slug = page["items"][0]["source"]["slug"].as_str().unwrap().to_string();
+    let (_, article) = json(&format!("{site}/api/v1/articles/{id}")).await;
+    assert_eq!(article["title"], page["items"][0]["title"]);
+    assert!(!article["text"].as_str().unwrap().is_empty());
+
+    let (_, doc) = json(&format!("{site}/api/openapi.json")).await;
+    for path in doc["paths"].as_object().unwrap().keys() {
+        let url = format!(
+            "{site}{}",
+            path.replace("{id}", &id.to_string()).replace("{slug}", &slug)
+        );
+        assert_eq!(
+            reqwest::get(&url).await.unwrap().status(),
+            200,
+            "documented {path} does not answer"
+        );
+    }
+
+    let (status, err) = json(&format!("{site}/api/v1/articles/999999")).await;
+    assert_eq!((status, err["error"]["status"].as_i64()), (404, Some(404)));
+    let (status, err) = json(&format!("{site}/api/v1/articles/abc")).await;
+    assert_eq!(status, 400);
+    assert!(err["error"]["message"].as_str().unwrap().contains("abc"));
+    assert_eq!(json(&format!("{site}/api/v1/nothing-here")).await.0, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn atom_feeds_metrics_and_etags() {
+    let wire = Newswire::start().await.unwrap();
+    let h = harness(&wire);
+    subscribe_outlets(&h.store, &wire);
+    h.crawler.run_pass().await.unwrap();
+    let site = serve_site(&h).await;
+
+    let top = reqwest::get(format!("{site}/feeds/top.atom"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let feed = feed_rs::parser::parse(&top[..]).expect("our Atom parses");
+    assert_eq!(feed.entries.len(), 49);
+    let slug = h.store.sources().unwrap()[0].slug.clone();
+    let own = reqwest::get(format!("{site}/feeds/source/{slug}.atom"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(!feed_rs::parser::parse(&own[..]).unwrap().entries.is_empty());
+    assert_eq!(get_text(&format!("{site}/feeds/source/nope.atom")).await.0, 404);
+
+    let first = reqwest::get(format!("{site}/")).await.unwrap();
+    let etag = first.headers()["etag"].clone();
+    assert!(first.headers()["cache-control"].to_str().unwrap().contains("public"));
+    let again = reqwest::Client::new()
+        .get(format!("{site}/"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    let (_, metrics) = get_text(&format!("{site}/metrics")).await;
+    assert!(
+        metrics.contains("newsdesk_http_requests_total{route=\"/\""),
+        "{metrics}"
+    );
+    assert!(metrics.contains("newsdesk_http_request_duration_seconds"));
+    assert!(metrics.contains("newsdesk_fetches_total{kind=\"page\",outcome=\"ok\"}"));
+}
