@@ -1,0 +1,98 @@
+// The reader's path through the demo site in a real browser (Debian's
+// chromium driven by playwright-core). Started by tests/browser.rs, which
+// runs `newsdesk demo` and passes its address in BASE_URL.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.BASE_URL;
+const SHOTS = process.env.SCREENSHOT_DIR; // set to refresh the README's screenshots
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+after(async () => browser && browser.close());
+
+async function shot(target, name) {
+  if (SHOTS) await target.screenshot({ path: `${SHOTS}/${name}.png` });
+}
+
+test('home lists articles with sources and relative times, and leads to a clean article', async () => {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  await page.goto(BASE);
+  const cards = page.locator('article.card');
+  assert.ok((await cards.count()) >= 48, 'home lists the newswire');
+  assert.match(await cards.first().locator('time').innerText(), /ago|Just now|Yesterday/);
+  await shot(page, 'home');
+  await cards.first().locator('h2 a').click();
+  await page.waitForSelector('article.story h1');
+  const body = await page.locator('div.body').innerText();
+  for (const clutter of ['STORY CONTINUES BELOW THIS AD', 'Read Also', 'With inputs from agencies']) {
+    assert.ok(!body.includes(clutter), `article shows ${clutter}`);
+  }
+  assert.match(await page.locator('section.comments').innerText(), /No comments yet/);
+  await shot(page, 'article');
+});
+
+test('register, comment, reply, and hostile comments render inert', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  let dialogs = 0;
+  page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
+  const name = `reader${Date.now() % 100000}`;
+  await page.goto(`${BASE}/register`);
+  await page.fill('#username', name);
+  await page.fill('#password', 'a long enough password');
+  await page.click('form.stacked button[type=submit]');
+  await page.waitForURL(`${BASE}/`);
+  assert.match(await page.locator('nav.account').innerText(), new RegExp(name));
+
+  await page.locator('article.card h2 a').nth(2).click();
+  await page.waitForSelector('section.comments');
+  const articleUrl = page.url();
+  const hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">';
+  await page.fill('#comment-body-0', hostile);
+  await page.click('section.comments > form button[type=submit]');
+  await page.waitForSelector('article.comment');
+  await page.locator('article.comment details summary', { hasText: 'Reply' }).first().click();
+  await page.locator('article.comment details[open] textarea').fill('A reply from the browser');
+  await page.locator('article.comment details[open] button[type=submit]').click();
+  await page.waitForLoadState('load');
+
+  await page.goto(articleUrl); // reload
+  const comments = page.locator('article.comment');
+  assert.equal(await comments.count(), 2);
+  assert.equal(await comments.first().locator('p').nth(1).innerText(), hostile, 'shown as text');
+  assert.equal(await page.locator('section.comments img').count(), 0, 'no injected element');
+  assert.equal(await page.locator('section.comments script').count(), 0);
+  assert.equal(dialogs, 0, 'no script ran');
+  assert.match(await page.locator('ol.thread ol.thread article.comment').innerText(), /A reply from the browser/);
+  await shot(page.locator('section.comments'), 'comments');
+
+  // Log out and back in: the comments are still there.
+  await page.click('nav.account button');
+  await page.goto(`${BASE}/login`);
+  await page.fill('#username', name);
+  await page.fill('#password', 'a long enough password');
+  await page.click('form.stacked button[type=submit]');
+  await page.goto(`${BASE}/me/comments`);
+  assert.equal(await page.locator('ul.my-comments li').count(), 2);
+  await context.close();
+});
+
+test('a form post without the CSRF token is refused', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${BASE}/register`);
+  const status = await page.evaluate(async () => {
+    const form = new URLSearchParams({ username: 'nocsrf', password: 'a long enough password' });
+    const r = await fetch('/register', { method: 'POST', body: form });
+    return r.status;
+  });
+  assert.equal(status, 403);
+  await context.close();
+});
