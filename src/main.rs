@@ -44,6 +44,19 @@ enum Command {
     /// Import or export subscriptions as OPML.
     #[command(subcommand)]
     Opml(OpmlCommand),
+    /// Measurements behind docs/BENCHMARKS.md.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Fill the configured database with a synthetic archive for load tests (bench/site.sh).
+    Generate {
+        /// How many articles to write.
+        #[arg(long, default_value_t = 100_000)]
+        articles: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -83,7 +96,22 @@ async fn main() -> Result<()> {
         Command::Ingest => ingest(&config).await,
         Command::Feeds(cmd) => feeds(&config, cmd).await,
         Command::Opml(cmd) => opml(&config, cmd).await,
+        Command::Bench(cmd) => bench(&config, cmd).await,
     }
+}
+
+async fn bench(config: &Config, cmd: BenchCommand) -> Result<()> {
+    match cmd {
+        BenchCommand::Generate { articles } => {
+            let store: Arc<dyn Store> = newsdesk::open_store(config)?;
+            let started = std::time::Instant::now();
+            let newest =
+                tokio::task::spawn_blocking(move || newsdesk::bench::generate::archive(&store, articles)).await??;
+            eprintln!("wrote {articles} articles in {:.1?}", started.elapsed());
+            println!("{newest}");
+        }
+    }
+    Ok(())
 }
 
 async fn ingest(config: &Config) -> Result<()> {

@@ -95,3 +95,25 @@ async fn atom_feeds_metrics_and_etags() {
     assert!(metrics.contains("newsdesk_http_request_duration_seconds"));
     assert!(metrics.contains("newsdesk_fetches_total{kind=\"page\",outcome=\"ok\"}"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_database_gives_error_pages_not_a_dead_server() {
+    let wire = Newswire::start().await.unwrap();
+    let h = harness(&wire);
+    let site = serve_site(&h).await;
+    // Break the articles table under the running server, as a corrupt or
+    // half-migrated database would.
+    let conn = rusqlite::Connection::open(&h.config.database).unwrap();
+    conn.execute_batch("ALTER TABLE articles RENAME TO articles_gone").unwrap();
+
+    let (status, page) = get_text(&format!("{site}/")).await;
+    assert_eq!(status, 503);
+    assert!(page.contains("Something went wrong on our side"), "a proper error page: {page}");
+    assert!(!page.contains("no such table"), "internal details stay in the log");
+    assert_eq!(get_text(&format!("{site}/healthz")).await.0, 503);
+    assert_eq!(json(&format!("{site}/api/v1/articles")).await.0, 503);
+    assert_eq!(get_text(&format!("{site}/static/style.css")).await.0, 200, "the server is still up");
+
+    conn.execute_batch("ALTER TABLE articles_gone RENAME TO articles").unwrap();
+    assert_eq!(get_text(&format!("{site}/")).await.0, 200, "and recovers with the database");
+}

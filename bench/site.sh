@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Article-page latency and throughput under load (wrk, 64 connections), side
+# by side in one run with nginx serving the same page's HTML as a static file.
+# Usage: bench/site.sh   (ARTICLES=100000 DURATION=15s WORK=/tmp/newsdesk-bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ARTICLES=${ARTICLES:-100000}
+DURATION=${DURATION:-15s}
+WORK=${WORK:-/tmp/newsdesk-bench}
+PORT=18080
+NGINX_PORT=18081
+
+command -v wrk >/dev/null && command -v nginx >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light
+}
+cargo build --release -q
+BIN=$PWD/target/release/newsdesk
+mkdir -p "$WORK/www"
+export NEWSDESK_DATABASE="$WORK/bench.db"
+if [ ! -s "$WORK/newest-$ARTICLES" ]; then
+  rm -f "$WORK"/bench.db*
+  "$BIN" bench generate --articles "$ARTICLES" > "$WORK/newest-$ARTICLES"
+fi
+NEWEST=$(cat "$WORK/newest-$ARTICLES")
+
+cat > "$WORK/config.toml" <<CONF
+listen = "127.0.0.1:$PORT"
+starter_feeds = []
+[crawl]
+tick_secs = 86400
+CONF
+cat > "$WORK/nginx.conf" <<CONF
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; }
+}
+CONF
+# Random articles among the archive, so the page cache cannot hold just one.
+cat > "$WORK/random-article.lua" <<LUA
+request = function()
+  return wrk.format("GET", "/article/" .. math.random($NEWEST - $ARTICLES + 1, $NEWEST))
+end
+LUA
+
+RUST_LOG=warn "$BIN" --config "$WORK/config.toml" serve > /dev/null &
+SERVER=$!
+nginx -c "$WORK/nginx.conf" -p "$WORK"
+trap 'kill $SERVER 2>/dev/null; nginx -c "$WORK/nginx.conf" -p "$WORK" -s stop 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+curl -sf "http://127.0.0.1:$PORT/article/$NEWEST" > "$WORK/www/article.html"
+echo "article page: $(wc -c < "$WORK/www/article.html") bytes; archive: $ARTICLES articles"
+
+echo "== newsdesk: one article page"
+wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$PORT/article/$NEWEST"
+echo "== newsdesk: random article pages"
+wrk -t2 -c64 -d"$DURATION" --latency -s "$WORK/random-article.lua" "http://127.0.0.1:$PORT"
+echo "== nginx: the same page as a static file"
+wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$NGINX_PORT/article.html"

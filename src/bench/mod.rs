@@ -1,0 +1,3 @@
+//! `newsdesk bench …`: measurements that back the numbers in docs/BENCHMARKS.md.
+
+pub mod generate;
