@@ -126,6 +126,9 @@ pub trait Store: Send + Sync {
     /// marked failed and listed with its feed summary.
     fn fail_article(&self, id: ArticleId, error: &str, retry: bool) -> Result<()>;
     fn article(&self, id: ArticleId) -> Result<Option<Article>>;
+    /// Up to `limit` ready articles with ids above `after`, in id order:
+    /// call again with the last id to walk them all in batches.
+    fn ready_articles_after(&self, after: ArticleId, limit: usize) -> Result<Vec<Article>>;
     /// Ready and failed articles, newest first (published time, else discovery time).
     fn latest(&self, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;
     fn latest_of_source(&self, source: SourceId, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;

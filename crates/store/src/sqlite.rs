@@ -251,6 +251,10 @@ impl Store for SqliteStore {
         self.read(|c| articles::get(c, id))
     }
 
+    fn ready_articles_after(&self, after: ArticleId, limit: usize) -> Result<Vec<Article>> {
+        self.read(|c| articles::ready_after(c, after, limit))
+    }
+
     fn latest(&self, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
         self.read(|c| articles::latest(c, None, limit, offset))
     }

@@ -663,3 +663,33 @@ fn in_memory_store_works() {
     assert_eq!(store.latest(10, 0).unwrap()[0].title, "A");
     assert!(format!("{store:?}").contains("SqliteStore"));
 }
+
+#[test]
+fn ready_articles_are_walked_in_id_batches() {
+    let dir = TempDir::new().unwrap();
+    let (store, feed) = setup(&dir);
+    let batch: Vec<_> = (0..5)
+        .map(|i| entry(&format!("g{i}"), &format!("https://example.com/{i}")))
+        .collect();
+    let q = store.record_poll(feed.id, &poll(t(0)), &batch).unwrap();
+    let all = ids(&q);
+    for (i, id) in all.iter().enumerate() {
+        if i != 2 && i != 4 {
+            let url = format!("https://example.com/{i}");
+            store.complete_article(*id, &url, &page(&format!("P{i}"))).unwrap();
+        }
+    }
+    store.fail_article(all[4], "gone", false).unwrap();
+    let first = store.ready_articles_after(ArticleId(0), 2).unwrap();
+    assert_eq!(first.iter().map(|a| a.id).collect::<Vec<_>>(), vec![all[0], all[1]]);
+    let rest = store.ready_articles_after(first[1].id, 10).unwrap();
+    assert_eq!(
+        rest.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![all[3]],
+        "pending and failed articles are skipped"
+    );
+    assert!(rest
+        .iter()
+        .all(|a| a.status == ArticleStatus::Ready && !a.text.is_empty()));
+    assert!(store.ready_articles_after(all[3], 10).unwrap().is_empty());
+}

@@ -233,6 +233,14 @@ pub(crate) fn pending(conn: &Connection, limit: usize) -> Result<Vec<Article>> {
         .ctx("list pending articles")
 }
 
+/// Ready articles with ids above `after`, in id order (walks the primary key).
+pub(crate) fn ready_after(conn: &Connection, after: ArticleId, limit: usize) -> Result<Vec<Article>> {
+    let sql = format!("SELECT {ARTICLE_COLS} FROM articles WHERE id > ?1 AND status = 'ready' ORDER BY id LIMIT ?2");
+    conn.prepare_cached(&sql)
+        .and_then(|mut st| st.query_map([after.0, sql_int(limit)], rows::article)?.collect())
+        .ctx("list ready articles")
+}
+
 /// Listed (ready or failed) articles, newest first, optionally of one source.
 pub(crate) fn latest(
     conn: &Connection,

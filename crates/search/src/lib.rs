@@ -1,0 +1,258 @@
+//! Full-text search over newsdesk's articles.
+//!
+//! An on-disk [tantivy] index sits beside the database, at the store stage
+//! of the pipeline: the crawler adds each article as it is stored and
+//! commits once per pass, the website searches it. The SQLite store stays
+//! the only source of truth — the index holds nothing that cannot be
+//! rebuilt from it with [`SearchIndex::rebuild`] (`newsdesk reindex`).
+//!
+//! Ranking is BM25 over the title (boosted), body text, source name and
+//! entity names; filters by source, publication date and entity narrow the
+//! matches without changing their order. Queries are parsed leniently, so
+//! no input makes a search fail. See [`schema`] for how text is tokenised.
+
+mod doc;
+mod query;
+mod schema;
+mod snippet;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use newsdesk_domain::ArticleId;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{Query, QueryParser};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+pub use doc::SearchDoc;
+pub use query::{SearchQuery, Sort, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS};
+pub use snippet::Snippet;
+
+use schema::Fields;
+
+/// Indexing memory shared by the writer's threads; segments are flushed
+/// when it fills. Enough for a crawl pass, small beside the web server.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// A title match counts this many times a body match.
+const TITLE_BOOST: f32 = 3.0;
+/// Entity names are few and precise: a match there says more than one in
+/// the body.
+const ENTITY_BOOST: f32 = 1.5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index at {path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error(
+        "search index at {0} is in use by another newsdesk process (stop `newsdesk serve` first, or point search_dir elsewhere)"
+    )]
+    Locked(PathBuf),
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("rebuilding the search index: {0}")]
+    Source(String),
+}
+
+pub type Result<T> = std::result::Result<T, SearchError>;
+
+/// The results of one search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResults {
+    /// Matching articles in all, not only on this page.
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+/// One matching article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub id: ArticleId,
+    pub title: String,
+    pub url: String,
+    pub source_name: String,
+    pub source_slug: String,
+    pub published: DateTime<Utc>,
+    /// Where in the text the query matched; the text's opening when only
+    /// the title, source or filters matched.
+    pub snippet: Snippet,
+}
+
+/// The article index: one writer, any number of concurrent searches.
+pub struct SearchIndex {
+    fields: Fields,
+    reader: IndexReader,
+    parser: QueryParser,
+    writer: Mutex<IndexWriter>,
+    /// Shown in errors; `None` in memory.
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating the directory and an empty index
+    /// if needed. Takes the index's write lock for as long as it is open.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        let fail = |message: String| SearchError::Open {
+            path: dir.to_path_buf(),
+            message,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| fail(format!("creating the directory: {e}")))?;
+        let directory = MmapDirectory::open(dir).map_err(|e| fail(e.to_string()))?;
+        let (schema, fields) = schema::build();
+        let index = Index::open_or_create(directory, schema).map_err(|e| match e {
+            // Written with other fields: say so plainly instead of failing on some later query.
+            tantivy::TantivyError::SchemaError(_) => fail(
+                "it was built by another version of newsdesk; delete the directory and run `newsdesk reindex`".into(),
+            ),
+            e => fail(e.to_string()),
+        })?;
+        Self::from_index(index, fields, Some(dir.to_path_buf()))
+    }
+
+    /// An index in memory, for tests.
+    pub fn open_in_ram() -> Result<SearchIndex> {
+        let (schema, fields) = schema::build();
+        Self::from_index(Index::create_in_ram(schema), fields, None)
+    }
+
+    fn from_index(index: Index, fields: Fields, path: Option<PathBuf>) -> Result<SearchIndex> {
+        schema::register_analyzer(&index);
+        let writer = index.writer(WRITER_MEMORY).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => SearchError::Locked(path.clone().unwrap_or_default()),
+            e => SearchError::Index(e),
+        })?;
+        // Commits made here reload explicitly; the watcher also picks up
+        // a rebuild committed by another process.
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        let mut parser = QueryParser::for_index(&index, vec![fields.title, fields.text, fields.source, fields.entity]);
+        parser.set_conjunction_by_default();
+        parser.set_field_boost(fields.title, TITLE_BOOST);
+        parser.set_field_boost(fields.entity, ENTITY_BOOST);
+        Ok(SearchIndex {
+            fields,
+            reader,
+            parser,
+            writer: Mutex::new(writer),
+            path,
+        })
+    }
+
+    /// Adds the article, replacing any earlier version with the same id.
+    /// It becomes searchable at the next [`commit`](Self::commit).
+    pub fn index_article(&self, doc: &SearchDoc) -> Result<()> {
+        let writer = self.writer();
+        writer.delete_term(Term::from_field_i64(self.fields.id, doc.id.0));
+        writer.add_document(doc.to_tantivy(&self.fields))?;
+        Ok(())
+    }
+
+    /// Makes every article indexed so far durable and searchable. Costs a
+    /// disk sync: call it once per batch, not per article.
+    pub fn commit(&self) -> Result<()> {
+        self.writer().commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Replaces the whole index with `docs`, in one commit: searches see
+    /// the old index until the new one is complete, and a failing `docs`
+    /// leaves the old index as it was. Returns how many were indexed.
+    pub fn rebuild<E: std::fmt::Display>(
+        &self,
+        docs: impl IntoIterator<Item = std::result::Result<SearchDoc, E>>,
+    ) -> Result<usize> {
+        let mut writer = self.writer();
+        let added = add_all(&writer, &self.fields, docs);
+        match added {
+            Ok(n) => {
+                writer.commit()?;
+                drop(writer);
+                self.reader.reload()?;
+                Ok(n)
+            }
+            Err(e) => {
+                writer.rollback()?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Articles searchable now (as of the last commit).
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Runs `q`. Never fails on what the query says, only on I/O.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        self.run(&searcher, q, query::text_query(&self.parser, q))
+            .or_else(|_| self.run(&searcher, q, query::plain_text_query(&self.parser, q)))
+    }
+
+    fn run(&self, searcher: &Searcher, q: &SearchQuery, text: Box<dyn Query>) -> Result<SearchResults> {
+        let full = query::full_query(&self.fields, text.box_clone(), q);
+        let limit = q.limit.clamp(1, MAX_LIMIT);
+        let top = TopDocs::with_limit(limit).and_offset(q.offset.min(MAX_OFFSET));
+        let (addresses, total) = match q.effective_sort() {
+            Sort::Relevance => {
+                let (hits, total) = searcher.search(&full, &(top.order_by_score(), Count))?;
+                (hits.into_iter().map(|(_, a)| a).collect::<Vec<_>>(), total)
+            }
+            Sort::Newest => {
+                let by_date = top.order_by_fast_field::<tantivy::DateTime>("published", Order::Desc);
+                let (hits, total) = searcher.search(&full, &(by_date, Count))?;
+                (hits.into_iter().map(|(_, a)| a).collect(), total)
+            }
+        };
+        let hits = self.hits(searcher, text.as_ref(), &addresses)?;
+        Ok(SearchResults { total, hits })
+    }
+
+    fn hits(&self, searcher: &Searcher, text: &dyn Query, addresses: &[DocAddress]) -> Result<Vec<Hit>> {
+        let mut snippets = SnippetGenerator::create(searcher, text, self.fields.text)?;
+        snippets.set_max_num_chars(snippet::SNIPPET_CHARS);
+        addresses
+            .iter()
+            .map(|&a| {
+                let stored: TantivyDocument = searcher.doc(a)?;
+                Ok(doc::hit(&self.fields, &stored, &snippets))
+            })
+            .collect()
+    }
+
+    fn writer(&self) -> MutexGuard<'_, IndexWriter> {
+        // A panic while holding the lock leaves the writer usable: tantivy
+        // keeps uncommitted work consistent, and the next commit decides.
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Clears the writer's pending state and adds every document; the caller
+/// commits or rolls back.
+fn add_all<E: std::fmt::Display>(
+    writer: &IndexWriter,
+    fields: &Fields,
+    docs: impl IntoIterator<Item = std::result::Result<SearchDoc, E>>,
+) -> Result<usize> {
+    writer.delete_all_documents()?;
+    let mut n = 0;
+    for doc in docs {
+        let doc = doc.map_err(|e| SearchError::Source(e.to_string()))?;
+        writer.add_document(doc.to_tantivy(fields))?;
+        n += 1;
+    }
+    Ok(n)
+}
