@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use newsdesk_fetch::Fetcher;
+use newsdesk_search::SearchIndex;
 use newsdesk_store::{SqliteStore, Store};
 use newsdesk_web::AppState;
 use tokio::net::TcpListener;
@@ -41,7 +42,16 @@ pub async fn run(config: &Config, db: Arc<SqliteStore>, listener: TcpListener, t
     let crawler = Crawler::new(store.clone(), fetcher.clone(), config.crawl.parallel_hosts);
     let crawl = tokio::spawn(crawler.run(tick, shutdown_signal()));
     let admin = Arc::new(Subscriptions::new(store.clone(), fetcher));
-    let state = AppState::new(store, db, admin, config.site_name.clone(), config.serves_https());
+    let search_dir = config.database.with_file_name("search");
+    let search = Arc::new(SearchIndex::open(&search_dir).with_context(|| format!("opening {}", search_dir.display()))?);
+    let state = AppState::new(
+        store,
+        db,
+        admin,
+        search,
+        config.site_name.clone(),
+        config.serves_https(),
+    );
     newsdesk_web::serve(listener, state, shutdown_signal()).await?;
     // The store keeps each step atomic, so stopping mid-pass loses nothing.
     crawl.abort();

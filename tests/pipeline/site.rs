@@ -104,16 +104,29 @@ async fn a_broken_database_gives_error_pages_not_a_dead_server() {
     // Break the articles table under the running server, as a corrupt or
     // half-migrated database would.
     let conn = rusqlite::Connection::open(&h.config.database).unwrap();
-    conn.execute_batch("ALTER TABLE articles RENAME TO articles_gone").unwrap();
+    conn.execute_batch("ALTER TABLE articles RENAME TO articles_gone")
+        .unwrap();
 
     let (status, page) = get_text(&format!("{site}/")).await;
     assert_eq!(status, 503);
-    assert!(page.contains("Something went wrong on our side"), "a proper error page: {page}");
+    assert!(
+        page.contains("Something went wrong on our side"),
+        "a proper error page: {page}"
+    );
     assert!(!page.contains("no such table"), "internal details stay in the log");
     assert_eq!(get_text(&format!("{site}/healthz")).await.0, 503);
     assert_eq!(json(&format!("{site}/api/v1/articles")).await.0, 503);
-    assert_eq!(get_text(&format!("{site}/static/style.css")).await.0, 200, "the server is still up");
+    assert_eq!(
+        get_text(&format!("{site}/static/style.css")).await.0,
+        200,
+        "the server is still up"
+    );
 
-    conn.execute_batch("ALTER TABLE articles_gone RENAME TO articles").unwrap();
-    assert_eq!(get_text(&format!("{site}/")).await.0, 200, "and recovers with the database");
+    conn.execute_batch("ALTER TABLE articles_gone RENAME TO articles")
+        .unwrap();
+    assert_eq!(
+        get_text(&format!("{site}/")).await.0,
+        200,
+        "and recovers with the database"
+    );
 }

@@ -62,7 +62,8 @@ pub async fn serve_site(h: &Harness) -> String {
     let addr = listener.local_addr().unwrap();
     let fetcher = Fetcher::new(h.config.fetch_config()).unwrap();
     let admin = Arc::new(newsdesk::feeds::Subscriptions::new(h.store.clone(), fetcher));
-    let state = newsdesk_web::AppState::new(h.store.clone(), h.db.clone(), admin, "newsdesk".into(), false);
+    let search = Arc::new(newsdesk_search::SearchIndex::open_in_ram().unwrap());
+    let state = newsdesk_web::AppState::new(h.store.clone(), h.db.clone(), admin, search, "newsdesk".into(), false);
     tokio::spawn(newsdesk_web::serve(listener, state, std::future::pending()));
     format!("http://{addr}")
 }

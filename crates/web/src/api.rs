@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/sources", get(sources))
         .route("/v1/sources/{slug}", get(source))
         .route("/v1/sources/{slug}/articles", get(source_articles))
+        .route("/v1/search", get(search))
         .fallback(|| async { ApiError(WebError::NotFound) })
 }
 
@@ -320,6 +321,57 @@ async fn source_articles(
         page,
         per_page,
     )))
+}
+
+#[derive(Serialize)]
+pub struct SearchHit {
+    id: i64,
+    title: String,
+    url: String,
+    source: SourceRef,
+    published_at: DateTime<Utc>,
+    /// Matching passage as plain text.
+    snippet: String,
+    /// Byte ranges of `snippet` that matched the query.
+    highlights: Vec<[usize; 2]>,
+}
+
+#[derive(Serialize)]
+pub struct SearchPage {
+    total: usize,
+    page: usize,
+    per_page: usize,
+    items: Vec<SearchHit>,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<crate::pages::search::SearchParams>,
+) -> ApiResult<SearchPage> {
+    let per_page = crate::pages::search::PER_PAGE;
+    let results = crate::pages::search::run(&state, params.to_query(per_page)?).await?;
+    let items = results
+        .hits
+        .into_iter()
+        .map(|h| SearchHit {
+            id: h.id.0,
+            title: h.title,
+            url: h.url,
+            source: SourceRef {
+                name: h.source_name,
+                slug: h.source_slug,
+            },
+            published_at: h.published,
+            highlights: h.snippet.highlights.iter().map(|r| [r.start, r.end]).collect(),
+            snippet: h.snippet.text,
+        })
+        .collect();
+    Ok(Json(SearchPage {
+        total: results.total,
+        page: params.page(),
+        per_page,
+        items,
+    }))
 }
 
 async fn openapi() -> impl IntoResponse {

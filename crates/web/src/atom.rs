@@ -1,12 +1,13 @@
 //! Outgoing Atom feeds: the latest articles, and each source's.
 
 use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, Utc};
 use newsdesk_store::ArticleCard;
 
+use crate::pages::search::SearchParams;
 use crate::pages::store_call;
 use crate::{AppState, WebError};
 
@@ -34,6 +35,37 @@ pub async fn source(State(state): State<AppState>, Path(file): Path<String>) -> 
     Ok(render(
         &format!("{}: {name}", state.site_name),
         &format!("/feeds/source/{file}"),
+        &cards,
+    ))
+}
+
+/// Any search as a feed, newest first, so a reader can follow a topic.
+pub async fn search(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Result<Response, WebError> {
+    let mut query = params.to_query(ENTRIES)?;
+    query.sort = newsdesk_search::Sort::Newest;
+    let results = crate::pages::search::run(&state, query).await?;
+    let cards: Vec<ArticleCard> = results
+        .hits
+        .into_iter()
+        .map(|h| ArticleCard {
+            id: h.id,
+            title: h.title,
+            url: h.url,
+            source_name: h.source_name,
+            source_slug: h.source_slug,
+            published_at: Some(h.published),
+            discovered_at: h.published,
+            excerpt: Some(h.snippet.text),
+            image: None,
+        })
+        .collect();
+    let self_path = format!(
+        "/feeds/search.atom?q={}",
+        form_urlencoded::byte_serialize(params.q.as_bytes()).collect::<String>()
+    );
+    Ok(render(
+        &format!("{}: {}", state.site_name, params.q.trim()),
+        &self_path,
         &cards,
     ))
 }

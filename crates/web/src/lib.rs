@@ -25,6 +25,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
+use newsdesk_search::SearchIndex;
 use newsdesk_store::{Community, Store};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -38,6 +39,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub community: Arc<dyn Community>,
     pub admin: Arc<dyn FeedAdmin>,
+    pub search: Arc<SearchIndex>,
     /// Shown in the header and page titles.
     pub site_name: String,
     /// Mark cookies Secure: set when the site is served over https.
@@ -92,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .route("/comments/{id}/delete", post(pages::comments::delete))
         .route("/comments/{id}/report", post(pages::comments::report))
         .route("/comments/{id}/hide", post(pages::comments::hide))
+        .route("/search", get(pages::search::page))
         .route("/sources", get(pages::sources))
         .route("/source/{slug}", get(pages::source))
         .route("/login", get(pages::account::login_form).post(pages::account::login))
@@ -109,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/feeds.opml", get(pages::admin::export))
         .route("/feeds/top.atom", get(atom::latest))
         .route("/feeds/source/{file}", get(atom::source))
+        .route("/feeds/search.atom", get(atom::search))
         .route("/healthz", get(pages::healthz))
         .route("/metrics", get(metrics::render))
         .route("/static/style.css", get(pages::stylesheet))

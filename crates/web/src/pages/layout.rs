@@ -35,6 +35,10 @@ fn frame(title: &str, account: Markup, body: Markup) -> Markup {
                         a href="/" { "Latest" }
                         a href="/sources" { "Sources" }
                     }
+                    form.search method="get" action="/search" role="search" {
+                        label.visually-hidden for="site-search" { "Search articles" }
+                        input #site-search type="search" name="q" placeholder="Search";
+                    }
                     (account)
                 }
                 main #main { (body) }

@@ -6,6 +6,7 @@ mod cards;
 pub mod comments;
 pub(crate) mod layout;
 pub mod moderation;
+pub mod search;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
