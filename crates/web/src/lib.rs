@@ -52,6 +52,7 @@ impl AppState {
         store: Arc<dyn Store>,
         community: Arc<dyn Community>,
         admin: Arc<dyn FeedAdmin>,
+        search: Arc<SearchIndex>,
         site_name: String,
         secure_cookies: bool,
     ) -> AppState {
@@ -59,6 +60,7 @@ impl AppState {
             store,
             community,
             admin,
+            search,
             site_name,
             secure_cookies,
             limits: Arc::default(),
