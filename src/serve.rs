@@ -35,7 +35,9 @@ pub async fn serve(config: Config) -> Result<()> {
 /// Runs the crawler and the site on `listener` until Ctrl-C.
 pub async fn run(config: &Config, store: Arc<dyn Store>, listener: TcpListener, tick: Duration) -> Result<()> {
     let fetcher = Fetcher::new(config.fetch_config())?;
-    let crawler = Crawler::new(store.clone(), fetcher, config.crawl.parallel_hosts);
+    let search = crate::search::open_index(config)?;
+    crate::search::catch_up(store.clone(), search.clone()).await?;
+    let crawler = Crawler::new(store.clone(), fetcher, config.crawl.parallel_hosts).with_search(search);
     let crawl = tokio::spawn(crawler.run(tick, shutdown_signal()));
     let state = AppState {
         store,

@@ -2,5 +2,6 @@
 
 mod crawl;
 mod faults;
+mod search;
 mod subscriptions;
 mod support;
