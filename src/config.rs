@@ -20,6 +20,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// SQLite database file.
     pub database: PathBuf,
+    /// Search index directory; `search/` beside the database when unset.
+    pub search_dir: Option<PathBuf>,
     pub fetch: FetchSettings,
     pub crawl: CrawlSettings,
     /// Feeds subscribed on first start, when the database has none.
@@ -64,6 +66,7 @@ impl Default for Config {
             site_name: "newsdesk".into(),
             public_url: None,
             database: PathBuf::from("data/newsdesk.db"),
+            search_dir: None,
             fetch: FetchSettings::default(),
             crawl: CrawlSettings::default(),
             starter_feeds: default_starter_feeds(),
@@ -178,6 +181,9 @@ impl Config {
         if let Some(v) = get("NEWSDESK_DATABASE") {
             self.database = PathBuf::from(v);
         }
+        if let Some(v) = get("NEWSDESK_SEARCH_DIR") {
+            self.search_dir = Some(PathBuf::from(v));
+        }
         if let Some(v) = get("NEWSDESK_SITE_NAME") {
             self.site_name = v;
         }
@@ -219,6 +225,14 @@ impl Config {
         self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
 
+    /// Where the search index lives: `search_dir`, else `search/` beside
+    /// the database, so moving the database moves its index with it.
+    pub fn search_dir(&self) -> PathBuf {
+        self.search_dir
+            .clone()
+            .unwrap_or_else(|| self.database.with_file_name("search"))
+    }
+
     /// The fetcher's settings.
     pub fn fetch_config(&self) -> newsdesk_fetch::FetchConfig {
         let mut fc = newsdesk_fetch::FetchConfig::default();
@@ -244,6 +258,7 @@ mod tests {
         let c = Config::default();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.database, PathBuf::from("data/newsdesk.db"));
+        assert_eq!(c.search_dir(), PathBuf::from("data/search"));
         assert!(c.starter_feeds.len() >= 8);
         c.validate().unwrap();
     }
@@ -263,11 +278,20 @@ mod tests {
         c.apply_env(|k| match k {
             "NEWSDESK_LISTEN" => Some("127.0.0.1:7000".into()),
             "NEWSDESK_ALLOW_HOSTS" => Some("127.0.0.2, 127.0.0.3".into()),
+            "NEWSDESK_DATABASE" => Some("/var/lib/newsdesk/news.db".into()),
             _ => None,
         })
         .unwrap();
         assert_eq!(c.listen.port(), 7000);
         assert_eq!(c.fetch.allow_hosts, vec!["127.0.0.2", "127.0.0.3"]);
+        assert_eq!(
+            c.search_dir(),
+            PathBuf::from("/var/lib/newsdesk/search"),
+            "the index follows the database"
+        );
+        c.apply_env(|k| (k == "NEWSDESK_SEARCH_DIR").then(|| "/srv/index".into()))
+            .unwrap();
+        assert_eq!(c.search_dir(), PathBuf::from("/srv/index"));
         assert_eq!(c.fetch_config().per_host_interval, Duration::from_millis(500));
     }
 

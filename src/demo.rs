@@ -38,10 +38,17 @@ pub async fn demo(mut config: Config, port: u16) -> Result<()> {
     crate::serve::run(&config, db, listener, DEMO_TICK).await
 }
 
-/// Points the config at a fresh demo database beside the configured one and
-/// lets the fetcher reach the newswire's loopback hosts.
+/// Points the config at a fresh demo database and search index beside the
+/// configured ones and lets the fetcher reach the newswire's loopback hosts.
 fn prepare(config: &mut Config, wire: &Newswire, port: u16) -> Result<()> {
     config.database = config.database.with_file_name("demo.db");
+    let search_dir = config.database.with_file_name("demo-search");
+    match std::fs::remove_dir_all(&search_dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("removing old demo index {}", search_dir.display())),
+    }
+    config.search_dir = Some(search_dir);
     for suffix in ["", "-wal", "-shm"] {
         let path = format!("{}{suffix}", config.database.display());
         match std::fs::remove_file(&path) {

@@ -5,6 +5,8 @@
 //! queue), so the crawler can be killed at any point and resumes where it
 //! stopped: nothing lost, nothing duplicated. Hosts are crawled in parallel;
 //! each host's requests go one at a time, spaced by the fetcher's rate limit.
+//! With a search index, each stored article is indexed as it completes and
+//! the index is committed once at the end of the pass.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -12,10 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use newsdesk_domain::{Article, Feed};
+use newsdesk_domain::{Article, ArticleId, Feed};
 use newsdesk_fetch::schedule::{error_backoff, next_interval, ScheduleBounds};
 use newsdesk_fetch::{parse_feed, urls, FetchError, Fetcher, Response, Validators};
-use newsdesk_store::{FetchRecord, PollSuccess, Store};
+use newsdesk_search::SearchIndex;
+use newsdesk_store::{Completed, FetchRecord, PollSuccess, Store};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
@@ -32,6 +35,7 @@ pub struct Crawler {
     store: Arc<dyn Store>,
     fetcher: Fetcher,
     parallel_hosts: usize,
+    search: Option<Arc<SearchIndex>>,
 }
 
 /// What one pass did, for logs and tests.
@@ -60,7 +64,14 @@ impl Crawler {
             store,
             fetcher,
             parallel_hosts: parallel_hosts.max(1),
+            search: None,
         }
+    }
+
+    /// Also indexes every article it stores in `index`.
+    pub fn with_search(mut self, index: Arc<SearchIndex>) -> Crawler {
+        self.search = Some(index);
+        self
     }
 
     /// One pass: every due feed, then every pending page.
@@ -75,6 +86,9 @@ impl Crawler {
             self.by_host(pending, |a| a.url.clone(), |c, a| async move { c.fetch_page(a).await })
                 .await,
         );
+        if report.pages_fetched > 0 {
+            self.commit_search().await;
+        }
         Ok(report)
     }
 
@@ -241,10 +255,46 @@ impl Crawler {
         }
         let canonical = canonical_url(page.canonical_url.as_deref(), &base);
         let id = article.id;
-        blocking(&self.store, move |s| s.complete_article(id, &canonical, &page))
+        let completed = blocking(&self.store, move |s| s.complete_article(id, &canonical, &page))
             .await
             .map_err(|e| (e.to_string(), true))?;
+        let (Completed::Stored(stored) | Completed::MergedInto(stored)) = completed;
+        self.index(stored).await;
         Ok(())
+    }
+
+    /// Adds a stored article to the search index. Failures are logged, not
+    /// returned: the article itself is safely stored, and `newsdesk
+    /// reindex` rebuilds the index from the store.
+    async fn index(&self, id: ArticleId) {
+        let Some(search) = self.search.clone() else {
+            return;
+        };
+        let store = self.store.clone();
+        let indexed = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            if let Some(doc) = crate::search::document(store.as_ref(), id)? {
+                search.index_article(&doc)?;
+            }
+            Ok(())
+        })
+        .await;
+        match indexed {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!("indexing article {}: {e:#}", id.0),
+            Err(e) => tracing::error!("indexing article {} crashed: {e}", id.0),
+        }
+    }
+
+    /// Makes the pass's articles searchable: one commit (one disk sync) per pass.
+    async fn commit_search(&self) {
+        let Some(search) = self.search.clone() else {
+            return;
+        };
+        match tokio::task::spawn_blocking(move || search.commit()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!("committing the search index: {e}"),
+            Err(e) => tracing::error!("committing the search index crashed: {e}"),
+        }
     }
 
     async fn log(

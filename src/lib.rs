@@ -9,6 +9,7 @@ pub mod demo;
 pub mod feeds;
 pub mod ingest;
 pub mod opml;
+pub mod search;
 pub mod serve;
 
 use std::sync::Arc;

@@ -17,7 +17,7 @@ use newsdesk_store::Store;
 #[command(version, about, long_about)]
 struct Cli {
     /// TOML configuration file. Environment variables NEWSDESK_LISTEN,
-    /// NEWSDESK_DATABASE, NEWSDESK_SITE_NAME, NEWSDESK_USER_AGENT,
+    /// NEWSDESK_DATABASE, NEWSDESK_SEARCH_DIR, NEWSDESK_SITE_NAME, NEWSDESK_USER_AGENT,
     /// NEWSDESK_REQUESTS_PER_SECOND and NEWSDESK_ALLOW_HOSTS override it.
     #[arg(long, global = true, env = "NEWSDESK_CONFIG")]
     config: Option<PathBuf>,
@@ -38,6 +38,8 @@ enum Command {
     },
     /// Run one crawl pass (due feeds, then pending pages) and exit.
     Ingest,
+    /// Rebuild the search index from the database (stop `serve` first).
+    Reindex,
     /// Manage feed subscriptions.
     #[command(subcommand)]
     Feeds(FeedsCommand),
@@ -94,6 +96,7 @@ async fn main() -> Result<()> {
         Command::Serve => newsdesk::serve::serve(config).await,
         Command::Demo { port } => newsdesk::demo::demo(config, port).await,
         Command::Ingest => ingest(&config).await,
+        Command::Reindex => reindex(&config).await,
         Command::Feeds(cmd) => feeds(&config, cmd).await,
         Command::Opml(cmd) => opml(&config, cmd).await,
         Command::Bench(cmd) => bench(&config, cmd).await,
@@ -117,12 +120,30 @@ async fn bench(config: &Config, cmd: BenchCommand) -> Result<()> {
 async fn ingest(config: &Config) -> Result<()> {
     let store: Arc<dyn Store> = newsdesk::open_store(config)?;
     newsdesk::feeds::seed(&store, &config.starter_feeds).await?;
-    let crawler =
+    let mut crawler =
         newsdesk::ingest::Crawler::new(store, Fetcher::new(config.fetch_config())?, config.crawl.parallel_hosts);
+    // A running `serve` holds the index: crawl anyway, and say how to catch up.
+    match newsdesk::search::open_index(config) {
+        Ok(index) => crawler = crawler.with_search(index),
+        Err(e) => tracing::warn!("crawling without updating search: {e:#}; run `newsdesk reindex` later"),
+    }
     let r = crawler.run_pass().await?;
     println!(
         "polled {} feeds ({} failed), {} new articles, fetched {} pages ({} failed)",
         r.feeds_polled, r.feeds_failed, r.new_articles, r.pages_fetched, r.pages_failed
+    );
+    Ok(())
+}
+
+async fn reindex(config: &Config) -> Result<()> {
+    let store = newsdesk::open_store(config)?;
+    let index = newsdesk::search::open_index(config)?;
+    let started = std::time::Instant::now();
+    let n = tokio::task::spawn_blocking(move || newsdesk::search::reindex(store.as_ref(), &index)).await??;
+    println!(
+        "indexed {n} articles in {:.1} s into {}",
+        started.elapsed().as_secs_f64(),
+        config.search_dir().display()
     );
     Ok(())
 }

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use newsdesk_fetch::Fetcher;
-use newsdesk_search::SearchIndex;
 use newsdesk_store::{SqliteStore, Store};
 use newsdesk_web::AppState;
 use tokio::net::TcpListener;
@@ -39,11 +38,11 @@ pub async fn run(config: &Config, db: Arc<SqliteStore>, listener: TcpListener, t
     newsdesk_web::install_metrics();
     let store: Arc<dyn Store> = db.clone();
     let fetcher = Fetcher::new(config.fetch_config())?;
-    let crawler = Crawler::new(store.clone(), fetcher.clone(), config.crawl.parallel_hosts);
+    let search = crate::search::open_index(config)?;
+    crate::search::catch_up(store.clone(), search.clone()).await?;
+    let crawler = Crawler::new(store.clone(), fetcher.clone(), config.crawl.parallel_hosts).with_search(search.clone());
     let crawl = tokio::spawn(crawler.run(tick, shutdown_signal()));
     let admin = Arc::new(Subscriptions::new(store.clone(), fetcher));
-    let search_dir = config.database.with_file_name("search");
-    let search = Arc::new(SearchIndex::open(&search_dir).with_context(|| format!("opening {}", search_dir.display()))?);
     let state = AppState::new(
         store,
         db,

@@ -3,6 +3,7 @@
 mod community;
 mod crawl;
 mod faults;
+mod search;
 mod site;
 mod subscriptions;
 mod support;

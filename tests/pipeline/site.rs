@@ -130,3 +130,32 @@ async fn a_broken_database_gives_error_pages_not_a_dead_server() {
         "and recovers with the database"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_page_api_and_feed() {
+    let wire = Newswire::start().await.unwrap();
+    let h = harness(&wire);
+    subscribe_outlets(&h.store, &wire);
+    h.crawler.run_pass().await.unwrap();
+    let site = serve_site(&h).await;
+
+    let (status, page) = get_text(&format!("{site}/search?q=Veltrix")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<mark>Veltrix</mark>"), "highlighted snippets");
+    assert!(page.matches("href=\"/article/").count() >= 3);
+    let (status, found) = json(&format!("{site}/api/v1/search?q=veltrix&sort=newest")).await;
+    assert_eq!(status, 200);
+    assert!(found["total"].as_u64().unwrap() >= 3);
+    let feed = reqwest::get(format!("{site}/feeds/search.atom?q=veltrix"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(feed_rs::parser::parse(&feed[..]).unwrap().entries.len() >= 3);
+    // Hostile queries and bad filters: results or a clear 400, never a 500.
+    for q in ["%22", "AND", "title%3A", "%2A", "%F0%9F%98%80"] {
+        assert_eq!(get_text(&format!("{site}/search?q={q}")).await.0, 200, "query {q}");
+    }
+    assert_eq!(get_text(&format!("{site}/search?q=x&from=yesterday")).await.0, 400);
+}

@@ -12,6 +12,8 @@ use newsdesk_newswire::Newswire;
 use newsdesk_store::{SqliteStore, Store};
 
 pub struct Harness {
+    /// The crawler indexes into it and the site searches it.
+    pub search: Arc<newsdesk_search::SearchIndex>,
     pub db: Arc<SqliteStore>,
     /// Keeps the database directory alive for the test.
     pub _dir: tempfile::TempDir,
@@ -33,8 +35,10 @@ pub fn harness(wire: &Newswire) -> Harness {
     config.fetch.max_retries = 1;
     let db = Arc::new(SqliteStore::open(&config.database).unwrap());
     let store: Arc<dyn Store> = db.clone();
-    let crawler = crawler_for(&config, &store);
+    let search = Arc::new(newsdesk_search::SearchIndex::open_in_ram().unwrap());
+    let crawler = crawler_for(&config, &store).with_search(search.clone());
     Harness {
+        search,
         db,
         _dir: dir,
         config,
@@ -62,8 +66,14 @@ pub async fn serve_site(h: &Harness) -> String {
     let addr = listener.local_addr().unwrap();
     let fetcher = Fetcher::new(h.config.fetch_config()).unwrap();
     let admin = Arc::new(newsdesk::feeds::Subscriptions::new(h.store.clone(), fetcher));
-    let search = Arc::new(newsdesk_search::SearchIndex::open_in_ram().unwrap());
-    let state = newsdesk_web::AppState::new(h.store.clone(), h.db.clone(), admin, search, "newsdesk".into(), false);
+    let state = newsdesk_web::AppState::new(
+        h.store.clone(),
+        h.db.clone(),
+        admin,
+        h.search.clone(),
+        "newsdesk".into(),
+        false,
+    );
     tokio::spawn(newsdesk_web::serve(listener, state, std::future::pending()));
     format!("http://{addr}")
 }

@@ -111,17 +111,19 @@ impl Corpus {
         }
     }
 
-    fn sentence(&self, rng: &mut Rng, n: usize) -> String {
+    /// `min` to `min + spread - 1` words.
+    fn sentence(&self, rng: &mut Rng, min: usize, spread: usize) -> String {
+        let n = min + rng.below(spread);
         let words: Vec<&str> = (0..n).map(|_| self.words[self.zipf.sample(rng)].as_str()).collect();
         words.join(" ")
     }
 
     fn article(&self, rng: &mut Rng, id: usize) -> SearchDoc {
-        let paragraphs: Vec<String> = (0..5).map(|_| self.sentence(rng, 50 + rng.below(21)) + ".").collect();
+        let paragraphs: Vec<String> = (0..5).map(|_| self.sentence(rng, 50, 21) + ".").collect();
         let source = rng.below(SOURCES);
         SearchDoc {
             id: ArticleId(id as i64),
-            title: self.sentence(rng, 6 + rng.below(7)),
+            title: self.sentence(rng, 6, 7),
             text: paragraphs.join("\n\n"),
             source_name: format!("Outlet {source}"),
             source_slug: format!("outlet-{source}"),

@@ -131,12 +131,9 @@ impl SearchIndex {
             tantivy::TantivyError::LockFailure(..) => SearchError::Locked(path.clone().unwrap_or_default()),
             e => SearchError::Index(e),
         })?;
-        // Commits made here reload explicitly; the watcher also picks up
-        // a rebuild committed by another process.
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::OnCommitWithDelay)
-            .try_into()?;
+        // Only the holder of the write lock can commit, and it reloads right
+        // after each commit: no file watcher needed.
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let mut parser = QueryParser::for_index(&index, vec![fields.title, fields.text, fields.source, fields.entity]);
         parser.set_conjunction_by_default();
         parser.set_field_boost(fields.title, TITLE_BOOST);

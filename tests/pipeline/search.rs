@@ -1,0 +1,81 @@
+//! Search end to end: the newswire is crawled with a search index attached,
+//! and a word from one event's headlines finds that event's articles first.
+
+use super::support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use newsdesk_newswire::Newswire;
+use newsdesk_search::{SearchIndex, SearchQuery, Sort};
+use support::*;
+
+/// A word from the headlines of the "veltrix-plant" event only.
+const WORD: &str = "Veltrix";
+const EVENT: &str = "veltrix-plant";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawled_articles_are_searchable_and_rank_by_event() {
+    let wire = Newswire::start().await.unwrap();
+    let h = harness(&wire);
+    subscribe_outlets(&h.store, &wire);
+    let index = Arc::new(SearchIndex::open(&h.config.search_dir()).unwrap());
+    let crawler = crawler_for(&h.config, &h.store).with_search(index.clone());
+
+    let report = crawler.run_pass().await.unwrap();
+    assert!(report.pages_fetched > 0, "{report:?}");
+    let ready = h
+        .store
+        .ready_articles_after(newsdesk_domain::ArticleId(0), 10_000)
+        .unwrap();
+    assert_eq!(
+        index.num_docs() as usize,
+        ready.len(),
+        "every ready article is indexed, once"
+    );
+
+    let event_of: HashMap<String, String> = wire.articles().into_iter().map(|a| (a.url, a.event)).collect();
+    assert!(wire.events().iter().any(|e| e.key == EVENT));
+    let q = SearchQuery {
+        limit: 100,
+        ..SearchQuery::text(WORD.to_lowercase())
+    };
+    let hits = index.search(&q).unwrap().hits;
+    let events: Vec<&str> = hits.iter().map(|h| event_of[&h.url].as_str()).collect();
+    let first_other = events.iter().position(|e| *e != EVENT).unwrap_or(events.len());
+    assert!(first_other >= 4, "the event's articles come first: {events:?}");
+    assert!(
+        events[first_other..].iter().all(|e| *e != EVENT),
+        "no article of the event ranks below another event's: {events:?}"
+    );
+    assert!(
+        hits[0].title.contains(WORD) && hits[0].snippet.to_html().contains("<mark>"),
+        "{:?}",
+        hits[0]
+    );
+
+    // A second pass indexes nothing twice.
+    crawler.run_pass().await.unwrap();
+    assert_eq!(index.num_docs() as usize, ready.len());
+
+    // Rebuilding from the store gives the same ranking.
+    drop(crawler);
+    let n = newsdesk::search::reindex(h.store.as_ref(), &index).unwrap();
+    assert_eq!(n, ready.len());
+    let again: Vec<_> = index.search(&q).unwrap().hits.into_iter().map(|h| h.id).collect();
+    assert_eq!(again, hits.iter().map(|h| h.id).collect::<Vec<_>>());
+
+    // Newest first puts the most recent article of any outlet on top.
+    let newest = SearchQuery {
+        sort: Sort::Newest,
+        ..q
+    };
+    let dates: Vec<_> = index
+        .search(&newest)
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.published)
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+}
