@@ -15,12 +15,13 @@ use chrono::{DateTime, Utc};
 use newsdesk_domain::{Article, Feed};
 use newsdesk_fetch::schedule::{error_backoff, next_interval, ScheduleBounds};
 use newsdesk_fetch::{parse_feed, urls, FetchError, Fetcher, Response, Validators};
-use newsdesk_store::{FetchRecord, PollSuccess, Store};
+use newsdesk_store::{Completed, FetchRecord, PollSuccess, Store};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
 
 use crate::blocking;
+use crate::stories::Stories;
 
 /// Base delay after a failed feed poll; doubles with each consecutive failure.
 const FEED_ERROR_BACKOFF: Duration = Duration::from_secs(5 * 60);
@@ -32,6 +33,7 @@ pub struct Crawler {
     store: Arc<dyn Store>,
     fetcher: Fetcher,
     parallel_hosts: usize,
+    stories: Arc<Stories>,
 }
 
 /// What one pass did, for logs and tests.
@@ -57,6 +59,7 @@ impl PassReport {
 impl Crawler {
     pub fn new(store: Arc<dyn Store>, fetcher: Fetcher, parallel_hosts: usize) -> Crawler {
         Crawler {
+            stories: Arc::new(Stories::new(store.clone())),
             store,
             fetcher,
             parallel_hosts: parallel_hosts.max(1),
@@ -240,9 +243,15 @@ impl Crawler {
         }
         let canonical = canonical_url(page.canonical_url.as_deref(), &base);
         let id = article.id;
-        blocking(&self.store, move |s| s.complete_article(id, &canonical, &page))
+        let completed = blocking(&self.store, move |s| s.complete_article(id, &canonical, &page))
             .await
             .map_err(|e| (e.to_string(), true))?;
+        // A page folded into another article was clustered with that one.
+        if let Completed::Stored(id) = completed {
+            if let Err(e) = self.stories.assign(id).await {
+                tracing::error!(url = %article.url, "assigning a story: {e:#}");
+            }
+        }
         Ok(())
     }
 

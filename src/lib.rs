@@ -3,12 +3,15 @@
 //! The binary (`src/main.rs`) is a thin clap front over these modules, which
 //! live in a library so integration tests can drive them directly.
 
+pub mod bench;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod feeds;
 pub mod ingest;
 pub mod opml;
 pub mod serve;
+pub mod stories;
 
 use std::sync::Arc;
 

@@ -2,5 +2,6 @@
 
 mod crawl;
 mod faults;
+mod stories;
 mod subscriptions;
 mod support;
