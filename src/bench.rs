@@ -217,7 +217,7 @@ impl Synth {
         self.next_u64() % n.max(1)
     }
 
-    fn word(&mut self, rank: u64) -> String {
+    fn word(rank: u64) -> String {
         const SYLLABLES: [&str; 16] = [
             "ka", "lo", "mer", "dan", "ti", "vos", "ru", "pel", "sha", "no", "bri", "tek", "ul", "gor", "fa", "zen",
         ];
@@ -234,7 +234,7 @@ impl Synth {
         // Squaring a uniform draw skews toward low ranks: a few words are everywhere.
         let u = self.below(1 << 20) as f64 / (1u64 << 20) as f64;
         let rank = (u * u * COMMON_WORDS as f64) as u64;
-        self.word(rank)
+        Self::word(rank)
     }
 
     fn words(&mut self, keywords: &[String], from_story: usize, common: usize) -> String {
@@ -258,7 +258,10 @@ impl Iterator for Synth {
         self.clock_ms += STEP_MS;
         if self.open.len() < 2_000 || self.below(4) == 0 {
             let keywords: Vec<String> = (0..6)
-                .map(|_| self.word(COMMON_WORDS + self.next_story * 8 + self.below(8)))
+                .map(|_| {
+                    let rank = COMMON_WORDS + self.next_story * 8 + self.below(8);
+                    Self::word(rank)
+                })
                 .collect();
             let size = 2 + self.below(9) as u32;
             self.open.push((self.next_story, keywords, size, self.clock_ms));

@@ -72,7 +72,7 @@ impl Stories {
 
     /// A clusterer holding the window's already-clustered articles.
     async fn rebuild(&self) -> anyhow::Result<Clusterer> {
-        let config = Config::default();
+        let config = live_config();
         let since = Utc::now() - chrono::Duration::milliseconds(config.window_ms);
         let seeds = blocking(&self.store, move |s| s.cluster_seeds(since)).await?;
         let mut engine = Clusterer::new(config);
@@ -91,6 +91,17 @@ impl Stories {
         }
         tracing::info!(articles = seeds.len(), "story window rebuilt");
         Ok(engine)
+    }
+}
+
+/// Live articles carry their whole lead, not only a headline: two reports of
+/// one event share names across their first paragraphs even when their
+/// headlines share no word, so a lower join threshold than the
+/// headline-only default holds; merges still need the centroids to agree.
+fn live_config() -> Config {
+    Config {
+        threshold: 0.13,
+        ..Config::default()
     }
 }
 

@@ -39,7 +39,13 @@ async fn each_event_becomes_one_story_with_its_syndicated_copies_marked() {
         match &info.syndicated_from {
             Some(agency) => {
                 assert!(placed.syndicated, "{} is a wire copy", info.url);
-                assert_eq!(placed.origin.as_deref(), Some(agency.as_str()), "{}", info.url);
+                let byline = h.store.article(id).unwrap().unwrap().byline;
+                assert_eq!(
+                    placed.origin.as_deref(),
+                    Some(agency.as_str()),
+                    "{} by {byline:?}",
+                    info.url
+                );
             }
             None => assert!(!placed.syndicated, "{} is original reporting", info.url),
         }

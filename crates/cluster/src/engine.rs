@@ -34,6 +34,23 @@ const MERGE_CHECKS: usize = 5;
 /// Related stories reported per assignment.
 const RELATED: usize = 5;
 
+/// Near-copies of an arriving article among live ones.
+#[derive(Default)]
+struct Copies {
+    /// The earliest copy of any publisher: the story to join.
+    earliest: Option<u64>,
+    /// The earliest copy from another publisher: what it was syndicated from.
+    original: Option<u64>,
+    /// Every near-copy found, by key.
+    group: Vec<u64>,
+}
+
+/// Lower-cased byline without a leading "by" and surrounding space.
+fn normalise_byline(b: &str) -> String {
+    let b = b.trim().to_lowercase();
+    b.strip_prefix("by ").unwrap_or(&b).trim().to_string()
+}
+
 /// What the engine remembers about a live article.
 struct Member {
     story: u64,
@@ -97,10 +114,11 @@ impl Clusterer {
         let (mut doc, signature) = self.prepare(item);
         doc.weigh(&self.df);
         let source = item.source.map(|s| self.intern(s));
-        let (copy_of, syndicated_from) = match signature.as_deref() {
+        let copies = match signature.as_deref() {
             Some(sig) => self.copies(sig, source),
-            None => (None, None),
+            None => Copies::default(),
         };
+        let copy_of = copies.earliest;
         let scored = self.score(&doc, source, time);
         let (story, new_story) = match (copy_of.and_then(|k| self.members.get(&k)), scored.first()) {
             (Some(original), _) => (original.story, false),
@@ -116,8 +134,8 @@ impl Clusterer {
             new_story,
             ..Assignment::default()
         };
-        if let Some(original) = syndicated_from {
-            out.syndicated = self.mark_syndicated(item.key, original);
+        if let Some(original) = copies.original {
+            out.syndicated = self.mark_syndicated(item.key, original, &copies.group);
         }
         self.merge_candidates(&scored, &mut out);
         self.merge_similar_story(&mut out);
@@ -290,8 +308,9 @@ impl Clusterer {
     /// (whose story a copy joins) and the earliest from another publisher
     /// (what it was syndicated from), unless the same publisher already ran
     /// it (then it is that publisher's own update, not syndication).
-    fn copies(&self, sig: &Signature, source: Option<u32>) -> (Option<u64>, Option<u64>) {
+    fn copies(&self, sig: &Signature, source: Option<u32>) -> Copies {
         let mut seen = FxHashSet::default();
+        let mut group = Vec::new();
         let (mut any, mut other, mut own) = (None::<(i64, u64)>, None::<(i64, u64)>, false);
         for band in sig.band_keys() {
             for &key in self.bands.get(&band).into_iter().flatten() {
@@ -299,6 +318,7 @@ impl Clusterer {
                 if !seen.insert(key) || !m.signature.as_deref().is_some_and(|s| s.near_duplicate(sig)) {
                     continue;
                 }
+                group.push(key);
                 let at = (m.time_ms, key);
                 any = Some(any.map_or(at, |a| a.min(at)));
                 if source.is_some() && m.source == source {
@@ -309,26 +329,27 @@ impl Clusterer {
             }
         }
         let other = if own { None } else { other };
-        (any.map(|(_, k)| k), other.map(|(_, k)| k))
+        group.sort_unstable();
+        Copies {
+            earliest: any.map(|(_, k)| k),
+            original: other.map(|(_, k)| k),
+            group,
+        }
     }
 
-    /// Marks `key` (a copy of `original`) as syndicated. When both share a
-    /// byline naming neither publisher (a wire agency), every copy in the
-    /// story with that byline is syndicated from the agency; otherwise the
-    /// copy is syndicated from the original's publisher (or its origin).
-    fn mark_syndicated(&mut self, key: u64, original: u64) -> Vec<Syndicated> {
-        let Some(orig) = self.members.get(&original) else {
-            return Vec::new();
-        };
-        let agency = self.agency(key, orig);
-        let mut changed = Vec::new();
-        if let Some(agency) = agency {
-            let story = orig.story;
-            let members = self.stories.get(&story).map(|s| s.members.clone()).unwrap_or_default();
-            for k in members {
+    /// Marks `key` (a copy of `original`) as syndicated. When at least two
+    /// copies in the group of near-copies share a byline naming none of the
+    /// publishers (a wire agency), every copy in the group is syndicated from
+    /// that agency; otherwise the copy is syndicated from the original's
+    /// publisher (or from the original's own origin).
+    fn mark_syndicated(&mut self, key: u64, original: u64, group: &[u64]) -> Vec<Syndicated> {
+        let mut all = group.to_vec();
+        all.push(key);
+        if let Some(agency) = self.agency(&all) {
+            let mut changed = Vec::new();
+            for k in all {
                 let Some(m) = self.members.get_mut(&k) else { continue };
-                let same = m.byline.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(&agency));
-                if same && m.syndicated.as_ref().and_then(|o| o.as_deref()) != Some(&*agency) {
+                if m.syndicated.as_ref().and_then(|o| o.as_deref()) != Some(&*agency) {
                     m.syndicated = Some(Some(agency.clone()));
                     changed.push(Syndicated {
                         key: k,
@@ -338,6 +359,9 @@ impl Clusterer {
             }
             return changed;
         }
+        let Some(orig) = self.members.get(&original) else {
+            return Vec::new();
+        };
         let origin: Option<Box<str>> = match &orig.syndicated {
             Some(origin) => origin.clone(),
             None => orig.source.map(|s| self.source_names[s as usize].clone()),
@@ -351,15 +375,38 @@ impl Clusterer {
         }]
     }
 
-    /// The shared byline of a copy and its original when it names neither publisher.
-    fn agency(&self, key: u64, orig: &Member) -> Option<Box<str>> {
-        let copy = self.members.get(&key)?;
-        let (a, b) = (copy.byline.as_deref()?, orig.byline.as_deref()?);
-        let names_publisher = [copy.source, orig.source]
+    /// The byline most copies share (at least two, from different
+    /// publishers) when it names none of their publishers.
+    fn agency(&self, copies: &[u64]) -> Option<Box<str>> {
+        let members: Vec<&Member> = copies.iter().filter_map(|k| self.members.get(k)).collect();
+        let mut counts: Vec<(String, FxHashSet<Option<u32>>)> = Vec::new();
+        for m in &members {
+            let Some(b) = m.byline.as_deref().map(normalise_byline).filter(|b| !b.is_empty()) else {
+                continue;
+            };
+            match counts.iter_mut().find(|(name, _)| *name == b) {
+                Some((_, sources)) => {
+                    sources.insert(m.source);
+                }
+                None => counts.push((b, FxHashSet::from_iter([m.source]))),
+            }
+        }
+        let names_publisher = |b: &str| {
+            members
+                .iter()
+                .filter_map(|m| m.source)
+                .any(|s| normalise_byline(&self.source_names[s as usize]) == b)
+        };
+        counts.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+        let (name, _) = counts
             .into_iter()
-            .flatten()
-            .any(|s| self.source_names[s as usize].eq_ignore_ascii_case(a));
-        (a.eq_ignore_ascii_case(b) && !names_publisher).then(|| a.into())
+            .find(|(name, sources)| sources.len() >= 2 && !names_publisher(name))?;
+        // Report the byline as one copy spelled it.
+        members
+            .iter()
+            .filter_map(|m| m.byline.as_deref())
+            .find(|b| normalise_byline(b) == name)
+            .map(|b| b.trim().trim_start_matches("By ").trim_start_matches("by ").into())
     }
 
     /// Merges close candidates into the chosen story: those the article
