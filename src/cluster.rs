@@ -182,7 +182,7 @@ mod tests {
     #[test]
     fn items_of_one_story_share_the_founders_id() {
         let input = r#"{"id":"a","title":"Osk River bursts its banks in Marrow Vale","published":"2026-11-20T08:00:00Z","source":"Gazette"}
-{"id":"b","title":"Cup final tickets sell out in minutes","published":1795680000000}
+{"id":"b","title":"Cup final tickets sell out in minutes","published":1795163400000}
 {"id":"c","title":"Marrow Vale flooded as Osk River bursts banks","text":"Residents were evacuated.","published":"2026-11-20T09:00:00+01:00","source":"Ledger"}
 "#;
         let (lines, warn) = run_on(input);
