@@ -23,12 +23,12 @@ use crate::story::Story;
 use crate::{Assignment, Config, Item, Syndicated};
 
 /// Rarest terms of an article used to look up candidate stories.
-const PROBE_TERMS: usize = 8;
+const PROBE_TERMS: usize = 12;
 /// Most recent postings read per probed term: bounds the time per article
 /// however common a term becomes.
-const POSTINGS_SCANNED: usize = 64;
+const POSTINGS_SCANNED: usize = 200;
 /// Candidates scored exactly.
-const CANDIDATES: usize = 24;
+const CANDIDATES: usize = 40;
 /// Candidates checked for a merge after each assignment.
 const MERGE_CHECKS: usize = 5;
 /// Related stories reported per assignment.
