@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::blocking;
+use crate::stories::Stories;
 
 /// Base delay after a failed feed poll; doubles with each consecutive failure.
 const FEED_ERROR_BACKOFF: Duration = Duration::from_secs(5 * 60);
@@ -36,6 +37,7 @@ pub struct Crawler {
     fetcher: Fetcher,
     parallel_hosts: usize,
     search: Option<Arc<SearchIndex>>,
+    stories: Arc<Stories>,
 }
 
 /// What one pass did, for logs and tests.
@@ -61,6 +63,7 @@ impl PassReport {
 impl Crawler {
     pub fn new(store: Arc<dyn Store>, fetcher: Fetcher, parallel_hosts: usize) -> Crawler {
         Crawler {
+            stories: Arc::new(Stories::new(store.clone())),
             store,
             fetcher,
             parallel_hosts: parallel_hosts.max(1),
@@ -259,6 +262,12 @@ impl Crawler {
             .await
             .map_err(|e| (e.to_string(), true))?;
         let (Completed::Stored(stored) | Completed::MergedInto(stored)) = completed;
+        // A page folded into another article was clustered with that one.
+        if let Completed::Stored(id) = completed {
+            if let Err(e) = self.stories.assign(id).await {
+                tracing::error!(url = %article.url, "assigning a story: {e:#}");
+            }
+        }
         self.index(stored).await;
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! live in a library so integration tests can drive them directly.
 
 pub mod bench;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod feeds;
@@ -11,6 +12,7 @@ pub mod ingest;
 pub mod opml;
 pub mod search;
 pub mod serve;
+pub mod stories;
 
 use std::sync::Arc;
 

@@ -46,7 +46,13 @@ enum Command {
     /// Import or export subscriptions as OPML.
     #[command(subcommand)]
     Opml(OpmlCommand),
-    /// Measurements behind docs/BENCHMARKS.md.
+    /// Assign JSONL items {"id","title","text"?,"published"?,"source"?,"url"?}
+    /// to stories; prints {"id","story"} per item.
+    Cluster {
+        /// Input file; `-` or nothing for standard input.
+        path: Option<PathBuf>,
+    },
+    /// Measure quality, speed and memory.
     #[command(subcommand)]
     Bench(BenchCommand),
 }
@@ -58,6 +64,18 @@ enum BenchCommand {
         /// How many articles to write.
         #[arg(long, default_value_t = 100_000)]
         articles: usize,
+    },
+    /// Story clustering: NMI and B-cubed on the MStream sets, items/s, RSS and latency.
+    Cluster {
+        /// Directory with the MStream News.jsonl and News-T.jsonl.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Synthetic title+lead items for the throughput run.
+        #[arg(long, default_value_t = 100_000)]
+        articles: usize,
+        /// Synthetic items for the memory and latency run (e.g. 1000000).
+        #[arg(long)]
+        stream: Option<usize>,
     },
 }
 
@@ -91,29 +109,52 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let config = Config::load(cli.config.as_deref())?;
+    // `cluster` and `bench` work on files alone: they need no configuration.
+    let config = || Config::load(cli.config.as_deref());
     match cli.command {
-        Command::Serve => newsdesk::serve::serve(config).await,
-        Command::Demo { port } => newsdesk::demo::demo(config, port).await,
-        Command::Ingest => ingest(&config).await,
-        Command::Reindex => reindex(&config).await,
-        Command::Feeds(cmd) => feeds(&config, cmd).await,
-        Command::Opml(cmd) => opml(&config, cmd).await,
-        Command::Bench(cmd) => bench(&config, cmd).await,
+        Command::Serve => newsdesk::serve::serve(config()?).await,
+        Command::Demo { port } => newsdesk::demo::demo(config()?, port).await,
+        Command::Ingest => ingest(&config()?).await,
+        Command::Reindex => reindex(&config()?).await,
+        Command::Feeds(cmd) => feeds(&config()?, cmd).await,
+        Command::Opml(cmd) => opml(&config()?, cmd).await,
+        Command::Cluster { path } => cluster(path),
+        Command::Bench(cmd) => bench(config, cmd).await,
     }
 }
 
-async fn bench(config: &Config, cmd: BenchCommand) -> Result<()> {
+async fn bench(config: impl Fn() -> Result<Config>, cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Generate { articles } => {
-            let store: Arc<dyn Store> = newsdesk::open_store(config)?;
+            let store: Arc<dyn Store> = newsdesk::open_store(&config()?)?;
             let started = std::time::Instant::now();
             let newest =
                 tokio::task::spawn_blocking(move || newsdesk::bench::generate::archive(&store, articles)).await??;
             eprintln!("wrote {articles} articles in {:.1?}", started.elapsed());
             println!("{newest}");
         }
+        BenchCommand::Cluster {
+            corpus,
+            articles,
+            stream,
+        } => newsdesk::bench::cluster::cluster(&newsdesk::bench::cluster::ClusterBench {
+            corpus,
+            articles,
+            stream,
+        })?,
     }
+    Ok(())
+}
+
+fn cluster(path: Option<PathBuf>) -> Result<()> {
+    let input: Box<dyn std::io::BufRead> = match path {
+        Some(p) if p.as_os_str() != "-" => Box::new(std::io::BufReader::new(
+            std::fs::File::open(&p).with_context(|| format!("opening {}", p.display()))?,
+        )),
+        _ => Box::new(std::io::stdin().lock()),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    newsdesk::cluster::run(input, &mut out, &mut std::io::stderr())?;
     Ok(())
 }
 

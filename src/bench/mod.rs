@@ -1,3 +1,4 @@
 //! `newsdesk bench …`: measurements that back the numbers in docs/BENCHMARKS.md.
 
+pub mod cluster;
 pub mod generate;

@@ -5,5 +5,6 @@ mod crawl;
 mod faults;
 mod search;
 mod site;
+mod stories;
 mod subscriptions;
 mod support;

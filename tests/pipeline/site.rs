@@ -159,3 +159,48 @@ async fn search_page_api_and_feed() {
     }
     assert_eq!(get_text(&format!("{site}/search?q=x&from=yesterday")).await.0, 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn top_stories_full_coverage_and_related_articles() {
+    let wire = Newswire::start().await.unwrap();
+    let h = harness(&wire);
+    subscribe_outlets(&h.store, &wire);
+    crawler_with_hosts(&h.config, &h.store, 1).run_pass().await.unwrap();
+    let site = serve_site(&h).await;
+
+    let (_, home) = get_text(&format!("{site}/")).await;
+    assert!(home.contains("Top stories"));
+    let story = home
+        .split("href=\"/story/")
+        .nth(1)
+        .expect("a top story")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, page) = get_text(&format!("{site}/story/{story}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("articles from") && page.contains("original reporting"),
+        "coverage line"
+    );
+    let first = page
+        .split("href=\"/article/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+
+    let (_, article) = get_text(&format!("{site}/article/{first}")).await;
+    assert!(article.contains("Related Articles"));
+    assert!(article.contains("Read also: "));
+    assert!(
+        article.contains(&format!("href=\"/story/{story}\"")),
+        "the article links its story"
+    );
+    let related = article.split("Related Articles").nth(1).unwrap();
+    assert!(related.contains(" ago") || related.contains("Just now") || related.contains("Yesterday"));
+    assert_eq!(get_text(&format!("{site}/story/99999999")).await.0, 404);
+}

@@ -48,9 +48,15 @@ pub fn harness(wire: &Newswire) -> Harness {
 }
 
 pub fn crawler_for(config: &Config, store: &Arc<dyn Store>) -> Crawler {
+    crawler_with_hosts(config, store, 8)
+}
+
+/// A crawler taking one host at a time: pages arrive in a fixed order, so
+/// order-sensitive results (story clustering) are reproducible.
+pub fn crawler_with_hosts(config: &Config, store: &Arc<dyn Store>, parallel_hosts: usize) -> Crawler {
     let mut fc = config.fetch_config();
     fc.backoff_base = Duration::from_millis(50);
-    Crawler::new(store.clone(), Fetcher::new(fc).unwrap(), 8)
+    Crawler::new(store.clone(), Fetcher::new(fc).unwrap(), parallel_hosts)
 }
 
 pub fn subscribe_outlets(store: &Arc<dyn Store>, wire: &Newswire) {

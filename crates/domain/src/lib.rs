@@ -120,3 +120,23 @@ pub struct Article {
     pub html: String,
     pub last_error: Option<String>,
 }
+
+/// Row id of a story: the id of the article that founded it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct StoryId(pub i64);
+
+/// A story: articles from one or more outlets about the same event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Story {
+    pub id: StoryId,
+    /// Title of the story's earliest original (non-syndicated) article.
+    pub headline: String,
+    /// Earliest and latest article time (published, else discovered).
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub article_count: i64,
+    pub source_count: i64,
+    /// Share of the story's articles that are original reporting (not
+    /// syndicated copies), in [0, 1].
+    pub original_share: f64,
+}

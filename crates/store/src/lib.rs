@@ -6,7 +6,7 @@
 //! on blocking threads (`tokio::task::spawn_blocking`) in async callers.
 
 use chrono::{DateTime, Utc};
-use newsdesk_domain::{Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId};
+use newsdesk_domain::{Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId, Story, StoryId};
 
 pub mod community;
 pub mod sqlite;
@@ -86,6 +86,60 @@ pub struct FetchRecord {
     pub elapsed_ms: u64,
 }
 
+/// What the clusterer decided when one article arrived; stored in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryAssignment {
+    pub article: ArticleId,
+    /// The article's story; created if new.
+    pub story: StoryId,
+    /// Stories folded into `story`: their articles move over and they are deleted.
+    pub merged: Vec<StoryId>,
+    /// Articles now known to be syndicated copies, with their origin where known.
+    pub syndicated: Vec<(ArticleId, Option<String>)>,
+    /// Other stories close to this article, with similarity scores in [0, 1].
+    pub related: Vec<(StoryId, f32)>,
+}
+
+/// An article's place in a story.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleStory {
+    pub story: StoryId,
+    pub syndicated: bool,
+    /// Wire agency or publisher the copy came from, where known.
+    pub origin: Option<String>,
+}
+
+/// One article on a story page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryArticle {
+    pub card: ArticleCard,
+    pub syndicated: bool,
+    pub origin: Option<String>,
+}
+
+/// One entry of an article's "Related Articles".
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelatedArticle {
+    pub card: ArticleCard,
+    /// In the same story (another outlet's report), not only a related story.
+    pub same_story: bool,
+}
+
+/// A stored article as the clusterer needs it to rebuild its window on start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterSeed {
+    pub article: ArticleId,
+    pub story: StoryId,
+    pub title: String,
+    /// The start of the body (at most a few thousand characters).
+    pub lead: String,
+    pub source: String,
+    pub byline: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub syndicated: bool,
+    pub origin: Option<String>,
+}
+
 /// Storage for the whole pipeline. Implementations must be safe to share
 /// across threads and must keep every method atomic.
 pub trait Store: Send + Sync {
@@ -132,6 +186,27 @@ pub trait Store: Send + Sync {
     /// Ready and failed articles, newest first (published time, else discovery time).
     fn latest(&self, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;
     fn latest_of_source(&self, source: SourceId, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;
+
+    /// Stores a clustering decision: the article's story (created if new),
+    /// merged stories folded in, syndication marks, related-story links; and
+    /// refreshes the counts of every story touched.
+    fn assign_story(&self, assignment: &StoryAssignment) -> Result<()>;
+    fn story(&self, id: StoryId) -> Result<Option<Story>>;
+    /// The article's story and syndication, once clustered.
+    fn article_story(&self, article: ArticleId) -> Result<Option<ArticleStory>>;
+    /// A story's articles in time order (oldest first: the story's timeline).
+    fn story_articles(&self, id: StoryId) -> Result<Vec<StoryArticle>>;
+    /// Stories active in the three days before `now`, ranked by coverage
+    /// (outlets, then articles) weighed against age (the score halves every
+    /// 12 hours since the story's latest article).
+    fn top_stories(&self, limit: usize, now: DateTime<Utc>) -> Result<Vec<Story>>;
+    /// "Related Articles" for an article: the same story's articles from
+    /// other outlets (newest first), then its outlet's other articles on it,
+    /// then articles of related stories, best link and most recent first.
+    fn related_articles(&self, article: ArticleId, limit: usize) -> Result<Vec<RelatedArticle>>;
+    /// Clustered articles listed since `since`, in id (arrival) order: the
+    /// clusterer's window to rebuild after a restart.
+    fn cluster_seeds(&self, since: DateTime<Utc>) -> Result<Vec<ClusterSeed>>;
 
     fn log_fetch(&self, record: &FetchRecord) -> Result<()>;
     /// Most recent fetch log rows, newest first.

@@ -14,6 +14,7 @@ mod fetch_log;
 mod migrations;
 mod rows;
 mod sources;
+mod stories;
 mod text;
 
 use std::path::{Path, PathBuf};
@@ -21,12 +22,12 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use newsdesk_domain::{Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId};
+use newsdesk_domain::{Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId, Story, StoryId};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::{
-    ArticleCard, CommentOnArticle, Community, Completed, FetchRecord, NewComment, PollSuccess, Queued, Result, Store,
-    StoreError,
+    ArticleCard, ArticleStory, ClusterSeed, CommentOnArticle, Community, Completed, FetchRecord, NewComment,
+    PollSuccess, Queued, RelatedArticle, Result, Store, StoreError, StoryArticle, StoryAssignment,
 };
 use newsdesk_domain::{Comment, CommentId, User, UserId};
 use rows::Ctx;
@@ -261,6 +262,34 @@ impl Store for SqliteStore {
 
     fn latest_of_source(&self, source: SourceId, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
         self.read(|c| articles::latest(c, Some(source), limit, offset))
+    }
+
+    fn assign_story(&self, assignment: &StoryAssignment) -> Result<()> {
+        self.write(|tx| stories::assign(tx, assignment))
+    }
+
+    fn story(&self, id: StoryId) -> Result<Option<Story>> {
+        self.read(|c| stories::get(c, id))
+    }
+
+    fn article_story(&self, article: ArticleId) -> Result<Option<ArticleStory>> {
+        self.read(|c| stories::of_article(c, article))
+    }
+
+    fn story_articles(&self, id: StoryId) -> Result<Vec<StoryArticle>> {
+        self.read(|c| stories::articles(c, id))
+    }
+
+    fn top_stories(&self, limit: usize, now: DateTime<Utc>) -> Result<Vec<Story>> {
+        self.read(|c| stories::top(c, limit, now))
+    }
+
+    fn related_articles(&self, article: ArticleId, limit: usize) -> Result<Vec<RelatedArticle>> {
+        self.read(|c| stories::related(c, article, limit))
+    }
+
+    fn cluster_seeds(&self, since: DateTime<Utc>) -> Result<Vec<ClusterSeed>> {
+        self.read(|c| stories::seeds(c, since))
     }
 
     fn log_fetch(&self, record: &FetchRecord) -> Result<()> {

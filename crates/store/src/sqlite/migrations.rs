@@ -8,7 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::rows::Ctx;
 use crate::{Result, StoreError};
 
-const MIGRATIONS: &[&str] = &[V1, COMMUNITY];
+const MIGRATIONS: &[&str] = &[V1, COMMUNITY, STORIES];
 
 /// Initial schema. Timestamps are unix milliseconds (UTC).
 const V1: &str = r#"
@@ -137,6 +137,38 @@ CREATE TABLE comment_reports (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (comment_id, user_id)
 );
+"#;
+
+/// Stories (issue "Stories"): each article's story and whether it is a
+/// syndicated copy, the stories with their counts, and links between related
+/// stories. A story's id is the id of the article that founded it.
+const STORIES: &str = r#"
+CREATE TABLE stories (
+    id             INTEGER PRIMARY KEY,
+    headline       TEXT NOT NULL DEFAULT '',
+    first_seen     INTEGER NOT NULL DEFAULT 0,
+    last_seen      INTEGER NOT NULL DEFAULT 0,
+    article_count  INTEGER NOT NULL DEFAULT 0,
+    source_count   INTEGER NOT NULL DEFAULT 0,
+    original_share REAL NOT NULL DEFAULT 1.0
+);
+CREATE INDEX stories_last_seen ON stories(last_seen DESC, id DESC);
+
+ALTER TABLE articles ADD COLUMN story_id INTEGER REFERENCES stories(id) ON DELETE SET NULL;
+ALTER TABLE articles ADD COLUMN syndicated INTEGER NOT NULL DEFAULT 0;
+-- Wire agency or publisher a syndicated copy came from, where known.
+ALTER TABLE articles ADD COLUMN origin TEXT;
+CREATE INDEX articles_story ON articles(story_id, sort_at DESC, id DESC) WHERE story_id IS NOT NULL;
+
+-- Related stories, both directions stored; score is the best article-to-story
+-- similarity seen between them. Rows die with either story.
+CREATE TABLE story_links (
+    story_id   INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    related_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    score      REAL NOT NULL,
+    PRIMARY KEY (story_id, related_id)
+) WITHOUT ROWID;
+CREATE INDEX story_links_related ON story_links(related_id);
 "#;
 
 /// The schema version this build writes.

@@ -7,6 +7,7 @@ pub mod comments;
 pub(crate) mod layout;
 pub mod moderation;
 pub mod search;
+pub mod stories;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -63,13 +64,22 @@ pub async fn home(
     Query(paging): Query<Paging>,
 ) -> Result<Markup, WebError> {
     let page = paging.number();
-    let cards = store_call(&state, move |s| s.latest(PAGE_SIZE, (page - 1) * PAGE_SIZE)).await?;
+    let now = Utc::now();
+    let (top, cards) = store_call(&state, move |s| {
+        let top = if page == 1 { s.top_stories(10, now)? } else { Vec::new() };
+        Ok((top, s.latest(PAGE_SIZE, (page - 1) * PAGE_SIZE)?))
+    })
+    .await?;
     let body = html! {
-        h1 { "Latest news" }
+        @if !top.is_empty() {
+            h1 { "Top stories" }
+            (stories::top_list(&top, now))
+        }
+        h2.section { "Latest news" }
         @if cards.is_empty() {
             (layout::message("No articles yet. Feeds are being fetched; check back in a minute."))
         } @else {
-            (cards::list(&cards, Utc::now()))
+            (cards::list(&cards, now))
             (pager("/", page, cards.len() == PAGE_SIZE))
         }
     };
@@ -95,9 +105,13 @@ pub async fn article(State(state): State<AppState>, visitor: Visitor, Path(id): 
     .await?;
     let (article, source) = found.ok_or(WebError::NotFound)?;
     let comments = blocking_community(&state, move |c| c.comments_of_article(ArticleId(id))).await?;
+    let context = stories::article_context(&state, article.id).await?;
+    let now = Utc::now();
     let body = html! {
+        (stories::story_line(&context))
         (article_body(&article, &source))
-        (comments::section(&visitor, article.id, &comments, Utc::now()))
+        (comments::section(&visitor, article.id, &comments, now))
+        (stories::related_block(&context, now))
     };
     Ok(layout::page(&visitor, &article.title, body))
 }

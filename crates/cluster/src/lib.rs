@@ -1,0 +1,119 @@
+//! Stories for newsdesk: which articles tell the same story.
+//!
+//! [`Clusterer`] assigns each arriving article, in arrival order, to a story
+//! (an existing one or a new one) from its title, lead, publisher and time;
+//! stories live in a sliding time window, and two stories that turn out to
+//! be one are merged. Near-verbatim copies of wire stories are detected with
+//! MinHash and marked syndicated, with their origin where it can be named.
+//! Each assignment also reports the related stories that came close.
+//!
+//! The crate does no I/O and knows nothing of the store: the `newsdesk`
+//! binary feeds it articles and persists what it decides. Its state is
+//! bounded by the window, and every decision is deterministic for a given
+//! input order.
+
+mod doc;
+mod engine;
+mod idf;
+pub mod metrics;
+mod minhash;
+mod story;
+mod text;
+
+pub use engine::Clusterer;
+
+/// One article to cluster. `key` identifies it (unique per article); a
+/// story is named by the key of the article that founded it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Item<'a> {
+    pub key: u64,
+    pub title: &'a str,
+    /// Lead or body text; may be empty. Near-duplicates are detected on it.
+    pub text: &'a str,
+    /// Publisher name.
+    pub source: Option<&'a str>,
+    pub byline: Option<&'a str>,
+    /// Publication time, unix milliseconds.
+    pub published_ms: Option<i64>,
+}
+
+/// Tuning of the clusterer. The defaults are the ones benchmarked in
+/// docs/BENCHMARKS.md.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Stories with no article for this long leave the window.
+    pub window_ms: i64,
+    /// Published times beyond the wall clock plus this are treated as missing.
+    pub future_tolerance_ms: i64,
+    /// Minimum score to join a story.
+    pub threshold: f32,
+    /// An article scoring at least this against a second story merges the
+    /// two (if their centroids also agree).
+    pub merge_threshold: f32,
+    /// Two stories whose idf-weighted centroids have at least this cosine
+    /// are merged (checked when a story doubles in size).
+    pub story_merge_threshold: f32,
+    /// Minimum score for a story to be reported as related.
+    pub related_threshold: f32,
+    /// Share of the score from the best single member (the rest from the centroid).
+    pub member_weight: f32,
+    /// The score halves for each this many milliseconds between the article
+    /// and the story's time span; 0 disables the decay.
+    pub half_life_ms: i64,
+    /// Score factor when the story already has an article from the same publisher.
+    pub same_source_factor: f32,
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            window_ms: 72 * HOUR_MS,
+            future_tolerance_ms: 24 * HOUR_MS,
+            threshold: 0.21,
+            merge_threshold: 0.25,
+            story_merge_threshold: 0.3,
+            related_threshold: 0.1,
+            member_weight: 0.2,
+            half_life_ms: 72 * HOUR_MS,
+            same_source_factor: 0.9,
+        }
+    }
+}
+
+/// What assigning one article decided.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Assignment {
+    /// The article's story (after any merge).
+    pub story: u64,
+    /// The article founded its story.
+    pub new_story: bool,
+    /// The article's key was already live: nothing changed.
+    pub duplicate: bool,
+    /// Stories merged into `story` by this assignment; they no longer exist.
+    pub merged: Vec<u64>,
+    /// Articles (this one and, for wire copies, earlier ones) now known to
+    /// be syndicated copies.
+    pub syndicated: Vec<Syndicated>,
+    /// Other live stories close to this article, best first, with their scores.
+    pub related: Vec<(u64, f32)>,
+}
+
+impl Assignment {
+    fn duplicate(story: u64) -> Assignment {
+        Assignment {
+            story,
+            duplicate: true,
+            ..Assignment::default()
+        }
+    }
+}
+
+/// An article found to be a copy of another's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Syndicated {
+    pub key: u64,
+    /// The wire agency or publisher it was copied from, where known.
+    pub origin: Option<String>,
+}

@@ -1,0 +1,218 @@
+//! Behaviour of the clusterer on small hand-made streams.
+
+use newsdesk_cluster::{Clusterer, Config, Item};
+
+const HOUR: i64 = 3_600_000;
+const NOW: i64 = 1_790_000_000_000;
+
+fn item<'a>(key: u64, title: &'a str, source: &'a str, hours_ago: i64) -> Item<'a> {
+    Item {
+        key,
+        title,
+        source: Some(source),
+        published_ms: Some(NOW - hours_ago * HOUR),
+        ..Item::default()
+    }
+}
+
+/// Background traffic so that idf knows which words are common.
+fn warm_up(c: &mut Clusterer) {
+    let filler = [
+        "Government announces new budget plan for schools",
+        "Police investigate robbery at city bank",
+        "Weather service warns of heavy rain this week",
+        "Football club signs new striker from rival team",
+        "Stock markets fall as oil prices rise",
+        "City council votes on new housing plan",
+        "Health officials report rise in flu cases",
+        "Court hears appeal in fraud case against former minister",
+    ];
+    for (i, t) in filler.iter().enumerate() {
+        c.assign(&item(1000 + i as u64, t, "Filler", 30), NOW);
+    }
+}
+
+#[test]
+fn headlines_of_one_event_join_and_other_events_stay_apart() {
+    let mut c = Clusterer::new(Config::default());
+    warm_up(&mut c);
+    let bridge = [
+        "Halvard Bridge shut indefinitely after inspectors find corroded cable anchors",
+        "Province closes Halvard Bridge as corrosion found in anchor housings",
+        "Halvard Bridge closure leaves commuters facing long detours",
+        "What the Halvard Bridge closure means for you",
+    ];
+    let strike = [
+        "Calder transit workers walk out in pay dispute",
+        "Transit strike halts buses and trams across Calder",
+        "Calder commuters stranded as transit strike begins",
+    ];
+    let mut stories = Vec::new();
+    for (i, t) in bridge.iter().chain(&strike).enumerate() {
+        let a = c.assign(&item(i as u64, t, &format!("Outlet {i}"), 5 - i as i64 % 3), NOW);
+        stories.push(a.story);
+    }
+    let final_story = |k: u64| c.story_of(k).unwrap();
+    assert!((0..4).all(|k| final_story(k) == final_story(0)), "{stories:?}");
+    assert!((4..7).all(|k| final_story(k) == final_story(4)), "{stories:?}");
+    assert_ne!(final_story(0), final_story(4));
+}
+
+#[test]
+fn a_story_is_named_by_its_founding_article() {
+    let mut c = Clusterer::new(Config::default());
+    let a = c.assign(&item(7, "Osk River bursts its banks in Marrow Vale", "A", 2), NOW);
+    assert!(a.new_story);
+    assert_eq!(a.story, 7);
+    let b = c.assign(&item(9, "Marrow Vale flooded as Osk River bursts banks", "B", 1), NOW);
+    assert_eq!((b.story, b.new_story), (7, false));
+}
+
+#[test]
+fn stories_leave_the_window_and_memory_follows() {
+    let config = Config {
+        window_ms: 24 * HOUR,
+        ..Config::default()
+    };
+    let mut c = Clusterer::new(config);
+    let old = c.assign(&item(1, "Osk River bursts its banks in Marrow Vale", "A", 100), NOW);
+    // Three days later the same words start a new story: the old one expired.
+    let late = c.assign(&item(2, "Osk River bursts its banks in Marrow Vale", "B", 10), NOW);
+    assert_ne!(old.story, late.story);
+    assert_eq!(c.story_of(1), None, "expired articles are forgotten");
+    // A week of traffic, an article every five minutes.
+    for i in 0..2_000u64 {
+        let title = format!("Unrelated event number {i} word{i} other{i}");
+        let it = Item {
+            published_ms: Some(NOW + i as i64 * HOUR / 12),
+            ..item(10 + i, &title, "A", 0)
+        };
+        c.assign(&it, NOW + i as i64 * HOUR / 12);
+    }
+    let (stories, articles) = c.live();
+    assert!(articles <= 24 * 12 + 1, "window should hold one day: {articles} live");
+    assert!(stories <= articles);
+}
+
+#[test]
+fn the_same_input_gives_the_same_stories() {
+    let titles: Vec<String> = (0..300)
+        .map(|i| {
+            format!(
+                "story{} team{} wins match{} against rival{}",
+                i % 17,
+                i % 5,
+                i % 17,
+                i % 3
+            )
+        })
+        .collect();
+    let run = || {
+        let mut c = Clusterer::new(Config::default());
+        titles
+            .iter()
+            .enumerate()
+            .map(|(i, t)| c.assign(&item(i as u64, t, "S", 1), NOW).story)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn bad_input_is_handled_sensibly() {
+    let mut c = Clusterer::new(Config::default());
+    // Empty and junk titles found singleton stories.
+    let a = c.assign(&item(1, "", "A", 1), NOW);
+    let b = c.assign(&item(2, "   !!! ", "A", 1), NOW);
+    assert!(a.new_story && b.new_story && a.story != b.story);
+    // A repeated key changes nothing and reports its story.
+    c.assign(&item(3, "Osk River bursts its banks in Marrow Vale", "A", 1), NOW);
+    let again = c.assign(&item(3, "Completely different words", "A", 1), NOW);
+    assert!(again.duplicate);
+    assert_eq!(again.story, 3);
+    // A time far in the future counts as undated rather than dragging the window.
+    let future = Item {
+        published_ms: Some(NOW + 10_000 * HOUR),
+        ..item(4, "Marrow Vale flood: Osk River bursts banks", "B", 0)
+    };
+    assert_eq!(c.assign(&future, NOW).story, 3);
+    assert_eq!(c.story_of(1), Some(1), "a future time must not expire the window");
+    // Out-of-order and extreme timestamps do not panic.
+    for (k, t) in [(5, Some(i64::MIN)), (6, Some(i64::MAX)), (7, Some(0)), (8, None)] {
+        let it = Item {
+            published_ms: t,
+            ..item(k, "Marrow Vale flood waters recede", "C", 0)
+        };
+        c.assign(&it, NOW);
+    }
+}
+
+#[test]
+fn other_languages_and_scripts_cluster_by_their_own_words() {
+    let mut c = Clusterer::new(Config::default());
+    warm_up(&mut c);
+    let zh1 = c.assign(&item(1, "东京地铁发生火灾 数百人疏散", "A", 3), NOW);
+    let ru = c.assign(&item(2, "В Москве открылась новая станция метро", "B", 3), NOW);
+    let zh2 = c.assign(&item(3, "东京地铁火灾 乘客紧急疏散", "C", 2), NOW);
+    let ru2 = c.assign(&item(4, "Новая станция метро открылась в Москве", "D", 2), NOW);
+    assert_eq!(zh2.story, zh1.story);
+    assert_eq!(ru2.story, ru.story);
+    assert_ne!(zh1.story, ru.story);
+}
+
+const WIRE: &str = "Hackers encrypted patient records at St Brennan's Hospital overnight, forcing \
+    staff to cancel planned operations and divert ambulances to neighbouring towns, the health \
+    authority said on Tuesday. The attack was detected shortly after midnight when clinicians found \
+    they could not open scans or prescriptions. Officials said there was no evidence so far that data \
+    had been taken, but the police cyber unit had been called in and the hospital was running on paper \
+    records while engineers restored systems from backups.";
+
+fn copy<'a>(key: u64, title: &'a str, source: &'a str, byline: &'a str, hours_ago: i64) -> Item<'a> {
+    Item {
+        text: WIRE,
+        byline: Some(byline),
+        ..item(key, title, source, hours_ago)
+    }
+}
+
+#[test]
+fn wire_copies_are_syndicated_from_the_agency() {
+    let mut c = Clusterer::new(Config::default());
+    let first = c.assign(
+        &copy(1, "Hospital hit by cyberattack", "Gazette", "Calder Press", 5),
+        NOW,
+    );
+    assert!(
+        first.syndicated.is_empty(),
+        "one copy alone is not yet known to be syndicated"
+    );
+    // A rewritten headline still joins: the body is the same wire story.
+    let second = c.assign(
+        &copy(2, "Ransomware cripples St Brennan's", "Ledger", "Calder Press", 4),
+        NOW,
+    );
+    assert_eq!(second.story, first.story);
+    let mut marked: Vec<(u64, Option<String>)> = second.syndicated.iter().map(|s| (s.key, s.origin.clone())).collect();
+    marked.sort();
+    let agency = Some("Calder Press".to_string());
+    assert_eq!(marked, vec![(1, agency.clone()), (2, agency)]);
+}
+
+#[test]
+fn a_copy_of_a_publishers_own_story_names_that_publisher() {
+    let mut c = Clusterer::new(Config::default());
+    c.assign(
+        &copy(1, "Hospital hit by cyberattack", "Gazette", "Mira Castell", 5),
+        NOW,
+    );
+    let copied = c.assign(&copy(2, "Hospital hit by cyberattack", "Ledger", "Staff", 4), NOW);
+    assert_eq!(copied.syndicated.len(), 1);
+    assert_eq!(copied.syndicated[0].key, 2);
+    assert_eq!(copied.syndicated[0].origin.as_deref(), Some("Gazette"));
+    // The same outlet re-publishing its own story is not syndication.
+    let update = c.assign(
+        &copy(3, "Hospital hit by cyberattack (updated)", "Gazette", "Mira Castell", 3),
+        NOW,
+    );
+    assert!(update.syndicated.is_empty());
+}

@@ -1,0 +1,277 @@
+//! Queries on `stories`, `story_links` and the articles' story columns.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+use newsdesk_domain::{ArticleId, Story, StoryId};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::rows::{self, millis, opt_time, sql_int, time, Ctx, CARD_COLS};
+use crate::{ArticleStory, ClusterSeed, RelatedArticle, Result, StoryArticle, StoryAssignment};
+
+/// Stories older than this (since their latest article) are not "top".
+const TOP_WINDOW_HOURS: i64 = 72;
+/// A top story's score halves every this many hours.
+const TOP_HALF_LIFE_HOURS: f64 = 12.0;
+/// Stories read before ranking: the most recently active ones.
+const TOP_CANDIDATES: usize = 2_000;
+/// Related stories consulted, and articles shown from each.
+const RELATED_STORIES: usize = 10;
+const PER_RELATED_STORY: usize = 2;
+/// Characters of body text handed to the clusterer on restart.
+const SEED_LEAD_CHARS: i64 = 3_000;
+
+const STORY_COLS: &str = "id, headline, first_seen, last_seen, article_count, source_count, original_share";
+
+fn story_row(row: &Row<'_>) -> rusqlite::Result<Story> {
+    Ok(Story {
+        id: StoryId(row.get("id")?),
+        headline: row.get("headline")?,
+        first_seen: time(row, "first_seen")?,
+        last_seen: time(row, "last_seen")?,
+        article_count: row.get("article_count")?,
+        source_count: row.get("source_count")?,
+        original_share: row.get("original_share")?,
+    })
+}
+
+pub(crate) fn assign(conn: &Connection, a: &StoryAssignment) -> Result<()> {
+    let story = a.story.0;
+    conn.execute("INSERT OR IGNORE INTO stories (id) VALUES (?1)", [story])
+        .ctx("create story")?;
+    for gone in a.merged.iter().filter(|g| g.0 != story) {
+        conn.execute("UPDATE articles SET story_id = ?1 WHERE story_id = ?2", [story, gone.0])
+            .ctx("move merged story's articles")?;
+        conn.execute("DELETE FROM stories WHERE id = ?1", [gone.0])
+            .ctx("delete merged story")?;
+    }
+    let n = conn
+        .execute("UPDATE articles SET story_id = ?1 WHERE id = ?2", [story, a.article.0])
+        .ctx("set article story")?;
+    if n == 0 {
+        return Err(crate::StoreError::NotFound(format!("article {}", a.article.0)));
+    }
+    let mut touched = BTreeSet::from([story]);
+    for (article, origin) in &a.syndicated {
+        let s: Option<Option<i64>> = conn
+            .query_row(
+                "UPDATE articles SET syndicated = 1, origin = ?2 WHERE id = ?1 RETURNING story_id",
+                params![article.0, origin],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx("mark syndicated")?;
+        touched.extend(s.flatten());
+    }
+    for (related, score) in a.related.iter().filter(|(r, _)| r.0 != story) {
+        link(conn, story, related.0, *score)?;
+    }
+    touched.iter().try_for_each(|&s| refresh(conn, s))
+}
+
+/// Links two stories both ways, keeping the best score; a story that no
+/// longer exists (merged or never stored) is skipped.
+fn link(conn: &Connection, a: i64, b: i64, score: f32) -> Result<()> {
+    for (from, to) in [(a, b), (b, a)] {
+        conn.prepare_cached(
+            "INSERT INTO story_links (story_id, related_id, score)
+             SELECT ?1, ?2, ?3 WHERE (SELECT count(*) FROM stories WHERE id IN (?1, ?2)) = 2
+             ON CONFLICT (story_id, related_id) DO UPDATE SET score = max(score, excluded.score)",
+        )
+        .and_then(|mut st| st.execute(params![from, to, f64::from(score)]))
+        .ctx("link related stories")?;
+    }
+    Ok(())
+}
+
+/// Recomputes a story's counts and headline from its articles.
+fn refresh(conn: &Connection, story: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE stories SET
+             article_count = (SELECT count(*) FROM articles WHERE story_id = ?1),
+             source_count = (SELECT count(DISTINCT source_id) FROM articles WHERE story_id = ?1),
+             first_seen = coalesce((SELECT min(sort_at) FROM articles WHERE story_id = ?1), 0),
+             last_seen = coalesce((SELECT max(sort_at) FROM articles WHERE story_id = ?1), 0),
+             original_share = coalesce((SELECT avg(1 - syndicated) FROM articles WHERE story_id = ?1), 1.0),
+             headline = coalesce((SELECT title FROM articles WHERE story_id = ?1
+                                  ORDER BY syndicated, sort_at, id LIMIT 1), '')
+         WHERE id = ?1",
+    )
+    .and_then(|mut st| st.execute([story]))
+    .ctx("refresh story counts")?;
+    Ok(())
+}
+
+pub(crate) fn get(conn: &Connection, id: StoryId) -> Result<Option<Story>> {
+    conn.prepare_cached(&format!("SELECT {STORY_COLS} FROM stories WHERE id = ?1"))
+        .and_then(|mut st| st.query_row([id.0], story_row).optional())
+        .ctx("get story")
+}
+
+pub(crate) fn of_article(conn: &Connection, article: ArticleId) -> Result<Option<ArticleStory>> {
+    conn.prepare_cached("SELECT story_id, syndicated, origin FROM articles WHERE id = ?1 AND story_id IS NOT NULL")
+        .and_then(|mut st| {
+            st.query_row([article.0], |r| {
+                Ok(ArticleStory {
+                    story: StoryId(r.get(0)?),
+                    syndicated: r.get(1)?,
+                    origin: r.get(2)?,
+                })
+            })
+            .optional()
+        })
+        .ctx("get article story")
+}
+
+pub(crate) fn articles(conn: &Connection, id: StoryId) -> Result<Vec<StoryArticle>> {
+    let sql = format!(
+        "SELECT {CARD_COLS}, a.syndicated AS syndicated, a.origin AS origin
+         FROM articles a JOIN sources s ON s.id = a.source_id
+         WHERE a.story_id = ?1 AND a.status <> 'pending' ORDER BY a.sort_at, a.id"
+    );
+    conn.prepare_cached(&sql)
+        .and_then(|mut st| {
+            st.query_map([id.0], |r| {
+                Ok(StoryArticle {
+                    card: rows::card(r)?,
+                    syndicated: r.get("syndicated")?,
+                    origin: r.get("origin")?,
+                })
+            })?
+            .collect()
+        })
+        .ctx("list story articles")
+}
+
+pub(crate) fn top(conn: &Connection, limit: usize, now: DateTime<Utc>) -> Result<Vec<Story>> {
+    let since = millis(now - Duration::hours(TOP_WINDOW_HOURS));
+    let mut stories: Vec<Story> = conn
+        .prepare_cached(&format!(
+            "SELECT {STORY_COLS} FROM stories WHERE last_seen >= ?1 AND article_count > 0
+             ORDER BY last_seen DESC, id DESC LIMIT ?2"
+        ))
+        .and_then(|mut st| {
+            st.query_map(params![since, sql_int(TOP_CANDIDATES)], story_row)?
+                .collect()
+        })
+        .ctx("list recent stories")?;
+    let score = |s: &Story| {
+        let age_hours = (now - s.last_seen).num_minutes().max(0) as f64 / 60.0;
+        let coverage = 1.0 + s.source_count as f64 + 0.25 * (s.article_count - s.source_count).max(0) as f64;
+        coverage * 0.5f64.powf(age_hours / TOP_HALF_LIFE_HOURS)
+    };
+    stories.sort_by(|a, b| {
+        score(b)
+            .total_cmp(&score(a))
+            .then(b.last_seen.cmp(&a.last_seen))
+            .then(b.id.cmp(&a.id))
+    });
+    stories.truncate(limit);
+    Ok(stories)
+}
+
+pub(crate) fn related(conn: &Connection, article: ArticleId, limit: usize) -> Result<Vec<RelatedArticle>> {
+    let Some((story, source)) = conn
+        .query_row(
+            "SELECT story_id, source_id FROM articles WHERE id = ?1 AND story_id IS NOT NULL",
+            [article.0],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .optional()
+        .ctx("get article story")?
+    else {
+        return Ok(Vec::new());
+    };
+    let same = format!(
+        "SELECT {CARD_COLS} FROM articles a JOIN sources s ON s.id = a.source_id
+         WHERE a.story_id = ?1 AND a.id <> ?2 AND a.status <> 'pending'
+         ORDER BY a.source_id = ?3, a.sort_at DESC, a.id DESC LIMIT ?4"
+    );
+    let mut out: Vec<RelatedArticle> = conn
+        .prepare_cached(&same)
+        .and_then(|mut st| {
+            st.query_map(params![story, article.0, source, sql_int(limit)], rows::card)?
+                .map(|c| c.map(|card| RelatedArticle { card, same_story: true }))
+                .collect()
+        })
+        .ctx("list same-story articles")?;
+    if out.len() < limit {
+        out.extend(from_related_stories(conn, story, limit - out.len())?);
+    }
+    Ok(out)
+}
+
+/// Articles of the stories linked to `story`: stories ranked by link score
+/// damped by how far their latest article lags the freshest one.
+fn from_related_stories(conn: &Connection, story: i64, limit: usize) -> Result<Vec<RelatedArticle>> {
+    let linked: Vec<(i64, f64, i64)> = conn
+        .prepare_cached(
+            "SELECT l.related_id, l.score, s.last_seen FROM story_links l JOIN stories s ON s.id = l.related_id
+             WHERE l.story_id = ?1 ORDER BY l.score DESC, l.related_id LIMIT ?2",
+        )
+        .and_then(|mut st| {
+            st.query_map(params![story, sql_int(RELATED_STORIES)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect()
+        })
+        .ctx("list related stories")?;
+    let freshest = linked.iter().map(|l| l.2).max().unwrap_or(0);
+    let mut ranked: Vec<(f64, i64)> = linked
+        .iter()
+        .map(|&(id, score, last)| {
+            let lag_days = (freshest - last) as f64 / 86_400_000.0;
+            (score * 0.5f64.powf(lag_days), id)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let sql = format!(
+        "SELECT {CARD_COLS} FROM articles a JOIN sources s ON s.id = a.source_id
+         WHERE a.story_id = ?1 AND a.status <> 'pending' ORDER BY a.sort_at DESC, a.id DESC LIMIT ?2"
+    );
+    let mut out = Vec::new();
+    for (_, id) in ranked {
+        let cards: Vec<_> = conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| {
+                st.query_map(params![id, sql_int(PER_RELATED_STORY)], rows::card)?
+                    .collect()
+            })
+            .ctx("list related story articles")?;
+        out.extend(cards.into_iter().map(|card| RelatedArticle {
+            card,
+            same_story: false,
+        }));
+        if out.len() >= limit {
+            break;
+        }
+    }
+    out.truncate(limit);
+    Ok(out)
+}
+
+pub(crate) fn seeds(conn: &Connection, since: DateTime<Utc>) -> Result<Vec<ClusterSeed>> {
+    conn.prepare_cached(
+        "SELECT a.id, a.story_id, a.title, substr(a.text, 1, ?2) AS lead, s.name, a.byline,
+                a.published_at, a.syndicated, a.origin
+         FROM articles a JOIN sources s ON s.id = a.source_id
+         WHERE a.story_id IS NOT NULL AND a.sort_at >= ?1 ORDER BY a.id",
+    )
+    .and_then(|mut st| {
+        st.query_map(params![millis(since), SEED_LEAD_CHARS], |r| {
+            Ok(ClusterSeed {
+                article: ArticleId(r.get(0)?),
+                story: StoryId(r.get(1)?),
+                title: r.get(2)?,
+                lead: r.get(3)?,
+                source: r.get(4)?,
+                byline: r.get(5)?,
+                published_at: opt_time(r, "published_at")?,
+                syndicated: r.get(7)?,
+                origin: r.get(8)?,
+            })
+        })?
+        .collect()
+    })
+    .ctx("list clustering seeds")
+}

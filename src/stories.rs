@@ -1,0 +1,121 @@
+//! Live story clustering: the clusterer between extraction and the store.
+//!
+//! Each article, once extracted and stored, is assigned to a story and the
+//! decision (story, merges, syndication marks, related stories) is written
+//! in one transaction. The clusterer's window lives in memory; on the first
+//! assignment after a start it is rebuilt from the store by replaying the
+//! window's clustered articles with their stored stories, so a restart
+//! neither re-decides old articles nor forgets open stories. The store stays
+//! the only durable state.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use newsdesk_cluster::{Assignment, Clusterer, Config, Item};
+use newsdesk_domain::{ArticleId, StoryId};
+use newsdesk_store::{Store, StoryAssignment};
+use tokio::sync::Mutex;
+
+use crate::blocking;
+
+pub struct Stories {
+    store: Arc<dyn Store>,
+    /// `None` until rebuilt from the store. Held across the store write so
+    /// decisions are persisted in the order they were taken.
+    engine: Mutex<Option<Clusterer>>,
+}
+
+impl Stories {
+    pub fn new(store: Arc<dyn Store>) -> Stories {
+        Stories {
+            store,
+            engine: Mutex::new(None),
+        }
+    }
+
+    /// Assigns a stored article to a story and persists the decision.
+    pub async fn assign(&self, id: ArticleId) -> anyhow::Result<()> {
+        let mut guard = self.engine.lock().await;
+        if guard.is_none() {
+            *guard = Some(self.rebuild().await?);
+        }
+        let Some(engine) = guard.as_mut() else {
+            return Ok(());
+        };
+        let (article, source) = blocking(&self.store, move |s| {
+            let article = s.article(id)?;
+            let source = match &article {
+                Some(a) => s.source(a.source_id)?.map(|s| s.name),
+                None => None,
+            };
+            Ok((article, source))
+        })
+        .await?;
+        let Some(article) = article else {
+            return Ok(());
+        };
+        let item = Item {
+            key: id.0 as u64,
+            title: &article.title,
+            text: &article.text,
+            source: source.as_deref(),
+            byline: article.byline.as_deref(),
+            published_ms: Some(article.published_at.unwrap_or(article.discovered_at).timestamp_millis()),
+        };
+        let decision = engine.assign(&item, Utc::now().timestamp_millis());
+        if decision.duplicate {
+            return Ok(());
+        }
+        let assignment = to_store(id, decision);
+        blocking(&self.store, move |s| s.assign_story(&assignment)).await
+    }
+
+    /// A clusterer holding the window's already-clustered articles.
+    async fn rebuild(&self) -> anyhow::Result<Clusterer> {
+        let config = live_config();
+        let since = Utc::now() - chrono::Duration::milliseconds(config.window_ms);
+        let seeds = blocking(&self.store, move |s| s.cluster_seeds(since)).await?;
+        let mut engine = Clusterer::new(config);
+        let now = Utc::now().timestamp_millis();
+        for seed in &seeds {
+            let item = Item {
+                key: seed.article.0 as u64,
+                title: &seed.title,
+                text: &seed.lead,
+                source: Some(&seed.source),
+                byline: seed.byline.as_deref(),
+                published_ms: seed.published_at.map(|t| t.timestamp_millis()),
+            };
+            let syndicated = seed.syndicated.then_some(seed.origin.as_deref());
+            engine.restore(&item, seed.story.0 as u64, syndicated, now);
+        }
+        tracing::info!(articles = seeds.len(), "story window rebuilt");
+        Ok(engine)
+    }
+}
+
+/// Live articles carry their whole lead, not only a headline: two reports of
+/// one event share names across their first paragraphs even when their
+/// headlines share no word, so a lower join threshold than the
+/// headline-only default holds; merges still need the centroids to agree.
+fn live_config() -> Config {
+    Config {
+        threshold: 0.13,
+        ..Config::default()
+    }
+}
+
+fn to_store(article: ArticleId, a: Assignment) -> StoryAssignment {
+    let story = |k: u64| StoryId(k as i64);
+    StoryAssignment {
+        article,
+        story: story(a.story),
+        merged: a.merged.into_iter().map(story).collect(),
+        syndicated: a
+            .syndicated
+            .into_iter()
+            .map(|s| (ArticleId(s.key as i64), s.origin))
+            .collect(),
+        related: a.related.into_iter().map(|(k, s)| (story(k), s)).collect(),
+    }
+}
