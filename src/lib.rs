@@ -3,11 +3,14 @@
 //! The binary (`src/main.rs`) is a thin clap front over these modules, which
 //! live in a library so integration tests can drive them directly.
 
+pub mod bench;
 pub mod config;
 pub mod demo;
+pub mod extract;
 pub mod feeds;
 pub mod ingest;
 pub mod opml;
+pub mod pages;
 pub mod serve;
 
 use std::sync::Arc;

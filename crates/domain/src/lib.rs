@@ -4,7 +4,7 @@
 //! Each stage speaks in these types, so no stage needs to import a later one.
 //! This crate holds plain data only: no I/O, no parsing, no policy.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Row id of a publisher ("source"), e.g. one outlet.
@@ -37,9 +37,13 @@ pub struct FeedEntry {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Extracted {
     pub title: Option<String>,
+    /// The authors joined for display ("Ana Ruiz, Bo Li").
     pub byline: Option<String>,
-    pub published: Option<DateTime<Utc>>,
-    pub modified: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// As the page states it, zone included.
+    pub published: Option<DateTime<FixedOffset>>,
+    pub modified: Option<DateTime<FixedOffset>>,
     pub site_name: Option<String>,
     /// Absolute URL of the lead image.
     pub image: Option<String>,
@@ -47,6 +51,10 @@ pub struct Extracted {
     pub lang: Option<String>,
     pub canonical_url: Option<String>,
     pub description: Option<String>,
+    #[serde(default)]
+    pub section: Option<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
     /// Plain text; paragraphs separated by one blank line.
     pub text: String,
     /// Sanitised HTML of the body, with absolute links.

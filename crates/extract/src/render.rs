@@ -1,6 +1,6 @@
 //! Turns cleaned blocks into the two outputs: plain text and sanitised HTML.
 
-use crate::clutter::{Block, BlockKind};
+use crate::segment::{Block, BlockKind};
 use url::Url;
 
 /// Paragraphs separated by one blank line.
@@ -34,7 +34,7 @@ pub fn sanitised_html(blocks: &[Block], base: Option<&Url>) -> String {
 }
 
 fn wrap(block: &Block) -> String {
-    let inner = &block.inner_html;
+    let inner = &block.html;
     match block.kind {
         BlockKind::Paragraph => format!("<p>{inner}</p>"),
         BlockKind::Heading(level) => format!("<h{level}>{inner}</h{level}>"),
