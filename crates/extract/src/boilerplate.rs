@@ -107,13 +107,17 @@ const CONTENT_NAMES: &[&str] = &[
     "story-content",
 ];
 
-/// Whether this element and its subtree are boilerplate by markup alone.
-pub fn is_junk_element(e: &Element) -> bool {
-    let name = e.name();
-    if JUNK_TAGS.contains(&name) || is_hidden(e) {
-        return true;
-    }
-    if matches!(name, "html" | "body" | "main" | "article" | "p") {
+/// Whether this element and its subtree are never article text: scripts,
+/// navigation, forms' controls, hidden elements.
+pub fn is_junk_tag(e: &Element) -> bool {
+    JUNK_TAGS.contains(&e.name()) || is_hidden(e)
+}
+
+/// Whether the element's class or id names it boilerplate (share bar,
+/// promo, comments…). Names lie more often than tags, so the caller weighs
+/// this against how much of the page's text the element holds.
+pub fn has_junk_name(e: &Element) -> bool {
+    if matches!(e.name(), "html" | "body" | "main" | "article" | "p") {
         return false;
     }
     // Ad slots are often bare ids/classes such as "ad" or "ad-1".
@@ -166,7 +170,7 @@ mod tests {
             .select(&Selector::parse("div, span, section").unwrap())
             .next()
             .unwrap();
-        is_junk_element(el.value())
+        is_junk_tag(el.value()) || has_junk_name(el.value())
     }
 
     #[test]

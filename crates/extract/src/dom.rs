@@ -14,6 +14,10 @@ use scraper::{Html, Node};
 /// Index of the root (the document) in [`Dom::nodes`].
 pub const ROOT: usize = 0;
 
+/// A container named like boilerplate but holding more than this share of
+/// the page's text is kept: it is the article under an odd name.
+const MAX_NAMED_JUNK_SHARE: f32 = 0.4;
+
 /// What a node is: only elements and text matter to extraction.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind<'a> {
@@ -111,13 +115,16 @@ impl<'a> Dom<'a> {
             nodes[i].end = len;
         }
         let mut dom = Dom { nodes };
-        dom.mark_junk();
+        dom.mark_junk_tags();
         dom.count_text();
+        if dom.mark_junk_names() {
+            dom.count_text();
+        }
         dom
     }
 
     /// Pre-order pass: junk and link flags flow from parent to child.
-    fn mark_junk(&mut self) {
+    fn mark_junk_tags(&mut self) {
         for i in 1..self.nodes.len() {
             let parent = self.nodes[i].parent;
             let (p_junk, p_link) = (self.nodes[parent].junk, self.nodes[parent].in_link);
@@ -126,14 +133,44 @@ impl<'a> Dom<'a> {
             node.junk = p_junk;
             if let Kind::Element(e) = node.kind {
                 node.in_link |= e.name() == "a" && e.attr("href").is_some();
-                node.junk |= crate::boilerplate::is_junk_element(e);
+                node.junk |= crate::boilerplate::is_junk_tag(e);
             }
         }
+    }
+
+    /// Marks containers named as boilerplate (`class="share-bar"`), unless one
+    /// holds so much of the page's text that the name must be a site's quirk
+    /// (Blogger wraps every post in `class="widget Blog"`). Returns whether
+    /// anything changed.
+    fn mark_junk_names(&mut self) -> bool {
+        let limit = (self.nodes[ROOT].chars as f32 * MAX_NAMED_JUNK_SHARE) as u32;
+        let mut changed = false;
+        let mut i = 1;
+        while i < self.nodes.len() {
+            let node = &self.nodes[i];
+            let end = node.end.max(i + 1);
+            let named =
+                !node.junk && node.chars <= limit && node.element().is_some_and(crate::boilerplate::has_junk_name);
+            if named {
+                for n in &mut self.nodes[i..end] {
+                    n.junk = true;
+                }
+                changed = true;
+                i = end;
+            } else {
+                i += 1;
+            }
+        }
+        changed
     }
 
     /// Bottom-up pass: children come after parents in pre-order, so walking
     /// backwards adds every child's counts to its parent exactly once.
     fn count_text(&mut self) {
+        for n in &mut self.nodes {
+            n.chars = 0;
+            n.link_chars = 0;
+        }
         for i in (1..self.nodes.len()).rev() {
             let node = &mut self.nodes[i];
             if node.junk {
