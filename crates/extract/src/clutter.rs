@@ -128,6 +128,12 @@ const WIDGET_PHRASES: &[&str] = &[
     "accept cookies",
     "accept all cookies",
     "cookie settings",
+    "to read the full story",
+    "subscribe to continue reading",
+    "already a subscriber",
+    "comments are closed",
+    "all rights reserved",
+    "follow us on",
 ];
 
 const CREDIT_PREFIXES: &[&str] = &["with inputs from", "(with inputs from", "with input from"];

@@ -7,8 +7,6 @@
 //! when several near-equal candidates split the article between them, and
 //! joined by the siblings that look like more of the same.
 
-use std::collections::HashMap;
-
 use crate::boilerplate::class_and_id;
 use crate::dom::{Dom, ROOT};
 use crate::segment::{Block, BlockKind};
@@ -17,6 +15,8 @@ use crate::segment::{Block, BlockKind};
 const MIN_VOTING_CHARS: u32 = 25;
 /// How many ancestors above the block's container receive a share of its vote.
 const VOTE_LEVELS: usize = 5;
+/// This many near-equal candidates under one ancestor mean the article is split among them.
+const MIN_SPLIT_CANDIDATES: usize = 2;
 
 const POSITIVE: &[&str] = &[
     "article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "post", "text", "blog", "story",
@@ -56,9 +56,10 @@ const NEGATIVE: &[&str] = &[
 /// the page reads like an article.
 pub fn article_roots(dom: &Dom, blocks: &[Block]) -> Vec<usize> {
     let scores = vote(dom, blocks);
-    let final_score = |i: usize| scores.get(&i).map_or(0.0, |s| s * (1.0 - dom.nodes[i].link_density()));
+    let final_score = |i: usize| scores.score[i].map_or(0.0, |s| s * (1.0 - dom.nodes[i].link_density()));
     let Some(top) = scores
-        .keys()
+        .candidates
+        .iter()
         .copied()
         .max_by(|a, b| final_score(*a).total_cmp(&final_score(*b)).then(b.cmp(a)))
     else {
@@ -68,8 +69,17 @@ pub fn article_roots(dom: &Dom, blocks: &[Block]) -> Vec<usize> {
     siblings(dom, top, &final_score)
 }
 
-fn vote(dom: &Dom, blocks: &[Block]) -> HashMap<usize, f32> {
-    let mut scores: HashMap<usize, f32> = HashMap::new();
+/// Votes per node (indexed like [`Dom::nodes`]) and the nodes that got any.
+struct Scores {
+    score: Vec<Option<f32>>,
+    candidates: Vec<usize>,
+}
+
+fn vote(dom: &Dom, blocks: &[Block]) -> Scores {
+    let mut scores = Scores {
+        score: vec![None; dom.nodes.len()],
+        candidates: Vec::new(),
+    };
     for b in blocks {
         if b.kind == BlockKind::Image || b.chars < MIN_VOTING_CHARS {
             continue;
@@ -90,7 +100,11 @@ fn vote(dom: &Dom, blocks: &[Block]) -> HashMap<usize, f32> {
                 1 => 2.0,
                 l => l as f32 * 3.0,
             };
-            *scores.entry(anc).or_insert_with(|| initial_score(dom, anc)) += score / divider;
+            let slot = &mut scores.score[anc];
+            if slot.is_none() {
+                scores.candidates.push(anc);
+            }
+            *slot.get_or_insert_with(|| initial_score(dom, anc)) += score / divider;
             anc = dom.nodes[anc].parent;
         }
     }
@@ -134,20 +148,21 @@ pub fn class_weight(dom: &Dom, i: usize) -> f32 {
     w
 }
 
-/// When three or more strong candidates sit below one ancestor, the article
+/// When two or more strong candidates sit below one ancestor, the article
 /// is split across them: take the ancestor. A lone child gives way to its parent.
-fn widen(dom: &Dom, top: usize, score: &dyn Fn(usize) -> f32, scores: &HashMap<usize, f32>) -> usize {
+fn widen(dom: &Dom, top: usize, score: &dyn Fn(usize) -> f32, scores: &Scores) -> usize {
     let top_score = score(top);
     let strong: Vec<usize> = scores
-        .keys()
+        .candidates
+        .iter()
         .copied()
         .filter(|&c| c != top && score(c) >= top_score * 0.75 && !dom.contains(c, top) && !dom.contains(top, c))
         .collect();
     let mut current = top;
-    if strong.len() >= 3 {
+    if strong.len() >= MIN_SPLIT_CANDIDATES - 1 {
         let mut anc = dom.nodes[top].parent;
         while anc != ROOT && dom.nodes[anc].tag() != "body" {
-            if strong.iter().filter(|&&c| dom.contains(anc, c)).count() >= 3 {
+            if strong.iter().filter(|&&c| dom.contains(anc, c)).count() >= MIN_SPLIT_CANDIDATES - 1 {
                 current = anc;
                 break;
             }
