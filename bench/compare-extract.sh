@@ -17,7 +17,7 @@ mkdir -p "$scratch"
 
 echo "== installing trafilatura and @mozilla/readability + jsdom into $scratch" >&2
 [ -x "$scratch/venv/bin/python" ] || python3 -m venv "$scratch/venv"
-"$scratch/venv/bin/pip" install -q trafilatura >&2
+"$scratch/venv/bin/pip" install -q trafilatura lxml_html_clean >&2
 ( cd "$scratch" && { [ -f package.json ] || npm init -y >/dev/null; } && npm install --silent jsdom @mozilla/readability >&2 )
 
 echo "== building newsdesk (release)" >&2

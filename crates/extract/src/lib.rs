@@ -22,6 +22,7 @@ pub mod boilerplate;
 pub mod clutter;
 pub mod dom;
 pub mod metadata;
+pub mod prescan;
 mod render;
 pub mod segment;
 pub mod select;
@@ -34,8 +35,9 @@ use url::Url;
 
 use segment::BlockKind;
 
-/// Only the first this many bytes of a page are read: real articles are a
-/// few hundred KiB, and parsing cost and memory grow with the input.
+/// Only the first this many bytes of a page (once scripts and styles are cut)
+/// are parsed: real articles are a few hundred KiB, and parsing cost and
+/// memory grow with the input.
 pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 /// Nodes beyond this many are ignored, bounding every later pass.
 const MAX_NODES: usize = 400_000;
@@ -50,8 +52,8 @@ pub enum ExtractError {
 /// Extracts the article from `html`, fetched from `url` (used to make links
 /// and images absolute). A page without an article yields empty text, not an error.
 pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError> {
-    let html = truncate(html, MAX_INPUT_BYTES);
-    let doc = Html::parse_document(html);
+    let stripped = prescan::strip_raw_text(html);
+    let doc = Html::parse_document(truncate(&stripped, MAX_INPUT_BYTES));
     let base = base_url(&doc, url);
     let dom = dom::Dom::build(&doc, MAX_NODES);
     let meta = metadata::Metadata::from_dom(&dom, base.as_ref());
