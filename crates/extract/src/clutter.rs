@@ -18,7 +18,14 @@ const MAX_LINK_DENSITY: f32 = 0.5;
 pub fn clean(blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<Block> {
     let mut kept = Vec::with_capacity(blocks.len());
     let mut skip_promo_target = false;
+    let mut in_promo_list = false;
     for mut block in blocks {
+        if in_promo_list {
+            if block.kind == BlockKind::ListItem || block.link_density() > MAX_LINK_DENSITY {
+                continue;
+            }
+            in_promo_list = false;
+        }
         if skip_promo_target && block.kind != BlockKind::Image {
             // The headline that follows a bare "Read Also:" label.
             skip_promo_target = false;
@@ -41,6 +48,7 @@ pub fn clean(blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<Block> {
             }
             Verdict::Drop => {}
             Verdict::DropWithNext => skip_promo_target = true,
+            Verdict::DropWithList => in_promo_list = true,
         }
     }
     kept
@@ -78,7 +86,48 @@ enum Verdict {
     Drop,
     /// A promo label whose target headline is the next block.
     DropWithNext,
+    /// A "Related stories" heading: the list of links under it goes too.
+    DropWithList,
 }
+
+/// Headings of link lists that follow an article ("More Great WIRED Stories").
+const LIST_HEADINGS: &[&str] = &[
+    "related",
+    "more stories",
+    "more great",
+    "more from",
+    "more on this",
+    "recommended",
+    "you may also like",
+    "you might also like",
+    "most popular",
+    "most read",
+    "trending",
+    "top stories",
+    "latest news",
+    "read next",
+    "what to read next",
+];
+
+/// Short lines that invite the reader to subscribe, follow or write in.
+const INVITATIONS: &[&str] = &[
+    "subscribe",
+    "sign up",
+    "get the latest",
+    "have a tip?",
+    "follow us",
+    "click here",
+];
+const CONTACT_PHRASES: &[&str] = &[
+    "may be reached at",
+    "can be reached at",
+    "follow her on twitter",
+    "follow him on twitter",
+    "follow them on twitter",
+    "delivered to your inbox",
+    "delivered through your letterbox",
+    "right in your inbox",
+];
 
 /// Ad markers that publishers put between paragraphs (and sometimes inside one).
 const AD_MARKERS: &[&str] = &[
@@ -90,7 +139,9 @@ const AD_MARKERS: &[&str] = &[
     "advertisement",
     "advertisement - scroll to continue",
     "ad",
+    "advert",
     "sponsored",
+    "this slideshow requires javascript",
 ];
 
 const PROMO_PREFIXES: &[&str] = &[
@@ -160,6 +211,13 @@ fn classify(text: &str) -> Verdict {
         };
     }
     let short = text.len() < 300;
+    if text.len() < 60 && LIST_HEADINGS.iter().any(|h| bare.starts_with(h)) {
+        return Verdict::DropWithList;
+    }
+    if short && (INVITATIONS.iter().any(|p| lower.starts_with(p)) || CONTACT_PHRASES.iter().any(|p| lower.contains(p)))
+    {
+        return Verdict::Drop;
+    }
     if short && WIDGET_PHRASES.iter().any(|p| lower.contains(p)) {
         return Verdict::Drop;
     }
