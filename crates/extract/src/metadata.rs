@@ -81,7 +81,18 @@ impl Metadata {
             .unwrap_or_default();
         Metadata {
             title: ld_str("headline")
-                .or_else(|| meta(&["og:title", "twitter:title", "dc.title", "parsely-title", "title"]))
+                .or_else(|| ld_str("name"))
+                .or_else(|| {
+                    meta(&[
+                        "dc.title",
+                        "dc:title",
+                        "dcterm:title",
+                        "og:title",
+                        "title",
+                        "twitter:title",
+                        "parsely-title",
+                    ])
+                })
                 .or_else(|| s.title_tag.as_deref().map(|t| clean_title(t, &s.headings))),
             authors,
             published: ld_str("datePublished")
@@ -218,16 +229,20 @@ fn gather_meta(s: &mut Sources, e: &scraper::node::Element) {
     let Some(content) = e.attr("content").and_then(non_empty) else {
         return;
     };
-    let key = ["property", "name", "itemprop", "http-equiv"]
+    let Some(keys) = ["property", "name", "itemprop", "http-equiv"]
         .iter()
         .find_map(|a| e.attr(a))
-        .map(str::to_ascii_lowercase);
-    let Some(key) = key else { return };
-    if key == "article:tag" {
-        s.tags.push(content);
+    else {
         return;
+    };
+    // `property="dc:title og:title"` names one value for several keys.
+    for key in keys.split_whitespace().map(str::to_ascii_lowercase) {
+        if key == "article:tag" {
+            s.tags.push(content.clone());
+        } else {
+            s.meta.entry(key).or_insert_with(|| content.clone());
+        }
     }
-    s.meta.entry(key).or_insert(content);
 }
 
 fn gather_link(s: &mut Sources, dom: &Dom, i: usize) {
