@@ -53,7 +53,8 @@ pub enum ExtractError {
 /// and images absolute). A page without an article yields empty text, not an error.
 pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError> {
     let stripped = prescan::strip_raw_text(html);
-    let doc = Html::parse_document(truncate(&stripped, MAX_INPUT_BYTES));
+    let capped = prescan::cap_nesting(truncate(&stripped, MAX_INPUT_BYTES));
+    let doc = Html::parse_document(&capped);
     let base = base_url(&doc, url);
     let dom = dom::Dom::build(&doc, MAX_NODES);
     let meta = metadata::Metadata::from_dom(&dom, base.as_ref());
