@@ -52,6 +52,17 @@ enum Command {
         /// Input file; `-` or nothing for standard input.
         path: Option<PathBuf>,
     },
+    /// Extract articles from saved pages: one JSON object per page, one per line.
+    ///
+    /// Exits non-zero only when an input could not be read.
+    Extract {
+        /// Address the pages were fetched from (makes links and images absolute).
+        #[arg(long)]
+        url: Option<url::Url>,
+        /// `.html` or `.html.gz` files; `-` reads standard input.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Measure quality, speed and memory.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -59,6 +70,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Article extraction: shingle precision/recall/F1, pages/s on one thread, peak RSS.
+    Extract {
+        /// A ScrapingHub-style corpus (ground-truth.json + html/) or Mozilla readability test pages; repeatable.
+        #[arg(long, required = true)]
+        corpus: Vec<PathBuf>,
+        /// Also list the N worst-scoring pages of each corpus.
+        #[arg(long, default_value_t = 0)]
+        worst: usize,
+    },
     /// Fill the configured database with a synthetic archive for load tests (bench/site.sh).
     Generate {
         /// How many articles to write.
@@ -119,12 +139,17 @@ async fn main() -> Result<()> {
         Command::Feeds(cmd) => feeds(&config()?, cmd).await,
         Command::Opml(cmd) => opml(&config()?, cmd).await,
         Command::Cluster { path } => cluster(path),
+        Command::Extract { url, paths } => {
+            let all_read = newsdesk::extract::run(&paths, url.as_ref(), &mut std::io::stdout().lock())?;
+            std::process::exit(if all_read { 0 } else { 1 });
+        }
         Command::Bench(cmd) => bench(config, cmd).await,
     }
 }
 
 async fn bench(config: impl Fn() -> Result<Config>, cmd: BenchCommand) -> Result<()> {
     match cmd {
+        BenchCommand::Extract { corpus, worst } => newsdesk::bench::extract::run(&corpus, worst)?,
         BenchCommand::Generate { articles } => {
             let store: Arc<dyn Store> = newsdesk::open_store(&config()?)?;
             let started = std::time::Instant::now();

@@ -110,7 +110,7 @@ fn page(rng: &mut Rng, vocab: &[String], entry: &FeedEntry) -> Extracted {
     Extracted {
         title: entry.title.clone(),
         byline: entry.author.clone(),
-        published: entry.published,
+        published: entry.published.map(|t| t.fixed_offset()),
         lang: Some("en".into()),
         html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
         text: paragraphs.join("\n\n"),

@@ -1,4 +1,5 @@
 //! `newsdesk bench …`: measurements that back the numbers in docs/BENCHMARKS.md.
 
 pub mod cluster;
+pub mod extract;
 pub mod generate;

@@ -21,21 +21,37 @@ async function shot(target, name) {
   if (SHOTS) await target.screenshot({ path: `${SHOTS}/${name}.png` });
 }
 
-test('home lists articles with sources and relative times, and leads to a clean article', async () => {
+test('home, then a story, then an article with related coverage, then a search', async () => {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   await page.goto(BASE);
-  const cards = page.locator('article.card');
-  assert.ok((await cards.count()) >= 48, 'home lists the newswire');
-  assert.match(await cards.first().locator('time').innerText(), /ago|Just now|Yesterday/);
+  assert.ok((await page.locator('ol.cards article.card').count()) >= 40, 'home lists the newswire');
+  const stories = page.locator('ol.stories article.card');
+  assert.ok((await stories.count()) >= 1, 'home shows top stories');
+  assert.match(await stories.first().locator('time').innerText(), /ago|Just now|Yesterday/);
   await shot(page, 'home');
-  await cards.first().locator('h2 a').click();
+
+  await stories.first().locator('h2 a').click();
+  await page.waitForSelector('ol.timeline');
+  assert.match(await page.locator('main').innerText(), /articles? from \d+ sources?/);
+  await shot(page, 'story');
+  await page.locator('ol.timeline h3 a').first().click();
   await page.waitForSelector('article.story h1');
   const body = await page.locator('div.body').innerText();
   for (const clutter of ['STORY CONTINUES BELOW THIS AD', 'Read Also', 'With inputs from agencies']) {
     assert.ok(!body.includes(clutter), `article shows ${clutter}`);
   }
+  const related = page.locator('section.related article.card');
+  assert.ok((await related.count()) >= 1, 'related articles');
+  assert.match(await related.first().locator('time').innerText(), /ago|Just now|Yesterday/);
   assert.match(await page.locator('section.comments').innerText(), /No comments yet/);
   await shot(page, 'article');
+
+  const word = (await page.locator('article.story h1').innerText()).split(/\W+/).sort((a, b) => b.length - a.length)[0];
+  await page.fill('#site-search', word);
+  await page.press('#site-search', 'Enter');
+  await page.waitForSelector('form.filters');
+  assert.ok((await page.locator('ol.cards article.card').count()) >= 1, `search for ${word} finds articles`);
+  assert.ok((await page.locator('ol.cards mark').count()) >= 1, 'highlighted');
 });
 
 test('register, comment, reply, and hostile comments render inert', async () => {
@@ -51,7 +67,7 @@ test('register, comment, reply, and hostile comments render inert', async () => 
   await page.waitForURL(`${BASE}/`);
   assert.match(await page.locator('nav.account').innerText(), new RegExp(name));
 
-  await page.locator('article.card h2 a').nth(2).click();
+  await page.locator('ol.cards article.card h2 a').nth(2).click();
   await page.waitForSelector('section.comments');
   const articleUrl = page.url();
   const hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">';

@@ -6,7 +6,7 @@
 
 mod community;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use community::{Comment, CommentId, Role, User, UserId};
@@ -41,9 +41,13 @@ pub struct FeedEntry {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Extracted {
     pub title: Option<String>,
+    /// The authors joined for display ("Ana Ruiz, Bo Li").
     pub byline: Option<String>,
-    pub published: Option<DateTime<Utc>>,
-    pub modified: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// As the page states it, zone included.
+    pub published: Option<DateTime<FixedOffset>>,
+    pub modified: Option<DateTime<FixedOffset>>,
     pub site_name: Option<String>,
     /// Absolute URL of the lead image.
     pub image: Option<String>,
@@ -51,6 +55,10 @@ pub struct Extracted {
     pub lang: Option<String>,
     pub canonical_url: Option<String>,
     pub description: Option<String>,
+    #[serde(default)]
+    pub section: Option<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
     /// Plain text; paragraphs separated by one blank line.
     pub text: String,
     /// Sanitised HTML of the body, with absolute links.

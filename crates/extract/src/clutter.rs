@@ -6,161 +6,26 @@
 //! image-URL debris *inside* that container. This module splits the body into
 //! leaf blocks and drops the blocks a reader would call clutter.
 
-use scraper::{ElementRef, Html, Node};
+use std::collections::HashSet;
 
-/// One leaf block of the article body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Block {
-    pub kind: BlockKind,
-    /// Whitespace-collapsed plain text.
-    pub text: String,
-    /// Inner HTML (unsanitised; `render` sanitises it).
-    pub inner_html: String,
-}
+use crate::segment::{collapse, Block, BlockKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BlockKind {
-    Paragraph,
-    Heading(u8),
-    ListItem,
-    Quote,
-    Preformatted,
-    /// A `<figcaption>`: the lead image is shown on its own, so captions are
-    /// not body text.
-    Caption,
-    /// An `<img>`; its `inner_html` is the whole tag.
-    Image,
-}
+/// Blocks more link than text are navigation, unless long enough to be prose with citations.
+const MAX_LINK_DENSITY: f32 = 0.5;
 
-const LEAF_TAGS: &[&str] = &[
-    "p",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "blockquote",
-    "pre",
-    "figcaption",
-    "dd",
-    "dt",
-];
-const CONTAINER_TAGS: &[&str] = &[
-    "div", "section", "article", "main", "figure", "ul", "ol", "dl", "table", "tbody", "thead", "tr", "td", "th",
-    "header", "footer", "aside", "span", "body", "html",
-];
-
-/// Splits `body_html` into blocks and drops the clutter among them.
-pub fn clean_blocks(body_html: &str) -> Vec<Block> {
-    let doc = Html::parse_fragment(body_html);
-    let mut blocks = Vec::new();
-    collect(doc.root_element(), 0, &mut blocks);
-    drop_clutter(blocks)
-}
-
-/// Deeper than this, a subtree is taken as one block: real articles nest a
-/// few dozen levels, and hostile pages must not exhaust the stack.
-const MAX_DEPTH: usize = 128;
-
-fn collect(el: ElementRef, depth: usize, out: &mut Vec<Block>) {
-    let name = el.value().name();
-    if name == "img" {
-        out.push(Block {
-            kind: BlockKind::Image,
-            text: String::new(),
-            inner_html: el.html(),
-        });
-        return;
-    }
-    if LEAF_TAGS.contains(&name) || depth >= MAX_DEPTH || !has_block_descendant(el) {
-        push_leaf(el, out);
-        return;
-    }
-    // A container mixing bare text with blocks: each run of bare text is its own paragraph.
-    let mut loose = String::new();
-    for child in el.children() {
-        match child.value() {
-            Node::Text(t) => loose.push_str(&escape(t)),
-            Node::Element(_) => match ElementRef::wrap(child) {
-                Some(child_el) if is_block(child_el) => {
-                    flush_loose(&mut loose, out);
-                    collect(child_el, depth + 1, out);
-                }
-                Some(child_el) => loose.push_str(&child_el.html()),
-                None => {}
-            },
-            _ => {}
-        }
-    }
-    flush_loose(&mut loose, out);
-}
-
-fn push_leaf(el: ElementRef, out: &mut Vec<Block>) {
-    let text = collapse(&el.text().collect::<String>());
-    let kind = kind_of(el.value().name());
-    let images = el.select(img_selector()).map(|i| i.html());
-    if text.is_empty() {
-        out.extend(images.map(|html| Block {
-            kind: BlockKind::Image,
-            text: String::new(),
-            inner_html: html,
-        }));
-        return;
-    }
-    out.push(Block {
-        kind,
-        text,
-        inner_html: el.inner_html(),
-    });
-}
-
-fn flush_loose(loose: &mut String, out: &mut Vec<Block>) {
-    let frag = Html::parse_fragment(loose);
-    let text = collapse(&frag.root_element().text().collect::<String>());
-    if !text.is_empty() {
-        out.push(Block {
-            kind: BlockKind::Paragraph,
-            text,
-            inner_html: std::mem::take(loose),
-        });
-    }
-    loose.clear();
-}
-
-fn img_selector() -> &'static scraper::Selector {
-    static SEL: std::sync::OnceLock<scraper::Selector> = std::sync::OnceLock::new();
-    SEL.get_or_init(|| scraper::Selector::parse("img").expect("static selector"))
-}
-
-fn is_block(el: ElementRef) -> bool {
-    let name = el.value().name();
-    name == "img" || LEAF_TAGS.contains(&name) || (CONTAINER_TAGS.contains(&name) && name != "span")
-}
-
-fn has_block_descendant(el: ElementRef) -> bool {
-    el.descendants().skip(1).filter_map(ElementRef::wrap).any(is_block)
-}
-
-fn kind_of(tag: &str) -> BlockKind {
-    match tag {
-        "h1" => BlockKind::Heading(1),
-        "h2" => BlockKind::Heading(2),
-        "h3" => BlockKind::Heading(3),
-        "h4" | "h5" | "h6" => BlockKind::Heading(4),
-        "li" | "dd" | "dt" => BlockKind::ListItem,
-        "blockquote" => BlockKind::Quote,
-        "pre" => BlockKind::Preformatted,
-        "figcaption" => BlockKind::Caption,
-        _ => BlockKind::Paragraph,
-    }
-}
-
-fn drop_clutter(blocks: Vec<Block>) -> Vec<Block> {
+/// Drops the clutter among the article's blocks. `captions` are the texts of
+/// every caption on the page: a paragraph that merely repeats one is dropped.
+pub fn clean(blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<Block> {
     let mut kept = Vec::with_capacity(blocks.len());
     let mut skip_promo_target = false;
+    let mut in_promo_list = false;
     for mut block in blocks {
+        if in_promo_list {
+            if block.kind == BlockKind::ListItem || block.link_density() > MAX_LINK_DENSITY {
+                continue;
+            }
+            in_promo_list = false;
+        }
         if skip_promo_target && block.kind != BlockKind::Image {
             // The headline that follows a bare "Read Also:" label.
             skip_promo_target = false;
@@ -168,7 +33,10 @@ fn drop_clutter(blocks: Vec<Block>) -> Vec<Block> {
                 continue;
             }
         }
-        if block.kind == BlockKind::Caption {
+        if block.kind == BlockKind::Caption
+            || block.link_density() > MAX_LINK_DENSITY
+            || (captions.contains(&block.text) && block.text.len() < 400)
+        {
             continue;
         }
         match classify(&block.text) {
@@ -180,6 +48,7 @@ fn drop_clutter(blocks: Vec<Block>) -> Vec<Block> {
             }
             Verdict::Drop => {}
             Verdict::DropWithNext => skip_promo_target = true,
+            Verdict::DropWithList => in_promo_list = true,
         }
     }
     kept
@@ -217,7 +86,48 @@ enum Verdict {
     Drop,
     /// A promo label whose target headline is the next block.
     DropWithNext,
+    /// A "Related stories" heading: the list of links under it goes too.
+    DropWithList,
 }
+
+/// Headings of link lists that follow an article ("More Great WIRED Stories").
+const LIST_HEADINGS: &[&str] = &[
+    "related",
+    "more stories",
+    "more great",
+    "more from",
+    "more on this",
+    "recommended",
+    "you may also like",
+    "you might also like",
+    "most popular",
+    "most read",
+    "trending",
+    "top stories",
+    "latest news",
+    "read next",
+    "what to read next",
+];
+
+/// Short lines that invite the reader to subscribe, follow or write in.
+const INVITATIONS: &[&str] = &[
+    "subscribe",
+    "sign up",
+    "get the latest",
+    "have a tip?",
+    "follow us",
+    "click here",
+];
+const CONTACT_PHRASES: &[&str] = &[
+    "may be reached at",
+    "can be reached at",
+    "follow her on twitter",
+    "follow him on twitter",
+    "follow them on twitter",
+    "delivered to your inbox",
+    "delivered through your letterbox",
+    "right in your inbox",
+];
 
 /// Ad markers that publishers put between paragraphs (and sometimes inside one).
 const AD_MARKERS: &[&str] = &[
@@ -229,7 +139,9 @@ const AD_MARKERS: &[&str] = &[
     "advertisement",
     "advertisement - scroll to continue",
     "ad",
+    "advert",
     "sponsored",
+    "this slideshow requires javascript",
 ];
 
 const PROMO_PREFIXES: &[&str] = &[
@@ -267,6 +179,12 @@ const WIDGET_PHRASES: &[&str] = &[
     "accept cookies",
     "accept all cookies",
     "cookie settings",
+    "to read the full story",
+    "subscribe to continue reading",
+    "already a subscriber",
+    "comments are closed",
+    "all rights reserved",
+    "follow us on",
 ];
 
 const CREDIT_PREFIXES: &[&str] = &["with inputs from", "(with inputs from", "with input from"];
@@ -293,6 +211,13 @@ fn classify(text: &str) -> Verdict {
         };
     }
     let short = text.len() < 300;
+    if text.len() < 60 && LIST_HEADINGS.iter().any(|h| bare.starts_with(h)) {
+        return Verdict::DropWithList;
+    }
+    if short && (INVITATIONS.iter().any(|p| lower.starts_with(p)) || CONTACT_PHRASES.iter().any(|p| lower.contains(p)))
+    {
+        return Verdict::Drop;
+    }
     if short && WIDGET_PHRASES.iter().any(|p| lower.contains(p)) {
         return Verdict::Drop;
     }
@@ -331,22 +256,20 @@ fn scrub_inline_markers(block: &mut Block) {
     for marker in INLINE {
         if block.text.contains(marker) {
             block.text = collapse(&block.text.replace(marker, " "));
-            block.inner_html = block.inner_html.replace(marker, " ");
+            block.html = block.html.replace(marker, " ");
         }
     }
-}
-
-pub(crate) fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn clean_blocks(html: &str) -> Vec<Block> {
+        let doc = scraper::Html::parse_document(html);
+        let dom = crate::dom::Dom::build(&doc, 100_000);
+        clean(crate::segment::blocks(&dom, dom.body()), &HashSet::new())
+    }
 
     fn texts(html: &str) -> Vec<String> {
         clean_blocks(html)

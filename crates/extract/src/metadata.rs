@@ -1,102 +1,349 @@
-//! Page metadata with fallback chains: JSON-LD, then OpenGraph and Twitter
-//! cards, then plain meta tags and markup (`<time>`, `<link rel=canonical>`).
+//! Page metadata, each field with a fallback chain: JSON-LD (NewsArticle and
+//! its variants, also inside `@graph`), then OpenGraph and Twitter cards,
+//! then plain meta tags, microdata and markup (`<time>`, `rel=author`,
+//! `<link rel=canonical>`, bylines in the text).
+//!
+//! One pass over the flattened page gathers every source; the chains then
+//! pick from them, so no selector is compiled or run per field.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use scraper::{Html, Selector};
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use serde_json::Value;
 use url::Url;
+
+use crate::dom::{Dom, Kind};
+use crate::segment::collapse;
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Metadata {
     pub title: Option<String>,
-    pub byline: Option<String>,
-    pub published: Option<DateTime<Utc>>,
-    pub modified: Option<DateTime<Utc>>,
+    pub authors: Vec<String>,
+    pub published: Option<DateTime<FixedOffset>>,
+    pub modified: Option<DateTime<FixedOffset>>,
     pub site_name: Option<String>,
     pub image: Option<String>,
     pub lang: Option<String>,
     pub canonical_url: Option<String>,
     pub description: Option<String>,
+    pub section: Option<String>,
+    pub keywords: Vec<String>,
 }
 
+/// Everything the chains choose from, gathered in one pass.
+#[derive(Default)]
+struct Sources {
+    /// `<meta name|property|itemprop=K content=V>`, keys lower-cased, first value wins.
+    meta: HashMap<String, String>,
+    /// Every `article:tag` (there may be several).
+    tags: Vec<String>,
+    ld: Option<Value>,
+    title_tag: Option<String>,
+    headings: Vec<String>,
+    html_lang: Option<String>,
+    canonical: Option<String>,
+    times: Vec<String>,
+    /// Microdata `itemprop` values from element text or attributes.
+    itemprops: HashMap<&'static str, String>,
+    rel_author: Option<String>,
+    byline_text: Option<String>,
+}
+
+/// Elements whose text we read are capped so a hostile page cannot make
+/// metadata collection quadratic.
+const MAX_FIELD_CHARS: usize = 2_000;
+
 impl Metadata {
-    pub fn from_html(html: &str, url: Option<&Url>) -> Metadata {
-        let doc = Html::parse_document(html);
-        let ld = json_ld_article(&doc);
-        let ld_str = |key: &str| ld.as_ref().and_then(|v| text_of(&v[key]));
-        let meta = |names: &[&str]| names.iter().find_map(|n| meta_content(&doc, n));
-        let absolute = |s: String| absolutize(&s, url);
+    pub fn from_dom(dom: &Dom, url: Option<&Url>) -> Metadata {
+        let s = gather(dom);
+        let ld = s.ld.as_ref();
+        let ld_str = |key: &str| ld.and_then(|v| text_of(&v[key]));
+        let meta = |names: &[&str]| names.iter().find_map(|n| s.meta.get(*n).cloned());
+        let absolute = |v: String| absolutize(&v, url);
+        let authors = ld
+            .map(|v| names_of(&v["author"]))
+            .filter(|a| !a.is_empty())
+            .or_else(|| {
+                meta(&[
+                    "author",
+                    "parsely-author",
+                    "sailthru.author",
+                    "dc.creator",
+                    "byl",
+                    "article:author",
+                ])
+                .filter(|a| !a.starts_with("http"))
+                .map(|a| split_names(&a))
+            })
+            .or_else(|| s.itemprops.get("author").map(|a| split_names(a)))
+            .or_else(|| s.rel_author.as_deref().map(split_names))
+            .or_else(|| s.byline_text.as_deref().map(split_names))
+            .unwrap_or_default();
         Metadata {
             title: ld_str("headline")
-                .or_else(|| meta(&["og:title", "twitter:title"]))
-                .or_else(|| title_tag(&doc)),
-            byline: ld
-                .as_ref()
-                .and_then(|v| names_of(&v["author"]))
-                .or_else(|| meta(&["author", "article:author", "byl"])),
+                .or_else(|| ld_str("name"))
+                .or_else(|| {
+                    meta(&[
+                        "dc.title",
+                        "dc:title",
+                        "dcterm:title",
+                        "og:title",
+                        "title",
+                        "twitter:title",
+                        "parsely-title",
+                    ])
+                })
+                .or_else(|| s.title_tag.as_deref().map(|t| clean_title(t, &s.headings))),
+            authors,
             published: ld_str("datePublished")
                 .or_else(|| {
                     meta(&[
                         "article:published_time",
+                        "og:published_time",
+                        "parsely-pub-date",
                         "pubdate",
                         "publishdate",
+                        "publish-date",
                         "date",
                         "dc.date",
+                        "dc.date.issued",
                         "dcterms.created",
+                        "sailthru.date",
+                        "article.published",
                     ])
                 })
-                .or_else(|| first_attr(&doc, "time[datetime]", "datetime"))
-                .and_then(|s| parse_time(&s)),
+                .or_else(|| s.itemprops.get("datePublished").cloned())
+                .or_else(|| s.times.first().cloned())
+                .and_then(|t| parse_time(&t)),
             modified: ld_str("dateModified")
-                .or_else(|| meta(&["article:modified_time", "dcterms.modified"]))
-                .and_then(|s| parse_time(&s)),
-            site_name: meta(&["og:site_name", "application-name"])
-                .or_else(|| ld.as_ref().and_then(|v| text_of(&v["publisher"]["name"]))),
-            image: meta(&["og:image", "og:image:url", "twitter:image"])
-                .or_else(|| ld.as_ref().and_then(|v| image_of(&v["image"])))
-                .and_then(absolute),
-            lang: first_attr(&doc, "html[lang]", "lang")
+                .or_else(|| {
+                    meta(&[
+                        "article:modified_time",
+                        "og:updated_time",
+                        "dcterms.modified",
+                        "last-modified",
+                    ])
+                })
+                .or_else(|| s.itemprops.get("dateModified").cloned())
+                .and_then(|t| parse_time(&t)),
+            site_name: meta(&["og:site_name"])
+                .or_else(|| ld.and_then(|v| text_of(&v["publisher"]["name"])))
+                .or_else(|| meta(&["application-name", "apple-mobile-web-app-title"])),
+            image: meta(&[
+                "og:image",
+                "og:image:url",
+                "og:image:secure_url",
+                "twitter:image",
+                "twitter:image:src",
+            ])
+            .or_else(|| ld.and_then(|v| image_of(&v["image"])))
+            .or_else(|| s.itemprops.get("image").cloned())
+            .and_then(absolute),
+            lang: s
+                .html_lang
+                .clone()
+                .or_else(|| meta(&["content-language", "og:locale", "dc.language"]))
+                .or_else(|| ld_str("inLanguage"))
                 .map(|l| primary_subtag(&l))
-                .filter(|l| !l.is_empty()),
-            canonical_url: first_attr(&doc, "link[rel=canonical]", "href")
-                .or_else(|| meta(&["og:url"]))
+                .filter(|l| l.len() >= 2 && l.len() <= 3),
+            canonical_url: s
+                .canonical
+                .clone()
+                .or_else(|| meta(&["og:url", "twitter:url"]))
+                .or_else(|| ld_str("url"))
                 .and_then(absolute),
-            description: meta(&["og:description", "description", "twitter:description"]),
+            description: meta(&["og:description", "description", "twitter:description", "dc.description"])
+                .or_else(|| ld_str("description")),
+            section: ld
+                .and_then(|v| first_text(&v["articleSection"]))
+                .or_else(|| meta(&["article:section", "parsely-section", "section"])),
+            keywords: keywords(ld, &s),
         }
     }
 }
 
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("static selector")
+fn keywords(ld: Option<&Value>, s: &Sources) -> Vec<String> {
+    let from_ld = ld.map(|v| match &v["keywords"] {
+        Value::Array(items) => items.iter().filter_map(text_of).collect(),
+        Value::String(k) => split_list(k),
+        _ => Vec::new(),
+    });
+    let mut words = from_ld.filter(|k| !k.is_empty()).unwrap_or_else(|| {
+        if !s.tags.is_empty() {
+            return s.tags.clone();
+        }
+        ["news_keywords", "keywords", "parsely-tags"]
+            .iter()
+            .find_map(|k| s.meta.get(*k))
+            .map(|k| split_list(k))
+            .unwrap_or_default()
+    });
+    words.dedup();
+    words.truncate(50);
+    words
 }
 
-fn meta_content(doc: &Html, name: &str) -> Option<String> {
-    let q = format!("meta[property=\"{name}\"], meta[name=\"{name}\"], meta[itemprop=\"{name}\"]");
-    let v = doc.select(&sel(&q)).find_map(|m| m.value().attr("content"))?;
-    non_empty(v)
+fn split_list(s: &str) -> Vec<String> {
+    s.split([',', ';']).filter_map(non_empty).collect()
 }
 
-fn first_attr(doc: &Html, selector: &str, attr: &str) -> Option<String> {
-    doc.select(&sel(selector))
-        .find_map(|e| e.value().attr(attr))
-        .and_then(non_empty)
+fn gather(dom: &Dom) -> Sources {
+    let mut s = Sources::default();
+    for (i, node) in dom.nodes.iter().enumerate() {
+        let Some(e) = node.element() else { continue };
+        match e.name() {
+            "meta" => gather_meta(&mut s, e),
+            "html" => s.html_lang = e.attr("lang").or_else(|| e.attr("xml:lang")).and_then(non_empty),
+            "title" if s.title_tag.is_none() => s.title_tag = non_empty(&text(dom, i)),
+            "link" => gather_link(&mut s, dom, i),
+            "script"
+                if e.attr("type")
+                    .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
+            {
+                if s.ld.is_none() {
+                    s.ld = serde_json::from_str::<Value>(&raw_text(dom, i))
+                        .ok()
+                        .and_then(|v| find_article(&v, 0));
+                }
+            }
+            "h1" | "h2" if !node.junk && s.headings.len() < 20 => s.headings.extend(non_empty(&text(dom, i))),
+            "time" if s.times.len() < 20 => s.times.extend(e.attr("datetime").and_then(non_empty)),
+            "a" if e.attr("rel") == Some("author") && s.rel_author.is_none() => {
+                s.rel_author = non_empty(&text(dom, i)).filter(|a| a.len() < 100)
+            }
+            _ => {}
+        }
+        if let Some(prop) = e.attr("itemprop") {
+            gather_itemprop(&mut s, dom, i, prop);
+        }
+        if s.byline_text.is_none() && is_byline_element(e) {
+            s.byline_text = non_empty(&text(dom, i))
+                .map(|b| strip_by(&b))
+                .filter(|b| !b.is_empty() && b.split_whitespace().count() <= 8);
+        }
+    }
+    s
+}
+
+fn gather_meta(s: &mut Sources, e: &scraper::node::Element) {
+    let Some(content) = e.attr("content").and_then(non_empty) else {
+        return;
+    };
+    let Some(keys) = ["property", "name", "itemprop", "http-equiv"]
+        .iter()
+        .find_map(|a| e.attr(a))
+    else {
+        return;
+    };
+    // `property="dc:title og:title"` names one value for several keys.
+    for key in keys.split_whitespace().map(str::to_ascii_lowercase) {
+        if key == "article:tag" {
+            s.tags.push(content.clone());
+        } else {
+            s.meta.entry(key).or_insert_with(|| content.clone());
+        }
+    }
+}
+
+fn gather_link(s: &mut Sources, dom: &Dom, i: usize) {
+    let Some(e) = dom.nodes[i].element() else { return };
+    let rel = e.attr("rel").unwrap_or("").to_ascii_lowercase();
+    if rel.split_whitespace().any(|r| r == "canonical") && s.canonical.is_none() {
+        s.canonical = e.attr("href").and_then(non_empty);
+    }
+}
+
+/// Microdata: `<span itemprop=author>…`, `<time itemprop=datePublished datetime=…>`.
+fn gather_itemprop(s: &mut Sources, dom: &Dom, i: usize, prop: &str) {
+    let Some(e) = dom.nodes[i].element() else { return };
+    let key: &'static str = match prop {
+        "author" | "creator" => "author",
+        "datePublished" => "datePublished",
+        "dateModified" => "dateModified",
+        "image" => "image",
+        _ => return,
+    };
+    if s.itemprops.contains_key(key) {
+        return;
+    }
+    let value = match key {
+        "image" => e
+            .attr("src")
+            .or_else(|| e.attr("content"))
+            .or_else(|| e.attr("href"))
+            .and_then(non_empty),
+        "author" => e
+            .attr("content")
+            .and_then(non_empty)
+            .or_else(|| non_empty(&text(dom, i)))
+            .map(|a| strip_by(&a)),
+        _ => e.attr("datetime").or_else(|| e.attr("content")).and_then(non_empty),
+    };
+    if let Some(v) = value.filter(|v| v.len() < 200) {
+        s.itemprops.insert(key, v);
+    }
+}
+
+fn is_byline_element(e: &scraper::node::Element) -> bool {
+    let names = crate::boilerplate::class_and_id(e);
+    (names.contains("byline") || names.contains("author-name") || names.contains("article-author"))
+        && !names.contains("bio")
+}
+
+/// "By Ana Ruiz" → "Ana Ruiz".
+fn strip_by(s: &str) -> String {
+    let t = s.trim();
+    let lower = t.to_lowercase();
+    for prefix in ["by ", "by:", "von ", "par ", "por "] {
+        if lower.starts_with(prefix) {
+            return t.get(prefix.len()..).unwrap_or("").trim().to_string();
+        }
+    }
+    t.to_string()
+}
+
+/// "Ana Ruiz and Bo Li", "Ana Ruiz, Bo Li" → two names.
+fn split_names(s: &str) -> Vec<String> {
+    strip_by(s)
+        .replace(" and ", ", ")
+        .replace(" & ", ", ")
+        .split(',')
+        .filter_map(non_empty)
+        .collect()
+}
+
+/// Whitespace-collapsed text of a subtree, at most [`MAX_FIELD_CHARS`].
+fn text(dom: &Dom, i: usize) -> String {
+    collapse(&raw_text(dom, i))
+}
+
+fn raw_text(dom: &Dom, i: usize) -> String {
+    let mut out = String::new();
+    for node in &dom.nodes[i + 1..dom.nodes[i].end.max(i + 1)] {
+        if let Kind::Text(t) = node.kind {
+            out.push_str(t);
+            if out.len() > MAX_FIELD_CHARS * 50 {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// The headline from `<title>`, without the site name publishers add to it.
-fn title_tag(doc: &Html) -> Option<String> {
-    let raw = non_empty(&doc.select(&sel("title")).next()?.text().collect::<String>())?;
+fn clean_title(raw: &str, headings: &[String]) -> String {
     // A heading that `<title>` contains is the headline, undecorated.
-    let heading = doc
-        .select(&sel("h1, h2"))
-        .filter_map(|h| non_empty(&h.text().collect::<String>()))
-        .find(|h| h.split_whitespace().count() >= 3 && raw.contains(h.as_str()));
-    heading.or_else(|| Some(strip_site_name(&raw)))
+    headings
+        .iter()
+        .find(|h| h.split_whitespace().count() >= 3 && raw.contains(h.as_str()))
+        .cloned()
+        .unwrap_or_else(|| strip_site_name(raw))
 }
 
 /// "Headline | Site", "Site :: Headline", "Headline – Site": the headline is
 /// the longest part, provided it still reads as one (three words or more).
 fn strip_site_name(title: &str) -> String {
-    const SEPARATORS: &[&str] = &[" | ", " :: ", " » ", " · ", " — ", " – ", " - "];
+    const SEPARATORS: &[&str] = &[" | ", " :: ", " » ", " · ", " — ", " – ", " - ", " / "];
     let Some(sep) = SEPARATORS.iter().find(|s| title.contains(*s)) else {
         return title.to_string();
     };
@@ -109,25 +356,19 @@ fn strip_site_name(title: &str) -> String {
 }
 
 fn non_empty(s: &str) -> Option<String> {
-    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let s = collapse(s);
     (!s.is_empty()).then_some(s)
 }
 
 /// The first JSON-LD object whose @type is an article kind, looking inside
 /// arrays and `@graph`.
-fn json_ld_article(doc: &Html) -> Option<Value> {
-    doc.select(&sel("script[type=\"application/ld+json\"]"))
-        .filter_map(|s| serde_json::from_str::<Value>(&s.text().collect::<String>()).ok())
-        .find_map(|v| find_article(&v, 0))
-}
-
 fn find_article(v: &Value, depth: usize) -> Option<Value> {
     if depth > 8 {
         return None;
     }
     match v {
         Value::Array(items) => items.iter().find_map(|i| find_article(i, depth + 1)),
-        Value::Object(map) if is_article_type(&map.get("@type").cloned().unwrap_or_default()) => Some(v.clone()),
+        Value::Object(map) if map.get("@type").is_some_and(is_article_type) => Some(v.clone()),
         Value::Object(map) => map.get("@graph").and_then(|g| find_article(g, depth + 1)),
         _ => None,
     }
@@ -135,7 +376,9 @@ fn find_article(v: &Value, depth: usize) -> Option<Value> {
 
 fn is_article_type(t: &Value) -> bool {
     match t {
-        Value::String(s) => s.ends_with("Article") || s == "BlogPosting" || s == "Report",
+        Value::String(s) => {
+            s.ends_with("Article") || matches!(s.as_str(), "BlogPosting" | "Report" | "LiveBlogPosting")
+        }
         Value::Array(a) => a.iter().any(is_article_type),
         _ => false,
     }
@@ -145,13 +388,19 @@ fn text_of(v: &Value) -> Option<String> {
     v.as_str().and_then(non_empty)
 }
 
-fn names_of(v: &Value) -> Option<String> {
-    let names: Vec<String> = match v {
-        Value::Array(items) => items.iter().filter_map(|i| names_of(i)).collect(),
+fn first_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Array(items) => items.iter().find_map(text_of),
+        _ => text_of(v),
+    }
+}
+
+fn names_of(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(items) => items.iter().flat_map(names_of).collect(),
         Value::Object(_) => text_of(&v["name"]).into_iter().collect(),
-        _ => text_of(v).into_iter().collect(),
-    };
-    (!names.is_empty()).then(|| names.join(", "))
+        _ => text_of(v).filter(|n| !n.starts_with("http")).into_iter().collect(),
+    }
 }
 
 fn image_of(v: &Value) -> Option<String> {
@@ -174,61 +423,92 @@ fn primary_subtag(lang: &str) -> String {
     lang.split(['-', '_']).next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
-/// Parses the date formats found in news pages; times without a zone are taken as UTC.
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+/// Parses the date formats found in news pages, keeping the page's zone;
+/// times without a zone are taken as UTC.
+pub fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
+        return Some(t);
     }
     if let Ok(t) = DateTime::parse_from_rfc2822(s) {
-        return Some(t.with_timezone(&Utc));
+        return Some(t);
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(s, fmt) {
-            return Some(t.with_timezone(&Utc));
+            return Some(t);
         }
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
+    let utc = FixedOffset::east_opt(0)?;
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
-            return Some(t.and_utc());
+            return Some(t.and_utc().with_timezone(&utc));
         }
     }
-    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d")
+    let t = NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d")
         .ok()?
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc())
+        .and_hms_opt(0, 0, 0)?;
+    Some(t.and_utc().with_timezone(&utc))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use scraper::Html;
+
+    fn meta_of(html: &str, url: Option<&Url>) -> Metadata {
+        let doc = Html::parse_document(html);
+        Metadata::from_dom(&Dom::build(&doc, 100_000), url)
+    }
 
     #[test]
     fn json_ld_in_graph_wins_over_opengraph() {
         let html = r#"<html lang="en-GB"><head><title>Page | Site</title>
             <meta property="og:title" content="OG title"><meta property="og:site_name" content="The Site">
             <meta property="og:image" content="/img/lead.jpg"><link rel="canonical" href="https://ex.com/a?x=1">
+            <meta property="article:tag" content="Floods"><meta property="article:tag" content="Rivers">
             <script type="application/ld+json">{"@graph":[{"@type":"WebPage"},{"@type":"NewsArticle",
-              "headline":"LD headline","datePublished":"2025-08-17T14:05:00+02:00",
+              "headline":"LD headline","datePublished":"2025-08-17T14:05:00+02:00","articleSection":["World"],
               "author":[{"@type":"Person","name":"Ana Ruiz"},{"name":"Bo Li"}]}]}</script></head><body></body></html>"#;
         let base = Url::parse("https://ex.com/news/a").unwrap();
-        let m = Metadata::from_html(html, Some(&base));
+        let m = meta_of(html, Some(&base));
         assert_eq!(m.title.as_deref(), Some("LD headline"));
-        assert_eq!(m.byline.as_deref(), Some("Ana Ruiz, Bo Li"));
-        assert_eq!(m.published.unwrap().to_rfc3339(), "2025-08-17T12:05:00+00:00");
+        assert_eq!(m.authors, vec!["Ana Ruiz", "Bo Li"]);
+        assert_eq!(m.published.unwrap().to_rfc3339(), "2025-08-17T14:05:00+02:00");
         assert_eq!(m.site_name.as_deref(), Some("The Site"));
         assert_eq!(m.image.as_deref(), Some("https://ex.com/img/lead.jpg"));
         assert_eq!(m.lang.as_deref(), Some("en"));
         assert_eq!(m.canonical_url.as_deref(), Some("https://ex.com/a?x=1"));
+        assert_eq!(m.section.as_deref(), Some("World"));
+        assert_eq!(m.keywords, vec!["Floods", "Rivers"]);
     }
 
     #[test]
-    fn falls_back_to_title_tag_and_time_element() {
+    fn falls_back_to_title_tag_time_element_and_byline() {
         let html = r#"<html><head><title>Storm hits coast - Daily Paper</title></head>
-            <body><time datetime="2025-01-02">Jan 2</time></body></html>"#;
-        let m = Metadata::from_html(html, None);
+            <body><p class="byline">By Dana Oyelaran</p><time datetime="2025-01-02">Jan 2</time></body></html>"#;
+        let m = meta_of(html, None);
         assert_eq!(m.title.as_deref(), Some("Storm hits coast"));
         assert_eq!(m.published.unwrap().to_rfc3339(), "2025-01-02T00:00:00+00:00");
+        assert_eq!(m.authors, vec!["Dana Oyelaran"]);
+    }
+
+    #[test]
+    fn microdata_gives_author_and_time() {
+        let html = r#"<article><span itemprop="author">By Kim Lee</span>
+            <meta itemprop="datePublished" content="2024-03-04T05:06:07-05:00"></article>"#;
+        let m = meta_of(html, None);
+        assert_eq!(m.authors, vec!["Kim Lee"]);
+        assert_eq!(m.published.unwrap().to_rfc3339(), "2024-03-04T05:06:07-05:00");
     }
 
     #[test]
@@ -243,10 +523,7 @@ mod tests {
         );
         assert_eq!(strip_site_name("Home | Site"), "Home | Site");
         let html = "<title>Paper - Storm - hits coast today</title><h1>Storm - hits coast today</h1>";
-        assert_eq!(
-            Metadata::from_html(html, None).title.as_deref(),
-            Some("Storm - hits coast today")
-        );
+        assert_eq!(meta_of(html, None).title.as_deref(), Some("Storm - hits coast today"));
     }
 
     #[test]
@@ -256,5 +533,6 @@ mod tests {
         assert!(parse_time("2025-08-17 10:00:00").is_some());
         assert!(parse_time("yesterday").is_none());
         assert!(parse_time("").is_none());
+        assert!(parse_time("2025-08-1é").is_none());
     }
 }

@@ -310,7 +310,7 @@ fn pending_then_complete_then_listed() {
     );
     let mut p = page("");
     p.text = format!("{} tail", "word ".repeat(100));
-    p.published = Some(t(300));
+    p.published = Some(t(300).fixed_offset());
     store
         .complete_article(undated_id, "https://example.com/undated", &p)
         .unwrap();

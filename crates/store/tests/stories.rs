@@ -40,7 +40,7 @@ fn articles(store: &SqliteStore, items: &[(&str, &str, i64)]) -> Vec<ArticleId> 
             };
             let page = Extracted {
                 title: Some(title.to_string()),
-                published: Some(t(*hour)),
+                published: Some(t(*hour).fixed_offset()),
                 text: format!("{title}. Body."),
                 html: "<p>Body.</p>".into(),
                 ..Extracted::default()

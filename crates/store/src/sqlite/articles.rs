@@ -165,7 +165,7 @@ fn merge(conn: &Connection, article: &Article, owner: ArticleId, page: &Extracte
 fn apply_page(conn: &Connection, article: &Article, url: &str, page: &Extracted) -> Result<()> {
     let title = non_blank(page.title.as_deref()).unwrap_or(&article.title);
     let byline = non_blank(page.byline.as_deref()).or(article.byline.as_deref());
-    let published = page.published.or(article.published_at);
+    let published = page.published.map(|t| t.to_utc()).or(article.published_at);
     let excerpt = non_blank(article.excerpt.as_deref())
         .map(str::to_owned)
         .or_else(|| page.description.as_deref().and_then(|d| excerpt(d, EXCERPT_CHARS)))
@@ -193,7 +193,7 @@ fn apply_page(conn: &Connection, article: &Article, url: &str, page: &Extracted)
             excerpt,
             page.text,
             page.html,
-            page.modified.map(millis),
+            page.modified.map(|t| millis(t.to_utc())),
         ])
     })
     .ctx("store extracted page")?;

@@ -27,7 +27,10 @@ pub fn top_list(stories: &[Story], now: DateTime<Utc>) -> Markup {
         ol.stories {
             @for story in stories {
                 li { article.card {
-                    p.meta { (coverage(story)) " · updated " (timefmt::relative(story.last_seen, now)) }
+                    p.meta {
+                        (coverage(story)) " · updated "
+                        time datetime=(story.last_seen.to_rfc3339()) { (timefmt::relative(story.last_seen, now)) }
+                    }
                     h2 { a href={ "/story/" (story.id.0) } { (story.headline) } }
                 } }
             }

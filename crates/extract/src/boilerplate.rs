@@ -1,0 +1,186 @@
+//! Boilerplate recognised by its markup: tags that never hold article text,
+//! hidden elements, and the class and id names publishers give to share
+//! bars, promos, newsletter boxes, comment sections and the like.
+
+use scraper::node::Element;
+
+/// Elements whose content is never article text.
+const JUNK_TAGS: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "canvas", "button", "input",
+    "select", "textarea", "option", "nav", "aside", "footer", "head", "title", "meta", "link", "dialog", "audio",
+    "video", "picture", "source", "map", "label",
+];
+
+/// Class/id fragments of boilerplate containers.
+const JUNK_NAMES: &[&str] = &[
+    "comment",
+    "disqus",
+    "share",
+    "sharing",
+    "social",
+    "related",
+    "newsletter",
+    "subscribe",
+    "subscription",
+    "signup",
+    "sign-up",
+    "promo",
+    "advert",
+    "sponsor",
+    "sidebar",
+    "breadcrumb",
+    "cookie",
+    "consent",
+    "gdpr",
+    "popup",
+    "modal",
+    "outbrain",
+    "taboola",
+    "recommend",
+    "most-read",
+    "mostread",
+    "most-popular",
+    "trending",
+    "read-more",
+    "readmore",
+    "read-also",
+    "also-read",
+    "more-stories",
+    "more-from",
+    "footer",
+    "masthead",
+    "navbar",
+    "menu",
+    "skip-link",
+    "byline",
+    "dateline",
+    "timestamp",
+    "author-bio",
+    "author-info",
+    "article-meta",
+    "post-meta",
+    "entry-meta",
+    "tags",
+    "tag-list",
+    "taglist",
+    "keywords",
+    "caption",
+    "credit",
+    "toolbar",
+    "print-only",
+    "visually-hidden",
+    "sr-only",
+    "screen-reader",
+    "pagination",
+    "pager",
+    "widget",
+    "banner",
+    "paywall-prompt",
+    "inline-ad",
+    "ad-container",
+    "ad-slot",
+    "ad-wrapper",
+    "adslot",
+    "adunit",
+    "ad-unit",
+    "dfp-",
+    "gpt-ad",
+    "jump-link",
+];
+
+/// Fragments that mark a container as the article itself, overriding a
+/// junk name it also carries (`article-body has-comments`).
+const CONTENT_NAMES: &[&str] = &[
+    "article-body",
+    "articlebody",
+    "article__body",
+    "article-content",
+    "story-body",
+    "storybody",
+    "entry-content",
+    "post-content",
+    "post-body",
+    "main-content",
+    "content-body",
+    "body-text",
+    "article-text",
+    "story-content",
+];
+
+/// Whether this element and its subtree are never article text: scripts,
+/// navigation, forms' controls, hidden elements.
+pub fn is_junk_tag(e: &Element) -> bool {
+    JUNK_TAGS.contains(&e.name()) || is_hidden(e)
+}
+
+/// Whether the element's class or id names it boilerplate (share bar,
+/// promo, comments…). Names lie more often than tags, so the caller weighs
+/// this against how much of the page's text the element holds.
+pub fn has_junk_name(e: &Element) -> bool {
+    if matches!(e.name(), "html" | "body" | "main" | "article" | "p") {
+        return false;
+    }
+    // Ad slots are often bare ids/classes such as "ad" or "ad-1".
+    let names = class_and_id(e);
+    if names.is_empty() {
+        return false;
+    }
+    if e.attr("itemprop") == Some("articleBody") || CONTENT_NAMES.iter().any(|c| names.contains(c)) {
+        return false;
+    }
+    JUNK_NAMES.iter().any(|j| names.contains(j)) || names.split([' ', '_']).any(|w| w == "ad" || w == "ads")
+}
+
+fn is_hidden(e: &Element) -> bool {
+    if e.attr("hidden").is_some() || e.attr("aria-hidden") == Some("true") {
+        return true;
+    }
+    let Some(style) = e.attr("style") else {
+        return false;
+    };
+    let style: String = style
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    style.contains("display:none") || style.contains("visibility:hidden")
+}
+
+/// Lower-cased `class` and `id`, space-separated.
+pub fn class_and_id(e: &Element) -> String {
+    let mut s = String::new();
+    for attr in ["class", "id"] {
+        if let Some(v) = e.attr(attr) {
+            s.push_str(v);
+            s.push(' ');
+        }
+    }
+    s.make_ascii_lowercase();
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::{Html, Selector};
+
+    fn junk(html: &str) -> bool {
+        let doc = Html::parse_fragment(html);
+        let el = doc
+            .select(&Selector::parse("div, span, section").unwrap())
+            .next()
+            .unwrap();
+        is_junk_tag(el.value()) || has_junk_name(el.value())
+    }
+
+    #[test]
+    fn names_and_hiding_mark_junk_but_content_names_win() {
+        assert!(junk("<div class='share-bar'>x</div>"));
+        assert!(junk("<div id='ad'>x</div>"));
+        assert!(junk("<div style='display: none'>x</div>"));
+        assert!(junk("<section class='comments'>x</section>"));
+        assert!(!junk("<div class='article-body has-comments'>x</div>"));
+        assert!(!junk("<div class='lead'>x</div>"));
+        assert!(!junk("<div class='header-adjacent'>x</div>"));
+    }
+}

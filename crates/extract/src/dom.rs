@@ -1,0 +1,241 @@
+//! A flat, pre-order view of the parsed page with per-node statistics.
+//!
+//! html5ever builds a linked tree; the heuristics want to ask "how much text,
+//! how many link characters, is this boilerplate?" of every element many
+//! times. Flattening the tree once into a pre-order arena, where a node's
+//! subtree is the index range `i+1..end`, lets every statistic be computed in
+//! one bottom-up pass and every walk be a loop, so a page with 100,000 nested
+//! elements costs neither recursion depth nor repeated text collection.
+
+use ego_tree::iter::Edge;
+use scraper::node::Element;
+use scraper::{Html, Node};
+
+/// Index of the root (the document) in [`Dom::nodes`].
+pub const ROOT: usize = 0;
+
+/// A container named like boilerplate but holding more than this share of
+/// the page's text is kept: it is the article under an odd name.
+const MAX_NAMED_JUNK_SHARE: f32 = 0.4;
+
+/// What a node is: only elements and text matter to extraction.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind<'a> {
+    Element(&'a Element),
+    Text(&'a str),
+    Other,
+}
+
+/// One node of the flattened page.
+#[derive(Debug, Clone)]
+pub struct DomNode<'a> {
+    pub kind: Kind<'a>,
+    pub parent: usize,
+    /// One past the last descendant: the subtree is `index+1..end`.
+    pub end: usize,
+    /// Boilerplate by markup (script, nav, hidden, `class="share-bar"`…), inherited by descendants.
+    pub junk: bool,
+    /// Inside an `<a href>`.
+    pub in_link: bool,
+    /// Non-whitespace characters of non-junk text in the subtree.
+    pub chars: u32,
+    /// Of those, characters inside links.
+    pub link_chars: u32,
+}
+
+impl<'a> DomNode<'a> {
+    pub fn tag(&self) -> &'a str {
+        match self.kind {
+            Kind::Element(e) => e.name(),
+            _ => "",
+        }
+    }
+
+    pub fn element(&self) -> Option<&'a Element> {
+        match self.kind {
+            Kind::Element(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn link_density(&self) -> f32 {
+        if self.chars == 0 {
+            0.0
+        } else {
+            self.link_chars as f32 / self.chars as f32
+        }
+    }
+}
+
+/// The flattened page.
+pub struct Dom<'a> {
+    pub nodes: Vec<DomNode<'a>>,
+}
+
+impl<'a> Dom<'a> {
+    /// Flattens `html` (at most `max_nodes` nodes; the rest of a monstrous
+    /// page is ignored) and computes junk flags and text statistics.
+    pub fn build(html: &'a Html, max_nodes: usize) -> Dom<'a> {
+        let mut nodes: Vec<DomNode<'a>> = Vec::new();
+        let mut open: Vec<usize> = Vec::new();
+        for edge in html.tree.root().traverse() {
+            match edge {
+                Edge::Open(node) => {
+                    if nodes.len() >= max_nodes {
+                        break;
+                    }
+                    let kind = match node.value() {
+                        Node::Element(e) => Kind::Element(e),
+                        Node::Text(t) => Kind::Text(t),
+                        Node::Document | Node::Fragment => Kind::Other,
+                        _ => Kind::Other,
+                    };
+                    let parent = open.last().copied().unwrap_or(ROOT);
+                    open.push(nodes.len());
+                    nodes.push(DomNode {
+                        kind,
+                        parent,
+                        end: 0,
+                        junk: false,
+                        in_link: false,
+                        chars: 0,
+                        link_chars: 0,
+                    });
+                }
+                Edge::Close(_) => {
+                    if let Some(i) = open.pop() {
+                        nodes[i].end = nodes.len();
+                    }
+                }
+            }
+        }
+        // Nodes left open when the cap was hit end where the arena ends.
+        let len = nodes.len();
+        for i in open {
+            nodes[i].end = len;
+        }
+        let mut dom = Dom { nodes };
+        dom.mark_junk_tags();
+        dom.count_text();
+        if dom.mark_junk_names() {
+            dom.count_text();
+        }
+        dom
+    }
+
+    /// Pre-order pass: junk and link flags flow from parent to child.
+    fn mark_junk_tags(&mut self) {
+        for i in 1..self.nodes.len() {
+            let parent = self.nodes[i].parent;
+            let (p_junk, p_link) = (self.nodes[parent].junk, self.nodes[parent].in_link);
+            let node = &mut self.nodes[i];
+            node.in_link = p_link;
+            node.junk = p_junk;
+            if let Kind::Element(e) = node.kind {
+                node.in_link |= e.name() == "a" && e.attr("href").is_some();
+                node.junk |= crate::boilerplate::is_junk_tag(e);
+            }
+        }
+    }
+
+    /// Marks containers named as boilerplate (`class="share-bar"`), unless one
+    /// holds so much of the page's text that the name must be a site's quirk
+    /// (Blogger wraps every post in `class="widget Blog"`). Returns whether
+    /// anything changed.
+    fn mark_junk_names(&mut self) -> bool {
+        let limit = (self.nodes[ROOT].chars as f32 * MAX_NAMED_JUNK_SHARE) as u32;
+        let mut changed = false;
+        let mut i = 1;
+        while i < self.nodes.len() {
+            let node = &self.nodes[i];
+            let end = node.end.max(i + 1);
+            let named =
+                !node.junk && node.chars <= limit && node.element().is_some_and(crate::boilerplate::has_junk_name);
+            if named {
+                for n in &mut self.nodes[i..end] {
+                    n.junk = true;
+                }
+                changed = true;
+                i = end;
+            } else {
+                i += 1;
+            }
+        }
+        changed
+    }
+
+    /// Bottom-up pass: children come after parents in pre-order, so walking
+    /// backwards adds every child's counts to its parent exactly once.
+    fn count_text(&mut self) {
+        for n in &mut self.nodes {
+            n.chars = 0;
+            n.link_chars = 0;
+        }
+        for i in (1..self.nodes.len()).rev() {
+            let node = &mut self.nodes[i];
+            if node.junk {
+                node.chars = 0;
+                node.link_chars = 0;
+                continue;
+            }
+            if let Kind::Text(t) = node.kind {
+                let n = t.chars().filter(|c| !c.is_whitespace()).count() as u32;
+                node.chars = n;
+                node.link_chars = if node.in_link { n } else { 0 };
+            }
+            let (chars, links, parent) = (node.chars, node.link_chars, node.parent);
+            self.nodes[parent].chars += chars;
+            self.nodes[parent].link_chars += links;
+        }
+    }
+
+    /// Element children of `i`, in order.
+    pub fn children(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.nodes[i].end;
+        let mut next = i + 1;
+        std::iter::from_fn(move || {
+            if next >= end {
+                return None;
+            }
+            let current = next;
+            next = self.nodes[current].end.max(current + 1);
+            Some(current)
+        })
+    }
+
+    /// The `<body>` element, or the document when there is none.
+    pub fn body(&self) -> usize {
+        self.nodes.iter().position(|n| n.tag() == "body").unwrap_or(ROOT)
+    }
+
+    /// Whether `inner` lies in the subtree of `outer` (or is it).
+    pub fn contains(&self, outer: usize, inner: usize) -> bool {
+        inner >= outer && inner < self.nodes[outer].end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_text_and_links_bottom_up_and_skips_junk() {
+        let html = Html::parse_document(
+            "<body><div id=a><p>Hello world</p><a href=/x>link</a><script>var x=1</script></div></body>",
+        );
+        let dom = Dom::build(&html, 1000);
+        let div = dom.nodes.iter().position(|n| n.tag() == "div").unwrap();
+        assert_eq!(dom.nodes[div].chars, "Helloworld".len() as u32 + 4);
+        assert_eq!(dom.nodes[div].link_chars, 4);
+        let p = dom.children(div).next().unwrap();
+        assert_eq!(dom.nodes[p].tag(), "p");
+        assert_eq!(dom.children(div).count(), 3);
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_without_recursion() {
+        let html = Html::parse_document(&format!("{}text", "<div>".repeat(20_000)));
+        let dom = Dom::build(&html, 1_000_000);
+        assert_eq!(dom.nodes[dom.body()].chars, 4);
+    }
+}

@@ -1,0 +1,216 @@
+//! Finds the element(s) holding the article.
+//!
+//! Every block of prose votes for its container and, more weakly, for the
+//! container's ancestors (the readability.js scheme): long text with commas
+//! votes strongly, link lists barely, and class names such as `article-body`
+//! or `sidebar` tip the balance. The winner is widened to a common ancestor
+//! when several near-equal candidates split the article between them, and
+//! joined by the siblings that look like more of the same.
+
+use crate::boilerplate::class_and_id;
+use crate::dom::{Dom, ROOT};
+use crate::segment::{Block, BlockKind};
+
+/// Blocks shorter than this (non-space characters) do not vote.
+const MIN_VOTING_CHARS: u32 = 25;
+/// How many ancestors above the block's container receive a share of its vote.
+const VOTE_LEVELS: usize = 5;
+/// This many near-equal candidates under one ancestor mean the article is split among them.
+const MIN_SPLIT_CANDIDATES: usize = 2;
+
+const POSITIVE: &[&str] = &[
+    "article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "post", "text", "blog", "story",
+];
+const NEGATIVE: &[&str] = &[
+    "-ad-",
+    "banner",
+    "combx",
+    "comment",
+    "com-",
+    "contact",
+    "foot",
+    "footnote",
+    "gdpr",
+    "masthead",
+    "media",
+    "meta",
+    "outbrain",
+    "promo",
+    "related",
+    "scroll",
+    "share",
+    "shoutbox",
+    "sidebar",
+    "skyscraper",
+    "sponsor",
+    "shopping",
+    "tags",
+    "tool",
+    "widget",
+    "teaser",
+    "card",
+    "rail",
+];
+
+/// The article's root elements, in document order; empty when nothing on
+/// the page reads like an article.
+pub fn article_roots(dom: &Dom, blocks: &[Block]) -> Vec<usize> {
+    let scores = vote(dom, blocks);
+    let final_score = |i: usize| scores.score[i].map_or(0.0, |s| s * (1.0 - dom.nodes[i].link_density()));
+    let Some(top) = scores
+        .candidates
+        .iter()
+        .copied()
+        .max_by(|a, b| final_score(*a).total_cmp(&final_score(*b)).then(b.cmp(a)))
+    else {
+        return Vec::new();
+    };
+    let top = widen(dom, top, &final_score, &scores);
+    siblings(dom, top, &final_score)
+}
+
+/// Votes per node (indexed like [`Dom::nodes`]) and the nodes that got any.
+struct Scores {
+    score: Vec<Option<f32>>,
+    candidates: Vec<usize>,
+}
+
+fn vote(dom: &Dom, blocks: &[Block]) -> Scores {
+    let mut scores = Scores {
+        score: vec![None; dom.nodes.len()],
+        candidates: Vec::new(),
+    };
+    for b in blocks {
+        if b.kind == BlockKind::Image || b.chars < MIN_VOTING_CHARS {
+            continue;
+        }
+        let commas = b.text.chars().filter(|c| matches!(c, ',' | '，' | '、' | '،')).count();
+        let score = 1.0 + commas as f32 + (b.chars as f32 / 100.0).min(3.0);
+        let mut anc = if is_paragraph_tag(dom.nodes[b.owner].tag()) {
+            dom.nodes[b.owner].parent
+        } else {
+            b.owner
+        };
+        for level in 0..VOTE_LEVELS {
+            if anc == ROOT || dom.nodes[anc].element().is_none() {
+                break;
+            }
+            let divider = match level {
+                0 => 1.0,
+                1 => 2.0,
+                l => l as f32 * 3.0,
+            };
+            let slot = &mut scores.score[anc];
+            if slot.is_none() {
+                scores.candidates.push(anc);
+            }
+            *slot.get_or_insert_with(|| initial_score(dom, anc)) += score / divider;
+            anc = dom.nodes[anc].parent;
+        }
+    }
+    scores
+}
+
+fn is_paragraph_tag(tag: &str) -> bool {
+    matches!(
+        tag,
+        "p" | "li" | "td" | "th" | "pre" | "blockquote" | "dd" | "dt" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+    )
+}
+
+/// A candidate's starting score: its tag and its class names.
+fn initial_score(dom: &Dom, i: usize) -> f32 {
+    let tag_score = match dom.nodes[i].tag() {
+        "div" | "article" | "main" => 5.0,
+        "pre" | "td" | "blockquote" => 3.0,
+        "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
+        _ => 0.0,
+    };
+    tag_score + class_weight(dom, i)
+}
+
+pub fn class_weight(dom: &Dom, i: usize) -> f32 {
+    let Some(e) = dom.nodes[i].element() else {
+        return 0.0;
+    };
+    if e.attr("itemprop") == Some("articleBody") {
+        return 50.0;
+    }
+    let names = class_and_id(e);
+    let mut w = 0.0;
+    if NEGATIVE.iter().any(|n| names.contains(n)) {
+        w -= 25.0;
+    }
+    if POSITIVE.iter().any(|p| names.contains(p)) {
+        w += 25.0;
+    }
+    w
+}
+
+/// When two or more strong candidates sit below one ancestor, the article
+/// is split across them: take the ancestor. A lone child gives way to its parent.
+fn widen(dom: &Dom, top: usize, score: &dyn Fn(usize) -> f32, scores: &Scores) -> usize {
+    let top_score = score(top);
+    let strong: Vec<usize> = scores
+        .candidates
+        .iter()
+        .copied()
+        .filter(|&c| c != top && score(c) >= top_score * 0.75 && !dom.contains(c, top) && !dom.contains(top, c))
+        .collect();
+    let mut current = top;
+    if strong.len() >= MIN_SPLIT_CANDIDATES - 1 {
+        let mut anc = dom.nodes[top].parent;
+        while anc != ROOT && dom.nodes[anc].tag() != "body" {
+            if strong.iter().filter(|&&c| dom.contains(anc, c)).count() >= MIN_SPLIT_CANDIDATES - 1 {
+                current = anc;
+                break;
+            }
+            anc = dom.nodes[anc].parent;
+        }
+    }
+    loop {
+        let parent = dom.nodes[current].parent;
+        if parent == ROOT || matches!(dom.nodes[parent].tag(), "body" | "html") {
+            return current;
+        }
+        if dom
+            .children(parent)
+            .filter(|&c| dom.nodes[c].element().is_some() && !dom.nodes[c].junk)
+            .count()
+            == 1
+        {
+            current = parent;
+        } else {
+            return current;
+        }
+    }
+}
+
+/// The winner plus those of its siblings that score well or read as prose.
+fn siblings(dom: &Dom, top: usize, score: &dyn Fn(usize) -> f32) -> Vec<usize> {
+    let parent = dom.nodes[top].parent;
+    if parent == ROOT {
+        return vec![top];
+    }
+    let top_score = score(top);
+    let threshold = (top_score * 0.2).max(10.0);
+    let top_class = dom.nodes[top].element().and_then(|e| e.attr("class"));
+    dom.children(parent)
+        .filter(|&s| {
+            let node = &dom.nodes[s];
+            if s == top {
+                return true;
+            }
+            if node.junk || node.element().is_none() {
+                return false;
+            }
+            let same_class = top_class.is_some() && node.element().and_then(|e| e.attr("class")) == top_class;
+            let bonus = if same_class { top_score * 0.2 } else { 0.0 };
+            if score(s) + bonus >= threshold {
+                return true;
+            }
+            node.tag() == "p" && node.chars > 80 && node.link_density() < 0.25
+        })
+        .collect()
+}

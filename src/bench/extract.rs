@@ -1,0 +1,300 @@
+//! `newsdesk bench extract`: extraction quality and speed on public corpora.
+//!
+//! Two corpus layouts are recognised by their files:
+//! - the ScrapingHub article-extraction benchmark (`ground-truth.json` =
+//!   `{id: {articleBody, url}}`, pages in `html/ID.html.gz`);
+//! - Mozilla readability's test pages (`NAME/{source.html, expected.html,
+//!   expected-metadata.json}`).
+//!
+//! Text is scored as that benchmark does: each text becomes a bag of word
+//! 4-gram shingles; per page, precision = tp/(tp+fp) and recall =
+//! tp/(tp+fn); both are macro-averaged over pages and F1 = 2PR/(P+R).
+//! Speed is measured on one thread around the extraction call alone (reading
+//! and decompressing files is excluded); peak RSS is the process's high-water mark.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+use url::Url;
+
+/// Per-page shingle counts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageScore {
+    pub precision: f64,
+    pub recall: f64,
+}
+
+/// Word tokens: runs of alphanumeric characters (the benchmark's `\w+`).
+fn tokens(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn shingles(text: &str) -> HashMap<Vec<&str>, usize> {
+    let words = tokens(text);
+    let mut bag = HashMap::new();
+    if words.is_empty() {
+        return bag;
+    }
+    // Texts shorter than one shingle count as one shingle of what they have.
+    let n = 4.min(words.len());
+    for w in words.windows(n) {
+        *bag.entry(w.to_vec()).or_insert(0) += 1;
+    }
+    bag
+}
+
+/// Scores `predicted` against `expected`. An empty prediction of an empty
+/// truth is perfect; an empty prediction of a real article has precision 0
+/// and recall 0.
+pub fn score(expected: &str, predicted: &str) -> PageScore {
+    let truth = shingles(expected);
+    let pred = shingles(predicted);
+    let tp: usize = pred
+        .iter()
+        .map(|(k, n)| (*n).min(truth.get(k).copied().unwrap_or(0)))
+        .sum();
+    let fp = pred.values().sum::<usize>() - tp;
+    let fn_ = truth.values().sum::<usize>() - tp;
+    let ratio = |num: usize, den: usize, empty: f64| if den == 0 { empty } else { num as f64 / den as f64 };
+    let both_empty = if truth.is_empty() && pred.is_empty() { 1.0 } else { 0.0 };
+    PageScore {
+        precision: ratio(tp, tp + fp, both_empty),
+        recall: ratio(tp, tp + fn_, 1.0),
+    }
+}
+
+/// Macro-averaged precision, recall and their F1.
+pub fn summarise(scores: &[PageScore]) -> (f64, f64, f64) {
+    if scores.is_empty() {
+        return (0.0, 0.0, 0.0);
+    }
+    let n = scores.len() as f64;
+    let p = scores.iter().map(|s| s.precision).sum::<f64>() / n;
+    let r = scores.iter().map(|s| s.recall).sum::<f64>() / n;
+    let f = if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) };
+    (p, r, f)
+}
+
+/// Runs the benchmark on every corpus directory and prints the results.
+/// With `worst`, also lists that many lowest-scoring pages per corpus.
+pub fn run(corpora: &[PathBuf], worst: usize) -> Result<()> {
+    for dir in corpora {
+        if dir.join("ground-truth.json").is_file() {
+            scrapinghub(dir, worst)?;
+        } else {
+            readability_pages(dir, worst)?;
+        }
+    }
+    println!("peak RSS: {:.1} MiB", peak_rss_mib().unwrap_or(f64::NAN));
+    Ok(())
+}
+
+fn scrapinghub(dir: &Path, worst: usize) -> Result<()> {
+    let (scores, elapsed) = score_scrapinghub(dir)?;
+    report(&format!("scrapinghub ({})", dir.display()), &scores, elapsed, worst);
+    Ok(())
+}
+
+/// Per-page scores on a ScrapingHub-style corpus, and the time spent extracting.
+pub fn score_scrapinghub(dir: &Path) -> Result<(Vec<(String, PageScore)>, Duration)> {
+    let truth_path = dir.join("ground-truth.json");
+    let truth: HashMap<String, Value> = serde_json::from_str(
+        &std::fs::read_to_string(&truth_path).with_context(|| format!("reading {}", truth_path.display()))?,
+    )?;
+    let mut ids: Vec<&String> = truth.keys().collect();
+    ids.sort();
+    let mut scores = Vec::new();
+    let mut elapsed = Duration::ZERO;
+    for id in ids {
+        let html = crate::pages::read_page(&dir.join("html").join(format!("{id}.html.gz")))?;
+        let url = truth[id]["url"].as_str().and_then(|u| Url::parse(u).ok());
+        let start = Instant::now();
+        let page = newsdesk_extract::extract(&html, url.as_ref());
+        elapsed += start.elapsed();
+        let text = page.map(|p| p.text).unwrap_or_default();
+        let expected = truth[id]["articleBody"].as_str().unwrap_or("");
+        scores.push((id.clone(), score(expected, &text)));
+    }
+    Ok((scores, elapsed))
+}
+
+fn readability_pages(dir: &Path, worst: usize) -> Result<()> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("source.html").is_file())
+        .collect();
+    names.sort();
+    let base = Url::parse("http://fakehost/test/page.html")?;
+    let mut scores = Vec::new();
+    let mut fields: HashMap<&str, (usize, usize)> = HashMap::new();
+    let mut elapsed = Duration::ZERO;
+    for page_dir in &names {
+        let name = page_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let html = crate::pages::read_page(&page_dir.join("source.html"))?;
+        let expected_html = std::fs::read_to_string(page_dir.join("expected.html")).unwrap_or_default();
+        let start = Instant::now();
+        let page = newsdesk_extract::extract(&html, Some(&base)).unwrap_or_default();
+        elapsed += start.elapsed();
+        scores.push((name, score(&html_text(&expected_html), &page.text)));
+        let meta: Value = std::fs::read_to_string(page_dir.join("expected-metadata.json"))
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or(Value::Null);
+        match_fields(&meta, &page, &mut fields);
+    }
+    report(
+        &format!("readability test pages ({})", dir.display()),
+        &scores,
+        elapsed,
+        worst,
+    );
+    let mut keys: Vec<_> = fields.into_iter().collect();
+    keys.sort();
+    for (field, (hit, total)) in keys {
+        println!(
+            "  {field:<12} {hit:>3}/{total:<3} match ({:.1} %)",
+            100.0 * hit as f64 / total.max(1) as f64
+        );
+    }
+    Ok(())
+}
+
+/// Counts, per metadata field with an expected value, how often ours matches.
+fn match_fields<'a>(meta: &Value, page: &newsdesk_domain::Extracted, fields: &mut HashMap<&'a str, (usize, usize)>) {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let checks: [(&'a str, &str, Option<String>); 5] = [
+        ("title", "title", page.title.clone()),
+        ("byline", "byline", page.byline.clone()),
+        ("lang", "lang", page.lang.clone()),
+        ("site_name", "siteName", page.site_name.clone()),
+        ("excerpt", "excerpt", page.description.clone()),
+    ];
+    for (field, key, ours) in checks {
+        if let Some(want) = meta[key].as_str().filter(|s| !s.trim().is_empty()) {
+            let entry = fields.entry(field).or_default();
+            entry.1 += 1;
+            let want = if field == "lang" {
+                want.split('-').next().unwrap_or(want)
+            } else {
+                want
+            };
+            if ours.is_some_and(|o| norm(&o) == norm(want)) {
+                entry.0 += 1;
+            }
+        }
+    }
+    if let Some(want) = meta["publishedTime"].as_str().filter(|s| !s.is_empty()) {
+        let entry = fields.entry("published").or_default();
+        entry.1 += 1;
+        let want = newsdesk_extract::metadata::parse_time(want);
+        if want.is_some() && page.published == want {
+            entry.0 += 1;
+        }
+    }
+}
+
+/// The visible text of an expected-output HTML file.
+fn html_text(html: &str) -> String {
+    let doc = scraper::Html::parse_fragment(html);
+    doc.root_element().text().collect::<Vec<_>>().join(" ")
+}
+
+fn report(title: &str, scores: &[(String, PageScore)], elapsed: Duration, worst: usize) {
+    let only: Vec<PageScore> = scores.iter().map(|(_, s)| *s).collect();
+    let (p, r, f) = summarise(&only);
+    println!("{title}: {} pages", scores.len());
+    println!("  precision {p:.3}  recall {r:.3}  F1 {f:.3}");
+    println!(
+        "  {:.1} pages/s on one thread ({:.3} s extracting)",
+        scores.len() as f64 / elapsed.as_secs_f64().max(1e-9),
+        elapsed.as_secs_f64()
+    );
+    let mut sorted: Vec<&(String, PageScore)> = scores.iter().collect();
+    sorted.sort_by(|a, b| (a.1.precision + a.1.recall).total_cmp(&(b.1.precision + b.1.recall)));
+    for (name, s) in sorted.into_iter().take(worst) {
+        println!("    {name}: P {:.3} R {:.3}", s.precision, s.recall);
+    }
+}
+
+/// The process's peak resident set size (VmHWM), on Linux.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shingle_scores_count_extra_and_missing_text() {
+        let truth = "one two three four five six";
+        assert_eq!(
+            score(truth, truth),
+            PageScore {
+                precision: 1.0,
+                recall: 1.0
+            }
+        );
+        // 3 true shingles; prediction has the first 2 plus 2 foreign ones.
+        let s = score(truth, "one two three four five x y");
+        assert_eq!(s.precision, 0.5);
+        assert!((s.recall - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(
+            score(truth, ""),
+            PageScore {
+                precision: 0.0,
+                recall: 0.0
+            }
+        );
+        assert_eq!(
+            score("", ""),
+            PageScore {
+                precision: 1.0,
+                recall: 1.0
+            }
+        );
+    }
+
+    /// A floor just below the figure recorded in docs/BENCHMARKS.md.
+    #[test]
+    fn scrapinghub_quality_floor() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/scrapinghub");
+        if !dir.join("ground-truth.json").is_file() {
+            eprintln!("skipped: no corpus at {}", dir.display());
+            return;
+        }
+        let (scores, _) = score_scrapinghub(&dir).unwrap();
+        let (p, r, f) = summarise(&scores.iter().map(|(_, s)| *s).collect::<Vec<_>>());
+        assert_eq!(scores.len(), 181);
+        assert!(f >= 0.965 && p >= 0.955 && r >= 0.97, "P {p:.3} R {r:.3} F1 {f:.3}");
+    }
+
+    #[test]
+    fn macro_average_and_f1() {
+        let pages = [
+            PageScore {
+                precision: 1.0,
+                recall: 0.5,
+            },
+            PageScore {
+                precision: 0.5,
+                recall: 1.0,
+            },
+        ];
+        let (p, r, f) = summarise(&pages);
+        assert_eq!((p, r), (0.75, 0.75));
+        assert!((f - 0.75).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,49 @@
+//! `newsdesk extract`: one JSON object per input page, one per line, in
+//! input order. A page that cannot be read gives `{"path","error"}` and the
+//! run goes on; the caller learns of it by the exit code.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use newsdesk_domain::Extracted;
+use serde_json::{json, Value};
+use url::Url;
+
+/// Extracts every page in `paths`, writing JSON lines to `out`. Returns
+/// whether every input could be read.
+pub fn run(paths: &[PathBuf], url: Option<&Url>, out: &mut impl Write) -> std::io::Result<bool> {
+    let mut all_read = true;
+    for path in paths {
+        let shown = path.display().to_string();
+        let line = match crate::pages::read_page(path) {
+            Err(e) => {
+                all_read = false;
+                json!({ "path": shown, "error": format!("{e:#}") })
+            }
+            Ok(html) => match newsdesk_extract::extract(&html, url) {
+                Ok(page) => to_json(&shown, &page),
+                Err(e) => json!({ "path": shown, "error": e.to_string() }),
+            },
+        };
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(all_read)
+}
+
+fn to_json(path: &str, page: &Extracted) -> Value {
+    json!({
+        "path": path,
+        "title": page.title,
+        "byline": page.byline,
+        "published": page.published.map(|t| t.to_rfc3339()),
+        "modified": page.modified.map(|t| t.to_rfc3339()),
+        "lang": page.lang,
+        "site_name": page.site_name,
+        "image": page.image,
+        "canonical_url": page.canonical_url,
+        "description": page.description,
+        "text": page.text,
+        "html": page.html,
+    })
+}
