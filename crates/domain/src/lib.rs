@@ -116,3 +116,6 @@ pub struct Article {
     pub html: String,
     pub last_error: Option<String>,
 }
+
+pub mod analysis;
+pub use analysis::{Analysis, Entity, EntityKind, Quote};
