@@ -24,6 +24,9 @@ const CONNECTORS: &[&str] = &[
     "al", "bin", "da", "de", "del", "der", "di", "dos", "du", "el", "la", "le", "of", "van", "von",
 ];
 
+/// Longest run of words taken as one name; longer runs are headlines or junk.
+const MAX_NAME_WORDS: usize = 10;
+
 /// Verbs after a name that suggest a speaking person.
 const SPEECH_VERBS: &[&str] = &["added", "asked", "says", "said", "stated", "tells", "told", "wrote"];
 
@@ -182,7 +185,7 @@ fn candidates_of_sentence(text: &str, toks: &[Tok<'_>], out: &mut Vec<Candidate>
 /// Index one past the capitalised run that starts at `i`.
 fn run_end(text: &str, toks: &[Tok<'_>], i: usize) -> usize {
     let mut end = i + 1;
-    while end < toks.len() && !toks[end - 1].possessive {
+    while end < toks.len() && end - i < MAX_NAME_WORDS && !toks[end - 1].possessive {
         let gap = &text[toks[end - 1].span.end..toks[end].span.start];
         if !joinable_gap(gap, toks[end - 1].text) {
             break;

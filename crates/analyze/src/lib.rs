@@ -8,5 +8,6 @@
 
 pub mod entities;
 pub mod gazetteer;
+pub mod quotes;
 pub mod sentences;
 pub mod tokens;

@@ -1,0 +1,714 @@
+//! Direct quotes and their speakers.
+//!
+//! Two passes. [`find_spans`] pairs quote marks line by line: curly and
+//! straight, double and single, telling a closing single quote from an
+//! apostrophe by its neighbours, keeping only the outermost quote when
+//! they nest, and letting a quote left open at a paragraph's end run to
+//! the end of it (the convention for quotes that span paragraphs).
+//! [`attribute`] then finds each quote's speaker from the speech tag after
+//! it ("…,' Rubio said"; "…," said Evan Feigenbaum), the clause before it
+//! ("He added: '…"; "According to X, …"), the previous paragraph ("X
+//! continued:"), or its neighbours in the same paragraph, and resolves
+//! pronouns and surnames to the full names found by [`crate::entities`].
+//! Titles ('This Week') and short scare quotes without a speech cue are dropped.
+
+use std::ops::Range;
+
+use newsdesk_domain::EntityKind;
+
+use crate::entities::{Entities, Mention};
+use crate::gazetteer::{self as gz, contains};
+
+/// Verbs and phrases that introduce or tag speech.
+const CUES: &[&str] = &[
+    "acknowledged",
+    "added",
+    "adds",
+    "admitted",
+    "announced",
+    "answered",
+    "argued",
+    "argues",
+    "asked",
+    "asks",
+    "boasted",
+    "cautioned",
+    "claimed",
+    "claims",
+    "commented",
+    "complained",
+    "conceded",
+    "concluded",
+    "continued",
+    "continues",
+    "declared",
+    "explained",
+    "explains",
+    "insisted",
+    "insists",
+    "joked",
+    "noted",
+    "notes",
+    "observed",
+    "posted",
+    "predicted",
+    "promised",
+    "quipped",
+    "recalled",
+    "recalls",
+    "remarked",
+    "replied",
+    "replies",
+    "reported",
+    "reports",
+    "responded",
+    "said",
+    "say",
+    "says",
+    "shouted",
+    "stated",
+    "states",
+    "stressed",
+    "suggested",
+    "tells",
+    "testified",
+    "told",
+    "tweeted",
+    "urged",
+    "vowed",
+    "warned",
+    "warns",
+    "writes",
+    "wrote",
+];
+
+/// Words between a subject and its speech verb that do not change who speaks.
+const ADVERBS: &[&str] = &[
+    "also",
+    "has",
+    "had",
+    "have",
+    "later",
+    "then",
+    "once",
+    "previously",
+    "recently",
+    "again",
+    "simply",
+    "further",
+    "would",
+    "will",
+];
+
+/// Words after which a capitalised quote is a title, not speech ("on ABC's 'This Week'").
+const TITLE_CUES: &[&str] = &[
+    "book", "called", "column", "film", "headline", "in", "movie", "named", "on", "show", "song", "titled",
+];
+
+/// The two families of quote marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Double,
+    Single,
+}
+
+/// A quote found by its marks, before attribution. Byte offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// The quoted words, trimmed of spaces.
+    pub content: Range<usize>,
+    /// Including the marks (or up to the line end when left open).
+    pub outer: Range<usize>,
+    /// Byte range of the line (paragraph) holding it.
+    pub line: Range<usize>,
+    /// The quote opens a paragraph and continues one left open before it.
+    pub continues: bool,
+}
+
+/// A mark left open on the stack.
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    kind: Kind,
+    at: usize,
+    len: usize,
+}
+
+/// Finds the outermost quotes of `text`, in order.
+pub fn find_spans(text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut left_open = None;
+    for line in text.split_inclusive('\n') {
+        let range = start..start + line.trim_end().len();
+        start += line.len();
+        if range.is_empty() {
+            continue;
+        }
+        let first = out.len();
+        let open_kind = spans_of_line(text, range.clone(), &mut out);
+        if let (Some(k), Some(first_span)) = (left_open, out.get_mut(first)) {
+            let opens_line = text[range.start..first_span.outer.start].trim().is_empty();
+            first_span.continues = opens_line && opening_kind(text, first_span.outer.start) == Some(k);
+        }
+        left_open = open_kind;
+    }
+    out
+}
+
+fn opening_kind(text: &str, at: usize) -> Option<Kind> {
+    match text[at..].chars().next()? {
+        '"' | '“' | '„' | '«' => Some(Kind::Double),
+        '\'' | '‘' | '‹' => Some(Kind::Single),
+        _ => None,
+    }
+}
+
+/// Pairs the marks of one line; returns the kind of a quote left open at its end.
+fn spans_of_line(text: &str, line: Range<usize>, out: &mut Vec<Span>) -> Option<Kind> {
+    let s = &text[line.clone()];
+    let mut stack: Vec<Open> = Vec::new();
+    let mut prev: Option<char> = None;
+    let mut iter = s.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        let next = iter.peek().map(|&(_, n)| n);
+        match classify(prev, c, next, &stack) {
+            Some((kind, true)) => stack.push(Open {
+                kind,
+                at: i,
+                len: c.len_utf8(),
+            }),
+            Some((kind, false)) => close(text, &line, &mut stack, kind, i + c.len_utf8(), i, next, out),
+            None => {}
+        }
+        prev = Some(c);
+    }
+    let first = *stack.first()?;
+    let outer = line.start + first.at..line.end;
+    push_span(
+        text,
+        outer.clone(),
+        line.start + first.at + first.len..line.end,
+        line.clone(),
+        out,
+    );
+    Some(first.kind)
+}
+
+/// Whether `c` opens (`true`) or closes (`false`) a quote of some kind, or is no quote mark.
+fn classify(prev: Option<char>, c: char, next: Option<char>, stack: &[Open]) -> Option<(Kind, bool)> {
+    let before_space =
+        prev.is_none_or(|p| p.is_whitespace() || matches!(p, '(' | '[' | '—' | '–' | '-' | ':' | '"' | '“'));
+    let after_word = prev.is_some_and(|p| !p.is_whitespace());
+    let next_ends = next.is_none_or(|n| {
+        n.is_whitespace() || (n.is_ascii_punctuation() && n != '\'') || matches!(n, '—' | '–' | '”' | '’')
+    });
+    let has = |k: Kind| stack.iter().any(|o| o.kind == k);
+    match c {
+        '“' | '„' | '«' => Some((Kind::Double, true)),
+        '”' | '»' => Some((Kind::Double, false)),
+        '"' if has(Kind::Double) || (after_word && next_ends && has(Kind::Single)) => Some((Kind::Double, false)),
+        '"' if before_space || !after_word => Some((Kind::Double, true)),
+        '‘' | '‹' if !prev.is_some_and(char::is_alphanumeric) => Some((Kind::Single, true)),
+        '’' | '\'' | '›' => {
+            let word_inside = prev.is_some_and(char::is_alphanumeric) && next.is_some_and(char::is_alphanumeric);
+            if word_inside {
+                None
+            } else if before_space && next.is_some_and(|n| n.is_alphabetic() || n == '"' || n == '“') && c != '’' {
+                Some((Kind::Single, true))
+            } else if after_word && next_ends && has(Kind::Single) {
+                Some((Kind::Single, false))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Closes the innermost open quote of `kind` (or a single quote closed by a
+/// stray double mark at the end of a sentence); records it when outermost.
+#[allow(clippy::too_many_arguments)]
+fn close(
+    text: &str,
+    line: &Range<usize>,
+    stack: &mut Vec<Open>,
+    kind: Kind,
+    mark_end: usize,
+    mark_at: usize,
+    next: Option<char>,
+    out: &mut Vec<Span>,
+) {
+    let idx = stack.iter().rposition(|o| o.kind == kind).or_else(|| {
+        let lenient = kind == Kind::Double && next.is_none_or(char::is_whitespace);
+        (lenient && !stack.is_empty()).then(|| stack.len() - 1)
+    });
+    let Some(idx) = idx else { return };
+    let open = stack[idx];
+    stack.truncate(idx);
+    if idx == 0 {
+        let outer = line.start + open.at..line.start + mark_end;
+        push_span(
+            text,
+            outer,
+            line.start + open.at + open.len..line.start + mark_at,
+            line.clone(),
+            out,
+        );
+    }
+}
+
+fn push_span(text: &str, outer: Range<usize>, inner: Range<usize>, line: Range<usize>, out: &mut Vec<Span>) {
+    let raw = &text[inner.clone()];
+    let lead = raw.len() - raw.trim_start().len();
+    let trimmed = raw.trim();
+    if trimmed.chars().any(char::is_alphanumeric) {
+        let content = inner.start + lead..inner.start + lead + trimmed.len();
+        out.push(Span {
+            content,
+            outer,
+            line,
+            continues: false,
+        });
+    }
+}
+
+/// Who a speech tag names, before resolution to an entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Speaker {
+    Name(String),
+    /// "he" (false) or "she" (true).
+    Pronoun(bool),
+    /// A speech cue with an unnamed or plural speaker ("a spokesman", "they").
+    Unnamed,
+}
+
+/// An attributed quote, byte offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attributed {
+    pub content: Range<usize>,
+    pub speaker: Option<String>,
+}
+
+/// Finds each quote's speaker and drops titles and scare quotes.
+pub fn attribute(
+    text: &str,
+    sentences: &[crate::sentences::Sentence],
+    spans: &[Span],
+    ents: &Entities,
+) -> Vec<Attributed> {
+    let tags: Vec<Option<Speaker>> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, q)| speech_tag(text, sentences, spans, i, q))
+        .collect();
+    let people = people_outside_quotes(spans, ents);
+    let mut names: Vec<Option<String>> = Vec::with_capacity(spans.len());
+    let mut keep = Vec::with_capacity(spans.len());
+    for (i, q) in spans.iter().enumerate() {
+        let tag = tags[i].clone().or_else(|| borrowed_tag(spans, &tags, i));
+        keep.push(tag.is_some() || is_speech_like(text, q));
+        let inherited = (q.continues && i > 0).then(|| names[i - 1].clone()).flatten();
+        let name = match tag {
+            Some(t) => resolve(text, t, q, &people, ents),
+            None => inherited,
+        };
+        names.push(name);
+    }
+    spans
+        .iter()
+        .zip(names)
+        .zip(keep)
+        .filter(|((q, _), keep)| *keep && !is_title(text, q))
+        .map(|((q, speaker), _)| Attributed {
+            content: q.content.clone(),
+            speaker,
+        })
+        .collect()
+}
+
+/// The speech tag of quote `i` from its own sentence, or from a previous line ending in ':'.
+fn speech_tag(
+    text: &str,
+    sentences: &[crate::sentences::Sentence],
+    spans: &[Span],
+    i: usize,
+    q: &Span,
+) -> Option<Speaker> {
+    let sent_end = sentence_at(sentences, q.outer.end.saturating_sub(1)).map_or(q.line.end, |s| s.span.end);
+    let next_start = spans
+        .get(i + 1)
+        .filter(|n| n.line == q.line)
+        .map_or(q.line.end, |n| n.outer.start);
+    let trail = clip_front(&text[q.outer.end..sent_end.max(q.outer.end).min(next_start)], 400);
+    if let Some(t) = tag_after(trail) {
+        return Some(t);
+    }
+    let sent_start = sentence_at(sentences, q.outer.start).map_or(q.line.start, |s| s.span.start);
+    let prev_end = i
+        .checked_sub(1)
+        .map(|p| &spans[p])
+        .filter(|p| p.line == q.line)
+        .map_or(0, |p| p.outer.end);
+    let lead_start = sent_start.max(prev_end).min(q.outer.start);
+    if let Some(t) = tag_before(clip_back(&text[lead_start..q.outer.start], 600)) {
+        return Some(t);
+    }
+    colon_intro(text, sentences, q)
+}
+
+/// The sentence holding byte `pos`, by binary search (sentences are in order).
+fn sentence_at(sentences: &[crate::sentences::Sentence], pos: usize) -> Option<&crate::sentences::Sentence> {
+    let i = sentences.partition_point(|s| s.span.end <= pos);
+    sentences.get(i).filter(|s| s.span.contains(&pos))
+}
+
+/// At most the first `n` bytes of `s`, cut on a char boundary: tags sit next to their quote,
+/// and a bound keeps a 5 MB run-on sentence from making attribution quadratic.
+fn clip_front(s: &str, n: usize) -> &str {
+    let mut end = n.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// At most the last `n` bytes of `s`, cut on a char boundary.
+fn clip_back(s: &str, n: usize) -> &str {
+    let mut start = s.len().saturating_sub(n);
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+/// "…:" ending the previous paragraph introduces a quote that opens this one.
+fn colon_intro(text: &str, sentences: &[crate::sentences::Sentence], q: &Span) -> Option<Speaker> {
+    if !text[q.line.start..q.outer.start].trim().is_empty() {
+        return None;
+    }
+    let idx = sentences
+        .partition_point(|s| s.span.end <= q.line.start)
+        .checked_sub(1)?;
+    let s = clip_back(text[sentences[idx].span.clone()].trim_end(), 600);
+    s.ends_with(':').then(|| tag_before(s.trim_end_matches(':'))).flatten()
+}
+
+/// How many quotes on each side may lend their tag.
+const NEIGHBOURS: usize = 8;
+
+/// A quote with no tag of its own takes the tag of a quote beside it in the same paragraph.
+fn borrowed_tag(spans: &[Span], tags: &[Option<Speaker>], i: usize) -> Option<Speaker> {
+    let q = &spans[i];
+    let same_line = |j: usize| spans[j].line == q.line;
+    let before = (0..i)
+        .rev()
+        .take(NEIGHBOURS)
+        .take_while(|&j| same_line(j))
+        .find_map(|j| tags[j].clone());
+    before.or_else(|| {
+        (i + 1..spans.len())
+            .take(NEIGHBOURS)
+            .take_while(|&j| same_line(j))
+            .find_map(|j| tags[j].clone())
+    })
+}
+
+/// Words of a clause with byte offsets.
+fn words_of(s: &str) -> Vec<(usize, &str)> {
+    crate::tokens::words(s).collect()
+}
+
+fn is_cue(w: &str) -> bool {
+    contains(CUES, &w.to_lowercase())
+}
+
+/// A tag right after the quote: "Rubio said", "said Evan Feigenbaum, a former diplomat", "he added".
+fn tag_after(trail: &str) -> Option<Speaker> {
+    let t = trail.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '—' | '–' | '-' | ':' | ';'));
+    let words = words_of(t);
+    let first = words.first()?.1;
+    if is_cue(first) {
+        return name_at(&t[words[0].0 + first.len()..]).or(Some(Speaker::Unnamed));
+    }
+    if first.eq_ignore_ascii_case("according") && words.get(1).is_some_and(|w| w.1 == "to") {
+        return name_at(&t[words[1].0 + 2..]);
+    }
+    let cue = words.iter().take(14).position(|(_, w)| is_cue(w))?;
+    let (at, _) = words[cue];
+    if t[..at].contains(['.', '!', '?', '"', '“', '”']) {
+        return None;
+    }
+    subject_before(&t[..at])
+}
+
+/// A tag in the clause before the quote: "He added:", "Witkoff also said Russia would not", "According to X,".
+fn tag_before(lead: &str) -> Option<Speaker> {
+    let words = words_of(lead);
+    let lower: Vec<String> = words.iter().map(|(_, w)| w.to_lowercase()).collect();
+    if let Some(k) = lower.windows(2).rposition(|w| w[0] == "according" && w[1] == "to") {
+        return name_at(&lead[words[k + 1].0 + 2..]);
+    }
+    let cue = words.iter().rposition(|(_, w)| is_cue(w))?;
+    let (at, w) = words[cue];
+    subject_before(&lead[..at])
+        .or_else(|| name_at(&lead[at + w.len()..]))
+        .or(Some(Speaker::Unnamed))
+}
+
+/// The speaker named at the start of `s` (after a cue): "Evan Feigenbaum, a former…", "the official".
+fn name_at(s: &str) -> Option<Speaker> {
+    let words = words_of(s);
+    let (at, first) = *words.first()?;
+    if let Some(p) = pronoun(first) {
+        return Some(p);
+    }
+    if !s[..at].trim().is_empty() || !first.starts_with(char::is_uppercase) {
+        return Some(Speaker::Unnamed);
+    }
+    let end = capitalised_run_end(s, &words, 0);
+    Some(Speaker::Name(s[at..end].to_string()))
+}
+
+/// Byte end of the run of capitalised words (with name connectors) starting at word `i`.
+fn capitalised_run_end(s: &str, words: &[(usize, &str)], i: usize) -> usize {
+    let mut end = words[i].0 + words[i].1.len();
+    for w in words.windows(2).skip(i) {
+        let gap = &s[w[0].0 + w[0].1.len()..w[1].0];
+        let ok_gap = gap == " " || gap == ". " || gap == "-";
+        let word = w[1].1;
+        let joins = word.starts_with(char::is_uppercase)
+            || matches!(word, "of" | "von" | "der" | "van" | "de" | "al" | "bin" | "the" | "la");
+        if !(ok_gap && joins) || w[0].1.ends_with("'s") || w[0].1.ends_with("’s") {
+            break;
+        }
+        end = w[1].0 + word.len();
+    }
+    let trimmed = s[..end].trim_end_matches([' ']);
+    let mut e = trimmed.len();
+    for tail in [" of", " the", " von", " der", " van", " de", " al", " bin", " la"] {
+        if trimmed.ends_with(tail) {
+            e -= tail.len();
+        }
+    }
+    e
+}
+
+fn pronoun(w: &str) -> Option<Speaker> {
+    match w.to_lowercase().as_str() {
+        "he" => Some(Speaker::Pronoun(false)),
+        "she" => Some(Speaker::Pronoun(true)),
+        "they" | "it" | "we" | "i" | "you" | "who" => Some(Speaker::Unnamed),
+        _ => None,
+    }
+}
+
+/// The subject of a speech verb from the words before it; an appositive
+/// (", who attended…,") between them is skipped.
+fn subject_before(s: &str) -> Option<Speaker> {
+    let mut s = s.trim_end();
+    loop {
+        let last = words_of(s).last().map(|&(at, w)| (at, w.to_string()));
+        match last {
+            Some((at, w)) if ADVERBS.contains(&w.to_lowercase().as_str()) && s[at + w.len()..].trim().is_empty() => {
+                s = s[..at].trim_end()
+            }
+            _ => break,
+        }
+    }
+    if let Some(body) = s.strip_suffix(',') {
+        s = body.rfind(',').map_or(body, |c| &body[..c]).trim_end();
+    }
+    let words = words_of(s);
+    let &(at, w) = words.last()?;
+    if !s[at + w.len()..].trim().is_empty() {
+        return None;
+    }
+    if let Some(p) = pronoun(w) {
+        return Some(p);
+    }
+    if !w.starts_with(char::is_uppercase) {
+        return Some(Speaker::Unnamed);
+    }
+    let start = name_start(s, &words);
+    Some(Speaker::Name(s[start..].trim_end_matches(['\'', '’']).to_string()))
+}
+
+/// Byte start of the capitalised name that ends `s` (titles included).
+fn name_start(s: &str, words: &[(usize, &str)]) -> usize {
+    let mut i = words.len() - 1;
+    while i > 0 {
+        let (at, w) = words[i - 1];
+        let gap = &s[at + w.len()..words[i].0];
+        let joins = w.starts_with(char::is_uppercase)
+            || matches!(w, "of" | "von" | "der" | "van" | "de" | "al" | "bin" | "the");
+        if !(joins && (gap == " " || gap == ". ")) || w.ends_with("'s") || w.ends_with("’s") {
+            break;
+        }
+        i -= 1;
+    }
+    while i + 1 < words.len() && !words[i].1.starts_with(char::is_uppercase) {
+        i += 1;
+    }
+    words[i].0
+}
+
+/// Resolves a tag to a canonical entity name.
+fn resolve(text: &str, tag: Speaker, q: &Span, people: &[&Mention], ents: &Entities) -> Option<String> {
+    match tag {
+        Speaker::Unnamed => None,
+        Speaker::Name(n) => Some(match ents.resolve(&n) {
+            Some(e) => ents.list[e].name.clone(),
+            None => strip_title_words(&n),
+        }),
+        Speaker::Pronoun(female) => antecedent(text, female, q, people, ents),
+    }
+}
+
+fn strip_title_words(n: &str) -> String {
+    let words: Vec<&str> = n.split_whitespace().collect();
+    let skip = words
+        .iter()
+        .take(words.len().saturating_sub(1))
+        .take_while(|w| contains(gz::TITLES, &w.trim_end_matches('.').to_lowercase()))
+        .count();
+    words[skip..].join(" ")
+}
+
+/// How far back (in person mentions) a pronoun looks for its antecedent.
+const ANTECEDENT_WINDOW: usize = 200;
+
+/// The person a pronoun in the tag of `q` refers to: the first person named
+/// outside quotes in the quote's paragraph before it, else the first one in
+/// the nearest earlier paragraph that names one; with a matching gender.
+/// `people` are person mentions outside quotes, in text order.
+fn antecedent(text: &str, female: bool, q: &Span, people: &[&Mention], ents: &Entities) -> Option<String> {
+    let fits = |m: &&&Mention| ents.is_female(m.entity) == female;
+    let end = people.partition_point(|m| m.span.start < q.outer.start);
+    let window = &people[end.saturating_sub(ANTECEDENT_WINDOW)..end];
+    let para = window.partition_point(|m| m.span.start < q.line.start);
+    let chosen = window[para..].iter().find(fits).or_else(|| {
+        let last = window[..para].iter().rev().find(fits)?;
+        let para_start = text[..last.span.start].rfind('\n').map_or(0, |p| p + 1);
+        window.iter().filter(|m| m.span.start >= para_start).find(fits)
+    })?;
+    Some(ents.list[chosen.entity].name.clone())
+}
+
+/// Person mentions outside every quote, in text order (both lists are sorted).
+fn people_outside_quotes<'a>(spans: &[Span], ents: &'a Entities) -> Vec<&'a Mention> {
+    let mut out = Vec::new();
+    let mut si = 0;
+    for m in &ents.mentions {
+        while si < spans.len() && spans[si].outer.end <= m.span.start {
+            si += 1;
+        }
+        let inside = spans.get(si).is_some_and(|s| s.outer.contains(&m.span.start));
+        if !inside && ents.list[m.entity].kind == EntityKind::Person {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// A quote without a speech cue still counts when it reads as speech: several words.
+fn is_speech_like(text: &str, q: &Span) -> bool {
+    text[q.content.clone()].split_whitespace().count() >= 4
+}
+
+/// 'This Week', 'Meet the Press': short, capitalised, after a possessive or "on".
+fn is_title(text: &str, q: &Span) -> bool {
+    let content = &text[q.content.clone()];
+    let words: Vec<&str> = content.split_whitespace().collect();
+    if words.is_empty() || words.len() > 6 {
+        return false;
+    }
+    let capitalised = words.iter().all(|w| {
+        w.starts_with(char::is_uppercase) || matches!(*w, "of" | "the" | "and" | "a" | "in" | "on" | "to" | "for")
+    });
+    let before = text[..q.outer.start].trim_end();
+    let prev = before.rsplit(char::is_whitespace).next().unwrap_or("");
+    let after_possessive = prev.ends_with("'s") || prev.ends_with("’s") || contains(TITLE_CUES, &prev.to_lowercase());
+    capitalised && after_possessive
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sentences::split;
+
+    fn quotes(text: &str) -> Vec<(String, Option<String>)> {
+        let sents = split(text);
+        let ents = crate::entities::extract(text, &sents);
+        attribute(text, &sents, &find_spans(text), &ents)
+            .into_iter()
+            .map(|a| (text[a.content].to_string(), a.speaker))
+            .collect()
+    }
+
+    fn q(t: &str, s: Option<&str>) -> (String, Option<String>) {
+        (t.to_string(), s.map(str::to_string))
+    }
+
+    #[test]
+    fn single_quotes_with_titles_and_nesting() {
+        let t = "Secretary of State Marco Rubio spoke. 'There will be consequences,' Rubio said on ABC's 'This Week.' 'But we're trying.'\n\
+                 European Commission President Ursula von der Leyen spoke with Ukrainian President Volodymyr Zelenskyy. 'We welcome the 'Coalition of the willing' and its work,' she said.";
+        assert_eq!(
+            quotes(t),
+            vec![
+                q("There will be consequences,", Some("Marco Rubio")),
+                q("But we're trying.", Some("Marco Rubio")),
+                q(
+                    "We welcome the 'Coalition of the willing' and its work,",
+                    Some("Ursula von der Leyen")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn tags_before_after_and_pronouns() {
+        let t = "Evan Feigenbaum is a former diplomat.\n\
+                 “This is strategic malpractice,” says Evan Feigenbaum, a former diplomat.\n\
+                 Witkoff, who met Secretary of State Marco Rubio, also said Russia would not \"go after any other European countries.\"\n\
+                 He added: \"We intend to discuss it on Monday.\"\n\
+                 According to Steve Witkoff, \"there was plenty more to say.\"";
+        assert_eq!(
+            quotes(t),
+            vec![
+                q("This is strategic malpractice,", Some("Evan Feigenbaum")),
+                q("go after any other European countries.", Some("Steve Witkoff")),
+                q("We intend to discuss it on Monday.", Some("Steve Witkoff")),
+                q("there was plenty more to say.", Some("Steve Witkoff")),
+            ]
+        );
+    }
+
+    #[test]
+    fn quotes_spanning_paragraphs_and_colon_intros() {
+        let t = "Pat Caddell continued:\n\"The health issue is partisan. It is in their heads.\n\"And it is worrying them,\" he said.\n\"Nobody knows what happens next in this race.\"";
+        let got = quotes(t);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(
+            got.iter().take(2).all(|(_, s)| s.as_deref() == Some("Pat Caddell")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn scare_quotes_and_apostrophes_are_not_quotes() {
+        let t = "The so-called 'deal' was Putin's idea, the voters' choice in the '90s. Rock 'n' roll.";
+        assert!(quotes(t).is_empty(), "{:?}", quotes(t));
+    }
+
+    #[test]
+    fn unbalanced_and_hostile_input() {
+        assert!(quotes("").is_empty());
+        let t = "\"This never closes and goes on for a while\nNext line 'also open";
+        let got = quotes(t);
+        assert_eq!(got[0].0, "This never closes and goes on for a while");
+        let big = "“a ”b ‘c’ \"d ' e ".repeat(50_000);
+        let _ = quotes(&big);
+        let _ = quotes("„Москва“ — «Пекин» ‘東京’ '");
+    }
+}
