@@ -12,10 +12,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use newsdesk_domain::{Article, Feed};
+use newsdesk_domain::{Article, ArticleId, Feed};
 use newsdesk_fetch::schedule::{error_backoff, next_interval, ScheduleBounds};
 use newsdesk_fetch::{parse_feed, urls, FetchError, Fetcher, Response, Validators};
-use newsdesk_store::{FetchRecord, PollSuccess, Store};
+use newsdesk_store::{Completed, FetchRecord, PollSuccess, Store};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
@@ -240,10 +240,32 @@ impl Crawler {
         }
         let canonical = canonical_url(page.canonical_url.as_deref(), &base);
         let id = article.id;
-        blocking(&self.store, move |s| s.complete_article(id, &canonical, &page))
+        let (title, text) = (page.title.clone(), page.text.clone());
+        let completed = blocking(&self.store, move |s| s.complete_article(id, &canonical, &page))
             .await
             .map_err(|e| (e.to_string(), true))?;
+        let stored = match completed {
+            Completed::Stored(id) | Completed::MergedInto(id) => id,
+        };
+        self.analyze(stored, title, text).await;
         Ok(())
+    }
+
+    /// Analyses a stored article and saves the result, so page views never
+    /// recompute it. A failure is logged, not fatal: the article stays readable.
+    async fn analyze(&self, id: ArticleId, title: Option<String>, text: String) {
+        let store = self.store.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let analysis =
+                newsdesk_analyze::analyze(title.as_deref(), &text, newsdesk_analyze::DEFAULT_SUMMARY_SENTENCES);
+            store.save_analysis(id, &analysis, Utc::now())
+        })
+        .await;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(article = id.0, "saving analysis failed: {e}"),
+            Err(e) => tracing::warn!(article = id.0, "analysis crashed: {e}"),
+        }
     }
 
     async fn log(

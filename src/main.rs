@@ -42,6 +42,54 @@ enum Command {
     /// Import or export subscriptions as OPML.
     #[command(subcommand)]
     Opml(OpmlCommand),
+    /// Analyse JSONL articles {"id","title"?,"text"}: summary, key points, entities, quotes.
+    Analyze {
+        /// Sentences in each summary.
+        #[arg(long, default_value_t = newsdesk_analyze::DEFAULT_SUMMARY_SENTENCES)]
+        sentences: usize,
+        /// Input file; `-` or nothing reads standard input.
+        path: Option<PathBuf>,
+    },
+    /// Measure the analysis on the shared corpora.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Summary ROUGE-1 against Lead-N on the CNN/DailyMail CSV; writes predictions for bench/rouge.sh.
+    Summary {
+        #[arg(
+            long,
+            default_value = "../shared/corpora/cnndm-val-first1000/cnn_dailymail_validation_first1000.csv"
+        )]
+        corpus: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        sentences: usize,
+        #[arg(long, default_value = "target/bench")]
+        out: PathBuf,
+        /// Also grid-search the weights.
+        #[arg(long)]
+        tune: bool,
+    },
+    /// Direct-quote precision, recall and speaker accuracy on a PolNeAR JSONL split.
+    Quotes {
+        #[arg(long, default_value = "../shared/corpora/polnear/polnear_dev.jsonl")]
+        corpus: PathBuf,
+        /// Print every miss.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Articles per second of the whole analysis on one thread (CNN/DailyMail CSV).
+    Analyze {
+        #[arg(
+            long,
+            default_value = "../shared/corpora/cnndm-val-first1000/cnn_dailymail_validation_first1000.csv"
+        )]
+        corpus: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -81,6 +129,32 @@ async fn main() -> Result<()> {
         Command::Ingest => ingest(&config).await,
         Command::Feeds(cmd) => feeds(&config, cmd).await,
         Command::Opml(cmd) => opml(&config, cmd).await,
+        Command::Analyze { sentences, path } => analyze(path, sentences),
+        Command::Bench(cmd) => bench(cmd),
+    }
+}
+
+fn analyze(path: Option<PathBuf>, sentences: usize) -> Result<()> {
+    let out = std::io::stdout().lock();
+    match path.filter(|p| p.as_os_str() != "-") {
+        Some(p) => {
+            let file = std::fs::File::open(&p).with_context(|| format!("opening {}", p.display()))?;
+            newsdesk::analyze::run(std::io::BufReader::new(file), out, sentences)
+        }
+        None => newsdesk::analyze::run(std::io::stdin().lock(), out, sentences),
+    }
+}
+
+fn bench(cmd: BenchCommand) -> Result<()> {
+    match cmd {
+        BenchCommand::Summary {
+            corpus,
+            sentences,
+            out,
+            tune,
+        } => newsdesk::bench::summary(&corpus, sentences, &out, tune),
+        BenchCommand::Quotes { corpus, verbose } => newsdesk::bench::quotes(&corpus, verbose),
+        BenchCommand::Analyze { corpus, rounds } => newsdesk::bench::speed(&corpus, rounds),
     }
 }
 

@@ -7,6 +7,7 @@
 //! connections: in WAL mode they see the last committed state and never
 //! wait for the writer.
 
+mod analysis;
 mod articles;
 mod feeds;
 mod fetch_log;
@@ -20,10 +21,10 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use newsdesk_domain::{Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId};
+use newsdesk_domain::{Analysis, Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-use crate::{ArticleCard, Completed, FetchRecord, PollSuccess, Queued, Result, Store, StoreError};
+use crate::{ArticleCard, Completed, EntityRef, FetchRecord, PollSuccess, Queued, Result, Store, StoreError};
 use rows::Ctx;
 
 /// How long a connection waits for another process's lock before failing.
@@ -260,6 +261,26 @@ impl Store for SqliteStore {
 
     fn recent_fetches(&self, limit: usize) -> Result<Vec<FetchRecord>> {
         self.read(|c| fetch_log::recent(c, limit))
+    }
+
+    fn save_analysis(&self, article: ArticleId, analysis: &Analysis, at: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| analysis::save(tx, article, analysis, at))
+    }
+
+    fn analysis(&self, article: ArticleId) -> Result<Option<Analysis>> {
+        self.read(|c| analysis::get(c, article))
+    }
+
+    fn entity(&self, slug: &str) -> Result<Option<EntityRef>> {
+        self.read(|c| analysis::by_slug(c, slug))
+    }
+
+    fn entities_of(&self, article: ArticleId) -> Result<Vec<EntityRef>> {
+        self.read(|c| analysis::of_article(c, article))
+    }
+
+    fn articles_mentioning(&self, slug: &str, limit: usize) -> Result<Vec<ArticleCard>> {
+        self.read(|c| analysis::articles_mentioning(c, slug, limit))
     }
 }
 
