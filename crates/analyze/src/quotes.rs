@@ -305,13 +305,25 @@ pub fn attribute(
     let mut names: Vec<Option<String>> = Vec::with_capacity(spans.len());
     let mut keep = Vec::with_capacity(spans.len());
     for (i, q) in spans.iter().enumerate() {
-        let tag = tags[i].clone().or_else(|| borrowed_tag(spans, &tags, i));
-        keep.push(tag.is_some() || is_speech_like(text, q));
-        let inherited = (q.continues && i > 0).then(|| names[i - 1].clone()).flatten();
-        let name = match tag {
-            Some(t) => resolve(text, t, q, &people, ents),
-            None => inherited,
+        let (tagged, name) = match &tags[i] {
+            Some(t) => (true, resolve(text, t.clone(), q, &people, ents)),
+            None if q.continues && i > 0 => (true, names[i - 1].clone()),
+            None => match lender(spans, &tags, i) {
+                Some(j) if j < i => (true, names[j].clone()),
+                Some(j) => (
+                    true,
+                    resolve(
+                        text,
+                        tags[j].clone().unwrap_or(Speaker::Unnamed),
+                        &spans[j],
+                        &people,
+                        ents,
+                    ),
+                ),
+                None => (false, None),
+            },
         };
+        keep.push(tagged || is_speech_like(text, q));
         names.push(name);
     }
     spans
@@ -396,21 +408,22 @@ fn colon_intro(text: &str, sentences: &[crate::sentences::Sentence], q: &Span) -
 /// How many quotes on each side may lend their tag.
 const NEIGHBOURS: usize = 8;
 
-/// A quote with no tag of its own takes the tag of a quote beside it in the same paragraph.
-fn borrowed_tag(spans: &[Span], tags: &[Option<Speaker>], i: usize) -> Option<Speaker> {
-    let q = &spans[i];
-    let same_line = |j: usize| spans[j].line == q.line;
-    let before = (0..i)
+/// For a quote with no tag of its own, the nearest quote beside it in the
+/// same paragraph that has one (earlier quotes first): its speaker is this one's.
+fn lender(spans: &[Span], tags: &[Option<Speaker>], i: usize) -> Option<usize> {
+    let same_line = |j: &usize| spans[*j].line == spans[i].line;
+    let has_tag = |j: &usize| tags[*j].is_some();
+    (0..i)
         .rev()
         .take(NEIGHBOURS)
-        .take_while(|&j| same_line(j))
-        .find_map(|j| tags[j].clone());
-    before.or_else(|| {
-        (i + 1..spans.len())
-            .take(NEIGHBOURS)
-            .take_while(|&j| same_line(j))
-            .find_map(|j| tags[j].clone())
-    })
+        .take_while(same_line)
+        .find(has_tag)
+        .or_else(|| {
+            (i + 1..spans.len())
+                .take(NEIGHBOURS)
+                .take_while(same_line)
+                .find(has_tag)
+        })
 }
 
 /// Words of a clause with byte offsets.
