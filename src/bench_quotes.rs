@@ -6,7 +6,8 @@
 //! content spans. Precision counts predictions that match some gold quote;
 //! recall counts gold quotes matched by some prediction. Speaker accuracy is
 //! over matched pairs whose gold source contains a capitalised name (not a
-//! pronoun): the speaker is right when the name words of one contain those
+//! pronoun; an appositive after a comma is not part of the name): the
+//! speaker is right when the name words of one contain those
 //! of the other ("Trump" and "Donald Trump"; not "Bill Clinton" and
 //! "Hillary Clinton"). A lenient precision, which also accepts a prediction
 //! lying mostly inside a gold quote (one paragraph of a long quote), is
@@ -55,9 +56,18 @@ const PRONOUNS: &[&str] = &[
     "He", "She", "They", "It", "We", "I", "You", "Who", "The", "A", "An", "His", "Her",
 ];
 
-/// Capitalised name words of a speaker string, without titles and pronouns.
+/// Capitalised name words of a speaker string, without titles, pronouns and
+/// any appositive ("Flynn, a top Trump surrogate," names Flynn).
 fn name_words(s: &str) -> HashSet<String> {
-    s.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\''))
+    let s = s.replace('’', "'");
+    let name = s
+        .split([',', '('])
+        .next()
+        .unwrap_or("")
+        .split(" --")
+        .next()
+        .unwrap_or("");
+    name.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\''))
         .map(|w| w.trim_end_matches("'s"))
         .filter(|w| w.starts_with(char::is_uppercase) && w.len() > 1 && !PRONOUNS.contains(w))
         .filter(|w| !newsdesk_analyze::gazetteer::contains(newsdesk_analyze::gazetteer::TITLES, &w.to_lowercase()))

@@ -26,6 +26,9 @@ pub struct Cited {
 pub struct Answer {
     /// Best sentences first; empty when the article does not answer.
     pub sentences: Vec<Cited>,
+    /// Prose written by the configured LLM from `sentences`, every sentence
+    /// of it checked against the sentences it cites; `None` without an LLM.
+    pub generated: Option<String>,
 }
 
 impl Answer {
@@ -61,7 +64,10 @@ pub fn ask(text: &str, question: &str) -> Answer {
         .filter(|t| !QUESTION_WORDS.contains(&t.as_str()))
         .collect();
     if query.is_empty() || sents.is_empty() {
-        return Answer { sentences: Vec::new() };
+        return Answer {
+            sentences: Vec::new(),
+            generated: None,
+        };
     }
     let wants = wants(question);
     let docs: Vec<Vec<String>> = sents.iter().map(|s| terms(&text[s.span.clone()])).collect();
@@ -81,6 +87,7 @@ pub fn ask(text: &str, question: &str) -> Answer {
             .take(MAX_SENTENCES)
             .map(|(i, score)| cite(text, &sents, i, score))
             .collect(),
+        generated: None,
     }
 }
 

@@ -82,6 +82,25 @@ const CUES: &[&str] = &[
     "wrote",
 ];
 
+/// Speech participles whose subject is the clause's subject ("Trump attacked Clinton, saying…").
+const PARTICIPLE_CUES: &[&str] = &[
+    "adding",
+    "arguing",
+    "asking",
+    "declaring",
+    "explaining",
+    "insisting",
+    "noting",
+    "saying",
+    "telling",
+    "warning",
+    "writing",
+];
+
+fn is_participle(w: &str) -> bool {
+    PARTICIPLE_CUES.contains(&w.to_lowercase().as_str())
+}
+
 /// Words between a subject and its speech verb that do not change who speaks.
 const ADVERBS: &[&str] = &[
     "also",
@@ -157,6 +176,7 @@ pub fn find_spans(text: &str) -> Vec<Span> {
 
 fn opening_kind(text: &str, at: usize) -> Option<Kind> {
     match text[at..].chars().next()? {
+        _ if text[at..].starts_with("''") => Some(Kind::Double),
         '"' | '“' | '„' | '«' => Some(Kind::Double),
         '\'' | '‘' | '‹' => Some(Kind::Single),
         _ => None,
@@ -169,15 +189,17 @@ fn spans_of_line(text: &str, line: Range<usize>, out: &mut Vec<Span>) -> Option<
     let mut stack: Vec<Open> = Vec::new();
     let mut prev: Option<char> = None;
     let mut iter = s.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
+    while let Some((i, mut c)) = iter.next() {
+        let mut len = c.len_utf8();
+        // Two apostrophes are a double quote mark in some archives (''Like this,'' he said).
+        if c == '\'' && iter.peek().is_some_and(|&(_, n)| n == '\'') {
+            iter.next();
+            (c, len) = ('"', 2);
+        }
         let next = iter.peek().map(|&(_, n)| n);
         match classify(prev, c, next, &stack) {
-            Some((kind, true)) => stack.push(Open {
-                kind,
-                at: i,
-                len: c.len_utf8(),
-            }),
-            Some((kind, false)) => close(text, &line, &mut stack, kind, i + c.len_utf8(), i, next, out),
+            Some((kind, true)) => stack.push(Open { kind, at: i, len }),
+            Some((kind, false)) => close(text, &line, &mut stack, kind, i + len, i, next, out),
             None => {}
         }
         prev = Some(c);
@@ -323,14 +345,15 @@ pub fn attribute(
                 None => (false, None),
             },
         };
-        keep.push(tagged || is_speech_like(text, q));
+        let trailed = tag_after(trail_of(text, sentences, spans, i)).is_some();
+        keep.push((tagged || is_speech_like(text, q)) && is_direct(text, q) && !is_title(text, q, trailed));
         names.push(name);
     }
     spans
         .iter()
         .zip(names)
         .zip(keep)
-        .filter(|((q, _), keep)| *keep && !is_title(text, q))
+        .filter(|(_, keep)| *keep)
         .map(|((q, speaker), _)| Attributed {
             content: q.content.clone(),
             speaker,
@@ -346,12 +369,7 @@ fn speech_tag(
     i: usize,
     q: &Span,
 ) -> Option<Speaker> {
-    let sent_end = sentence_at(sentences, q.outer.end.saturating_sub(1)).map_or(q.line.end, |s| s.span.end);
-    let next_start = spans
-        .get(i + 1)
-        .filter(|n| n.line == q.line)
-        .map_or(q.line.end, |n| n.outer.start);
-    let trail = clip_front(&text[q.outer.end..sent_end.max(q.outer.end).min(next_start)], 400);
+    let trail = trail_of(text, sentences, spans, i);
     if let Some(t) = tag_after(trail) {
         return Some(t);
     }
@@ -391,6 +409,40 @@ fn clip_back(s: &str, n: usize) -> &str {
         start += 1;
     }
     &s[start..]
+}
+
+/// The text after quote `i` up to its sentence's end or the next quote.
+fn trail_of<'a>(text: &'a str, sentences: &[crate::sentences::Sentence], spans: &[Span], i: usize) -> &'a str {
+    let q = &spans[i];
+    let sent_end = sentence_at(sentences, q.outer.end.saturating_sub(1)).map_or(q.line.end, |s| s.span.end);
+    let next_start = spans
+        .get(i + 1)
+        .filter(|n| n.line == q.line)
+        .map_or(q.line.end, |n| n.outer.start);
+    let mut end = sent_end.max(q.outer.end).min(next_start);
+    if text[q.outer.end..end].trim().is_empty() {
+        // '"Why now?" Clinton said.' splits after the question mark: the tag is the next sentence.
+        let next = sentences.get(sentences.partition_point(|s| s.span.start < end));
+        if let Some(n) = next.filter(|n| n.span.end <= q.line.end) {
+            end = n.span.end.min(next_start);
+        }
+    }
+    clip_front(&text[q.outer.end..end.max(q.outer.end)], 400)
+}
+
+/// Whether the quote reads as direct speech rather than a phrase woven into
+/// the writer's own sentence: it starts with a capital (a quoted sentence),
+/// or right after a speech verb ("He also said 'we're not…'").
+fn is_direct(text: &str, q: &Span) -> bool {
+    let starts_capital = text[q.content.clone()]
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .is_some_and(|c| !c.is_lowercase());
+    let before = clip_back(&text[q.line.start..q.outer.start], 100)
+        .trim_end()
+        .trim_end_matches([':', ',']);
+    let last_word = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    starts_capital || is_cue(last_word)
 }
 
 /// "…:" ending the previous paragraph introduces a quote that opens this one.
@@ -448,7 +500,7 @@ fn tag_after(trail: &str) -> Option<Speaker> {
     }
     let cue = words.iter().take(14).position(|(_, w)| is_cue(w))?;
     let (at, _) = words[cue];
-    if t[..at].contains(['.', '!', '?', '"', '“', '”']) {
+    if t[..at].contains(['!', '?', '"', '“', '”']) {
         return None;
     }
     subject_before(&t[..at])
@@ -461,8 +513,11 @@ fn tag_before(lead: &str) -> Option<Speaker> {
     if let Some(k) = lower.windows(2).rposition(|w| w[0] == "according" && w[1] == "to") {
         return name_at(&lead[words[k + 1].0 + 2..]);
     }
-    let cue = words.iter().rposition(|(_, w)| is_cue(w))?;
+    let cue = words.iter().rposition(|(_, w)| is_cue(w) || is_participle(w))?;
     let (at, w) = words[cue];
+    if is_participle(w) {
+        return first_name_in(&lead[..at]).or(Some(Speaker::Unnamed));
+    }
     subject_before(&lead[..at])
         .or_else(|| name_at(&lead[at + w.len()..]))
         .or(Some(Speaker::Unnamed))
@@ -475,11 +530,15 @@ fn name_at(s: &str) -> Option<Speaker> {
     if let Some(p) = pronoun(first) {
         return Some(p);
     }
-    if !s[..at].trim().is_empty() || !first.starts_with(char::is_uppercase) {
+    let skip_the =
+        first.eq_ignore_ascii_case("the") && words.get(1).is_some_and(|w| w.1.starts_with(char::is_uppercase));
+    let i = usize::from(skip_the);
+    let (name_at, name) = words[i];
+    if !s[..at].trim().is_empty() || !name.starts_with(char::is_uppercase) {
         return Some(Speaker::Unnamed);
     }
-    let end = capitalised_run_end(s, &words, 0);
-    Some(Speaker::Name(s[at..end].to_string()))
+    let end = capitalised_run_end(s, &words, i);
+    Some(Speaker::Name(s[name_at..end].to_string()))
 }
 
 /// Byte end of the run of capitalised words (with name connectors) starting at word `i`.
@@ -487,7 +546,7 @@ fn capitalised_run_end(s: &str, words: &[(usize, &str)], i: usize) -> usize {
     let mut end = words[i].0 + words[i].1.len();
     for w in words.windows(2).skip(i) {
         let gap = &s[w[0].0 + w[0].1.len()..w[1].0];
-        let ok_gap = gap == " " || gap == ". " || gap == "-";
+        let ok_gap = name_gap(gap);
         let word = w[1].1;
         let joins = word.starts_with(char::is_uppercase)
             || matches!(word, "of" | "von" | "der" | "van" | "de" | "al" | "bin" | "the" | "la");
@@ -506,6 +565,11 @@ fn capitalised_run_end(s: &str, words: &[(usize, &str)], i: usize) -> usize {
     e
 }
 
+/// Whether the text between two words keeps them in one name: "Mr. Obama", "G.K. Butterfield", "Holtz-Eakin".
+fn name_gap(gap: &str) -> bool {
+    matches!(gap, " " | ". " | "." | "-" | "’" | "'")
+}
+
 fn pronoun(w: &str) -> Option<Speaker> {
     match w.to_lowercase().as_str() {
         "he" => Some(Speaker::Pronoun(false)),
@@ -518,7 +582,7 @@ fn pronoun(w: &str) -> Option<Speaker> {
 /// The subject of a speech verb from the words before it; an appositive
 /// (", who attended…,") between them is skipped.
 fn subject_before(s: &str) -> Option<Speaker> {
-    let mut s = s.trim_end();
+    let mut s = strip_parenthetical(s.trim_end());
     loop {
         let last = words_of(s).last().map(|&(at, w)| (at, w.to_string()));
         match last {
@@ -546,6 +610,26 @@ fn subject_before(s: &str) -> Option<Speaker> {
     Some(Speaker::Name(s[start..].trim_end_matches(['\'', '’']).to_string()))
 }
 
+/// Drops a trailing "(R-Utah)" from a name.
+fn strip_parenthetical(s: &str) -> &str {
+    match (s.ends_with(')'), s.rfind('(')) {
+        (true, Some(open)) if s.len() - open < 40 => s[..open].trim_end(),
+        _ => s,
+    }
+}
+
+/// The subject of a participle cue ("Trump attacked Clinton, saying…"):
+/// the first capitalised name of the clause.
+fn first_name_in(s: &str) -> Option<Speaker> {
+    let words = words_of(s);
+    let i = words.iter().position(|(_, w)| {
+        let l = w.to_lowercase();
+        w.starts_with(char::is_uppercase) && !contains(gz::NOT_NAMES, &l) && !contains(gz::TITLES, &l)
+    })?;
+    let end = capitalised_run_end(s, &words, i);
+    Some(Speaker::Name(s[words[i].0..end].to_string()))
+}
+
 /// Byte start of the capitalised name that ends `s` (titles included).
 fn name_start(s: &str, words: &[(usize, &str)]) -> usize {
     let mut i = words.len() - 1;
@@ -554,7 +638,7 @@ fn name_start(s: &str, words: &[(usize, &str)]) -> usize {
         let gap = &s[at + w.len()..words[i].0];
         let joins = w.starts_with(char::is_uppercase)
             || matches!(w, "of" | "von" | "der" | "van" | "de" | "al" | "bin" | "the");
-        if !(joins && (gap == " " || gap == ". ")) || w.ends_with("'s") || w.ends_with("’s") {
+        if !(joins && name_gap(gap)) || w.ends_with("'s") || w.ends_with("’s") {
             break;
         }
         i -= 1;
@@ -628,8 +712,9 @@ fn is_speech_like(text: &str, q: &Span) -> bool {
     text[q.content.clone()].split_whitespace().count() >= 4
 }
 
-/// 'This Week', 'Meet the Press': short, capitalised, after a possessive or "on".
-fn is_title(text: &str, q: &Span) -> bool {
+/// 'This Week', 'Meet the Press': short and capitalised, after a possessive or "on",
+/// or with no speech tag after it.
+fn is_title(text: &str, q: &Span, trailed: bool) -> bool {
     let content = &text[q.content.clone()];
     let words: Vec<&str> = content.split_whitespace().collect();
     if words.is_empty() || words.len() > 6 {
@@ -641,7 +726,7 @@ fn is_title(text: &str, q: &Span) -> bool {
     let before = text[..q.outer.start].trim_end();
     let prev = before.rsplit(char::is_whitespace).next().unwrap_or("");
     let after_possessive = prev.ends_with("'s") || prev.ends_with("’s") || contains(TITLE_CUES, &prev.to_lowercase());
-    capitalised && after_possessive
+    capitalised && (after_possessive || !trailed)
 }
 
 #[cfg(test)]

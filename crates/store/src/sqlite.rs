@@ -282,6 +282,14 @@ impl Store for SqliteStore {
     fn articles_mentioning(&self, slug: &str, limit: usize) -> Result<Vec<ArticleCard>> {
         self.read(|c| analysis::articles_mentioning(c, slug, limit))
     }
+
+    fn llm_cached(&self, key: &str) -> Result<Option<String>> {
+        self.read(|c| analysis::llm_cached(c, key))
+    }
+
+    fn cache_llm(&self, key: &str, reply: &str, at: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| analysis::cache_llm(tx, key, reply, at))
+    }
 }
 
 #[cfg(test)]

@@ -114,3 +114,12 @@ fn re_analysis_replaces_links() {
     assert!(store.articles_mentioning("steve-witkoff", 10).unwrap().is_empty());
     assert_eq!(store.entity("marco-rubio").unwrap().map(|e| e.mentions), Some(1));
 }
+
+#[test]
+fn llm_replies_are_cached_by_key() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    assert_eq!(store.llm_cached("k").unwrap(), None);
+    store.cache_llm("k", "first", Utc::now()).unwrap();
+    store.cache_llm("k", "second", Utc::now()).unwrap();
+    assert_eq!(store.llm_cached("k").unwrap().as_deref(), Some("second"));
+}

@@ -1,6 +1,7 @@
 //! Queries on the analyze stage's output: `analyses` (one JSON document per
 //! article, so page views never recompute it) and `entities` with
-//! `article_entities` (which articles name whom, for entity pages).
+//! `article_entities` (which articles name whom, for entity pages), and
+//! `llm_cache` (replies of the optional LLM, by request key).
 
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{Analysis, ArticleId, EntityKind};
@@ -101,4 +102,20 @@ pub(crate) fn articles_mentioning(conn: &Connection, slug: &str, limit: usize) -
     conn.prepare_cached(&sql)
         .and_then(|mut st| st.query_map(params![slug, sql_int(limit)], rows::card)?.collect())
         .ctx("list articles mentioning entity")
+}
+
+pub(crate) fn llm_cached(conn: &Connection, key: &str) -> Result<Option<String>> {
+    conn.prepare_cached("SELECT reply FROM llm_cache WHERE key = ?1")
+        .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
+        .ctx("read LLM cache")
+}
+
+pub(crate) fn cache_llm(conn: &Connection, key: &str, reply: &str, at: DateTime<Utc>) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO llm_cache (key, reply, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(key) DO UPDATE SET reply = excluded.reply, created_at = excluded.created_at",
+    )
+    .and_then(|mut st| st.execute(params![key, reply, millis(at)]))
+    .ctx("write LLM cache")?;
+    Ok(())
 }

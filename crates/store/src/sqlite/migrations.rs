@@ -120,6 +120,12 @@ CREATE TABLE article_entities (
     PRIMARY KEY (article_id, entity_id)
 ) WITHOUT ROWID;
 CREATE INDEX article_entities_entity ON article_entities(entity_id, article_id);
+
+CREATE TABLE llm_cache (
+    key        TEXT PRIMARY KEY,
+    reply      TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
 "#;
 
 /// The schema version this build writes.
