@@ -101,6 +101,9 @@ fn is_participle(w: &str) -> bool {
     PARTICIPLE_CUES.contains(&w.to_lowercase().as_str())
 }
 
+/// How many words after a quote its speech verb may come (names with long appositives).
+const TAG_WORDS: usize = 40;
+
 /// Words between a subject and its speech verb that do not change who speaks.
 const ADVERBS: &[&str] = &[
     "also",
@@ -346,7 +349,9 @@ pub fn attribute(
             },
         };
         let trailed = tag_after(trail_of(text, sentences, spans, i)).is_some();
-        keep.push((tagged || is_speech_like(text, q)) && is_direct(text, q) && !is_title(text, q, trailed));
+        let one_word = text[q.content.clone()].split_whitespace().count() < 2;
+        let direct = is_direct(text, q) && !is_title(text, q, trailed) && !is_transcript(text, q);
+        keep.push((tagged || is_speech_like(text, q)) && direct && (trailed || !one_word));
         names.push(name);
     }
     spans
@@ -489,7 +494,9 @@ fn is_cue(w: &str) -> bool {
 
 /// A tag right after the quote: "Rubio said", "said Evan Feigenbaum, a former diplomat", "he added".
 fn tag_after(trail: &str) -> Option<Speaker> {
-    let t = trail.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '—' | '–' | '-' | ':' | ';'));
+    let dashed = trail.trim_start().starts_with(['—', '―', '–', '-']);
+    let t =
+        trail.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '—' | '―' | '–' | '-' | ':' | ';'));
     let words = words_of(t);
     let first = words.first()?.1;
     if is_cue(first) {
@@ -498,12 +505,31 @@ fn tag_after(trail: &str) -> Option<Speaker> {
     if first.eq_ignore_ascii_case("according") && words.get(1).is_some_and(|w| w.1 == "to") {
         return name_at(&t[words[1].0 + 2..]);
     }
-    let cue = words.iter().take(14).position(|(_, w)| is_cue(w))?;
+    let Some(cue) = words.iter().take(TAG_WORDS).position(|(_, w)| is_cue(w)) else {
+        // A byline-style tag: “…” ― Pamela Padilla
+        return dashed
+            .then(|| name_at(t))
+            .flatten()
+            .filter(|s| matches!(s, Speaker::Name(_)));
+    };
     let (at, _) = words[cue];
     if t[..at].contains(['!', '?', '"', '“', '”']) {
         return None;
     }
-    subject_before(&t[..at])
+    leading_name(t, &words[..cue]).or_else(|| subject_before(&t[..at]))
+}
+
+/// The name opening a tag whose verb comes after an appositive:
+/// "Michael McFaul, a senior fellow at the Hoover Institution, said".
+fn leading_name(t: &str, words: &[(usize, &str)]) -> Option<Speaker> {
+    let (_, first) = *words.first()?;
+    if !first.starts_with(char::is_uppercase) || contains(gz::NOT_NAMES, &first.to_lowercase()) {
+        return None;
+    }
+    let end = capitalised_run_end(t, words, 0);
+    let rest = t[end..].trim_start();
+    let appositive = rest.starts_with(',') || rest.starts_with('(');
+    (appositive && !t[..end].ends_with("'s") && !t[..end].ends_with("’s")).then(|| Speaker::Name(t[..end].to_string()))
 }
 
 /// A tag in the clause before the quote: "He added:", "Witkoff also said Russia would not", "According to X,".
@@ -717,16 +743,26 @@ fn is_speech_like(text: &str, q: &Span) -> bool {
 fn is_title(text: &str, q: &Span, trailed: bool) -> bool {
     let content = &text[q.content.clone()];
     let words: Vec<&str> = content.split_whitespace().collect();
-    if words.is_empty() || words.len() > 6 {
+    if words.is_empty() || words.len() > 8 {
         return false;
     }
-    let capitalised = words.iter().all(|w| {
-        w.starts_with(char::is_uppercase) || matches!(*w, "of" | "the" | "and" | "a" | "in" | "on" | "to" | "for")
-    });
+    // Small words ("a", "of", "to") stay lowercase in titles.
+    let capitalised = words
+        .iter()
+        .all(|w| w.starts_with(|c: char| !c.is_lowercase()) || w.chars().count() <= 3);
     let before = text[..q.outer.start].trim_end();
     let prev = before.rsplit(char::is_whitespace).next().unwrap_or("");
     let after_possessive = prev.ends_with("'s") || prev.ends_with("’s") || contains(TITLE_CUES, &prev.to_lowercase());
-    capitalised && (after_possessive || !trailed)
+    // "Peace Through Strength." is a slogan or title even with a speech verb after it.
+    capitalised && (after_possessive || !trailed || words.len() >= 3)
+}
+
+/// "WALLACE: Let's start…" is a transcript excerpt, not a quote in the article's voice.
+fn is_transcript(text: &str, q: &Span) -> bool {
+    let content = &text[q.content.clone()];
+    content.split_once(':').is_some_and(|(label, _)| {
+        label.len() <= 30 && label.chars().any(char::is_alphabetic) && !label.chars().any(char::is_lowercase)
+    })
 }
 
 #[cfg(test)]
