@@ -31,15 +31,11 @@ pub fn analyze(title: Option<&str>, text: &str, n: usize) -> Analysis {
     let spans = quotes::find_spans(text);
     let attributed = quotes::attribute(text, &sents, &spans, &ents);
     let chars = CharIndex::new(text);
+    let params = summary::Params::default();
+    let (summary, key_points) = summary::summary_and_key_points(&params, text, title, &sents, n, KEY_POINTS);
     Analysis {
-        summary: summary::summarize(text, title, &sents, n)
-            .into_iter()
-            .map(|r| text[r].to_string())
-            .collect(),
-        key_points: summary::key_points(text, title, &sents, KEY_POINTS)
-            .into_iter()
-            .map(|r| text[r].to_string())
-            .collect(),
+        summary: summary.into_iter().map(|r| text[r].to_string()).collect(),
+        key_points: key_points.into_iter().map(|r| text[r].to_string()).collect(),
         entities: ents.ranked(),
         quotes: attributed
             .into_iter()

@@ -69,23 +69,30 @@ pub fn summarize_with(
     sentences: &[Sentence],
     n: usize,
 ) -> Vec<Range<usize>> {
-    let mut picked = pick(p, &score(p, text, title, sentences), n);
-    picked.sort_by_key(|r| r.start);
-    picked
+    summary_and_key_points(p, text, title, sentences, n, 0).0
 }
 
-/// Up to `n` key points: the best-ranked short sentences, best first.
-pub fn key_points(text: &str, title: Option<&str>, sentences: &[Sentence], n: usize) -> Vec<Range<usize>> {
-    let p = Params {
-        length: 0.03,
-        ideal_words: 12.0,
-        ..Params::default()
-    };
-    let scored: Vec<Scored> = score(&p, text, title, sentences)
+/// Longest sentence, in words, that makes a key point.
+const KEY_POINT_WORDS: usize = 25;
+
+/// The summary (article order) and up to `k` key points: the best-ranked
+/// short sentences, best first. One scoring pass serves both.
+pub fn summary_and_key_points(
+    p: &Params,
+    text: &str,
+    title: Option<&str>,
+    sentences: &[Sentence],
+    n: usize,
+    k: usize,
+) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
+    let scored = score(p, text, title, sentences);
+    let mut summary = pick(p, &scored, n);
+    summary.sort_by_key(|r| r.start);
+    let short: Vec<Scored> = scored
         .into_iter()
-        .filter(|s| text[s.span.clone()].split_whitespace().count() <= 30)
+        .filter(|s| text[s.span.clone()].split_whitespace().count() <= KEY_POINT_WORDS)
         .collect();
-    pick(&p, &scored, n)
+    (summary, pick(p, &short, k))
 }
 
 /// Scores every sentence; the scores do not yet know about redundancy.
