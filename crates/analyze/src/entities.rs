@@ -522,12 +522,22 @@ fn add_entity(ents: &mut Entities, g: Group, kind: EntityKind) {
     let female = kind == EntityKind::Person && contains(gz::FEMALE_NAMES, &name_form[0].to_lowercase());
     ents.female.push(female);
     ents.list.push(Entity {
-        name: name_form.join(" "),
+        name: display_name(&name_form),
         kind,
         mentions: g.mentions.len() as u32,
     });
     ents.mentions
         .extend(g.mentions.into_iter().map(|span| Mention { span, entity: idx }));
+}
+
+/// The name as shown: words joined, and a dotted acronym given back its last dot ("U.S" → "U.S.").
+fn display_name(form: &[String]) -> String {
+    let mut name = form.join(" ");
+    let dotted = name.len() >= 3 && name.contains('.') && name.chars().all(|c| c.is_uppercase() || c == '.');
+    if dotted {
+        name.push('.');
+    }
+    name
 }
 
 #[cfg(test)]
@@ -585,6 +595,12 @@ mod tests {
         let e = ents("The deal was backed by U.S. special envoy Steve Witkoff on Sunday.");
         assert_eq!(find(&e, "Steve Witkoff").map(|x| x.kind), Some(EntityKind::Person));
         assert!(find(&e, "Sunday").is_none());
+    }
+
+    #[test]
+    fn dotted_acronyms_keep_their_dots() {
+        let e = ents("Officials in the U.S. and the U.K. said so. The U.S. agreed.");
+        assert_eq!(find(&e, "U.S.").map(|x| x.mentions), Some(2));
     }
 
     #[test]
