@@ -22,9 +22,12 @@ use crate::gazetteer::{self as gz, contains};
 /// Verbs and phrases that introduce or tag speech.
 const CUES: &[&str] = &[
     "acknowledged",
+    "acknowledges",
     "added",
     "adds",
     "admitted",
+    "agreed",
+    "agrees",
     "announced",
     "answered",
     "argued",
@@ -32,40 +35,64 @@ const CUES: &[&str] = &[
     "asked",
     "asks",
     "boasted",
+    "bragged",
     "cautioned",
+    "cautions",
     "claimed",
     "claims",
     "commented",
     "complained",
+    "complains",
     "conceded",
+    "concedes",
     "concluded",
+    "confirmed",
     "continued",
     "continues",
+    "countered",
+    "cried",
     "declared",
+    "demanded",
+    "emphasised",
+    "emphasized",
     "explained",
     "explains",
+    "fumed",
     "insisted",
     "insists",
     "joked",
+    "lamented",
+    "maintained",
+    "mused",
     "noted",
     "notes",
     "observed",
+    "offered",
+    "pleaded",
     "posted",
+    "posts",
     "predicted",
+    "predicts",
+    "proclaimed",
     "promised",
     "quipped",
     "recalled",
     "recalls",
+    "recounted",
+    "reiterated",
     "remarked",
     "replied",
     "replies",
     "reported",
     "reports",
     "responded",
+    "retorted",
     "said",
     "say",
     "says",
+    "scoffed",
     "shouted",
+    "snapped",
     "stated",
     "states",
     "stressed",
@@ -74,12 +101,14 @@ const CUES: &[&str] = &[
     "testified",
     "told",
     "tweeted",
+    "tweets",
     "urged",
     "vowed",
     "warned",
     "warns",
     "writes",
     "wrote",
+    "yelled",
 ];
 
 /// Speech participles whose subject is the clause's subject ("Trump attacked Clinton, saying…").
@@ -87,14 +116,19 @@ const PARTICIPLE_CUES: &[&str] = &[
     "adding",
     "arguing",
     "asking",
+    "calling",
+    "complaining",
     "declaring",
     "explaining",
     "insisting",
+    "joking",
     "noting",
     "saying",
     "telling",
+    "tweeting",
     "warning",
     "writing",
+    "yelling",
 ];
 
 fn is_participle(w: &str) -> bool {
@@ -556,15 +590,33 @@ fn name_at(s: &str) -> Option<Speaker> {
     if let Some(p) = pronoun(first) {
         return Some(p);
     }
-    let skip_the =
-        first.eq_ignore_ascii_case("the") && words.get(1).is_some_and(|w| w.1.starts_with(char::is_uppercase));
-    let i = usize::from(skip_the);
+    let i = descriptor_len(&words);
     let (name_at, name) = words[i];
     if !s[..at].trim().is_empty() || !name.starts_with(char::is_uppercase) {
         return Some(Speaker::Unnamed);
     }
     let end = capitalised_run_end(s, &words, i);
     Some(Speaker::Name(s[name_at..end].to_string()))
+}
+
+/// Lowercase words before a name after a cue, skipped to reach it:
+/// "said former tech executive Carly Fiorina", "said the Rev. Peter Wherry".
+/// A preposition ends the skip, so "a spokesman for X" stays unnamed.
+fn descriptor_len(words: &[(usize, &str)]) -> usize {
+    const MAX_DESCRIPTOR: usize = 5;
+    let lowercase = |w: &str| w.chars().all(|c| c.is_lowercase() || c == '-');
+    let n = words
+        .iter()
+        .take(MAX_DESCRIPTOR)
+        .take_while(|(_, w)| {
+            lowercase(w) && !matches!(*w, "for" | "of" | "at" | "with" | "to" | "in" | "from" | "on" | "by")
+        })
+        .count();
+    if words.get(n).is_some_and(|w| w.1.starts_with(char::is_uppercase)) {
+        n
+    } else {
+        0
+    }
 }
 
 /// Byte end of the run of capitalised words (with name connectors) starting at word `i`.
