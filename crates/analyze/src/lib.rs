@@ -85,7 +85,7 @@ mod tests {
         let by_chars: String = text.chars().skip(q.start).take(q.end - q.start).collect();
         assert_eq!(by_chars, q.text);
         assert_eq!(q.speaker.as_deref(), Some("Angela Merkel"));
-        let long = "é".repeat(1000) + " \"quoted words are here now\" he said.";
+        let long = "é".repeat(1000) + " \"Quoted words are here now\" he said.";
         let a = analyze(None, &long, 3);
         let by_chars: String = long
             .chars()

@@ -471,17 +471,18 @@ fn trail_of<'a>(text: &'a str, sentences: &[crate::sentences::Sentence], spans: 
 
 /// Whether the quote reads as direct speech rather than a phrase woven into
 /// the writer's own sentence: it starts with a capital (a quoted sentence),
-/// or right after a speech verb ("He also said 'we're not…'").
+/// or right after a speech verb ("He also said 'we're not…'") or a colon or
+/// comma ("According to Witkoff, 'there was…'").
 fn is_direct(text: &str, q: &Span) -> bool {
     let starts_capital = text[q.content.clone()]
         .chars()
         .find(|c| c.is_alphanumeric())
         .is_some_and(|c| !c.is_lowercase());
-    let before = clip_back(&text[q.line.start..q.outer.start], 100)
-        .trim_end()
-        .trim_end_matches([':', ',']);
+    let before = clip_back(&text[q.line.start..q.outer.start], 100).trim_end();
+    let introduced = before.ends_with([':', ',']);
+    let before = before.trim_end_matches([':', ',']);
     let last_word = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-    starts_capital || is_cue(last_word)
+    starts_capital || introduced || is_cue(last_word)
 }
 
 /// "…:" ending the previous paragraph introduces a quote that opens this one.
@@ -856,14 +857,17 @@ mod tests {
     fn tags_before_after_and_pronouns() {
         let t = "Evan Feigenbaum is a former diplomat.\n\
                  “This is strategic malpractice,” says Evan Feigenbaum, a former diplomat.\n\
-                 Witkoff, who met Secretary of State Marco Rubio, also said Russia would not \"go after any other European countries.\"\n\
+                 Witkoff, who met Secretary of State Marco Rubio, also said \"Russia would not go after any other European countries.\"\n\
                  He added: \"We intend to discuss it on Monday.\"\n\
                  According to Steve Witkoff, \"there was plenty more to say.\"";
         assert_eq!(
             quotes(t),
             vec![
                 q("This is strategic malpractice,", Some("Evan Feigenbaum")),
-                q("go after any other European countries.", Some("Steve Witkoff")),
+                q(
+                    "Russia would not go after any other European countries.",
+                    Some("Steve Witkoff")
+                ),
                 q("We intend to discuss it on Monday.", Some("Steve Witkoff")),
                 q("there was plenty more to say.", Some("Steve Witkoff")),
             ]
