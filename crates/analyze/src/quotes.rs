@@ -471,15 +471,15 @@ fn trail_of<'a>(text: &'a str, sentences: &[crate::sentences::Sentence], spans: 
 
 /// Whether the quote reads as direct speech rather than a phrase woven into
 /// the writer's own sentence: it starts with a capital (a quoted sentence),
-/// or right after a speech verb ("He also said 'we're not…'") or a colon or
-/// comma ("According to Witkoff, 'there was…'").
+/// or right after a speech verb ("He also said 'we're not…'"), a colon, or
+/// "according to X," ("According to Witkoff, 'there was…'").
 fn is_direct(text: &str, q: &Span) -> bool {
     let starts_capital = text[q.content.clone()]
         .chars()
         .find(|c| c.is_alphanumeric())
         .is_some_and(|c| !c.is_lowercase());
     let before = clip_back(&text[q.line.start..q.outer.start], 100).trim_end();
-    let introduced = before.ends_with([':', ',']);
+    let introduced = before.ends_with(':') || (before.ends_with(',') && before.to_lowercase().contains("according to"));
     let before = before.trim_end_matches([':', ',']);
     let last_word = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
     starts_capital || introduced || is_cue(last_word)
