@@ -24,6 +24,8 @@ pub struct Config {
     pub search_dir: Option<PathBuf>,
     pub fetch: FetchSettings,
     pub crawl: CrawlSettings,
+    /// Optional LLM for "ask the article"; off unless `base_url` is set.
+    pub llm: LlmSettings,
     /// Feeds subscribed on first start, when the database has none.
     pub starter_feeds: Vec<StarterFeed>,
 }
@@ -51,6 +53,30 @@ pub struct CrawlSettings {
     pub parallel_hosts: usize,
 }
 
+/// An OpenAI-compatible chat-completions endpoint (llama.cpp server, Ollama, vLLM, a hosted API).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmSettings {
+    /// E.g. "http://127.0.0.1:8081/v1"; unset means no LLM and no network use.
+    pub base_url: Option<String>,
+    pub model: String,
+    pub api_key: Option<String>,
+    pub timeout_secs: u64,
+    pub retries: u32,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        LlmSettings {
+            base_url: None,
+            model: "default".into(),
+            api_key: None,
+            timeout_secs: 30,
+            retries: 1,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StarterFeed {
@@ -69,6 +95,7 @@ impl Default for Config {
             search_dir: None,
             fetch: FetchSettings::default(),
             crawl: CrawlSettings::default(),
+            llm: LlmSettings::default(),
             starter_feeds: default_starter_feeds(),
         }
     }
@@ -198,6 +225,15 @@ impl Config {
                 .parse()
                 .with_context(|| format!("NEWSDESK_REQUESTS_PER_SECOND={v:?} is not a number"))?;
         }
+        if let Some(v) = get("NEWSDESK_LLM_BASE_URL") {
+            self.llm.base_url = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = get("NEWSDESK_LLM_MODEL") {
+            self.llm.model = v;
+        }
+        if let Some(v) = get("NEWSDESK_LLM_API_KEY") {
+            self.llm.api_key = Some(v).filter(|v| !v.is_empty());
+        }
         if let Some(v) = get("NEWSDESK_ALLOW_HOSTS") {
             self.fetch.allow_hosts = v
                 .split(',')
@@ -233,6 +269,18 @@ impl Config {
             .unwrap_or_else(|| self.database.with_file_name("search"))
     }
 
+    /// The LLM client's settings, or `None` when no endpoint is configured.
+    pub fn llm_config(&self) -> Option<newsdesk_analyze::llm::LlmConfig> {
+        let base_url = self.llm.base_url.clone().filter(|u| !u.trim().is_empty())?;
+        Some(newsdesk_analyze::llm::LlmConfig {
+            base_url,
+            model: self.llm.model.clone(),
+            api_key: self.llm.api_key.clone(),
+            timeout: Duration::from_secs(self.llm.timeout_secs.max(1)),
+            retries: self.llm.retries,
+        })
+    }
+
     /// The fetcher's settings.
     pub fn fetch_config(&self) -> newsdesk_fetch::FetchConfig {
         let mut fc = newsdesk_fetch::FetchConfig::default();
@@ -252,6 +300,26 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn llm_is_off_unless_configured() {
+        let mut c = Config::default();
+        assert_eq!(c.llm_config(), None);
+        c.apply_env(|k| match k {
+            "NEWSDESK_LLM_BASE_URL" => Some("http://127.0.0.1:8081/v1".into()),
+            "NEWSDESK_LLM_MODEL" => Some("qwen".into()),
+            "NEWSDESK_LLM_API_KEY" => Some("k".into()),
+            _ => None,
+        })
+        .unwrap();
+        let llm = c.llm_config().expect("configured");
+        assert_eq!(
+            (llm.base_url.as_str(), llm.model.as_str(), llm.api_key.as_deref()),
+            ("http://127.0.0.1:8081/v1", "qwen", Some("k"))
+        );
+        let from_toml: Config = toml::from_str("[llm]\nbase_url = \"http://h/v1\"\nmodel = \"m\"").unwrap();
+        assert_eq!(from_toml.llm_config().map(|l| l.model), Some("m".into()));
+    }
 
     #[test]
     fn defaults_are_sqlite_on_localhost_with_starter_feeds() {

@@ -258,10 +258,12 @@ impl Crawler {
         }
         let canonical = canonical_url(page.canonical_url.as_deref(), &base);
         let id = article.id;
+        let (title, text) = (page.title.clone(), page.text.clone());
         let completed = blocking(&self.store, move |s| s.complete_article(id, &canonical, &page))
             .await
             .map_err(|e| (e.to_string(), true))?;
         let (Completed::Stored(stored) | Completed::MergedInto(stored)) = completed;
+        self.analyze(stored, title, text).await;
         // A page folded into another article was clustered with that one.
         if let Completed::Stored(id) = completed {
             if let Err(e) = self.stories.assign(id).await {
@@ -303,6 +305,23 @@ impl Crawler {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!("committing the search index: {e}"),
             Err(e) => tracing::error!("committing the search index crashed: {e}"),
+        }
+    }
+
+    /// Analyses a stored article and saves the result, so page views never
+    /// recompute it. A failure is logged, not fatal: the article stays readable.
+    async fn analyze(&self, id: ArticleId, title: Option<String>, text: String) {
+        let store = self.store.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let analysis =
+                newsdesk_analyze::analyze(title.as_deref(), &text, newsdesk_analyze::DEFAULT_SUMMARY_SENTENCES);
+            store.save_analysis(id, &analysis, Utc::now())
+        })
+        .await;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(article = id.0, "saving analysis failed: {e}"),
+            Err(e) => tracing::warn!(article = id.0, "analysis crashed: {e}"),
         }
     }
 

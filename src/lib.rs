@@ -3,6 +3,7 @@
 //! The binary (`src/main.rs`) is a thin clap front over these modules, which
 //! live in a library so integration tests can drive them directly.
 
+pub mod analyze;
 pub mod bench;
 pub mod cluster;
 pub mod config;

@@ -52,6 +52,14 @@ enum Command {
         /// Input file; `-` or nothing for standard input.
         path: Option<PathBuf>,
     },
+    /// Analyse JSONL articles {"id","title"?,"text"}: summary, key points, entities, quotes.
+    Analyze {
+        /// Sentences in each summary.
+        #[arg(long, default_value_t = newsdesk_analyze::DEFAULT_SUMMARY_SENTENCES)]
+        sentences: usize,
+        /// Input file; `-` or nothing reads standard input.
+        path: Option<PathBuf>,
+    },
     /// Extract articles from saved pages: one JSON object per page, one per line.
     ///
     /// Exits non-zero only when an input could not be read.
@@ -70,6 +78,39 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Summary ROUGE-1 against Lead-N on the CNN/DailyMail CSV; writes predictions for bench/rouge.sh.
+    Summary {
+        #[arg(
+            long,
+            default_value = "../shared/corpora/cnndm-val-first1000/cnn_dailymail_validation_first1000.csv"
+        )]
+        corpus: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        sentences: usize,
+        #[arg(long, default_value = "target/bench")]
+        out: PathBuf,
+        /// Also grid-search the weights.
+        #[arg(long)]
+        tune: bool,
+    },
+    /// Direct-quote precision, recall and speaker accuracy on a PolNeAR JSONL split.
+    Quotes {
+        #[arg(long, default_value = "../shared/corpora/polnear/polnear_dev.jsonl")]
+        corpus: PathBuf,
+        /// Print every miss.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Articles per second of the whole analysis on one thread (CNN/DailyMail CSV).
+    Analyze {
+        #[arg(
+            long,
+            default_value = "../shared/corpora/cnndm-val-first1000/cnn_dailymail_validation_first1000.csv"
+        )]
+        corpus: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
     /// Article extraction: shingle precision/recall/F1, pages/s on one thread, peak RSS.
     Extract {
         /// A ScrapingHub-style corpus (ground-truth.json + html/) or Mozilla readability test pages; repeatable.
@@ -139,6 +180,7 @@ async fn main() -> Result<()> {
         Command::Feeds(cmd) => feeds(&config()?, cmd).await,
         Command::Opml(cmd) => opml(&config()?, cmd).await,
         Command::Cluster { path } => cluster(path),
+        Command::Analyze { sentences, path } => analyze(path, sentences),
         Command::Extract { url, paths } => {
             let all_read = newsdesk::extract::run(&paths, url.as_ref(), &mut std::io::stdout().lock())?;
             std::process::exit(if all_read { 0 } else { 1 });
@@ -150,6 +192,14 @@ async fn main() -> Result<()> {
 async fn bench(config: impl Fn() -> Result<Config>, cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Extract { corpus, worst } => newsdesk::bench::extract::run(&corpus, worst)?,
+        BenchCommand::Summary {
+            corpus,
+            sentences,
+            out,
+            tune,
+        } => newsdesk::bench::analyze::summary(&corpus, sentences, &out, tune)?,
+        BenchCommand::Quotes { corpus, verbose } => newsdesk::bench::analyze::quotes(&corpus, verbose)?,
+        BenchCommand::Analyze { corpus, rounds } => newsdesk::bench::analyze::speed(&corpus, rounds)?,
         BenchCommand::Generate { articles } => {
             let store: Arc<dyn Store> = newsdesk::open_store(&config()?)?;
             let started = std::time::Instant::now();
@@ -169,6 +219,17 @@ async fn bench(config: impl Fn() -> Result<Config>, cmd: BenchCommand) -> Result
         })?,
     }
     Ok(())
+}
+
+fn analyze(path: Option<PathBuf>, sentences: usize) -> Result<()> {
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    match path.filter(|p| p.as_os_str() != "-") {
+        Some(p) => {
+            let file = std::fs::File::open(&p).with_context(|| format!("opening {}", p.display()))?;
+            newsdesk::analyze::run(std::io::BufReader::new(file), out, sentences)
+        }
+        None => newsdesk::analyze::run(std::io::stdin().lock(), out, sentences),
+    }
 }
 
 fn cluster(path: Option<PathBuf>) -> Result<()> {

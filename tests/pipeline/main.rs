@@ -1,5 +1,6 @@
 //! Integration tests of the whole pipeline against the loopback newswire.
 
+mod analysis;
 mod community;
 mod crawl;
 mod faults;

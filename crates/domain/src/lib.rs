@@ -148,3 +148,5 @@ pub struct Story {
     /// syndicated copies), in [0, 1].
     pub original_share: f64,
 }
+pub mod analysis;
+pub use analysis::{Analysis, Entity, EntityKind, Quote};

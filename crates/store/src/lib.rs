@@ -6,7 +6,9 @@
 //! on blocking threads (`tokio::task::spawn_blocking`) in async callers.
 
 use chrono::{DateTime, Utc};
-use newsdesk_domain::{Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId, Story, StoryId};
+use newsdesk_domain::{
+    Analysis, Article, ArticleId, EntityKind, Extracted, Feed, FeedEntry, FeedId, Source, SourceId, Story, StoryId,
+};
 
 pub mod community;
 pub mod sqlite;
@@ -71,6 +73,18 @@ pub struct ArticleCard {
     pub discovered_at: DateTime<Utc>,
     pub excerpt: Option<String>,
     pub image: Option<String>,
+}
+
+/// A named entity as stored, for links and entity pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityRef {
+    /// Stable URL key derived from the name ("marco-rubio").
+    pub slug: String,
+    pub name: String,
+    pub kind: EntityKind,
+    /// Mentions in one article (from [`Store::entities_of`]) or the number
+    /// of articles naming it (from [`Store::entity`]).
+    pub mentions: u32,
 }
 
 /// One HTTP fetch, successful or not, for the fetch log.
@@ -211,4 +225,20 @@ pub trait Store: Send + Sync {
     fn log_fetch(&self, record: &FetchRecord) -> Result<()>;
     /// Most recent fetch log rows, newest first.
     fn recent_fetches(&self, limit: usize) -> Result<Vec<FetchRecord>>;
+
+    /// Stores (or replaces) an article's analysis and links it to its entities.
+    fn save_analysis(&self, article: ArticleId, analysis: &Analysis, at: DateTime<Utc>) -> Result<()>;
+    /// The stored analysis of an article, if it has been analysed.
+    fn analysis(&self, article: ArticleId) -> Result<Option<Analysis>>;
+    /// An entity by slug; its `mentions` is the number of articles naming it.
+    fn entity(&self, slug: &str) -> Result<Option<EntityRef>>;
+    /// The entities an article names, most mentioned first, with slugs for links.
+    fn entities_of(&self, article: ArticleId) -> Result<Vec<EntityRef>>;
+    /// Listed articles naming an entity, newest first.
+    fn articles_mentioning(&self, slug: &str, limit: usize) -> Result<Vec<ArticleCard>>;
+
+    /// A cached LLM reply by request key (see `newsdesk_analyze::llm::LlmCache`).
+    fn llm_cached(&self, key: &str) -> Result<Option<String>>;
+    /// Caches an LLM reply, replacing any under the same key.
+    fn cache_llm(&self, key: &str, reply: &str, at: DateTime<Utc>) -> Result<()>;
 }

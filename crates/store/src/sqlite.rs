@@ -7,6 +7,7 @@
 //! connections: in WAL mode they see the last committed state and never
 //! wait for the writer.
 
+mod analysis;
 mod articles;
 mod community;
 mod feeds;
@@ -22,11 +23,13 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use newsdesk_domain::{Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId, Story, StoryId};
+use newsdesk_domain::{
+    Analysis, Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId, Story, StoryId,
+};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::{
-    ArticleCard, ArticleStory, ClusterSeed, CommentOnArticle, Community, Completed, FetchRecord, NewComment,
+    ArticleCard, ArticleStory, ClusterSeed, CommentOnArticle, Community, Completed, EntityRef, FetchRecord, NewComment,
     PollSuccess, Queued, RelatedArticle, Result, Store, StoreError, StoryArticle, StoryAssignment,
 };
 use newsdesk_domain::{Comment, CommentId, User, UserId};
@@ -298,6 +301,34 @@ impl Store for SqliteStore {
 
     fn recent_fetches(&self, limit: usize) -> Result<Vec<FetchRecord>> {
         self.read(|c| fetch_log::recent(c, limit))
+    }
+
+    fn save_analysis(&self, article: ArticleId, analysis: &Analysis, at: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| analysis::save(tx, article, analysis, at))
+    }
+
+    fn analysis(&self, article: ArticleId) -> Result<Option<Analysis>> {
+        self.read(|c| analysis::get(c, article))
+    }
+
+    fn entity(&self, slug: &str) -> Result<Option<EntityRef>> {
+        self.read(|c| analysis::by_slug(c, slug))
+    }
+
+    fn entities_of(&self, article: ArticleId) -> Result<Vec<EntityRef>> {
+        self.read(|c| analysis::of_article(c, article))
+    }
+
+    fn articles_mentioning(&self, slug: &str, limit: usize) -> Result<Vec<ArticleCard>> {
+        self.read(|c| analysis::articles_mentioning(c, slug, limit))
+    }
+
+    fn llm_cached(&self, key: &str) -> Result<Option<String>> {
+        self.read(|c| analysis::llm_cached(c, key))
+    }
+
+    fn cache_llm(&self, key: &str, reply: &str, at: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| analysis::cache_llm(tx, key, reply, at))
     }
 }
 

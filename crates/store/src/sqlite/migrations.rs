@@ -8,7 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::rows::Ctx;
 use crate::{Result, StoreError};
 
-const MIGRATIONS: &[&str] = &[V1, COMMUNITY, STORIES];
+const MIGRATIONS: &[&str] = &[V1, COMMUNITY, STORIES, ANALYSIS];
 
 /// Initial schema. Timestamps are unix milliseconds (UTC).
 const V1: &str = r#"
@@ -169,6 +169,37 @@ CREATE TABLE story_links (
     PRIMARY KEY (story_id, related_id)
 ) WITHOUT ROWID;
 CREATE INDEX story_links_related ON story_links(related_id);
+"#;
+
+/// The analyze stage's output: one JSON analysis per article, and the
+/// entities it names (by slug) for entity pages.
+const ANALYSIS: &str = r#"
+CREATE TABLE analyses (
+    article_id  INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    analysis    TEXT NOT NULL,
+    analyzed_at INTEGER NOT NULL
+);
+
+CREATE TABLE entities (
+    id   INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL
+);
+
+CREATE TABLE article_entities (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    entity_id  INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+    mentions   INTEGER NOT NULL,
+    PRIMARY KEY (article_id, entity_id)
+) WITHOUT ROWID;
+CREATE INDEX article_entities_entity ON article_entities(entity_id, article_id);
+
+CREATE TABLE llm_cache (
+    key        TEXT PRIMARY KEY,
+    reply      TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
 "#;
 
 /// The schema version this build writes.

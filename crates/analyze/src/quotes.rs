@@ -1,0 +1,904 @@
+//! Direct quotes and their speakers.
+//!
+//! Two passes. [`find_spans`] pairs quote marks line by line: curly and
+//! straight, double and single, telling a closing single quote from an
+//! apostrophe by its neighbours, keeping only the outermost quote when
+//! they nest, and letting a quote left open at a paragraph's end run to
+//! the end of it (the convention for quotes that span paragraphs).
+//! [`attribute`] then finds each quote's speaker from the speech tag after
+//! it ("…,' Rubio said"; "…," said Evan Feigenbaum), the clause before it
+//! ("He added: '…"; "According to X, …"), the previous paragraph ("X
+//! continued:"), or its neighbours in the same paragraph, and resolves
+//! pronouns and surnames to the full names found by [`crate::entities`].
+//! Titles ('This Week') and short scare quotes without a speech cue are dropped.
+
+use std::ops::Range;
+
+use newsdesk_domain::EntityKind;
+
+use crate::entities::{Entities, Mention};
+use crate::gazetteer::{self as gz, contains};
+
+/// Verbs and phrases that introduce or tag speech.
+const CUES: &[&str] = &[
+    "acknowledged",
+    "acknowledges",
+    "added",
+    "adds",
+    "admitted",
+    "agreed",
+    "agrees",
+    "announced",
+    "answered",
+    "argued",
+    "argues",
+    "asked",
+    "asks",
+    "boasted",
+    "bragged",
+    "cautioned",
+    "cautions",
+    "claimed",
+    "claims",
+    "commented",
+    "complained",
+    "complains",
+    "conceded",
+    "concedes",
+    "concluded",
+    "confirmed",
+    "continued",
+    "continues",
+    "countered",
+    "cried",
+    "declared",
+    "demanded",
+    "emphasised",
+    "emphasized",
+    "explained",
+    "explains",
+    "fumed",
+    "insisted",
+    "insists",
+    "joked",
+    "lamented",
+    "maintained",
+    "mused",
+    "noted",
+    "notes",
+    "observed",
+    "offered",
+    "pleaded",
+    "posted",
+    "posts",
+    "predicted",
+    "predicts",
+    "proclaimed",
+    "promised",
+    "quipped",
+    "recalled",
+    "recalls",
+    "recounted",
+    "reiterated",
+    "remarked",
+    "replied",
+    "replies",
+    "reported",
+    "reports",
+    "responded",
+    "retorted",
+    "said",
+    "say",
+    "says",
+    "scoffed",
+    "shouted",
+    "snapped",
+    "stated",
+    "states",
+    "stressed",
+    "suggested",
+    "tells",
+    "testified",
+    "told",
+    "tweeted",
+    "tweets",
+    "urged",
+    "vowed",
+    "warned",
+    "warns",
+    "writes",
+    "wrote",
+    "yelled",
+];
+
+/// Speech participles whose subject is the clause's subject ("Trump attacked Clinton, saying…").
+const PARTICIPLE_CUES: &[&str] = &[
+    "adding",
+    "arguing",
+    "asking",
+    "calling",
+    "complaining",
+    "declaring",
+    "explaining",
+    "insisting",
+    "joking",
+    "noting",
+    "saying",
+    "telling",
+    "tweeting",
+    "warning",
+    "writing",
+    "yelling",
+];
+
+fn is_participle(w: &str) -> bool {
+    PARTICIPLE_CUES.contains(&w.to_lowercase().as_str())
+}
+
+/// How many words after a quote its speech verb may come (names with long appositives).
+const TAG_WORDS: usize = 40;
+
+/// Words between a subject and its speech verb that do not change who speaks.
+const ADVERBS: &[&str] = &[
+    "also",
+    "has",
+    "had",
+    "have",
+    "later",
+    "then",
+    "once",
+    "previously",
+    "recently",
+    "again",
+    "simply",
+    "further",
+    "would",
+    "will",
+];
+
+/// Words after which a capitalised quote is a title, not speech ("on ABC's 'This Week'").
+const TITLE_CUES: &[&str] = &[
+    "book", "called", "column", "film", "headline", "in", "movie", "named", "on", "show", "song", "titled",
+];
+
+/// The two families of quote marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Double,
+    Single,
+}
+
+/// A quote found by its marks, before attribution. Byte offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// The quoted words, trimmed of spaces.
+    pub content: Range<usize>,
+    /// Including the marks (or up to the line end when left open).
+    pub outer: Range<usize>,
+    /// Byte range of the line (paragraph) holding it.
+    pub line: Range<usize>,
+    /// The quote opens a paragraph and continues one left open before it.
+    pub continues: bool,
+}
+
+/// A mark left open on the stack.
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    kind: Kind,
+    at: usize,
+    len: usize,
+}
+
+/// Finds the outermost quotes of `text`, in order.
+pub fn find_spans(text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut left_open = None;
+    for line in text.split_inclusive('\n') {
+        let range = start..start + line.trim_end().len();
+        start += line.len();
+        if range.is_empty() {
+            continue;
+        }
+        let first = out.len();
+        let open_kind = spans_of_line(text, range.clone(), &mut out);
+        if let (Some(k), Some(first_span)) = (left_open, out.get_mut(first)) {
+            let opens_line = text[range.start..first_span.outer.start].trim().is_empty();
+            first_span.continues = opens_line && opening_kind(text, first_span.outer.start) == Some(k);
+        }
+        left_open = open_kind;
+    }
+    out
+}
+
+fn opening_kind(text: &str, at: usize) -> Option<Kind> {
+    match text[at..].chars().next()? {
+        _ if text[at..].starts_with("''") => Some(Kind::Double),
+        '"' | '“' | '„' | '«' => Some(Kind::Double),
+        '\'' | '‘' | '‹' => Some(Kind::Single),
+        _ => None,
+    }
+}
+
+/// Pairs the marks of one line; returns the kind of a quote left open at its end.
+fn spans_of_line(text: &str, line: Range<usize>, out: &mut Vec<Span>) -> Option<Kind> {
+    let s = &text[line.clone()];
+    let mut stack: Vec<Open> = Vec::new();
+    let mut prev: Option<char> = None;
+    let mut iter = s.char_indices().peekable();
+    while let Some((i, mut c)) = iter.next() {
+        let mut len = c.len_utf8();
+        // Two apostrophes are a double quote mark in some archives (''Like this,'' he said).
+        if c == '\'' && iter.peek().is_some_and(|&(_, n)| n == '\'') {
+            iter.next();
+            (c, len) = ('"', 2);
+        }
+        let next = iter.peek().map(|&(_, n)| n);
+        match classify(prev, c, next, &stack) {
+            Some((kind, true)) => stack.push(Open { kind, at: i, len }),
+            Some((kind, false)) => close(text, &line, &mut stack, kind, i + len, i, next, out),
+            None => {}
+        }
+        prev = Some(c);
+    }
+    let first = *stack.first()?;
+    let outer = line.start + first.at..line.end;
+    push_span(
+        text,
+        outer.clone(),
+        line.start + first.at + first.len..line.end,
+        line.clone(),
+        out,
+    );
+    Some(first.kind)
+}
+
+/// Whether `c` opens (`true`) or closes (`false`) a quote of some kind, or is no quote mark.
+fn classify(prev: Option<char>, c: char, next: Option<char>, stack: &[Open]) -> Option<(Kind, bool)> {
+    let before_space =
+        prev.is_none_or(|p| p.is_whitespace() || matches!(p, '(' | '[' | '—' | '–' | '-' | ':' | '"' | '“'));
+    let after_word = prev.is_some_and(|p| !p.is_whitespace());
+    let next_ends = next.is_none_or(|n| {
+        n.is_whitespace() || (n.is_ascii_punctuation() && n != '\'') || matches!(n, '—' | '–' | '”' | '’')
+    });
+    let has = |k: Kind| stack.iter().any(|o| o.kind == k);
+    match c {
+        '“' | '„' | '«' => Some((Kind::Double, true)),
+        '”' | '»' => Some((Kind::Double, false)),
+        '"' if has(Kind::Double) || (after_word && next_ends && has(Kind::Single)) => Some((Kind::Double, false)),
+        '"' if before_space || !after_word => Some((Kind::Double, true)),
+        '‘' | '‹' if !prev.is_some_and(char::is_alphanumeric) => Some((Kind::Single, true)),
+        '’' | '\'' | '›' => {
+            let word_inside = prev.is_some_and(char::is_alphanumeric) && next.is_some_and(char::is_alphanumeric);
+            if word_inside {
+                None
+            } else if before_space && next.is_some_and(|n| n.is_alphabetic() || n == '"' || n == '“') && c != '’' {
+                Some((Kind::Single, true))
+            } else if after_word && next_ends && has(Kind::Single) {
+                Some((Kind::Single, false))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Closes the innermost open quote of `kind` (or a single quote closed by a
+/// stray double mark at the end of a sentence); records it when outermost.
+#[allow(clippy::too_many_arguments)]
+fn close(
+    text: &str,
+    line: &Range<usize>,
+    stack: &mut Vec<Open>,
+    kind: Kind,
+    mark_end: usize,
+    mark_at: usize,
+    next: Option<char>,
+    out: &mut Vec<Span>,
+) {
+    let idx = stack.iter().rposition(|o| o.kind == kind).or_else(|| {
+        let lenient = kind == Kind::Double && next.is_none_or(char::is_whitespace);
+        (lenient && !stack.is_empty()).then(|| stack.len() - 1)
+    });
+    let Some(idx) = idx else { return };
+    let open = stack[idx];
+    stack.truncate(idx);
+    if idx == 0 {
+        let outer = line.start + open.at..line.start + mark_end;
+        push_span(
+            text,
+            outer,
+            line.start + open.at + open.len..line.start + mark_at,
+            line.clone(),
+            out,
+        );
+    }
+}
+
+fn push_span(text: &str, outer: Range<usize>, inner: Range<usize>, line: Range<usize>, out: &mut Vec<Span>) {
+    let raw = &text[inner.clone()];
+    let lead = raw.len() - raw.trim_start().len();
+    let trimmed = raw.trim();
+    if trimmed.chars().any(char::is_alphanumeric) {
+        let content = inner.start + lead..inner.start + lead + trimmed.len();
+        out.push(Span {
+            content,
+            outer,
+            line,
+            continues: false,
+        });
+    }
+}
+
+/// Who a speech tag names, before resolution to an entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Speaker {
+    Name(String),
+    /// "he" (false) or "she" (true).
+    Pronoun(bool),
+    /// A speech cue with an unnamed or plural speaker ("a spokesman", "they").
+    Unnamed,
+}
+
+/// An attributed quote, byte offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attributed {
+    pub content: Range<usize>,
+    pub speaker: Option<String>,
+}
+
+/// Finds each quote's speaker and drops titles and scare quotes.
+pub fn attribute(
+    text: &str,
+    sentences: &[crate::sentences::Sentence],
+    spans: &[Span],
+    ents: &Entities,
+) -> Vec<Attributed> {
+    let tags: Vec<Option<Speaker>> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, q)| speech_tag(text, sentences, spans, i, q))
+        .collect();
+    let people = people_outside_quotes(spans, ents);
+    let mut names: Vec<Option<String>> = Vec::with_capacity(spans.len());
+    let mut keep = Vec::with_capacity(spans.len());
+    for (i, q) in spans.iter().enumerate() {
+        let (tagged, name) = match &tags[i] {
+            Some(t) => (true, resolve(text, t.clone(), q, &people, ents)),
+            None if q.continues && i > 0 => (true, names[i - 1].clone()),
+            None => match lender(spans, &tags, i) {
+                Some(j) if j < i => (true, names[j].clone()),
+                Some(j) => (
+                    true,
+                    resolve(
+                        text,
+                        tags[j].clone().unwrap_or(Speaker::Unnamed),
+                        &spans[j],
+                        &people,
+                        ents,
+                    ),
+                ),
+                None => (false, None),
+            },
+        };
+        let trailed = tag_after(trail_of(text, sentences, spans, i)).is_some();
+        let one_word = text[q.content.clone()].split_whitespace().count() < 2;
+        let direct = is_direct(text, q) && !is_title(text, q, trailed) && !is_transcript(text, q);
+        keep.push((tagged || is_speech_like(text, q)) && direct && (trailed || !one_word));
+        names.push(name);
+    }
+    spans
+        .iter()
+        .zip(names)
+        .zip(keep)
+        .filter(|(_, keep)| *keep)
+        .map(|((q, speaker), _)| Attributed {
+            content: q.content.clone(),
+            speaker,
+        })
+        .collect()
+}
+
+/// The speech tag of quote `i` from its own sentence, or from a previous line ending in ':'.
+fn speech_tag(
+    text: &str,
+    sentences: &[crate::sentences::Sentence],
+    spans: &[Span],
+    i: usize,
+    q: &Span,
+) -> Option<Speaker> {
+    let trail = trail_of(text, sentences, spans, i);
+    if let Some(t) = tag_after(trail) {
+        return Some(t);
+    }
+    let sent_start = sentence_at(sentences, q.outer.start).map_or(q.line.start, |s| s.span.start);
+    let prev_end = i
+        .checked_sub(1)
+        .map(|p| &spans[p])
+        .filter(|p| p.line == q.line)
+        .map_or(0, |p| p.outer.end);
+    let lead_start = sent_start.max(prev_end).min(q.outer.start);
+    if let Some(t) = tag_before(clip_back(&text[lead_start..q.outer.start], 600)) {
+        return Some(t);
+    }
+    colon_intro(text, sentences, q)
+}
+
+/// The sentence holding byte `pos`, by binary search (sentences are in order).
+fn sentence_at(sentences: &[crate::sentences::Sentence], pos: usize) -> Option<&crate::sentences::Sentence> {
+    let i = sentences.partition_point(|s| s.span.end <= pos);
+    sentences.get(i).filter(|s| s.span.contains(&pos))
+}
+
+/// At most the first `n` bytes of `s`, cut on a char boundary: tags sit next to their quote,
+/// and a bound keeps a 5 MB run-on sentence from making attribution quadratic.
+fn clip_front(s: &str, n: usize) -> &str {
+    let mut end = n.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// At most the last `n` bytes of `s`, cut on a char boundary.
+fn clip_back(s: &str, n: usize) -> &str {
+    let mut start = s.len().saturating_sub(n);
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+/// The text after quote `i` up to its sentence's end or the next quote.
+fn trail_of<'a>(text: &'a str, sentences: &[crate::sentences::Sentence], spans: &[Span], i: usize) -> &'a str {
+    let q = &spans[i];
+    let sent_end = sentence_at(sentences, q.outer.end.saturating_sub(1)).map_or(q.line.end, |s| s.span.end);
+    let next_start = spans
+        .get(i + 1)
+        .filter(|n| n.line == q.line)
+        .map_or(q.line.end, |n| n.outer.start);
+    let mut end = sent_end.max(q.outer.end).min(next_start);
+    if text[q.outer.end..end].trim().is_empty() {
+        // '"Why now?" Clinton said.' splits after the question mark: the tag is the next sentence.
+        let next = sentences.get(sentences.partition_point(|s| s.span.start < end));
+        if let Some(n) = next.filter(|n| n.span.end <= q.line.end) {
+            end = n.span.end.min(next_start);
+        }
+    }
+    clip_front(&text[q.outer.end..end.max(q.outer.end)], 400)
+}
+
+/// Whether the quote reads as direct speech rather than a phrase woven into
+/// the writer's own sentence: it starts with a capital (a quoted sentence),
+/// or right after a speech verb ("He also said 'we're not…'"), a colon, or
+/// "according to X," ("According to Witkoff, 'there was…'").
+fn is_direct(text: &str, q: &Span) -> bool {
+    let starts_capital = text[q.content.clone()]
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .is_some_and(|c| !c.is_lowercase());
+    let before = clip_back(&text[q.line.start..q.outer.start], 100).trim_end();
+    let introduced = before.ends_with(':') || (before.ends_with(',') && before.to_lowercase().contains("according to"));
+    let before = before.trim_end_matches([':', ',']);
+    let last_word = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    starts_capital || introduced || is_cue(last_word)
+}
+
+/// "…:" ending the previous paragraph introduces a quote that opens this one.
+fn colon_intro(text: &str, sentences: &[crate::sentences::Sentence], q: &Span) -> Option<Speaker> {
+    if !text[q.line.start..q.outer.start].trim().is_empty() {
+        return None;
+    }
+    let idx = sentences
+        .partition_point(|s| s.span.end <= q.line.start)
+        .checked_sub(1)?;
+    let s = clip_back(text[sentences[idx].span.clone()].trim_end(), 600);
+    s.ends_with(':').then(|| tag_before(s.trim_end_matches(':'))).flatten()
+}
+
+/// How many quotes on each side may lend their tag.
+const NEIGHBOURS: usize = 8;
+
+/// For a quote with no tag of its own, the nearest quote beside it in the
+/// same paragraph that has one (earlier quotes first): its speaker is this one's.
+fn lender(spans: &[Span], tags: &[Option<Speaker>], i: usize) -> Option<usize> {
+    let same_line = |j: &usize| spans[*j].line == spans[i].line;
+    let has_tag = |j: &usize| tags[*j].is_some();
+    (0..i)
+        .rev()
+        .take(NEIGHBOURS)
+        .take_while(same_line)
+        .find(has_tag)
+        .or_else(|| {
+            (i + 1..spans.len())
+                .take(NEIGHBOURS)
+                .take_while(same_line)
+                .find(has_tag)
+        })
+}
+
+/// Words of a clause with byte offsets.
+fn words_of(s: &str) -> Vec<(usize, &str)> {
+    crate::tokens::words(s).collect()
+}
+
+fn is_cue(w: &str) -> bool {
+    contains(CUES, &w.to_lowercase())
+}
+
+/// A tag right after the quote: "Rubio said", "said Evan Feigenbaum, a former diplomat", "he added".
+fn tag_after(trail: &str) -> Option<Speaker> {
+    let dashed = trail.trim_start().starts_with(['—', '―', '–', '-']);
+    let t =
+        trail.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '—' | '―' | '–' | '-' | ':' | ';'));
+    let words = words_of(t);
+    let first = words.first()?.1;
+    if is_cue(first) {
+        return name_at(&t[words[0].0 + first.len()..]).or(Some(Speaker::Unnamed));
+    }
+    if first.eq_ignore_ascii_case("according") && words.get(1).is_some_and(|w| w.1 == "to") {
+        return name_at(&t[words[1].0 + 2..]);
+    }
+    let Some(cue) = words.iter().take(TAG_WORDS).position(|(_, w)| is_cue(w)) else {
+        // A byline-style tag: “…” ― Pamela Padilla
+        return dashed
+            .then(|| name_at(t))
+            .flatten()
+            .filter(|s| matches!(s, Speaker::Name(_)));
+    };
+    let (at, _) = words[cue];
+    if t[..at].contains(['!', '?', '"', '“', '”']) {
+        return None;
+    }
+    leading_name(t, &words[..cue]).or_else(|| subject_before(&t[..at]))
+}
+
+/// The name opening a tag whose verb comes after an appositive:
+/// "Michael McFaul, a senior fellow at the Hoover Institution, said".
+fn leading_name(t: &str, words: &[(usize, &str)]) -> Option<Speaker> {
+    let (_, first) = *words.first()?;
+    if !first.starts_with(char::is_uppercase) || contains(gz::NOT_NAMES, &first.to_lowercase()) {
+        return None;
+    }
+    let end = capitalised_run_end(t, words, 0);
+    let rest = t[end..].trim_start();
+    let appositive = rest.starts_with(',') || rest.starts_with('(');
+    (appositive && !t[..end].ends_with("'s") && !t[..end].ends_with("’s")).then(|| Speaker::Name(t[..end].to_string()))
+}
+
+/// A tag in the clause before the quote: "He added:", "Witkoff also said Russia would not", "According to X,".
+fn tag_before(lead: &str) -> Option<Speaker> {
+    let words = words_of(lead);
+    let lower: Vec<String> = words.iter().map(|(_, w)| w.to_lowercase()).collect();
+    if let Some(k) = lower.windows(2).rposition(|w| w[0] == "according" && w[1] == "to") {
+        return name_at(&lead[words[k + 1].0 + 2..]);
+    }
+    let cue = words.iter().rposition(|(_, w)| is_cue(w) || is_participle(w))?;
+    let (at, w) = words[cue];
+    if is_participle(w) {
+        return first_name_in(&lead[..at]).or(Some(Speaker::Unnamed));
+    }
+    subject_before(&lead[..at])
+        .or_else(|| name_at(&lead[at + w.len()..]))
+        .or(Some(Speaker::Unnamed))
+}
+
+/// The speaker named at the start of `s` (after a cue): "Evan Feigenbaum, a former…", "the official".
+fn name_at(s: &str) -> Option<Speaker> {
+    let words = words_of(s);
+    let (at, first) = *words.first()?;
+    if let Some(p) = pronoun(first) {
+        return Some(p);
+    }
+    let i = descriptor_len(&words);
+    let (name_at, name) = words[i];
+    if !s[..at].trim().is_empty() || !name.starts_with(char::is_uppercase) {
+        return Some(Speaker::Unnamed);
+    }
+    let end = capitalised_run_end(s, &words, i);
+    Some(Speaker::Name(s[name_at..end].to_string()))
+}
+
+/// Lowercase words before a name after a cue, skipped to reach it:
+/// "said former tech executive Carly Fiorina", "said the Rev. Peter Wherry".
+/// A preposition ends the skip, so "a spokesman for X" stays unnamed.
+fn descriptor_len(words: &[(usize, &str)]) -> usize {
+    const MAX_DESCRIPTOR: usize = 5;
+    let lowercase = |w: &str| w.chars().all(|c| c.is_lowercase() || c == '-');
+    let n = words
+        .iter()
+        .take(MAX_DESCRIPTOR)
+        .take_while(|(_, w)| {
+            lowercase(w) && !matches!(*w, "for" | "of" | "at" | "with" | "to" | "in" | "from" | "on" | "by")
+        })
+        .count();
+    if words.get(n).is_some_and(|w| w.1.starts_with(char::is_uppercase)) {
+        n
+    } else {
+        0
+    }
+}
+
+/// Byte end of the run of capitalised words (with name connectors) starting at word `i`.
+fn capitalised_run_end(s: &str, words: &[(usize, &str)], i: usize) -> usize {
+    let mut end = words[i].0 + words[i].1.len();
+    for w in words.windows(2).skip(i) {
+        let gap = &s[w[0].0 + w[0].1.len()..w[1].0];
+        let ok_gap = name_gap(gap);
+        let word = w[1].1;
+        let joins = word.starts_with(char::is_uppercase)
+            || matches!(word, "of" | "von" | "der" | "van" | "de" | "al" | "bin" | "the" | "la");
+        if !(ok_gap && joins) || w[0].1.ends_with("'s") || w[0].1.ends_with("’s") {
+            break;
+        }
+        end = w[1].0 + word.len();
+    }
+    let trimmed = s[..end].trim_end_matches([' ']);
+    let mut e = trimmed.len();
+    for tail in [" of", " the", " von", " der", " van", " de", " al", " bin", " la"] {
+        if trimmed.ends_with(tail) {
+            e -= tail.len();
+        }
+    }
+    e
+}
+
+/// Whether the text between two words keeps them in one name: "Mr. Obama", "G.K. Butterfield", "Holtz-Eakin".
+fn name_gap(gap: &str) -> bool {
+    matches!(gap, " " | ". " | "." | "-" | "’" | "'")
+}
+
+fn pronoun(w: &str) -> Option<Speaker> {
+    match w.to_lowercase().as_str() {
+        "he" => Some(Speaker::Pronoun(false)),
+        "she" => Some(Speaker::Pronoun(true)),
+        "they" | "it" | "we" | "i" | "you" | "who" => Some(Speaker::Unnamed),
+        _ => None,
+    }
+}
+
+/// The subject of a speech verb from the words before it; an appositive
+/// (", who attended…,") between them is skipped.
+fn subject_before(s: &str) -> Option<Speaker> {
+    let mut s = strip_parenthetical(s.trim_end());
+    loop {
+        let last = words_of(s).last().map(|&(at, w)| (at, w.to_string()));
+        match last {
+            Some((at, w)) if ADVERBS.contains(&w.to_lowercase().as_str()) && s[at + w.len()..].trim().is_empty() => {
+                s = s[..at].trim_end()
+            }
+            _ => break,
+        }
+    }
+    if let Some(body) = s.strip_suffix(',') {
+        s = body.rfind(',').map_or(body, |c| &body[..c]).trim_end();
+    }
+    let words = words_of(s);
+    let &(at, w) = words.last()?;
+    if !s[at + w.len()..].trim().is_empty() {
+        return None;
+    }
+    if let Some(p) = pronoun(w) {
+        return Some(p);
+    }
+    if !w.starts_with(char::is_uppercase) {
+        return Some(Speaker::Unnamed);
+    }
+    let start = name_start(s, &words);
+    Some(Speaker::Name(s[start..].trim_end_matches(['\'', '’']).to_string()))
+}
+
+/// Drops a trailing "(R-Utah)" from a name.
+fn strip_parenthetical(s: &str) -> &str {
+    match (s.ends_with(')'), s.rfind('(')) {
+        (true, Some(open)) if s.len() - open < 40 => s[..open].trim_end(),
+        _ => s,
+    }
+}
+
+/// The subject of a participle cue ("Trump attacked Clinton, saying…"):
+/// the first capitalised name of the clause.
+fn first_name_in(s: &str) -> Option<Speaker> {
+    let words = words_of(s);
+    let i = words.iter().position(|(_, w)| {
+        let l = w.to_lowercase();
+        w.starts_with(char::is_uppercase) && !contains(gz::NOT_NAMES, &l) && !contains(gz::TITLES, &l)
+    })?;
+    let end = capitalised_run_end(s, &words, i);
+    Some(Speaker::Name(s[words[i].0..end].to_string()))
+}
+
+/// Byte start of the capitalised name that ends `s` (titles included).
+fn name_start(s: &str, words: &[(usize, &str)]) -> usize {
+    let mut i = words.len() - 1;
+    while i > 0 {
+        let (at, w) = words[i - 1];
+        let gap = &s[at + w.len()..words[i].0];
+        let joins = w.starts_with(char::is_uppercase)
+            || matches!(w, "of" | "von" | "der" | "van" | "de" | "al" | "bin" | "the");
+        if !(joins && name_gap(gap)) || w.ends_with("'s") || w.ends_with("’s") {
+            break;
+        }
+        i -= 1;
+    }
+    while i + 1 < words.len() && !words[i].1.starts_with(char::is_uppercase) {
+        i += 1;
+    }
+    words[i].0
+}
+
+/// Resolves a tag to a canonical entity name.
+fn resolve(text: &str, tag: Speaker, q: &Span, people: &[&Mention], ents: &Entities) -> Option<String> {
+    match tag {
+        Speaker::Unnamed => None,
+        Speaker::Name(n) => Some(match ents.resolve(&n) {
+            Some(e) => ents.list[e].name.clone(),
+            None => strip_title_words(&n),
+        }),
+        Speaker::Pronoun(female) => antecedent(text, female, q, people, ents),
+    }
+}
+
+fn strip_title_words(n: &str) -> String {
+    let words: Vec<&str> = n.split_whitespace().collect();
+    let skip = words
+        .iter()
+        .take(words.len().saturating_sub(1))
+        .take_while(|w| contains(gz::TITLES, &w.trim_end_matches('.').to_lowercase()))
+        .count();
+    words[skip..].join(" ")
+}
+
+/// How far back (in person mentions) a pronoun looks for its antecedent.
+const ANTECEDENT_WINDOW: usize = 200;
+
+/// The person a pronoun in the tag of `q` refers to: the first person named
+/// outside quotes in the quote's paragraph before it, else the first one in
+/// the nearest earlier paragraph that names one; with a matching gender.
+/// `people` are person mentions outside quotes, in text order.
+fn antecedent(text: &str, female: bool, q: &Span, people: &[&Mention], ents: &Entities) -> Option<String> {
+    let fits = |m: &&&Mention| ents.is_female(m.entity) == female;
+    let end = people.partition_point(|m| m.span.start < q.outer.start);
+    let window = &people[end.saturating_sub(ANTECEDENT_WINDOW)..end];
+    let para = window.partition_point(|m| m.span.start < q.line.start);
+    let chosen = window[para..].iter().find(fits).or_else(|| {
+        let last = window[..para].iter().rev().find(fits)?;
+        let para_start = text[..last.span.start].rfind('\n').map_or(0, |p| p + 1);
+        window.iter().filter(|m| m.span.start >= para_start).find(fits)
+    })?;
+    Some(ents.list[chosen.entity].name.clone())
+}
+
+/// Person mentions outside every quote, in text order (both lists are sorted).
+fn people_outside_quotes<'a>(spans: &[Span], ents: &'a Entities) -> Vec<&'a Mention> {
+    let mut out = Vec::new();
+    let mut si = 0;
+    for m in &ents.mentions {
+        while si < spans.len() && spans[si].outer.end <= m.span.start {
+            si += 1;
+        }
+        let inside = spans.get(si).is_some_and(|s| s.outer.contains(&m.span.start));
+        if !inside && ents.list[m.entity].kind == EntityKind::Person {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// A quote without a speech cue still counts when it reads as speech: several words.
+fn is_speech_like(text: &str, q: &Span) -> bool {
+    text[q.content.clone()].split_whitespace().count() >= 4
+}
+
+/// 'This Week', 'Meet the Press': short and capitalised, after a possessive or "on",
+/// or with no speech tag after it.
+fn is_title(text: &str, q: &Span, trailed: bool) -> bool {
+    let content = &text[q.content.clone()];
+    let words: Vec<&str> = content.split_whitespace().collect();
+    if words.is_empty() || words.len() > 8 {
+        return false;
+    }
+    // Small words ("a", "of", "to") stay lowercase in titles.
+    let capitalised = words
+        .iter()
+        .all(|w| w.starts_with(|c: char| !c.is_lowercase()) || w.chars().count() <= 3);
+    let before = text[..q.outer.start].trim_end();
+    let prev = before.rsplit(char::is_whitespace).next().unwrap_or("");
+    let after_possessive = prev.ends_with("'s") || prev.ends_with("’s") || contains(TITLE_CUES, &prev.to_lowercase());
+    // "Peace Through Strength." is a slogan or title even with a speech verb after it.
+    capitalised && (after_possessive || !trailed || words.len() >= 3)
+}
+
+/// "WALLACE: Let's start…" is a transcript excerpt, not a quote in the article's voice.
+fn is_transcript(text: &str, q: &Span) -> bool {
+    let content = &text[q.content.clone()];
+    content.split_once(':').is_some_and(|(label, _)| {
+        label.len() <= 30 && label.chars().any(char::is_alphabetic) && !label.chars().any(char::is_lowercase)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sentences::split;
+
+    fn quotes(text: &str) -> Vec<(String, Option<String>)> {
+        let sents = split(text);
+        let ents = crate::entities::extract(text, &sents);
+        attribute(text, &sents, &find_spans(text), &ents)
+            .into_iter()
+            .map(|a| (text[a.content].to_string(), a.speaker))
+            .collect()
+    }
+
+    fn q(t: &str, s: Option<&str>) -> (String, Option<String>) {
+        (t.to_string(), s.map(str::to_string))
+    }
+
+    #[test]
+    fn single_quotes_with_titles_and_nesting() {
+        let t = "Secretary of State Marco Rubio spoke. 'There will be consequences,' Rubio said on ABC's 'This Week.' 'But we're trying.'\n\
+                 European Commission President Ursula von der Leyen spoke with Ukrainian President Volodymyr Zelenskyy. 'We welcome the 'Coalition of the willing' and its work,' she said.";
+        assert_eq!(
+            quotes(t),
+            vec![
+                q("There will be consequences,", Some("Marco Rubio")),
+                q("But we're trying.", Some("Marco Rubio")),
+                q(
+                    "We welcome the 'Coalition of the willing' and its work,",
+                    Some("Ursula von der Leyen")
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn tags_before_after_and_pronouns() {
+        let t = "Evan Feigenbaum is a former diplomat.\n\
+                 “This is strategic malpractice,” says Evan Feigenbaum, a former diplomat.\n\
+                 Witkoff, who met Secretary of State Marco Rubio, also said \"Russia would not go after any other European countries.\"\n\
+                 He added: \"We intend to discuss it on Monday.\"\n\
+                 According to Steve Witkoff, \"there was plenty more to say.\"";
+        assert_eq!(
+            quotes(t),
+            vec![
+                q("This is strategic malpractice,", Some("Evan Feigenbaum")),
+                q(
+                    "Russia would not go after any other European countries.",
+                    Some("Steve Witkoff")
+                ),
+                q("We intend to discuss it on Monday.", Some("Steve Witkoff")),
+                q("there was plenty more to say.", Some("Steve Witkoff")),
+            ]
+        );
+    }
+
+    #[test]
+    fn quotes_spanning_paragraphs_and_colon_intros() {
+        let t = "Pat Caddell continued:\n\"The health issue is partisan. It is in their heads.\n\"And it is worrying them,\" he said.\n\"Nobody knows what happens next in this race.\"";
+        let got = quotes(t);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(
+            got.iter().take(2).all(|(_, s)| s.as_deref() == Some("Pat Caddell")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn scare_quotes_and_apostrophes_are_not_quotes() {
+        let t = "The so-called 'deal' was Putin's idea, the voters' choice in the '90s. Rock 'n' roll.";
+        assert!(quotes(t).is_empty(), "{:?}", quotes(t));
+    }
+
+    #[test]
+    fn unbalanced_and_hostile_input() {
+        assert!(quotes("").is_empty());
+        let t = "\"This never closes and goes on for a while\nNext line 'also open";
+        let got = quotes(t);
+        assert_eq!(got[0].0, "This never closes and goes on for a while");
+        let big = "“a ”b ‘c’ \"d ' e ".repeat(50_000);
+        let _ = quotes(&big);
+        let _ = quotes("„Москва“ — «Пекин» ‘東京’ '");
+    }
+}

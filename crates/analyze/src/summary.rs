@@ -1,0 +1,262 @@
+//! Extractive summary and key points.
+//!
+//! Each sentence gets a score from features that matter on news: position
+//! (the lead carries the story), centrality (cosine to the whole article's
+//! terms), overlap with the title, length (short, dense sentences make better
+//! summaries than long ones), and penalties for quotes and questions, which
+//! rarely summarise. Sentences are then picked greedily, each choice
+//! discounted by its overlap with those already picked (redundancy
+//! control), and shown in article order without datelines. The weights are
+//! tuned on the CNN/DailyMail validation sample (see docs/BENCHMARKS.md).
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::sentences::{dateline_len, Sentence};
+use crate::tokens::terms;
+
+/// Feature weights of the sentence score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    pub position: f64,
+    /// Sentences at index `position_scale` get half the position score of the first.
+    pub position_scale: f64,
+    pub centrality: f64,
+    pub title: f64,
+    /// Penalty per word beyond `ideal_words`.
+    pub length: f64,
+    pub ideal_words: f64,
+    pub quote: f64,
+    pub redundancy: f64,
+    /// Sentences shorter than this many words are never picked.
+    pub min_words: usize,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            position: 1.0,
+            position_scale: 2.0,
+            centrality: 1.0,
+            title: 0.5,
+            length: 0.01,
+            ideal_words: 20.0,
+            quote: 0.3,
+            redundancy: 0.5,
+            min_words: 6,
+        }
+    }
+}
+
+/// A candidate sentence with its terms and features.
+struct Scored {
+    /// Byte range without dateline.
+    span: Range<usize>,
+    terms: Vec<String>,
+    score: f64,
+}
+
+/// The `n` best sentences of `text` (byte ranges, article order), with default weights.
+pub fn summarize(text: &str, title: Option<&str>, sentences: &[Sentence], n: usize) -> Vec<Range<usize>> {
+    summarize_with(&Params::default(), text, title, sentences, n)
+}
+
+/// [`summarize`] with explicit weights, for tuning.
+pub fn summarize_with(
+    p: &Params,
+    text: &str,
+    title: Option<&str>,
+    sentences: &[Sentence],
+    n: usize,
+) -> Vec<Range<usize>> {
+    summary_and_key_points(p, text, title, sentences, n, 0).0
+}
+
+/// Longest sentence, in words, that makes a key point.
+const KEY_POINT_WORDS: usize = 25;
+
+/// The summary (article order) and up to `k` key points: the best-ranked
+/// short sentences, best first. One scoring pass serves both.
+pub fn summary_and_key_points(
+    p: &Params,
+    text: &str,
+    title: Option<&str>,
+    sentences: &[Sentence],
+    n: usize,
+    k: usize,
+) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
+    let scored = score(p, text, title, sentences);
+    let mut summary = pick(p, &scored, n);
+    summary.sort_by_key(|r| r.start);
+    let short: Vec<Scored> = scored
+        .into_iter()
+        .filter(|s| text[s.span.clone()].split_whitespace().count() <= KEY_POINT_WORDS)
+        .collect();
+    (summary, pick(p, &short, k))
+}
+
+/// Scores every sentence; the scores do not yet know about redundancy.
+fn score(p: &Params, text: &str, title: Option<&str>, sentences: &[Sentence]) -> Vec<Scored> {
+    let doc_terms: Vec<Vec<String>> = sentences.iter().map(|s| terms(&text[s.span.clone()])).collect();
+    let mut doc_tf: HashMap<&str, f64> = HashMap::new();
+    for t in doc_terms.iter().flatten() {
+        *doc_tf.entry(t.as_str()).or_default() += 1.0;
+    }
+    let doc_norm = doc_tf.values().map(|v| v * v).sum::<f64>().sqrt().max(1.0);
+    let title_terms: Vec<String> = title.map(terms).unwrap_or_default();
+    sentences
+        .iter()
+        .zip(&doc_terms)
+        .enumerate()
+        .filter_map(|(i, (s, ts))| {
+            let raw = &text[s.span.clone()];
+            let span = s.span.start + dateline_len(raw)..s.span.end;
+            let body = &text[span.clone()];
+            let words = body.split_whitespace().count();
+            if words < p.min_words {
+                return None;
+            }
+            let features = Features {
+                position: 1.0 / (1.0 + i as f64 / p.position_scale),
+                centrality: cosine(ts, &doc_tf, doc_norm),
+                title: overlap(ts, &title_terms),
+                excess_words: (words as f64 - p.ideal_words).max(0.0),
+                quote: quote_share(body) + if body.trim_end().ends_with('?') { 0.5 } else { 0.0 },
+            };
+            Some(Scored {
+                span,
+                terms: ts.clone(),
+                score: features.score(p),
+            })
+        })
+        .collect()
+}
+
+/// Per-sentence features before weighting.
+struct Features {
+    position: f64,
+    centrality: f64,
+    title: f64,
+    excess_words: f64,
+    quote: f64,
+}
+
+impl Features {
+    fn score(&self, p: &Params) -> f64 {
+        p.position * self.position + p.centrality * self.centrality + p.title * self.title
+            - p.length * self.excess_words
+            - p.quote * self.quote
+    }
+}
+
+/// Cosine between a sentence's term counts and the article's.
+fn cosine(ts: &[String], doc_tf: &HashMap<&str, f64>, doc_norm: f64) -> f64 {
+    let mut tf: HashMap<&str, f64> = HashMap::new();
+    for t in ts {
+        *tf.entry(t.as_str()).or_default() += 1.0;
+    }
+    let dot: f64 = tf.iter().map(|(t, v)| v * doc_tf.get(t).copied().unwrap_or(0.0)).sum();
+    let norm = tf.values().map(|v| v * v).sum::<f64>().sqrt().max(1.0);
+    dot / (norm * doc_norm)
+}
+
+/// Share of `b`'s distinct terms found in `a`.
+fn overlap(a: &[String], b: &[String]) -> f64 {
+    if b.is_empty() {
+        return 0.0;
+    }
+    b.iter().filter(|t| a.contains(t)).count() as f64 / b.len() as f64
+}
+
+/// Share of the sentence inside quote marks (a rough count of characters between marks).
+fn quote_share(s: &str) -> f64 {
+    let mut inside = false;
+    let (mut quoted, mut total) = (0usize, 0usize);
+    for c in s.chars() {
+        match c {
+            '"' | '“' | '”' => inside = !inside,
+            _ if inside => quoted += 1,
+            _ => {}
+        }
+        total += 1;
+    }
+    quoted as f64 / total.max(1) as f64
+}
+
+/// Greedy selection with redundancy discount.
+fn pick(p: &Params, scored: &[Scored], n: usize) -> Vec<Range<usize>> {
+    let mut chosen: Vec<usize> = Vec::new();
+    while chosen.len() < n {
+        let best = scored
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !chosen.contains(i))
+            .map(|(i, s)| {
+                let red = chosen
+                    .iter()
+                    .map(|&c| overlap(&scored[c].terms, &s.terms))
+                    .fold(0.0, f64::max);
+                (i, s.score - p.redundancy * red)
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        match best {
+            Some((i, _)) => chosen.push(i),
+            None => break,
+        }
+    }
+    chosen.into_iter().map(|i| scored[i].span.clone()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sentences::split;
+
+    const ARTICLE: &str =
+        "WASHINGTON (AP) — The Senate passed the budget bill on Friday after a long debate over spending. \
+        Senators argued for hours. \"This is a great day for the country and for everyone,\" one senator said. \
+        The budget bill now goes to the House, where its spending plan faces more debate. \
+        The weather in the capital was mild. The Senate budget bill includes new spending on roads and schools. \
+        Some lawmakers left early for the weekend.";
+
+    fn summary(n: usize, title: Option<&str>) -> Vec<&'static str> {
+        let sents = split(ARTICLE);
+        summarize(ARTICLE, title, &sents, n)
+            .into_iter()
+            .map(|r| &ARTICLE[r])
+            .collect()
+    }
+
+    #[test]
+    fn picks_central_sentences_in_order_without_dateline() {
+        let got = summary(3, Some("Senate passes budget bill"));
+        assert_eq!(got.len(), 3);
+        assert_eq!(
+            got[0],
+            "The Senate passed the budget bill on Friday after a long debate over spending."
+        );
+        assert!(
+            !got.iter()
+                .any(|s| s.contains("weather") || s.contains("Senators argued")),
+            "{got:?}"
+        );
+        let positions: Vec<usize> = got.iter().map(|s| ARTICLE.find(s).unwrap()).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn quotes_are_avoided_and_n_is_respected() {
+        assert!(!summary(3, None).iter().any(|s| s.starts_with('"')));
+        assert_eq!(summary(1, None).len(), 1);
+        assert!(summary(0, None).is_empty());
+        assert_eq!(summary(50, None).len(), 6, "every sentence of six words or more, once");
+    }
+
+    #[test]
+    fn empty_and_unpunctuated_text() {
+        assert!(summarize("", None, &[], 3).is_empty());
+        let t = "word ".repeat(10_000);
+        let s = split(&t);
+        assert_eq!(summarize(&t, None, &s, 3).len(), 1);
+    }
+}
