@@ -204,3 +204,44 @@ async fn top_stories_full_coverage_and_related_articles() {
     assert!(related.contains(" ago") || related.contains("Just now") || related.contains("Yesterday"));
     assert_eq!(get_text(&format!("{site}/story/99999999")).await.0, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ai_panel_entity_pages_and_ask() {
+    let wire = Newswire::start().await.unwrap();
+    let h = harness(&wire);
+    subscribe_outlets(&h.store, &wire);
+    crawler_with_hosts(&h.config, &h.store, 1).run_pass().await.unwrap();
+    let site = serve_site(&h).await;
+    let card = h.store.latest(1, 0).unwrap().remove(0);
+    let article = format!("{site}/article/{}", card.id.0);
+
+    let (_, page) = get_text(&article).await;
+    assert!(page.contains("AI features") && page.contains("Summary") && page.contains("Ask about this article"));
+    let entity = page
+        .split("href=\"/entity/")
+        .nth(1)
+        .expect("an entity link")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, entity_page) = get_text(&format!("{site}/entity/{entity}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        entity_page.contains(&format!("href=\"/article/{}\"", card.id.0)),
+        "the entity page lists the article"
+    );
+
+    // The answer comes from the article's own sentences, with citations.
+    let word = card
+        .title
+        .split_whitespace()
+        .max_by_key(|w| w.len())
+        .unwrap()
+        .trim_matches(|c: char| !c.is_alphanumeric());
+    let (_, answered) = get_text(&format!("{article}?q=What+about+{word}%3F")).await;
+    assert!(answered.contains("class=\"citations\""), "cited sentences");
+    let (_, unanswered) = get_text(&format!("{article}?q=zyxwvut+qwertyuiop")).await;
+    assert!(unanswered.contains("does not answer"));
+    assert_eq!(get_text(&format!("{site}/entity/no-such-entity")).await.0, 404);
+}

@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/article/{id}", get(pages::article))
         .route("/article/{id}/comments", post(pages::comments::post))
         .route("/story/{id}", get(pages::stories::page))
+        .route("/entity/{slug}", get(pages::ai::entity))
         .route("/comments/{id}/edit", post(pages::comments::edit))
         .route("/comments/{id}/delete", post(pages::comments::delete))
         .route("/comments/{id}/report", post(pages::comments::report))

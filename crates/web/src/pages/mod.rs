@@ -2,7 +2,8 @@
 
 pub mod account;
 pub mod admin;
-mod cards;
+pub mod ai;
+pub(crate) mod cards;
 pub mod comments;
 pub(crate) mod layout;
 pub mod moderation;
@@ -95,7 +96,12 @@ fn pager(path: &str, page: usize, has_more: bool) -> Markup {
     }
 }
 
-pub async fn article(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Markup, WebError> {
+pub async fn article(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i64>,
+    Query(ask): Query<ai::AskParams>,
+) -> Result<Markup, WebError> {
     let found = store_call(&state, move |s| {
         let Some(article) = s.article(ArticleId(id))? else {
             return Ok(None);
@@ -106,10 +112,12 @@ pub async fn article(State(state): State<AppState>, visitor: Visitor, Path(id): 
     let (article, source) = found.ok_or(WebError::NotFound)?;
     let comments = blocking_community(&state, move |c| c.comments_of_article(ArticleId(id))).await?;
     let context = stories::article_context(&state, article.id).await?;
+    let panel = ai::panel(&state, &article, ask).await?;
     let now = Utc::now();
     let body = html! {
         (stories::story_line(&context))
         (article_body(&article, &source))
+        (ai::render(&panel, article.id))
         (comments::section(&visitor, article.id, &comments, now))
         (stories::related_block(&context, now))
     };

@@ -47,6 +47,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor, Path(id): Pat
     })
     .await?;
     let (story, articles) = found.ok_or(WebError::NotFound)?;
+    let quotes = super::ai::story_quotes(&state, story.id).await?;
     let now = Utc::now();
     let body = html! {
         p.meta { "Full coverage" }
@@ -60,6 +61,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor, Path(id): Pat
         ol.timeline {
             @for a in &articles { li { (timeline_entry(a, now)) } }
         }
+        (quotes)
     };
     Ok(layout::page(&visitor, &story.headline, body))
 }
