@@ -29,11 +29,29 @@ async fn api_serves_what_its_openapi_document_promises() {
     assert_eq!(article["title"], page["items"][0]["title"]);
     assert!(!article["text"].as_str().unwrap().is_empty());
 
+    let (_, stories) = json(&format!("{site}/api/v1/stories")).await;
+    let story = stories[0]["id"].as_i64().expect("a top story");
+    let entity = h
+        .store
+        .entities_of(newsdesk_domain::ArticleId(id))
+        .unwrap()
+        .remove(0)
+        .slug;
     let (_, doc) = json(&format!("{site}/api/openapi.json")).await;
     for path in doc["paths"].as_object().unwrap().keys() {
+        let path_id = if path.starts_with("/api/v1/stories/") {
+            story
+        } else {
+            id
+        };
+        let path_slug = if path.starts_with("/api/v1/entities/") {
+            &entity
+        } else {
+            &slug
+        };
         let url = format!(
             "{site}{}",
-            path.replace("{id}", &id.to_string()).replace("{slug}", &slug)
+            path.replace("{id}", &path_id.to_string()).replace("{slug}", path_slug)
         );
         assert_eq!(
             reqwest::get(&url).await.unwrap().status(),
@@ -58,14 +76,34 @@ async fn atom_feeds_metrics_and_etags() {
     h.crawler.run_pass().await.unwrap();
     let site = serve_site(&h).await;
 
+    let latest = reqwest::get(format!("{site}/feeds/latest.atom"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let feed = feed_rs::parser::parse(&latest[..]).expect("our Atom parses");
+    assert_eq!(feed.entries.len(), 49);
     let top = reqwest::get(format!("{site}/feeds/top.atom"))
         .await
         .unwrap()
         .bytes()
         .await
         .unwrap();
-    let feed = feed_rs::parser::parse(&top[..]).expect("our Atom parses");
-    assert_eq!(feed.entries.len(), 49);
+    let stories = feed_rs::parser::parse(&top[..]).unwrap().entries.len();
+    assert!(
+        (1..49).contains(&stories),
+        "one entry per top story, not per article: {stories}"
+    );
+    let card = h.store.latest(1, 0).unwrap().remove(0);
+    let entity = h.store.entities_of(card.id).unwrap().remove(0).slug;
+    let named = reqwest::get(format!("{site}/feeds/entity/{entity}.atom"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(!feed_rs::parser::parse(&named[..]).unwrap().entries.is_empty());
     let slug = h.store.sources().unwrap()[0].slug.clone();
     let own = reqwest::get(format!("{site}/feeds/source/{slug}.atom"))
         .await

@@ -28,6 +28,9 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/sources/{slug}", get(source))
         .route("/v1/sources/{slug}/articles", get(source_articles))
         .route("/v1/search", get(search))
+        .route("/v1/stories", get(stories))
+        .route("/v1/stories/{id}", get(story))
+        .route("/v1/entities/{slug}", get(entity))
         .fallback(|| async { ApiError(WebError::NotFound) })
 }
 
@@ -371,6 +374,102 @@ async fn search(
         page: params.page(),
         per_page,
         items,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct StoryView {
+    id: i64,
+    headline: String,
+    first_seen: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    article_count: i64,
+    source_count: i64,
+    /// Share of the story's articles that are original reporting, 0 to 1.
+    original_share: f64,
+}
+
+impl From<newsdesk_domain::Story> for StoryView {
+    fn from(s: newsdesk_domain::Story) -> Self {
+        StoryView {
+            id: s.id.0,
+            headline: s.headline,
+            first_seen: s.first_seen,
+            last_seen: s.last_seen,
+            article_count: s.article_count,
+            source_count: s.source_count,
+            original_share: s.original_share,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct StoryDetail {
+    #[serde(flatten)]
+    story: StoryView,
+    /// Oldest first: the story's timeline.
+    articles: Vec<StoryMember>,
+}
+
+#[derive(Serialize)]
+pub struct StoryMember {
+    #[serde(flatten)]
+    article: ArticleSummary,
+    syndicated: bool,
+    origin: Option<String>,
+}
+
+/// Top stories by coverage and freshness.
+async fn stories(State(state): State<AppState>) -> ApiResult<Vec<StoryView>> {
+    let top = store(&state, |s| s.top_stories(30, Utc::now())).await?;
+    Ok(Json(top.into_iter().map(Into::into).collect()))
+}
+
+async fn story(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<StoryDetail> {
+    let id = newsdesk_domain::StoryId(parse_id(&id)?);
+    let found = store(&state, move |s| {
+        let Some(story) = s.story(id)? else { return Ok(None) };
+        Ok(Some((story, s.story_articles(id)?)))
+    })
+    .await?;
+    let (story, members) = found.ok_or(ApiError(WebError::NotFound))?;
+    let articles = members
+        .into_iter()
+        .map(|m| StoryMember {
+            article: m.card.into(),
+            syndicated: m.syndicated,
+            origin: m.origin,
+        })
+        .collect();
+    Ok(Json(StoryDetail {
+        story: story.into(),
+        articles,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct EntityView {
+    slug: String,
+    name: String,
+    kind: &'static str,
+    /// Articles naming it.
+    article_count: u32,
+    articles: Vec<ArticleSummary>,
+}
+
+async fn entity(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<EntityView> {
+    let found = store(&state, move |s| {
+        let Some(e) = s.entity(&slug)? else { return Ok(None) };
+        Ok(Some((e, s.articles_mentioning(&slug, 50)?)))
+    })
+    .await?;
+    let (e, cards) = found.ok_or(ApiError(WebError::NotFound))?;
+    Ok(Json(EntityView {
+        slug: e.slug,
+        name: e.name,
+        kind: e.kind.as_str(),
+        article_count: e.mentions,
+        articles: cards.into_iter().map(Into::into).collect(),
     }))
 }
 

@@ -1,4 +1,5 @@
-//! Outgoing Atom feeds: the latest articles, and each source's.
+//! Outgoing Atom feeds: top stories, the latest articles, each source,
+//! each entity, and any search.
 
 use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
 use axum::extract::{Path, Query, State};
@@ -13,11 +14,45 @@ use crate::{AppState, WebError};
 
 const ENTRIES: usize = 50;
 
+/// Top stories, each as the entry of its earliest original article.
+pub async fn top(State(state): State<AppState>) -> Result<Response, WebError> {
+    let cards = store_call(&state, |s| {
+        let mut leads = Vec::new();
+        for story in s.top_stories(ENTRIES, Utc::now())? {
+            let members = s.story_articles(story.id)?;
+            let lead = members.iter().find(|m| !m.syndicated).or(members.first());
+            leads.extend(lead.map(|m| m.card.clone()));
+        }
+        Ok(leads)
+    })
+    .await?;
+    Ok(render(
+        &format!("{}: top stories", state.site_name),
+        "/feeds/top.atom",
+        &cards,
+    ))
+}
+
 pub async fn latest(State(state): State<AppState>) -> Result<Response, WebError> {
     let cards = store_call(&state, |s| s.latest(ENTRIES, 0)).await?;
     Ok(render(
         &format!("{}: latest", state.site_name),
-        "/feeds/top.atom",
+        "/feeds/latest.atom",
+        &cards,
+    ))
+}
+
+pub async fn entity(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, WebError> {
+    let slug = file.strip_suffix(".atom").ok_or(WebError::NotFound)?.to_string();
+    let found = store_call(&state, move |s| {
+        let Some(e) = s.entity(&slug)? else { return Ok(None) };
+        Ok(Some((e.name, s.articles_mentioning(&slug, ENTRIES)?)))
+    })
+    .await?;
+    let (name, cards) = found.ok_or(WebError::NotFound)?;
+    Ok(render(
+        &format!("{}: {name}", state.site_name),
+        &format!("/feeds/entity/{file}"),
         &cards,
     ))
 }
