@@ -283,3 +283,54 @@ async fn ai_panel_entity_pages_and_ask() {
     assert!(unanswered.contains("does not answer"));
     assert_eq!(get_text(&format!("{site}/entity/no-such-entity")).await.0, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_pages_are_served_from_memory_briefly_but_forms_never() {
+    let wire = Newswire::start().await.unwrap();
+    let h = harness(&wire);
+    let site = serve_site(&h).await;
+    let (_, empty) = get_text(&format!("{site}/")).await;
+    assert!(empty.contains("No articles yet"));
+    subscribe_outlets(&h.store, &wire);
+    h.crawler.run_pass().await.unwrap();
+    let (_, cached) = get_text(&format!("{site}/")).await;
+    assert_eq!(cached, empty, "within the TTL the kept page is served");
+    tokio::time::sleep(newsdesk_web::PAGE_TTL).await;
+    let (_, fresh) = get_text(&format!("{site}/")).await;
+    assert!(
+        fresh.contains("href=\"/article/"),
+        "after the TTL the page is rendered again"
+    );
+
+    // A page with a CSRF field is rendered for each visitor with their own token.
+    let client = || reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let (a, b) = (client(), client());
+    let token = |page: String| {
+        page.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let first = token(
+        a.get(format!("{site}/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    let second = token(
+        b.get(format!("{site}/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_ne!(first, second);
+}

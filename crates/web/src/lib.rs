@@ -30,6 +30,7 @@ use newsdesk_store::{Community, Store};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use admin::FeedAdmin;
+pub use caching::PAGE_TTL;
 pub use error::WebError;
 use limits::RateLimits;
 
@@ -129,7 +130,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             session::verify_csrf,
         ))
-        .layer(axum::middleware::from_fn(caching::etag))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(caching::PageCache::default()),
+            caching::etag,
+        ))
         .with_state(state)
         // No inline script may run, no page may frame us, and no referrer
         // leaks to the publishers we link to.
