@@ -40,7 +40,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Idle reader connections kept for reuse; bursts beyond this open
 /// short-lived extra connections rather than waiting.
-const MAX_IDLE_READERS: usize = 4;
+const MAX_IDLE_READERS: usize = 32;
 
 /// A [`Store`] backed by one SQLite database file.
 pub struct SqliteStore {
