@@ -14,10 +14,7 @@ async fn json(url: &str) -> (u16, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_serves_what_its_openapi_document_promises() {
     let wire = Newswire::start().await.unwrap();
-    let h = harness(&wire);
-    subscribe_outlets(&h.store, &wire);
-    h.crawler.run_pass().await.unwrap();
-    let site = serve_site(&h).await;
+    let (h, site) = crawled_site(&wire).await;
 
     let (status, page) = json(&format!("{site}/api/v1/articles?per_page=5")).await;
     assert_eq!(status, 200);
@@ -71,10 +68,7 @@ async fn api_serves_what_its_openapi_document_promises() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn atom_feeds_metrics_and_etags() {
     let wire = Newswire::start().await.unwrap();
-    let h = harness(&wire);
-    subscribe_outlets(&h.store, &wire);
-    h.crawler.run_pass().await.unwrap();
-    let site = serve_site(&h).await;
+    let (h, site) = crawled_site(&wire).await;
 
     let latest = reqwest::get(format!("{site}/feeds/latest.atom"))
         .await
@@ -172,10 +166,7 @@ async fn a_broken_database_gives_error_pages_not_a_dead_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_page_api_and_feed() {
     let wire = Newswire::start().await.unwrap();
-    let h = harness(&wire);
-    subscribe_outlets(&h.store, &wire);
-    h.crawler.run_pass().await.unwrap();
-    let site = serve_site(&h).await;
+    let (_h, site) = crawled_site(&wire).await;
 
     let (status, page) = get_text(&format!("{site}/search?q=Veltrix")).await;
     assert_eq!(status, 200);

@@ -84,6 +84,15 @@ pub async fn serve_site(h: &Harness) -> String {
     format!("http://{addr}")
 }
 
+/// The newswire crawled once (hosts in parallel) and the site serving it.
+pub async fn crawled_site(wire: &Newswire) -> (Harness, String) {
+    let h = harness(wire);
+    subscribe_outlets(&h.store, wire);
+    h.crawler.run_pass().await.unwrap();
+    let site = serve_site(&h).await;
+    (h, site)
+}
+
 pub async fn get_text(url: &str) -> (u16, String) {
     let resp = reqwest::get(url).await.unwrap();
     (resp.status().as_u16(), resp.text().await.unwrap())
