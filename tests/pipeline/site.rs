@@ -192,10 +192,7 @@ async fn search_page_api_and_feed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn top_stories_full_coverage_and_related_articles() {
     let wire = Newswire::start().await.unwrap();
-    let h = harness(&wire);
-    subscribe_outlets(&h.store, &wire);
-    crawler_with_hosts(&h.config, &h.store, 1).run_pass().await.unwrap();
-    let site = serve_site(&h).await;
+    let (_h, site) = crawled_site_in_order(&wire).await;
 
     let (_, home) = get_text(&format!("{site}/")).await;
     assert!(home.contains("Top stories"));
@@ -237,10 +234,7 @@ async fn top_stories_full_coverage_and_related_articles() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ai_panel_entity_pages_and_ask() {
     let wire = Newswire::start().await.unwrap();
-    let h = harness(&wire);
-    subscribe_outlets(&h.store, &wire);
-    crawler_with_hosts(&h.config, &h.store, 1).run_pass().await.unwrap();
-    let site = serve_site(&h).await;
+    let (h, site) = crawled_site_in_order(&wire).await;
     let card = h.store.latest(1, 0).unwrap().remove(0);
     let article = format!("{site}/article/{}", card.id.0);
 

@@ -93,6 +93,16 @@ pub async fn crawled_site(wire: &Newswire) -> (Harness, String) {
     (h, site)
 }
 
+/// Like [`crawled_site`], but one host at a time, so page order (and hence
+/// story clustering) is the same in every run.
+pub async fn crawled_site_in_order(wire: &Newswire) -> (Harness, String) {
+    let h = harness(wire);
+    subscribe_outlets(&h.store, wire);
+    crawler_with_hosts(&h.config, &h.store, 1).run_pass().await.unwrap();
+    let site = serve_site(&h).await;
+    (h, site)
+}
+
 pub async fn get_text(url: &str) -> (u16, String) {
     let resp = reqwest::get(url).await.unwrap();
     (resp.status().as_u16(), resp.text().await.unwrap())

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{Article, ArticleId, Comment, Feed, Source};
-use newsdesk_store::{ArticleCard, Community, Store};
+use newsdesk_store::{ArticleCard, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::{AppState, WebError};
@@ -255,14 +255,7 @@ async fn article(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 
 async fn comments(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Vec<CommentView>> {
     let id = parse_id(&id)?;
-    let community = state.community.clone();
-    let list = tokio::task::spawn_blocking(move || {
-        let c: &dyn Community = community.as_ref();
-        c.comments_of_article(ArticleId(id))
-    })
-    .await
-    .map_err(|e| ApiError(WebError::Unavailable(e.to_string())))?
-    .map_err(|e| ApiError(e.into()))?;
+    let list = crate::pages::blocking_community(&state, move |c| c.comments_of_article(ArticleId(id))).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 

@@ -37,7 +37,7 @@ pub(crate) async fn store_call<T: Send + 'static>(
 }
 
 /// Runs a community (accounts, comments) call on a blocking thread.
-async fn blocking_community<T: Send + 'static>(
+pub(crate) async fn blocking_community<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&dyn Community) -> newsdesk_store::Result<T> + Send + 'static,
 ) -> Result<T, WebError> {
