@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use newsdesk_analyze::llm::LlmClient;
 use newsdesk_fetch::Fetcher;
 use newsdesk_store::{SqliteStore, Store};
 use newsdesk_web::AppState;
@@ -43,7 +44,7 @@ pub async fn run(config: &Config, db: Arc<SqliteStore>, listener: TcpListener, t
     let crawler = Crawler::new(store.clone(), fetcher.clone(), config.crawl.parallel_hosts).with_search(search.clone());
     let crawl = tokio::spawn(crawler.run(tick, shutdown_signal()));
     let admin = Arc::new(Subscriptions::new(store.clone(), fetcher));
-    let state = AppState::new(
+    let mut state = AppState::new(
         store,
         db,
         admin,
@@ -51,6 +52,10 @@ pub async fn run(config: &Config, db: Arc<SqliteStore>, listener: TcpListener, t
         config.site_name.clone(),
         config.serves_https(),
     );
+    if let Some(llm) = config.llm_config() {
+        tracing::info!("answers to questions are phrased by {} at {}", llm.model, llm.base_url);
+        state = state.with_llm(LlmClient::new(llm)?);
+    }
     newsdesk_web::serve(listener, state, shutdown_signal()).await?;
     // The store keeps each step atomic, so stopping mid-pass loses nothing.
     crawl.abort();

@@ -4,6 +4,7 @@ mod analysis;
 mod community;
 mod crawl;
 mod faults;
+mod llm;
 mod search;
 mod site;
 mod stories;

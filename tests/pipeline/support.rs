@@ -68,11 +68,16 @@ pub fn subscribe_outlets(store: &Arc<dyn Store>, wire: &Newswire) {
 
 /// Serves the site on a loopback port; returns its base URL.
 pub async fn serve_site(h: &Harness) -> String {
+    serve_site_with(h, None).await
+}
+
+/// Serves the site, with an LLM phrasing answers when given one.
+pub async fn serve_site_with(h: &Harness, llm: Option<newsdesk_analyze::llm::LlmClient>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let fetcher = Fetcher::new(h.config.fetch_config()).unwrap();
     let admin = Arc::new(newsdesk::feeds::Subscriptions::new(h.store.clone(), fetcher));
-    let state = newsdesk_web::AppState::new(
+    let mut state = newsdesk_web::AppState::new(
         h.store.clone(),
         h.db.clone(),
         admin,
@@ -80,6 +85,9 @@ pub async fn serve_site(h: &Harness) -> String {
         "newsdesk".into(),
         false,
     );
+    if let Some(llm) = llm {
+        state = state.with_llm(llm);
+    }
     tokio::spawn(newsdesk_web::serve(listener, state, std::future::pending()));
     format!("http://{addr}")
 }

@@ -12,6 +12,7 @@ mod atom;
 mod caching;
 mod error;
 mod limits;
+mod llm_cache;
 mod metrics;
 mod pages;
 pub mod session;
@@ -25,6 +26,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
+use newsdesk_analyze::llm::LlmClient;
 use newsdesk_search::SearchIndex;
 use newsdesk_store::{Community, Store};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -45,6 +47,8 @@ pub struct AppState {
     pub site_name: String,
     /// Mark cookies Secure: set when the site is served over https.
     pub secure_cookies: bool,
+    /// Phrases "ask the article" answers when an endpoint is configured.
+    pub llm: Option<Arc<LlmClient>>,
     limits: Arc<RateLimits>,
 }
 
@@ -64,7 +68,16 @@ impl AppState {
             search,
             site_name,
             secure_cookies,
+            llm: None,
             limits: Arc::default(),
+        }
+    }
+
+    /// Lets an LLM phrase answers to questions about an article.
+    pub fn with_llm(self, llm: LlmClient) -> AppState {
+        AppState {
+            llm: Some(Arc::new(llm)),
+            ..self
         }
     }
 }

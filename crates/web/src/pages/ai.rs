@@ -16,6 +16,7 @@ use newsdesk_store::EntityRef;
 use serde::Deserialize;
 
 use super::{cards, layout, store_call};
+use crate::llm_cache::StoreLlmCache;
 use crate::session::Visitor;
 use crate::{AppState, WebError};
 
@@ -43,11 +44,7 @@ pub async fn panel(state: &AppState, article: &Article, ask: AskParams) -> Resul
         .filter(|q| !q.trim().is_empty());
     let question = match question {
         Some(q) => {
-            let text = article.text.clone();
-            let asked = q.clone();
-            let answer = tokio::task::spawn_blocking(move || newsdesk_analyze::ask(&text, &asked))
-                .await
-                .map_err(|e| WebError::Unavailable(format!("ask failed: {e}")))?;
+            let answer = answer(state, article.text.clone(), q.clone()).await?;
             Some((q, answer))
         }
         None => None,
@@ -57,6 +54,18 @@ pub async fn panel(state: &AppState, article: &Article, ask: AskParams) -> Resul
         entities,
         question,
     })
+}
+
+/// The extractive answer, phrased by the LLM when one is configured (it
+/// falls back to the extractive answer on any failure or unsupported reply).
+async fn answer(state: &AppState, text: String, question: String) -> Result<Answer, WebError> {
+    if let Some(llm) = &state.llm {
+        let cache = StoreLlmCache(state.store.clone());
+        return Ok(newsdesk_analyze::llm::ask_with_llm(llm, &cache, &text, &question).await);
+    }
+    tokio::task::spawn_blocking(move || newsdesk_analyze::ask(&text, &question))
+        .await
+        .map_err(|e| WebError::Unavailable(format!("ask failed: {e}")))
 }
 
 pub fn render(panel: &Panel, article: ArticleId) -> Markup {
@@ -125,7 +134,10 @@ fn ask_form(article: ArticleId, question: Option<&(String, Answer)>) -> Markup {
         }
         @if let Some((_, answer)) = question {
             div.answer role="status" {
-                @if let Some(text) = &answer.generated { p { (text) } }
+                @if let Some(text) = &answer.generated {
+                    p.generated { (text) }
+                    p.meta { "Phrased by a language model from the numbered sentences below." }
+                }
                 @if answer.answered() {
                     ol.citations {
                         @for s in &answer.sentences { li { "[" (s.number) "] " (s.text) } }
