@@ -39,10 +39,13 @@ http {
   server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; }
 }
 CONF
-# Random articles among the archive, so the page cache cannot hold just one.
+# Random articles among the archive; a unique query string on each request
+# keeps every one a page-cache miss, so each is rendered from SQLite.
 cat > "$WORK/random-article.lua" <<LUA
+local n = 0
 request = function()
-  return wrk.format("GET", "/article/" .. math.random($NEWEST - $ARTICLES + 1, $NEWEST))
+  n = n + 1
+  return wrk.format("GET", "/article/" .. math.random($NEWEST - $ARTICLES + 1, $NEWEST) .. "?miss=" .. n .. "-" .. math.random(1e9))
 end
 LUA
 

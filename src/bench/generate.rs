@@ -1,18 +1,25 @@
 //! A synthetic archive for load tests: sources, feeds and ready articles
-//! with realistic sizes, written through the real [`Store`] so the database
-//! looks exactly like one the crawler filled.
+//! with realistic sizes, grouped into stories of five outlets with related
+//! stories and an analysis each, all written through the real [`Store`] so
+//! the database looks like one the crawler filled and every part of the
+//! article page has data to show.
 
 use std::sync::Arc;
 
 use anyhow::Result;
 use chrono::{Duration, Utc};
-use newsdesk_domain::{Extracted, FeedEntry};
-use newsdesk_store::{PollSuccess, Queued, Store};
+use newsdesk_domain::{Analysis, ArticleId, Entity, EntityKind, Extracted, FeedEntry, Quote, StoryId};
+use newsdesk_store::{PollSuccess, Queued, Store, StoryAssignment};
 
 const SOURCES: usize = 50;
 const BATCH: usize = 1_000;
 const PARAGRAPHS: usize = 8;
 const WORDS_PER_PARAGRAPH: usize = 70;
+/// Consecutive batches (each from another source) whose articles at the
+/// same position form one story.
+const OUTLETS_PER_STORY: usize = 5;
+/// Distinct people, organisations and places named across the archive.
+const ENTITIES: usize = 2_000;
 
 /// Deterministic xorshift: the same archive every run, without a dependency.
 struct Rng(u64);
@@ -53,11 +60,7 @@ fn vocabulary(size: usize) -> Vec<String> {
 fn sentence(rng: &mut Rng, vocab: &[String], words: usize) -> String {
     let mut s: Vec<&str> = (0..words).map(|_| vocab[rng.zipf(vocab.len())].as_str()).collect();
     s.dedup();
-    let mut text = s.join(" ");
-    if let Some(first) = text.get_mut(0..1) {
-        first.make_ascii_uppercase();
-    }
-    text
+    capitalised(&s.join(" "))
 }
 
 /// Writes `count` ready articles over `SOURCES` sources; returns the id of the newest.
@@ -73,7 +76,7 @@ pub fn archive(store: &Arc<dyn Store>, count: usize) -> Result<i64> {
         )?;
         feeds.push(store.add_feed(source.id, &format!("https://source{i}.invalid/feed.xml"))?);
     }
-    let mut newest = 0;
+    let mut ids = Vec::with_capacity(count);
     for start in (0..count).step_by(BATCH) {
         let feed = &feeds[(start / BATCH) % SOURCES];
         let entries: Vec<FeedEntry> = (start..(start + BATCH).min(count))
@@ -96,11 +99,82 @@ pub fn archive(store: &Arc<dyn Store>, count: usize) -> Result<i64> {
         };
         for (entry, queued) in entries.iter().zip(store.record_poll(feed.id, &poll, &entries)?) {
             let (Queued::New(id) | Queued::Known(id)) = queued;
-            store.complete_article(id, &entry.url, &page(&mut rng, &vocab, entry))?;
-            newest = newest.max(id.0);
+            let page = page(&mut rng, &vocab, entry);
+            store.complete_article(id, &entry.url, &page)?;
+            store.save_analysis(id, &analysis(&mut rng, &vocab, &page.text), now)?;
+            ids.push(id);
         }
     }
-    Ok(newest)
+    for (i, &id) in ids.iter().enumerate() {
+        store.assign_story(&assignment(&ids, i, id))?;
+    }
+    Ok(ids.iter().map(|id| id.0).max().unwrap_or(0))
+}
+
+/// Article `i` joins the story founded by the article at its position in
+/// the first batch of its group, and links the next two positions' stories.
+fn assignment(ids: &[ArticleId], i: usize, id: ArticleId) -> StoryAssignment {
+    let group_start = (i / BATCH / OUTLETS_PER_STORY) * OUTLETS_PER_STORY * BATCH;
+    let founder = |pos: usize| ids.get(group_start + pos).map(|a| StoryId(a.0));
+    let pos = i % BATCH;
+    StoryAssignment {
+        article: id,
+        story: founder(pos).unwrap_or(StoryId(id.0)),
+        merged: Vec::new(),
+        syndicated: Vec::new(),
+        related: [(1, 0.5), (2, 0.3)]
+            .into_iter()
+            .filter(|(d, _)| pos + d < BATCH)
+            .filter_map(|(d, score)| Some((founder(pos + d)?, score)))
+            .collect(),
+    }
+}
+
+/// A stored analysis of realistic size: three summary sentences, key
+/// points, six entities and two attributed quotes.
+fn analysis(rng: &mut Rng, vocab: &[String], text: &str) -> Analysis {
+    let sentences: Vec<String> = text
+        .split("\n\n")
+        .take(3)
+        .map(|p| p.chars().take(160).collect())
+        .collect();
+    let name = |rng: &mut Rng| {
+        format!(
+            "{} {}",
+            capitalised(&vocab[rng.zipf(ENTITIES)]),
+            capitalised(&vocab[rng.zipf(ENTITIES)])
+        )
+    };
+    let kinds = [EntityKind::Person, EntityKind::Organization, EntityKind::Place];
+    let entities: Vec<Entity> = (0..6)
+        .map(|k| Entity {
+            name: name(rng),
+            kind: kinds[k % kinds.len()],
+            mentions: 1 + (rng.next() % 4) as u32,
+        })
+        .collect();
+    let quotes = (0..2)
+        .map(|k| Quote {
+            text: sentence(rng, vocab, 18),
+            speaker: Some(entities[k * 3].name.clone()),
+            start: 0,
+            end: 0,
+        })
+        .collect();
+    Analysis {
+        key_points: sentences.iter().map(|s| s.chars().take(80).collect()).collect(),
+        summary: sentences,
+        entities,
+        quotes,
+    }
+}
+
+fn capitalised(word: &str) -> String {
+    let mut w = word.to_string();
+    if let Some(first) = w.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    w
 }
 
 fn page(rng: &mut Rng, vocab: &[String], entry: &FeedEntry) -> Extracted {

@@ -3,7 +3,7 @@
 
 use super::support;
 
-use newsdesk_domain::ArticleStatus;
+use newsdesk_domain::{Analysis, ArticleStatus};
 use newsdesk_newswire::Newswire;
 use support::*;
 
@@ -30,13 +30,18 @@ async fn crawled_articles_are_analysed_and_indexed() {
             analysis.summary.iter().all(|s| article.text.contains(s.as_str())),
             "summary is extractive"
         );
-        quotes.extend(analysis.quotes);
+        quotes.extend(analysis.quotes.clone());
+        assert_page_view_is_consistent(&h, &article, analysis);
     }
     assert!(
         quotes
             .iter()
             .any(|q| q.text.starts_with("We are not prepared") && q.speaker.as_deref() == Some("Marcus Vell")),
         "the bridge engineer's quote is attributed"
+    );
+    assert_eq!(
+        h.store.article_view(newsdesk_domain::ArticleId(i64::MAX), 6).unwrap(),
+        None
     );
     let okafor = h
         .store
@@ -45,4 +50,17 @@ async fn crawled_articles_are_analysed_and_indexed() {
         .expect("Teresa Okafor is indexed");
     assert!(okafor.mentions >= 1);
     assert!(!h.store.articles_mentioning("teresa-okafor", 10).unwrap().is_empty());
+}
+
+/// The article page's one-read view holds what the separate reads return.
+fn assert_page_view_is_consistent(h: &Harness, article: &newsdesk_domain::Article, analysis: Analysis) {
+    let view = h.store.article_view(article.id, 6).unwrap().expect("a view");
+    assert_eq!(&view.article, article);
+    assert_eq!(Some(view.source), h.store.source(article.source_id).unwrap());
+    let membership = h.store.article_story(article.id).unwrap().expect("clustered");
+    let story = h.store.story(membership.story).unwrap();
+    assert_eq!(view.story, story.map(|s| (membership, s)));
+    assert_eq!(view.related, h.store.related_articles(article.id, 6).unwrap());
+    assert_eq!(view.analysis, Some(analysis));
+    assert_eq!(view.entities, h.store.entities_of(article.id).unwrap());
 }

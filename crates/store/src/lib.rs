@@ -139,6 +139,18 @@ pub struct RelatedArticle {
     pub same_story: bool,
 }
 
+/// Everything the article page shows from the store, read together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleView {
+    pub article: Article,
+    pub source: Source,
+    /// The article's place in its story, and the story, once clustered.
+    pub story: Option<(ArticleStory, Story)>,
+    pub related: Vec<RelatedArticle>,
+    pub analysis: Option<Analysis>,
+    pub entities: Vec<EntityRef>,
+}
+
 /// A stored article as the clusterer needs it to rebuild its window on start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterSeed {
@@ -218,6 +230,29 @@ pub trait Store: Send + Sync {
     /// other outlets (newest first), then its outlet's other articles on it,
     /// then articles of related stories, best link and most recent first.
     fn related_articles(&self, article: ArticleId, limit: usize) -> Result<Vec<RelatedArticle>>;
+    /// The article page's data (with up to `related` related articles), as
+    /// one consistent read: an implementation should override this to use
+    /// one connection and one snapshot, as the page is the site's hottest.
+    fn article_view(&self, id: ArticleId, related: usize) -> Result<Option<ArticleView>> {
+        let Some(article) = self.article(id)? else {
+            return Ok(None);
+        };
+        let Some(source) = self.source(article.source_id)? else {
+            return Ok(None);
+        };
+        let story = match self.article_story(id)? {
+            Some(m) => self.story(m.story)?.map(|story| (m, story)),
+            None => None,
+        };
+        Ok(Some(ArticleView {
+            article,
+            source,
+            story,
+            related: self.related_articles(id, related)?,
+            analysis: self.analysis(id)?,
+            entities: self.entities_of(id)?,
+        }))
+    }
     /// Clustered articles listed since `since`, in id (arrival) order: the
     /// clusterer's window to rebuild after a restart.
     fn cluster_seeds(&self, since: DateTime<Utc>) -> Result<Vec<ClusterSeed>>;

@@ -29,8 +29,9 @@ use newsdesk_domain::{
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::{
-    ArticleCard, ArticleStory, ClusterSeed, CommentOnArticle, Community, Completed, EntityRef, FetchRecord, NewComment,
-    PollSuccess, Queued, RelatedArticle, Result, Store, StoreError, StoryArticle, StoryAssignment,
+    ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed, EntityRef,
+    FetchRecord, NewComment, PollSuccess, Queued, RelatedArticle, Result, Store, StoreError, StoryArticle,
+    StoryAssignment,
 };
 use newsdesk_domain::{Comment, CommentId, User, UserId};
 use rows::Ctx;
@@ -111,6 +112,27 @@ impl SqliteStore {
             None => f(&lock(&self.writer)),
         }
     }
+}
+
+fn article_view(c: &Connection, id: ArticleId, related: usize) -> Result<Option<ArticleView>> {
+    let Some(article) = articles::get(c, id)? else {
+        return Ok(None);
+    };
+    let Some(source) = sources::get(c, article.source_id)? else {
+        return Ok(None);
+    };
+    let story = match stories::of_article(c, id)? {
+        Some(m) => stories::get(c, m.story)?.map(|story| (m, story)),
+        None => None,
+    };
+    Ok(Some(ArticleView {
+        article,
+        source,
+        story,
+        related: stories::related(c, id, related)?,
+        analysis: analysis::get(c, id)?,
+        entities: analysis::of_article(c, id)?,
+    }))
 }
 
 /// Locks without panicking: a panic elsewhere mid-transaction already rolled
@@ -291,6 +313,16 @@ impl Store for SqliteStore {
         self.read(|c| stories::related(c, article, limit))
     }
 
+    fn article_view(&self, id: ArticleId, related: usize) -> Result<Option<ArticleView>> {
+        self.read(|c| {
+            // One read transaction: every part comes from the same snapshot.
+            let tx = c.unchecked_transaction().ctx("begin read")?;
+            let view = article_view(&tx, id, related)?;
+            tx.finish().ctx("end read")?;
+            Ok(view)
+        })
+    }
+
     fn cluster_seeds(&self, since: DateTime<Utc>) -> Result<Vec<ClusterSeed>> {
         self.read(|c| stories::seeds(c, since))
     }
@@ -381,6 +413,23 @@ mod tests {
                 "sorts instead of walking an index: {plan}"
             );
         }
+    }
+
+    /// `.cargo/config.toml` builds SQLite without the global locks that
+    /// serialised concurrent readers; a build that lost it would be slow, not wrong.
+    #[test]
+    fn sqlite_is_built_without_global_locks() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let conn = lock(&store.writer);
+        let options: Vec<String> = conn
+            .prepare("PRAGMA compile_options")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+        assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
     }
 
     #[test]

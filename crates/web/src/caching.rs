@@ -11,7 +11,7 @@
 //! never kept, since the token belongs to one visitor.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -103,7 +103,8 @@ pub async fn etag(State(cache): State<std::sync::Arc<PageCache>>, req: Request, 
     let Ok(bytes) = to_bytes(body, MAX_BUFFERED).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "response too large to send").into_response();
     };
-    let mut hasher = DefaultHasher::new();
+    // A fast non-cryptographic hash: an ETag only has to change with the page.
+    let mut hasher = rustc_hash::FxHasher::default();
     bytes.hash(&mut hasher);
     let tag = format!("\"{:016x}\"", hasher.finish());
     parts
@@ -132,7 +133,7 @@ fn keep_if_public_html(cache: &PageCache, key: String, parts: &axum::http::respo
     };
     let html = content_type.to_str().is_ok_and(|t| t.starts_with("text/html"));
     const TOKEN_FIELD: &[u8] = b"name=\"csrf\"";
-    let has_form_token = body.windows(TOKEN_FIELD.len()).any(|w| w == TOKEN_FIELD);
+    let has_form_token = memchr::memmem::find(body, TOKEN_FIELD).is_some();
     if html && !has_form_token {
         cache.put(
             key,

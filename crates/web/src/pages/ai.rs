@@ -34,10 +34,14 @@ pub struct Panel {
     question: Option<(String, Answer)>,
 }
 
-/// Loads the stored analysis and, when asked, answers the question.
-pub async fn panel(state: &AppState, article: &Article, ask: AskParams) -> Result<Panel, WebError> {
-    let id = article.id;
-    let (analysis, entities) = store_call(state, move |s| Ok((s.analysis(id)?, s.entities_of(id)?))).await?;
+/// The stored analysis and, when asked, the answer to the question.
+pub async fn panel(
+    state: &AppState,
+    article: &Article,
+    analysis: Option<Analysis>,
+    entities: Vec<EntityRef>,
+    ask: AskParams,
+) -> Result<Panel, WebError> {
     let question = ask
         .q
         .map(|q| q.chars().take(MAX_QUESTION_CHARS).collect::<String>())

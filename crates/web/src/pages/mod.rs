@@ -16,7 +16,7 @@ use axum::response::IntoResponse;
 use chrono::Utc;
 use maud::{html, Markup, PreEscaped};
 use newsdesk_domain::{Article, ArticleId, ArticleStatus, Feed, Source};
-use newsdesk_store::{Community, Store};
+use newsdesk_store::{ArticleView, Community, Store};
 use serde::Deserialize;
 
 use crate::session::Visitor;
@@ -102,17 +102,27 @@ pub async fn article(
     Path(id): Path<i64>,
     Query(ask): Query<ai::AskParams>,
 ) -> Result<Markup, WebError> {
+    // One blocking hop for every read the page needs: the page is the
+    // site's hottest, and each hop costs a thread hand-off.
+    let community = state.community.clone();
     let found = store_call(&state, move |s| {
-        let Some(article) = s.article(ArticleId(id))? else {
+        let Some(view) = s.article_view(ArticleId(id), stories::RELATED_SHOWN)? else {
             return Ok(None);
         };
-        Ok(s.source(article.source_id)?.map(|source| (article, source)))
+        Ok(Some((view, community.comments_of_article(ArticleId(id))?)))
     })
     .await?;
-    let (article, source) = found.ok_or(WebError::NotFound)?;
-    let comments = blocking_community(&state, move |c| c.comments_of_article(ArticleId(id))).await?;
-    let context = stories::article_context(&state, article.id).await?;
-    let panel = ai::panel(&state, &article, ask).await?;
+    let (view, comments) = found.ok_or(WebError::NotFound)?;
+    let ArticleView {
+        article,
+        source,
+        story,
+        related,
+        analysis,
+        entities,
+    } = view;
+    let context = stories::ArticleContext { story, related };
+    let panel = ai::panel(&state, &article, analysis, entities, ask).await?;
     let now = Utc::now();
     let body = html! {
         (stories::story_line(&context))

@@ -5,7 +5,7 @@
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
-use newsdesk_domain::{ArticleId, Story, StoryId};
+use newsdesk_domain::{Story, StoryId};
 use newsdesk_store::{ArticleStory, RelatedArticle, StoryArticle};
 
 use super::{layout, store_call};
@@ -84,25 +84,13 @@ fn timeline_entry(a: &StoryArticle, now: DateTime<Utc>) -> Markup {
     }
 }
 
+/// Related articles shown on an article page.
+pub const RELATED_SHOWN: usize = 6;
+
 /// What the article page shows about the article's story.
 pub struct ArticleContext {
     pub story: Option<(ArticleStory, Story)>,
     pub related: Vec<RelatedArticle>,
-}
-
-pub async fn article_context(state: &AppState, id: ArticleId) -> Result<ArticleContext, WebError> {
-    store_call(state, move |s| {
-        let membership = s.article_story(id)?;
-        let story = match membership {
-            Some(m) => s.story(m.story)?.map(|story| (m, story)),
-            None => None,
-        };
-        Ok(ArticleContext {
-            story,
-            related: s.related_articles(id, 6)?,
-        })
-    })
-    .await
 }
 
 /// The story line under the headline, and the "Read also" pointer to the
