@@ -50,6 +50,9 @@ pub struct AppState {
     /// Phrases "ask the article" answers when an endpoint is configured.
     pub llm: Option<Arc<LlmClient>>,
     limits: Arc<RateLimits>,
+    /// Store calls running at once. More than a few per core only adds
+    /// thread switches; the rest wait their turn, in order, as cheap tasks.
+    store_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -70,7 +73,16 @@ impl AppState {
             secure_cookies,
             llm: None,
             limits: Arc::default(),
+            store_slots: Arc::new(tokio::sync::Semaphore::new(store_slots())),
         }
+    }
+
+    /// Waits for a turn to run a store call.
+    pub(crate) async fn store_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, WebError> {
+        self.store_slots
+            .acquire()
+            .await
+            .map_err(|_| WebError::Unavailable("the store is shutting down".into()))
     }
 
     /// Lets an LLM phrase answers to questions about an article.
@@ -80,6 +92,11 @@ impl AppState {
             ..self
         }
     }
+}
+
+/// Two store calls per core: one can run while the other waits on I/O.
+fn store_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
 }
 
 /// Serves the site on `listener` until `shutdown` resolves, letting

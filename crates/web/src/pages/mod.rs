@@ -30,6 +30,7 @@ pub(crate) async fn store_call<T: Send + 'static>(
     f: impl FnOnce(&dyn Store) -> newsdesk_store::Result<T> + Send + 'static,
 ) -> Result<T, WebError> {
     let store = state.store.clone();
+    let _slot = state.store_slot().await?;
     tokio::task::spawn_blocking(move || f(store.as_ref()))
         .await
         .map_err(|e| WebError::Unavailable(format!("store task failed: {e}")))?
@@ -42,6 +43,7 @@ pub(crate) async fn blocking_community<T: Send + 'static>(
     f: impl FnOnce(&dyn Community) -> newsdesk_store::Result<T> + Send + 'static,
 ) -> Result<T, WebError> {
     let community = state.community.clone();
+    let _slot = state.store_slot().await?;
     tokio::task::spawn_blocking(move || f(community.as_ref()))
         .await
         .map_err(|e| WebError::Unavailable(format!("store task failed: {e}")))?
