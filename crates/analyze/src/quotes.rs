@@ -25,6 +25,7 @@ const CUES: &[&str] = &[
     "acknowledges",
     "added",
     "adds",
+    "admits",
     "admitted",
     "agreed",
     "agrees",
@@ -34,6 +35,7 @@ const CUES: &[&str] = &[
     "argues",
     "asked",
     "asks",
+    "barked",
     "boasted",
     "bragged",
     "cautioned",
@@ -46,28 +48,38 @@ const CUES: &[&str] = &[
     "conceded",
     "concedes",
     "concluded",
+    "concludes",
     "confirmed",
     "continued",
     "continues",
     "countered",
     "cried",
     "declared",
+    "declares",
     "demanded",
     "emphasised",
     "emphasized",
+    "emphasizes",
+    "exclaimed",
     "explained",
     "explains",
     "fumed",
+    "groused",
+    "grumbled",
+    "gushed",
     "insisted",
     "insists",
     "joked",
+    "jokes",
     "lamented",
+    "laments",
     "maintained",
     "mused",
     "noted",
     "notes",
     "observed",
     "offered",
+    "opined",
     "pleaded",
     "posted",
     "posts",
@@ -76,9 +88,11 @@ const CUES: &[&str] = &[
     "proclaimed",
     "promised",
     "quipped",
+    "quips",
     "recalled",
     "recalls",
     "recounted",
+    "recounts",
     "reiterated",
     "remarked",
     "replied",
@@ -96,16 +110,20 @@ const CUES: &[&str] = &[
     "stated",
     "states",
     "stressed",
+    "stresses",
     "suggested",
     "tells",
     "testified",
+    "thundered",
     "told",
     "tweeted",
     "tweets",
     "urged",
     "vowed",
+    "vows",
     "warned",
     "warns",
+    "wondered",
     "writes",
     "wrote",
     "yelled",
@@ -369,6 +387,9 @@ pub fn attribute(
             None if q.continues && i > 0 => (true, names[i - 1].clone()),
             None => match lender(spans, &tags, i) {
                 Some(j) if j < i => (true, names[j].clone()),
+                None if follows_quoted_paragraph(text, spans, i) && names[i - 1].is_some() => {
+                    (true, names[i - 1].clone())
+                }
                 Some(j) => (
                     true,
                     resolve(
@@ -518,6 +539,30 @@ fn lender(spans: &[Span], tags: &[Option<Speaker>], i: usize) -> Option<usize> {
         })
 }
 
+/// Whether quote `i` is a paragraph of its own right after a paragraph that
+/// ended in a quote: news writing runs one speaker's words on this way
+/// ("'…,' Viguerie says. ¶ 'He checks all our boxes.'").
+fn follows_quoted_paragraph(text: &str, spans: &[Span], i: usize) -> bool {
+    let Some(prev) = i.checked_sub(1).map(|j| &spans[j]) else {
+        return false;
+    };
+    let q = &spans[i];
+    // Checked first, and cheaply: the other two scan whole paragraphs, which
+    // must happen once per paragraph, not once per quote in a long one.
+    if prev.line.end > q.line.start || !text[prev.line.end..q.line.start].trim().is_empty() {
+        return false;
+    }
+    let alone = text[q.line.clone()].trim().len() == text[q.outer.clone()].trim().len();
+    // At most the speech tag follows the previous quote in its paragraph.
+    let tail = &text[prev.outer.end..prev.line.end];
+    alone
+        && tail
+            .split_terminator(['.', '!', '?'])
+            .filter(|s| !s.trim().is_empty())
+            .count()
+            <= 1
+}
+
 /// Words of a clause with byte offsets.
 fn words_of(s: &str) -> Vec<(usize, &str)> {
     crate::tokens::words(s).collect()
@@ -597,7 +642,37 @@ fn name_at(s: &str) -> Option<Speaker> {
         return Some(Speaker::Unnamed);
     }
     let end = capitalised_run_end(s, &words, i);
-    Some(Speaker::Name(s[name_at..end].to_string()))
+    let name = head_after_role(s, &words, end).unwrap_or(&s[name_at..end]);
+    Some(Speaker::Name(name.to_string()))
+}
+
+/// The full name after a possessor and a role: in "said Huckabee campaign
+/// spokesman Hogan Gidley" or "Clinton ally James Carville" the speaker is
+/// the name the role leads to, not the first capitalised word.
+fn head_after_role<'s>(s: &'s str, words: &[(usize, &str)], run_end: usize) -> Option<&'s str> {
+    const MAX_ROLE_WORDS: usize = 4;
+    let j = words.iter().position(|(at, _)| *at >= run_end)?;
+    let role = words[j..]
+        .iter()
+        .take(MAX_ROLE_WORDS)
+        .take_while(|(_, w)| w.chars().all(char::is_lowercase) && !descriptor_stop(w) && !is_cue(w))
+        .count();
+    let head = j + role;
+    if role == 0 || !words.get(head)?.1.starts_with(char::is_uppercase) {
+        return None;
+    }
+    let spaced = (j.saturating_sub(1)..head).all(|k| s[words[k].0 + words[k].1.len()..words[k + 1].0] == *" ");
+    if !spaced {
+        return None;
+    }
+    let end = capitalised_run_end(s, words, head);
+    let full_name = s[words[head].0..end].split_whitespace().count() >= 2;
+    full_name.then(|| &s[words[head].0..end])
+}
+
+/// Prepositions that end a descriptor: "a spokesman for X" names X's side, not the speaker.
+fn descriptor_stop(w: &str) -> bool {
+    matches!(w, "for" | "of" | "at" | "with" | "to" | "in" | "from" | "on" | "by")
 }
 
 /// Lowercase words before a name after a cue, skipped to reach it:
@@ -609,9 +684,7 @@ fn descriptor_len(words: &[(usize, &str)]) -> usize {
     let n = words
         .iter()
         .take(MAX_DESCRIPTOR)
-        .take_while(|(_, w)| {
-            lowercase(w) && !matches!(*w, "for" | "of" | "at" | "with" | "to" | "in" | "from" | "on" | "by")
-        })
+        .take_while(|(_, w)| lowercase(w) && !descriptor_stop(w))
         .count();
     if words.get(n).is_some_and(|w| w.1.starts_with(char::is_uppercase)) {
         n
@@ -883,6 +956,31 @@ mod tests {
             got.iter().take(2).all(|(_, s)| s.as_deref() == Some("Pat Caddell")),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn a_quote_paragraph_after_a_tagged_one_keeps_its_speaker() {
+        let t = "“Ted Cruz is the best candidate since Reagan,” Richard Viguerie tells reporters.\n\n“He checks all our boxes.”\n\nThe campaign did not comment.\n\n“Nobody asked us.”";
+        let got = quotes(t);
+        assert_eq!(
+            got[1],
+            q("He checks all our boxes.", Some("Richard Viguerie")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter().all(|(t, s)| t != "Nobody asked us." || s.is_none()),
+            "a paragraph of narration breaks the run: {got:?}"
+        );
+    }
+
+    #[test]
+    fn a_role_after_a_possessor_leads_to_the_speaker() {
+        let t = "“Any candidate needs to make money,” said Huckabee campaign spokesman Hogan Gidley. \
+                 “We will win,” said Clinton ally James Carville. “Wait and see,” said Trump on Tuesday.";
+        let got = quotes(t);
+        assert_eq!(got[0].1.as_deref(), Some("Hogan Gidley"), "{got:?}");
+        assert_eq!(got[1].1.as_deref(), Some("James Carville"), "{got:?}");
+        assert_eq!(got[2].1.as_deref(), Some("Trump"), "{got:?}");
     }
 
     #[test]
