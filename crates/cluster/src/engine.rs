@@ -12,14 +12,16 @@
 //! Everything is deterministic: hashes are fixed, maps are iterated only
 //! after sorting, ties break on story id.
 
-use std::collections::BTreeSet;
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, BinaryHeap};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::doc::Doc;
+use crate::doc::{Doc, Lookup};
 use crate::idf::DocFreq;
 use crate::minhash::Signature;
-use crate::story::Story;
+use crate::postings::Postings;
+use crate::story::{Changed, Story};
 use crate::{Assignment, Config, Item, Syndicated};
 
 /// Rarest terms of an article used to look up candidate stories.
@@ -33,6 +35,30 @@ const CANDIDATES: usize = 40;
 const MERGE_CHECKS: usize = 5;
 /// Related stories reported per assignment.
 const RELATED: usize = 5;
+
+/// A candidate story with its overlap, ordered best first: more weight,
+/// then the older story.
+struct Ranked(f32, u64);
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
 
 /// Near-copies of an arriving article among live ones.
 #[derive(Default)]
@@ -70,12 +96,11 @@ pub struct Clusterer {
     /// Live stories by last activity, for expiry.
     by_last: BTreeSet<(i64, u64)>,
     members: FxHashMap<u64, Member>,
-    /// Term → ids of stories whose centroid holds it, oldest first. Ids of
-    /// expired or merged stories linger until the next compaction.
-    postings: FxHashMap<u64, Vec<u64>>,
-    postings_len: usize,
-    /// Postings entries known to point at expired or merged stories.
-    dead_postings: usize,
+    /// Live members by time, for expiry: an article leaves the window on its
+    /// own time, whatever its story does.
+    member_times: BTreeSet<(i64, u64)>,
+    /// Term → stories whose centroid holds it, oldest first.
+    postings: Postings,
     /// MinHash band key → keys of live members with that band.
     bands: FxHashMap<u64, Vec<u64>>,
     sources: FxHashMap<Box<str>, u32>,
@@ -92,9 +117,8 @@ impl Clusterer {
             stories: FxHashMap::default(),
             by_last: BTreeSet::new(),
             members: FxHashMap::default(),
-            postings: FxHashMap::default(),
-            postings_len: 0,
-            dead_postings: 0,
+            member_times: BTreeSet::new(),
+            postings: Postings::default(),
             bands: FxHashMap::default(),
             sources: FxHashMap::default(),
             source_names: Vec::new(),
@@ -126,7 +150,8 @@ impl Clusterer {
             _ => (item.key, true),
         };
         if new_story {
-            self.stories.insert(item.key, Story::new(item.key, time));
+            let slot = self.postings.open(item.key);
+            self.stories.insert(item.key, Story::new(item.key, slot, time));
         }
         let story = self.join(story, item, &doc, source, time, signature);
         let mut out = Assignment {
@@ -145,6 +170,7 @@ impl Clusterer {
             .take(RELATED)
             .map(|&(s, id)| (id, s))
             .collect();
+        self.trim(out.story);
         self.maybe_compact();
         out
     }
@@ -160,11 +186,15 @@ impl Clusterer {
         let (mut doc, signature) = self.prepare(item);
         doc.weigh(&self.df);
         let source = item.source.map(|s| self.intern(s));
-        self.stories.entry(story).or_insert_with(|| Story::new(story, time));
+        if !self.stories.contains_key(&story) {
+            let slot = self.postings.open(story);
+            self.stories.insert(story, Story::new(story, slot, time));
+        }
         self.join(story, item, &doc, source, time, signature);
         if let (Some(m), Some(origin)) = (self.members.get_mut(&item.key), syndicated) {
             m.syndicated = Some(origin.map(Into::into));
         }
+        self.trim(story);
     }
 
     /// The live story of an article, if it is still in the window.
@@ -213,51 +243,68 @@ impl Clusterer {
 
     /// Candidate stories with their scores, best first (ties: older story first).
     fn score(&mut self, doc: &Doc, source: Option<u32>, time: i64) -> Vec<(f32, u64)> {
+        let lookup = Lookup::new(&doc.vector);
         let mut scored: Vec<(f32, u64)> = self
             .candidates(doc)
             .into_iter()
-            .filter_map(|id| Some((self.similarity(id, doc, source, time)?, id)))
+            .filter_map(|id| Some((self.similarity(id, doc, &lookup, source, time)?, id)))
             .collect();
         scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored
     }
 
     /// Live stories sharing the most weight with the document's rarest terms.
-    fn candidates(&self, doc: &Doc) -> Vec<u64> {
+    fn candidates(&mut self, doc: &Doc) -> Vec<u64> {
+        let rarest_first = |a: &(f32, u64), b: &(f32, u64)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         let mut probes: Vec<(f32, u64)> = doc.vector.iter().map(|&(h, w)| (w, h)).collect();
-        probes.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let mut overlap: FxHashMap<u64, f32> = FxHashMap::default();
-        for &(w, term) in probes.iter().take(PROBE_TERMS) {
-            let Some(list) = self.postings.get(&term) else { continue };
-            for &id in list.iter().rev().take(POSTINGS_SCANNED) {
-                *overlap.entry(id).or_default() += w;
-            }
+        if probes.len() > PROBE_TERMS {
+            probes.select_nth_unstable_by(PROBE_TERMS - 1, rarest_first);
+            probes.truncate(PROBE_TERMS);
         }
-        let mut candidates: Vec<(f32, u64)> = overlap
-            .into_iter()
-            .filter(|(id, _)| self.stories.contains_key(id))
-            .map(|(id, w)| (w, id))
-            .collect();
-        candidates.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        candidates.truncate(CANDIDATES);
-        candidates.into_iter().map(|(_, id)| id).collect()
+        // Sorted so each story's overlap is summed in the same order every run.
+        probes.sort_unstable_by(rarest_first);
+        // The best few by a bounded heap: most stories a common term reaches
+        // never enter it.
+        let mut best: BinaryHeap<Ranked> = BinaryHeap::with_capacity(CANDIDATES + 1);
+        self.postings.overlap(&probes, POSTINGS_SCANNED, |id, w| {
+            let ranked = Ranked(w, id);
+            if best.len() < CANDIDATES || best.peek().is_some_and(|worst| ranked < *worst) {
+                best.push(ranked);
+                if best.len() > CANDIDATES {
+                    best.pop();
+                }
+            }
+        });
+        best.into_sorted_vec().into_iter().map(|Ranked(_, id)| id).collect()
     }
 
-    fn similarity(&mut self, id: u64, doc: &Doc, source: Option<u32>, time: i64) -> Option<f32> {
+    /// The article's score against a story, or `None` when it cannot reach
+    /// any threshold (such a candidate would be dropped after scoring anyway,
+    /// so skipping the member comparisons changes no decision).
+    fn similarity(&mut self, id: u64, doc: &Doc, lookup: &Lookup, source: Option<u32>, time: i64) -> Option<f32> {
         let c = &self.config;
         let (blend, half_life, penalty) = (c.member_weight, c.half_life_ms, c.same_source_factor);
+        let floor = c.threshold.min(c.related_threshold);
         let story = self.stories.get_mut(&id)?;
-        let centroid = story.centroid_similarity(&doc.vector, &self.df);
-        let member = story.member_similarity(&doc.vector);
-        let mut s = (1.0 - blend) * centroid + blend * member;
+        let (centroid, member_bound) = story.centroid_similarity(doc, &self.df);
         let gap = (time - story.last_ms).max(story.first_ms - time).max(0);
-        if half_life > 0 {
-            s *= 0.5f32.powf(gap as f32 / half_life as f32);
+        let decay = if half_life > 0 {
+            0.5f32.powf(gap as f32 / half_life as f32)
+        } else {
+            1.0
+        };
+        let penalty = if source.is_some_and(|src| story.has_source(src)) {
+            penalty
+        } else {
+            1.0
+        };
+        let blended = |member: f32| ((1.0 - blend) * centroid + blend * member) * decay * penalty;
+        // The margin covers rounding in the bound; the bound needs the score
+        // to grow with the member cosine.
+        if blend >= 0.0 && blended(member_bound + 1e-4) < floor {
+            return None;
         }
-        if source.is_some_and(|src| story.has_source(src)) {
-            s *= penalty;
-        }
-        Some(s)
+        Some(blended(story.member_similarity(lookup)))
     }
 
     /// Adds the article to `story` and indexes it; returns the story id.
@@ -274,15 +321,17 @@ impl Clusterer {
             return story_id;
         };
         self.by_last.remove(&(story.last_ms, story_id));
-        let new_terms = story.add(item.key, doc, source, time);
+        let changed = story.add(item.key, doc, source, time);
         self.by_last.insert((story.last_ms, story_id));
-        self.index(story_id, new_terms);
+        let slot = story.slot;
+        self.index(slot, changed);
         if let Some(sig) = &signature {
             for band in sig.band_keys() {
                 self.bands.entry(band).or_default().push(item.key);
             }
         }
         let byline = item.byline.map(str::trim).filter(|b| !b.is_empty()).map(Into::into);
+        self.member_times.insert((time, item.key));
         self.members.insert(
             item.key,
             Member {
@@ -295,13 +344,6 @@ impl Clusterer {
             },
         );
         story_id
-    }
-
-    fn index(&mut self, story: u64, terms: Vec<u64>) {
-        self.postings_len += terms.len();
-        for t in terms {
-            self.postings.entry(t).or_default().push(story);
-        }
     }
 
     /// Near-copies of this text among live articles: the earliest of all
@@ -445,12 +487,12 @@ impl Clusterer {
         let Some(story) = self.stories.get_mut(&out.story) else {
             return;
         };
-        if !story.members.len().is_power_of_two() || story.members.len() < 2 {
+        if !story.size.is_power_of_two() || story.size < 2 {
             return;
         }
         let doc = Doc {
-            tf: Vec::new(),
             vector: story.vector(&self.df),
+            ..Doc::default()
         };
         let candidates = self.candidates(&doc);
         let mut best: Option<(f32, u64)> = None;
@@ -483,16 +525,17 @@ impl Clusterer {
             }
         }
         merged.push(gone.id);
-        self.dead_postings += gone.terms().count();
-        let new_terms = keep.absorb(gone);
-        let id = keep.id;
+        self.postings.close(gone.slot, gone.terms().count());
+        let changed = keep.absorb(gone);
+        let (id, slot) = (keep.id, keep.slot);
         self.by_last.insert((keep.last_ms, id));
         self.stories.insert(id, keep);
-        self.index(id, new_terms);
+        self.index(slot, changed);
         id
     }
 
-    /// Drops stories whose last article is older than the window.
+    /// Drops stories whose last article is older than the window, then
+    /// articles older than it from the stories that remain.
     fn expire(&mut self, now: i64) {
         let edge = now.saturating_sub(self.config.window_ms);
         while let Some(&(last, id)) = self.by_last.first() {
@@ -501,41 +544,58 @@ impl Clusterer {
             }
             self.by_last.pop_first();
             if let Some(story) = self.stories.remove(&id) {
-                self.dead_postings += story.terms().count();
-                self.forget_members(&story.members);
+                self.postings.close(story.slot, story.terms().count());
+                story.members.iter().for_each(|&k| self.forget_member(k));
             }
+        }
+        while let Some(&(time, key)) = self.member_times.first() {
+            if time >= edge {
+                break;
+            }
+            self.forget_member(key);
         }
     }
 
-    fn forget_members(&mut self, keys: &[u64]) {
-        for key in keys {
-            let Some(m) = self.members.remove(key) else { continue };
-            for band in m.signature.iter().flat_map(|s| s.band_keys()) {
-                if let Some(list) = self.bands.get_mut(&band) {
-                    list.retain(|k| k != key);
-                    if list.is_empty() {
-                        self.bands.remove(&band);
-                    }
+    /// Bounds the members a long-running story remembers.
+    fn trim(&mut self, story: u64) {
+        while let Some(key) = self.stories.get_mut(&story).and_then(Story::overflow) {
+            self.forget_member(key);
+        }
+    }
+
+    /// Forgets a live article: its story (if still live) keeps its terms.
+    fn forget_member(&mut self, key: u64) {
+        let Some(m) = self.members.remove(&key) else { return };
+        self.member_times.remove(&(m.time_ms, key));
+        if let Some(story) = self.stories.get_mut(&m.story) {
+            story.forget(key);
+        }
+        for band in m.signature.iter().flat_map(|s| s.band_keys()) {
+            if let Some(list) = self.bands.get_mut(&band) {
+                list.retain(|k| *k != key);
+                if list.is_empty() {
+                    self.bands.remove(&band);
                 }
             }
         }
     }
 
-    /// Rebuilds the postings once most entries point at dead stories, so
-    /// memory follows the live window (amortised O(1) per article).
+    fn index(&mut self, slot: u32, changed: Changed) {
+        self.postings.add(slot, changed.new_terms);
+        self.postings.dropped(changed.dropped);
+    }
+
+    /// Rebuilds the postings once most entries are dead, live stories in id order.
     fn maybe_compact(&mut self) {
-        if self.postings_len < 100_000 || self.dead_postings * 2 < self.postings_len {
+        if !self.postings.mostly_dead() {
             return;
         }
-        let mut ids: Vec<u64> = self.stories.keys().copied().collect();
-        ids.sort_unstable();
-        self.postings.clear();
-        self.postings_len = 0;
-        self.dead_postings = 0;
-        for id in ids {
-            let terms: Vec<u64> = self.stories[&id].terms().collect();
-            self.index(id, terms);
-        }
-        self.postings.shrink_to_fit();
+        let mut live: Vec<(u64, u32)> = self.stories.values().map(|s| (s.id, s.slot)).collect();
+        live.sort_unstable();
+        let stories = &self.stories;
+        self.postings.rebuild(
+            live.into_iter()
+                .map(|(id, slot)| (slot, stories[&id].terms().collect())),
+        );
     }
 }

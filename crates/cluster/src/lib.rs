@@ -17,6 +17,7 @@ mod engine;
 mod idf;
 pub mod metrics;
 mod minhash;
+mod postings;
 mod story;
 mod text;
 

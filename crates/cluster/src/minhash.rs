@@ -7,7 +7,7 @@
 //! 64 minima, and the bands find pairs above about 0.5 without comparing
 //! every article with every other.
 
-use crate::text::{hash, mix};
+use crate::text::{fnv, mix, FNV_OFFSET};
 
 /// Hash functions per signature.
 pub(crate) const PERMS: usize = 64;
@@ -30,15 +30,20 @@ pub(crate) struct Signature {
 impl Signature {
     /// The signature of a body, or `None` when it is too short to tell copies apart.
     pub fn of(text: &str) -> Option<Signature> {
-        let words: Vec<String> = text
+        let words: Vec<u64> = text
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .take(MAX_WORDS)
-            .map(str::to_lowercase)
+            .map(hash_lowercase)
             .collect();
+        // Too few words cannot make enough distinct shingles: skip the work.
+        if words.len() < MIN_SHINGLES + 2 {
+            return None;
+        }
+        // Rotations keep the shingle ordered: "a b c" and "c b a" differ.
         let mut shingles: Vec<u64> = words
             .windows(3)
-            .map(|w| hash(format!("{} {} {}", w[0], w[1], w[2]).as_bytes()))
+            .map(|w| mix(w[0] ^ w[1].rotate_left(21) ^ w[2].rotate_left(42)))
             .collect();
         shingles.sort_unstable();
         shingles.dedup();
@@ -87,6 +92,16 @@ impl Signature {
             h
         })
     }
+}
+
+/// The hash of a word's lower-case form, without allocating it.
+fn hash_lowercase(word: &str) -> u64 {
+    let mut buf = [0u8; 4];
+    let mut h = FNV_OFFSET;
+    for c in word.chars().flat_map(char::to_lowercase) {
+        h = fnv(h, c.encode_utf8(&mut buf).as_bytes());
+    }
+    mix(h)
 }
 
 /// Fixed seeds so signatures are reproducible across runs.

@@ -4,27 +4,70 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
-use crate::doc::{dot, Doc};
+use crate::doc::{Doc, Lookup};
 use crate::idf::DocFreq;
 
 /// Unit vectors of the latest members kept for single-link scoring: a new
 /// headline may match one earlier headline closely but the blended
 /// centroid only loosely.
 const RECENT_MEMBERS: usize = 8;
+/// Live members remembered per story: a story running for days would
+/// otherwise keep every article's key (and its syndication data in the
+/// engine) while any of its articles is in the window.
+const MAX_MEMBERS: usize = 64;
 /// Centroid size limits: past `MAX_TERMS` the weakest terms are dropped
 /// down to `KEEP_TERMS`, so a long-running story stays small and fast.
 const MAX_TERMS: usize = 256;
 const KEEP_TERMS: usize = 192;
 
+/// 512 bits: under a fifth set for a centroid of 100 terms.
+const FILTER_WORDS: usize = 8;
+
+/// The filter bit of a term: bits of the hash that neither the idf table
+/// nor the document lookup table index by.
+fn filter_bit(term: u64) -> (usize, u64) {
+    let bit = (term >> 20) as usize % (FILTER_WORDS * 64);
+    (bit / 64, 1 << (bit % 64))
+}
+
+fn set_bit(filter: &mut [u64; FILTER_WORDS], term: u64) {
+    let (word, mask) = filter_bit(term);
+    filter[word] |= mask;
+}
+
+fn has_bit(filter: &[u64; FILTER_WORDS], term: u64) -> bool {
+    let (word, mask) = filter_bit(term);
+    filter[word] & mask != 0
+}
+
+/// How a centroid changed: the terms it gained (to index) and how many
+/// terms pruning dropped (their postings are now dead).
+pub(crate) struct Changed {
+    pub new_terms: Vec<u64>,
+    pub dropped: usize,
+}
+
 pub(crate) struct Story {
     pub id: u64,
+    /// Its slot in the postings.
+    pub slot: u32,
     /// Sum of members' idf-free term weights.
     centroid: FxHashMap<u64, f32>,
+    /// A one-hash Bloom filter of the centroid's terms: most terms of an
+    /// article are in none of its candidates' centroids, and a bit test is
+    /// far cheaper than a hash lookup into a story's table.
+    filter: [u64; FILTER_WORDS],
     /// Length of the idf-weighted centroid, and the corpus size it was computed at.
     norm: (f32, u64),
-    recent: VecDeque<Vec<(u64, f32)>>,
-    /// Member keys in arrival order.
-    pub members: Vec<u64>,
+    /// Keys and unit vectors of the latest live members.
+    recent: VecDeque<(u64, Vec<(u64, f32)>)>,
+    /// Terms were ever dropped from the centroid, so recent members may hold
+    /// terms it lacks.
+    pruned: bool,
+    /// Keys of the live members, oldest first, at most `MAX_MEMBERS`.
+    pub members: VecDeque<u64>,
+    /// Articles ever added, including those that have left.
+    pub size: usize,
     /// Interned source ids with their article counts.
     pub sources: Vec<(u32, u32)>,
     pub first_ms: i64,
@@ -32,21 +75,25 @@ pub(crate) struct Story {
 }
 
 impl Story {
-    pub fn new(id: u64, time_ms: i64) -> Story {
+    pub fn new(id: u64, slot: u32, time_ms: i64) -> Story {
         Story {
             id,
+            slot,
             centroid: FxHashMap::default(),
+            filter: [0; FILTER_WORDS],
             norm: (0.0, 0),
             recent: VecDeque::new(),
-            members: Vec::new(),
+            pruned: false,
+            members: VecDeque::new(),
+            size: 0,
             sources: Vec::new(),
             first_ms: time_ms,
             last_ms: time_ms,
         }
     }
 
-    /// Adds a member; returns the terms new to the centroid (to index).
-    pub fn add(&mut self, key: u64, doc: &Doc, source: Option<u32>, time_ms: i64) -> Vec<u64> {
+    /// Adds a member.
+    pub fn add(&mut self, key: u64, doc: &Doc, source: Option<u32>, time_ms: i64) -> Changed {
         let mut new_terms = Vec::new();
         for &(h, w) in &doc.tf {
             let slot = self.centroid.entry(h).or_insert_with(|| {
@@ -54,15 +101,17 @@ impl Story {
                 0.0
             });
             *slot += w;
+            set_bit(&mut self.filter, h);
         }
-        self.prune();
+        let dropped = self.prune();
         if !doc.vector.is_empty() {
             if self.recent.len() == RECENT_MEMBERS {
                 self.recent.pop_front();
             }
-            self.recent.push_back(doc.vector.clone());
+            self.recent.push_back((key, doc.vector.clone()));
         }
-        self.members.push(key);
+        self.members.push_back(key);
+        self.size += 1;
         if let Some(s) = source {
             match self.sources.iter_mut().find(|(id, _)| *id == s) {
                 Some((_, n)) => *n += 1,
@@ -72,11 +121,11 @@ impl Story {
         self.first_ms = self.first_ms.min(time_ms);
         self.last_ms = self.last_ms.max(time_ms);
         self.norm = (0.0, 0);
-        new_terms
+        Changed { new_terms, dropped }
     }
 
-    /// Folds `other` into this story; returns the terms new to the centroid.
-    pub fn absorb(&mut self, other: Story) -> Vec<u64> {
+    /// Folds `other` into this story.
+    pub fn absorb(&mut self, other: Story) -> Changed {
         let mut new_terms = Vec::new();
         for (h, w) in other.centroid {
             let slot = self.centroid.entry(h).or_insert_with(|| {
@@ -85,7 +134,9 @@ impl Story {
             });
             *slot += w;
         }
-        self.prune();
+        self.filter.iter_mut().zip(other.filter).for_each(|(a, b)| *a |= b);
+        self.pruned |= other.pruned;
+        let dropped = self.prune();
         for v in other.recent {
             if self.recent.len() == RECENT_MEMBERS {
                 self.recent.pop_front();
@@ -93,6 +144,7 @@ impl Story {
             self.recent.push_back(v);
         }
         self.members.extend(other.members);
+        self.size += other.size;
         for (s, n) in other.sources {
             match self.sources.iter_mut().find(|(id, _)| *id == s) {
                 Some((_, m)) => *m += n,
@@ -103,29 +155,55 @@ impl Story {
         self.last_ms = self.last_ms.max(other.last_ms);
         self.norm = (0.0, 0);
         new_terms.sort_unstable();
-        new_terms
+        Changed { new_terms, dropped }
     }
 
     pub fn has_source(&self, source: u32) -> bool {
         self.sources.iter().any(|(s, _)| *s == source)
     }
 
-    /// Cosine of a unit document vector with the idf-weighted centroid.
-    pub fn centroid_similarity(&mut self, doc: &[(u64, f32)], df: &DocFreq) -> f32 {
-        let norm = self.norm(df);
-        if norm == 0.0 {
-            return 0.0;
+    /// Cosine of a weighed document with the idf-weighted centroid, and an
+    /// upper bound on its cosine with any recent member: the length of the
+    /// part of the document the centroid holds (Cauchy–Schwarz), or 1 once
+    /// the centroid was pruned and members may hold terms it lacks.
+    pub fn centroid_similarity(&mut self, doc: &Doc, df: &DocFreq) -> (f32, f32) {
+        let (mut dot, mut shared) = (0.0f32, 0.0f32);
+        for (&(h, w), idf) in doc.vector.iter().zip(&doc.idf) {
+            if !has_bit(&self.filter, h) {
+                continue;
+            }
+            if let Some(c) = self.centroid.get(&h) {
+                dot += w * c * idf;
+                shared += w * w;
+            }
         }
-        let dot: f32 = doc
-            .iter()
-            .filter_map(|&(h, w)| self.centroid.get(&h).map(|c| w * c * df.idf(h)))
-            .sum();
-        dot / norm
+        let member_bound = if self.pruned { 1.0 } else { shared.sqrt().min(1.0) };
+        if shared == 0.0 {
+            return (0.0, member_bound);
+        }
+        let norm = self.norm(df);
+        (if norm == 0.0 { 0.0 } else { dot / norm }, member_bound)
     }
 
-    /// Best cosine with one of the latest members.
-    pub fn member_similarity(&self, doc: &[(u64, f32)]) -> f32 {
-        self.recent.iter().map(|m| dot(doc, m)).fold(0.0, f32::max)
+    /// Best cosine of a unit document vector with one of the latest members.
+    pub fn member_similarity(&self, doc: &Lookup) -> f32 {
+        self.recent.iter().map(|(_, m)| doc.dot(m)).fold(0.0, f32::max)
+    }
+
+    /// The oldest member past `MAX_MEMBERS`, removed.
+    pub fn overflow(&mut self) -> Option<u64> {
+        if self.members.len() <= MAX_MEMBERS {
+            return None;
+        }
+        let key = self.members.pop_front()?;
+        self.recent.retain(|(k, _)| *k != key);
+        Some(key)
+    }
+
+    /// Removes a member that left the window; the centroid keeps its terms.
+    pub fn forget(&mut self, key: u64) {
+        self.members.retain(|k| *k != key);
+        self.recent.retain(|(k, _)| *k != key);
     }
 
     /// Cosine between two stories' idf-weighted centroids.
@@ -177,14 +255,20 @@ impl Story {
         norm
     }
 
-    fn prune(&mut self) {
+    /// Drops the weakest terms past `MAX_TERMS`; returns how many.
+    fn prune(&mut self) -> usize {
         if self.centroid.len() <= MAX_TERMS {
-            return;
+            return 0;
         }
+        let dropped = self.centroid.len() - KEEP_TERMS;
+        self.pruned = true;
         let mut all: Vec<(u64, f32)> = self.centroid.drain().collect();
         // Heaviest first; ties by hash so pruning is deterministic.
         all.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         all.truncate(KEEP_TERMS);
+        self.filter = [0; FILTER_WORDS];
+        all.iter().for_each(|&(h, _)| set_bit(&mut self.filter, h));
         self.centroid = all.into_iter().collect();
+        dropped
     }
 }

@@ -120,12 +120,18 @@ fn stem(word: &str) -> Cow<'_, str> {
 /// FNV-1a followed by a finaliser: fixed across runs and platforms, so
 /// clustering decisions are reproducible.
 pub(crate) fn hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    mix(fnv(FNV_OFFSET, bytes))
+}
+
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, continuing from `h`.
+pub(crate) fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    mix(h)
+    h
 }
 
 /// The splitmix64 finaliser: spreads bits so that any slice of the hash is uniform.

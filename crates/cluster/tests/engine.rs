@@ -95,6 +95,52 @@ fn stories_leave_the_window_and_memory_follows() {
 }
 
 #[test]
+fn a_long_running_story_keeps_only_its_articles_inside_the_window() {
+    let config = Config {
+        window_ms: 24 * HOUR,
+        ..Config::default()
+    };
+    let mut c = Clusterer::new(config);
+    // One story fed an article an hour for a week: it never leaves the window.
+    let titles = [
+        "Osk River flood: Marrow Vale evacuated",
+        "Marrow Vale flood waters rise on the Osk River",
+        "Osk River flood reaches Marrow Vale town centre",
+    ];
+    let mut story = None;
+    for i in 0..168u64 {
+        let t = NOW + i as i64 * HOUR;
+        let it = Item {
+            key: i,
+            title: titles[i as usize % titles.len()],
+            source: Some("Gazette"),
+            published_ms: Some(t),
+            ..Item::default()
+        };
+        let a = c.assign(&it, t);
+        assert_eq!(*story.get_or_insert(a.story), a.story, "article {i} left the story");
+    }
+    let (stories, articles) = c.live();
+    assert_eq!(stories, 1);
+    assert!(articles <= 25, "{articles} articles remembered for a one-day window");
+    assert_eq!(c.story_of(0), None, "the first article left the window");
+    assert_eq!(c.story_of(167), story);
+}
+
+#[test]
+fn a_story_remembers_a_bounded_number_of_members() {
+    let mut c = Clusterer::new(Config::default());
+    for i in 0..200u64 {
+        let it = item(i, "Osk River bursts its banks in Marrow Vale", "Gazette", 10);
+        c.assign(&it, NOW);
+    }
+    let (stories, articles) = c.live();
+    assert_eq!(stories, 1);
+    assert!(articles < 200, "every member of one story is remembered");
+    assert_eq!(c.story_of(199), Some(0));
+}
+
+#[test]
 fn the_same_input_gives_the_same_stories() {
     let titles: Vec<String> = (0..300)
         .map(|i| {
