@@ -4,8 +4,9 @@
 //! state blobs, CSS and comments, none of which can be article text, and the
 //! HTML tokenizer would walk them character by character. A byte scan that
 //! skips them first roughly halves the parse. JSON-LD scripts are kept: they
-//! carry the article's metadata. The same scan also flattens absurd
-//! nesting, which would otherwise make tree building quadratic.
+//! carry the article's metadata. A second scan flattens absurd nesting,
+//! which would otherwise make tree building quadratic, and a third cuts
+//! the attributes no rule reads, which are most of what remains.
 
 use std::borrow::Cow;
 
@@ -78,8 +79,15 @@ fn is_json_ld(open_tag: &[u8]) -> bool {
 
 /// Byte offset of `needle` at or after `from`. Callers only pass offsets
 /// just past ASCII bytes, which are character boundaries.
+/// (`str::find` with a string needle sets up a searcher per call; this
+/// runs for every tag.)
 fn find(html: &str, from: usize, needle: &str) -> Option<usize> {
-    html.get(from..)?.find(needle).map(|i| from + i)
+    let hay = html.as_bytes().get(from..)?;
+    let at = match needle.as_bytes() {
+        [b] => memchr::memchr(*b, hay),
+        n => memchr::memmem::find(hay, n),
+    };
+    at.map(|i| from + i)
 }
 
 /// Deeper nesting than this is flattened before parsing. html5ever's tree
@@ -89,11 +97,52 @@ pub const MAX_NESTING: usize = 256;
 
 /// Tags that never stay open, or whose end tags are optional: they never
 /// build depth on their own, so they are not counted.
-const UNCOUNTED: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param",
-    "keygen", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot", "colgroup",
-    "html", "head", "body", "rb", "rt", "rp",
-];
+fn is_uncounted(name: &str) -> bool {
+    // Every such name is short; lower-case it on the stack, as this runs for every tag.
+    let mut buf = [0u8; 8];
+    let Some(lower) = buf.get_mut(..name.len()) else {
+        return false;
+    };
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    matches!(
+        &*lower,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"param"
+            | b"keygen"
+            | b"p"
+            | b"li"
+            | b"dt"
+            | b"dd"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"option"
+            | b"optgroup"
+            | b"thead"
+            | b"tbody"
+            | b"tfoot"
+            | b"colgroup"
+            | b"html"
+            | b"head"
+            | b"body"
+            | b"rb"
+            | b"rt"
+            | b"rp"
+    )
+}
 
 /// `html` with the start tags that would open elements deeper than
 /// [`MAX_NESTING`] removed (their text stays). Open elements are tracked as
@@ -117,8 +166,7 @@ pub fn cap_nesting(html: &str) -> Cow<'_, str> {
             continue;
         }
         let name = &html[name_start..name_start + name_len];
-        let counted = !UNCOUNTED.iter().any(|u| u.eq_ignore_ascii_case(name));
-        if !counted {
+        if is_uncounted(name) {
             continue;
         }
         if closing {
@@ -144,6 +192,190 @@ pub fn cap_nesting(html: &str) -> Cow<'_, str> {
     }
 }
 
+/// Start tags of these keep all their attributes: the tree builder
+/// compares formatting elements' attributes (the "Noah's Ark" clause), so
+/// cutting any would change how misnested markup is rebuilt.
+const FORMATTING: &[&str] = &[
+    "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+];
+
+/// Attributes the tree builder itself reads (`<input type=hidden>` in tables,
+/// `<font color>` in SVG, MathML's `encoding`, declarative shadow roots).
+const TREE_BUILDER_ATTRS: &[&str] = &["color", "face", "size", "encoding", "shadowrootmode"];
+
+/// Elements whose content the tokenizer reads as text, not markup.
+const RAW_TEXT: &[&str] = &[
+    "title",
+    "textarea",
+    "style",
+    "xmp",
+    "iframe",
+    "noembed",
+    "noframes",
+    "noscript",
+    "script",
+    "plaintext",
+];
+
+/// `html` with the attributes that `keep` rejects cut from start tags.
+/// Most of a news page's markup is attributes no rule reads (`data-*`
+/// tracking, `srcset`, `aria-*`, inline handlers), and the HTML tokenizer
+/// pays per attribute; a byte scan drops them first. Tags are read by the
+/// tokenizer's rules (quoted values may hold `>`), content of raw-text
+/// elements is copied untouched, and a tag cut off by the end of the page is
+/// left as it is.
+pub fn drop_unread_attributes(html: &str, keep: impl Fn(&str) -> bool) -> Cow<'_, str> {
+    let bytes = html.as_bytes();
+    let mut out: Option<String> = None;
+    let (mut copied, mut pos) = (0, 0);
+    let mut attrs = Vec::new();
+    while let Some(off) = memchr::memchr(b'<', &bytes[pos..]) {
+        let start = pos + off;
+        pos = start + 1;
+        let name_at = start + 1 + usize::from(bytes.get(start + 1) == Some(&b'/'));
+        if !bytes.get(name_at).is_some_and(u8::is_ascii_alphabetic) {
+            // Doctypes, bogus comments and `</>` end at the first `>`.
+            if let Some(b'!' | b'?' | b'/') = bytes.get(start + 1) {
+                pos = memchr::memchr(b'>', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+            }
+            continue;
+        }
+        // A tag the page ends inside is dropped by the tokenizer, and with it
+        // everything after: stopping here also keeps the scan linear.
+        let Some(tag) = read_tag(bytes, start, &mut attrs) else {
+            break;
+        };
+        pos = tag.end;
+        if tag.closing {
+            continue;
+        }
+        let name = &html[tag.name.clone()];
+        let all_kept = FORMATTING.iter().any(|f| f.eq_ignore_ascii_case(name));
+        for attr in attrs.iter().filter(|_| !all_kept) {
+            let mut buf = [0; 16];
+            let kept = lower_short(&html[attr.name.clone()], &mut buf)
+                .is_some_and(|n| keep(n) || TREE_BUILDER_ATTRS.contains(&n));
+            if kept {
+                continue;
+            }
+            let buf = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            buf.push_str(&html[copied..attr.span.start]);
+            copied = attr.span.end;
+        }
+        if let Some(raw) = RAW_TEXT.iter().find(|r| r.eq_ignore_ascii_case(name)) {
+            pos = raw_text_end(html, pos, raw);
+        }
+    }
+    match out {
+        None => Cow::Borrowed(html),
+        Some(mut buf) => {
+            buf.push_str(&html[copied..]);
+            Cow::Owned(buf)
+        }
+    }
+}
+
+/// A tag as the tokenizer reads it: the byte range of its name.
+struct Tag {
+    closing: bool,
+    name: std::ops::Range<usize>,
+    /// One past the closing `>`.
+    end: usize,
+}
+
+/// `name` lower-cased in `buf`, if it is short enough to be one we keep.
+fn lower_short<'b>(name: &str, buf: &'b mut [u8; 16]) -> Option<&'b str> {
+    let lower = buf.get_mut(..name.len())?;
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    std::str::from_utf8(lower).ok()
+}
+
+struct Attr {
+    name: std::ops::Range<usize>,
+    /// The name and its value, quotes included.
+    span: std::ops::Range<usize>,
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+}
+
+/// The start or end tag at `start` (a `<` followed by a name), its
+/// attributes put in `attrs`; `None` if the page ends inside it.
+fn read_tag(bytes: &[u8], start: usize, attrs: &mut Vec<Attr>) -> Option<Tag> {
+    attrs.clear();
+    let closing = bytes.get(start + 1) == Some(&b'/');
+    let name_start = start + 1 + usize::from(closing);
+    let mut i = name_start;
+    while !is_space(*bytes.get(i)?) && !matches!(bytes[i], b'/' | b'>') {
+        i += 1;
+    }
+    let name = name_start..i;
+    loop {
+        while is_space(*bytes.get(i)?) || bytes[i] == b'/' {
+            i += 1;
+        }
+        if bytes[i] == b'>' {
+            return Some(Tag {
+                closing,
+                name,
+                end: i + 1,
+            });
+        }
+        let attr_start = i;
+        // The first character of a name may be `=`.
+        i += 1;
+        while !is_space(*bytes.get(i)?) && !matches!(bytes[i], b'/' | b'>' | b'=') {
+            i += 1;
+        }
+        let name_end = i;
+        while is_space(*bytes.get(i)?) {
+            i += 1;
+        }
+        if bytes[i] == b'=' {
+            i += 1;
+            while is_space(*bytes.get(i)?) {
+                i += 1;
+            }
+            i = match bytes[i] {
+                q @ (b'"' | b'\'') => i + 1 + memchr::memchr(q, bytes.get(i + 1..)?)? + 1,
+                b'>' => i,
+                _ => {
+                    while !is_space(*bytes.get(i)?) && bytes[i] != b'>' {
+                        i += 1;
+                    }
+                    i
+                }
+            };
+        } else {
+            // A name without a value: what follows starts the next attribute.
+            i = name_end;
+        }
+        attrs.push(Attr {
+            name: attr_start..name_end,
+            span: attr_start..i,
+        });
+    }
+}
+
+/// Where the content of raw-text element `name` opened before `from` ends:
+/// at its end tag, or the end of the page.
+fn raw_text_end(html: &str, from: usize, name: &str) -> usize {
+    let bytes = html.as_bytes();
+    if name == "plaintext" {
+        return bytes.len();
+    }
+    let mut at = from;
+    while let Some(close) = find(html, at, "</") {
+        if starts_with_tag(&bytes[close + 2..], name.as_bytes()) {
+            return close;
+        }
+        at = close + 2;
+    }
+    bytes.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +391,21 @@ mod tests {
         // Stray end tags of other names do not make room for more depth.
         let sneaky = "<div>".repeat(300) + &"</x>".repeat(300) + &"<div>".repeat(300);
         assert_eq!(cap_nesting(&sneaky).matches("<div").count(), MAX_NESTING);
+    }
+
+    #[test]
+    fn drops_unread_attributes_but_not_from_formatting_tags_or_raw_text() {
+        let keep = |n: &str| n == "class";
+        let html = "<div data-x=1 CLASS='a>b' onclick=\"go()\"/><b data-y=2>t</b>\
+                    <title><p data-z=3></title><p id=q class=c>x</p data-e=1><img data-src";
+        assert_eq!(
+            drop_unread_attributes(html, keep),
+            "<div  CLASS='a>b' /><b data-y=2>t</b><title><p data-z=3></title><p  class=c>x</p data-e=1><img data-src"
+        );
+        assert!(matches!(
+            drop_unread_attributes("<p class=a>x</p>", keep),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -227,7 +227,7 @@ fn push_text(run: &mut Run, t: &str, in_link: bool) {
     escape_into(&mut run.html, t);
 }
 
-fn open_inline(run: &mut Run, tag: &str, e: &scraper::node::Element) {
+fn open_inline(run: &mut Run, tag: &str, e: &crate::parse::Element) {
     run.html.push('<');
     run.html.push_str(tag);
     if tag == "a" {
@@ -241,7 +241,7 @@ fn open_inline(run: &mut Run, tag: &str, e: &scraper::node::Element) {
 }
 
 /// Lazy-loading pages keep the real address in a data attribute.
-fn push_image(e: &scraper::node::Element, owner: usize, out: &mut Vec<Block>) {
+fn push_image(e: &crate::parse::Element, owner: usize, out: &mut Vec<Block>) {
     let src = ["data-src", "data-lazy-src", "data-original", "src"]
         .iter()
         .filter_map(|a| e.attr(a))
@@ -312,10 +312,8 @@ fn escape_into(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scraper::Html;
-
     fn texts(html: &str) -> Vec<(BlockKind, String)> {
-        let doc = Html::parse_document(html);
+        let doc = crate::parse::parse(html);
         let dom = Dom::build(&doc, 100_000);
         blocks(&dom, dom.body()).into_iter().map(|b| (b.kind, b.text)).collect()
     }
@@ -338,7 +336,7 @@ mod tests {
 
     #[test]
     fn inline_html_is_whitelisted_and_escaped() {
-        let doc = Html::parse_document("<p onclick=x>1 &lt; 2 <a href='/a?b=1&c=2' class=z><span>go</span></a></p>");
+        let doc = crate::parse::parse("<p onclick=x>1 &lt; 2 <a href='/a?b=1&c=2' class=z><span>go</span></a></p>");
         let dom = Dom::build(&doc, 1000);
         let b = &blocks(&dom, dom.body())[0];
         assert_eq!(b.html, "1 &lt; 2 <a href=\"/a?b=1&amp;c=2\">go</a>");
