@@ -176,7 +176,7 @@ impl<'a> Dom<'a> {
                 continue;
             }
             if let Kind::Text(t) = node.kind {
-                let n = t.chars().filter(|c| !c.is_whitespace()).count() as u32;
+                let n = crate::segment::count_visible(t);
                 node.chars = n;
                 node.link_chars = if node.in_link { n } else { 0 };
             }

@@ -59,7 +59,8 @@ impl Element {
     fn new(name: QualName, attrs: Vec<Attribute>) -> Element {
         let mut e = Element {
             name,
-            attrs: Vec::new(),
+            // The prescan has cut most unread attributes: nearly all of these stay.
+            attrs: Vec::with_capacity(attrs.len()),
             class_and_id: String::new(),
         };
         e.add_missing(attrs);

@@ -249,8 +249,9 @@ pub fn drop_unread_attributes(html: &str, keep: impl Fn(&str) -> bool) -> Cow<'_
         if tag.closing {
             continue;
         }
-        let name = &html[tag.name.clone()];
-        let all_kept = FORMATTING.iter().any(|f| f.eq_ignore_ascii_case(name));
+        let mut name_buf = [0; 16];
+        let name = lower_short(&html[tag.name.clone()], &mut name_buf).unwrap_or("");
+        let all_kept = FORMATTING.contains(&name);
         for attr in attrs.iter().filter(|_| !all_kept) {
             let mut buf = [0; 16];
             let kept = lower_short(&html[attr.name.clone()], &mut buf)
@@ -262,8 +263,8 @@ pub fn drop_unread_attributes(html: &str, keep: impl Fn(&str) -> bool) -> Cow<'_
             buf.push_str(&html[copied..attr.span.start]);
             copied = attr.span.end;
         }
-        if let Some(raw) = RAW_TEXT.iter().find(|r| r.eq_ignore_ascii_case(name)) {
-            pos = raw_text_end(html, pos, raw);
+        if RAW_TEXT.contains(&name) {
+            pos = raw_text_end(html, pos, name);
         }
     }
     match out {
@@ -283,7 +284,7 @@ struct Tag {
     end: usize,
 }
 
-/// `name` lower-cased in `buf`, if it is short enough to be one we keep.
+/// `name` lower-cased in `buf`, if it is short enough to be one we look for.
 fn lower_short<'b>(name: &str, buf: &'b mut [u8; 16]) -> Option<&'b str> {
     let lower = buf.get_mut(..name.len())?;
     lower.copy_from_slice(name.as_bytes());

@@ -218,7 +218,7 @@ fn close_finished(dom: &Dom, i: usize, stack: &mut Vec<(usize, Close)>, run: &mu
 }
 
 fn push_text(run: &mut Run, t: &str, in_link: bool) {
-    let n = t.chars().filter(|c| !c.is_whitespace()).count() as u32;
+    let n = count_visible(t);
     run.chars += n;
     if in_link {
         run.link_chars += n;
@@ -297,15 +297,30 @@ pub fn collapse(s: &str) -> String {
     out
 }
 
+/// Copies `s` in runs between the characters that need escaping (all ASCII).
 fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
+    let mut copied = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&s[copied..i]);
+        out.push_str(entity);
+        copied = i + 1;
+    }
+    out.push_str(&s[copied..]);
+}
+
+/// Non-whitespace characters in `t`; most text is ASCII, which is counted bytewise.
+pub fn count_visible(t: &str) -> u32 {
+    if t.is_ascii() {
+        t.bytes().filter(|b| !b.is_ascii_whitespace() && *b != b'\x0b').count() as u32
+    } else {
+        t.chars().filter(|c| !c.is_whitespace()).count() as u32
     }
 }
 
