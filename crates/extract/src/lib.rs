@@ -29,6 +29,7 @@ pub mod prescan;
 mod render;
 pub mod segment;
 pub mod select;
+mod tokenize;
 
 use std::collections::HashSet;
 

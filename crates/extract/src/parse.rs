@@ -13,7 +13,8 @@ use std::borrow::Cow;
 use std::cell::{Ref, RefCell};
 
 use html5ever::interface::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
-use html5ever::tendril::{StrTendril, TendrilSink};
+use html5ever::tendril::StrTendril;
+use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts};
 use html5ever::{local_name, ns, Attribute, QualName};
 
 /// Whether some rule reads the attribute `name` (lower-case); the others
@@ -135,7 +136,9 @@ pub fn parse(html: &str) -> Document {
     let sink = Sink(RefCell::new(Document {
         nodes: vec![Node::new(Data::Document)],
     }));
-    html5ever::parse_document(sink, Default::default()).one(html)
+    let builder = TreeBuilder::new(sink, TreeBuilderOpts::default());
+    crate::tokenize::run(html, &builder);
+    builder.sink.finish()
 }
 
 impl Node {
@@ -363,11 +366,36 @@ impl TreeSink for Sink {
     }
 }
 
+/// The same tree built with html5ever's own tokenizer, to test ours against.
+#[cfg(test)]
+pub(crate) fn parse_with_html5ever_tokenizer(html: &str) -> Document {
+    use html5ever::tendril::TendrilSink;
+    let sink = Sink(RefCell::new(Document {
+        nodes: vec![Node::new(Data::Document)],
+    }));
+    html5ever::parse_document(sink, Default::default()).one(html)
+}
+
+/// Elements with their attributes, text, other nodes as `_`, and `.` for each close.
+#[cfg(test)]
+pub(crate) fn outline(doc: &Document) -> String {
+    let mut out = String::new();
+    for edge in doc.traverse() {
+        match edge {
+            Edge::Open(Data::Element(e)) => out.push_str(&format!("<{} {:?}>", e.name(), e.attrs)),
+            Edge::Open(Data::Text(t)) => out.push_str(t),
+            Edge::Open(_) => out.push('_'),
+            Edge::Close => out.push('.'),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn outline(doc: &Document) -> String {
+    fn tags(doc: &Document) -> String {
         let mut out = String::new();
         for edge in doc.traverse() {
             match edge {
@@ -386,7 +414,7 @@ mod tests {
         // before the table and merged into "d" (no doctype: quirks mode keeps the table in <p>).
         let doc = parse("<p>a<b>b<p>c</b>d<table>x<tr><td>y</table>");
         assert_eq!(
-            outline(&doc),
+            tags(&doc),
             "_<html><head>.<body><p>a.<b>b...<p><b>c..dx.<table><tbody><tr><td>y........."
         );
     }
