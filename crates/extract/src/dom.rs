@@ -89,13 +89,18 @@ impl<'a> Dom<'a> {
                     };
                     let parent = open.last().copied().unwrap_or(ROOT);
                     open.push(nodes.len());
+                    // A text node's own count never changes: counted once, here.
+                    let chars = match kind {
+                        Kind::Text(t) => crate::segment::count_visible(t),
+                        _ => 0,
+                    };
                     nodes.push(DomNode {
                         kind,
                         parent,
                         end: 0,
                         junk: false,
                         in_link: false,
-                        chars: 0,
+                        chars,
                         link_chars: 0,
                     });
                 }
@@ -162,23 +167,23 @@ impl<'a> Dom<'a> {
     }
 
     /// Bottom-up pass: children come after parents in pre-order, so walking
-    /// backwards adds every child's counts to its parent exactly once.
+    /// backwards adds every child's counts to its parent exactly once. Text
+    /// nodes keep their own count; junk ones count nothing from then on.
     fn count_text(&mut self) {
         for n in &mut self.nodes {
-            n.chars = 0;
+            if !matches!(n.kind, Kind::Text(_)) {
+                n.chars = 0;
+            }
             n.link_chars = 0;
         }
         for i in (1..self.nodes.len()).rev() {
             let node = &mut self.nodes[i];
             if node.junk {
                 node.chars = 0;
-                node.link_chars = 0;
                 continue;
             }
-            if let Kind::Text(t) = node.kind {
-                let n = crate::segment::count_visible(t);
-                node.chars = n;
-                node.link_chars = if node.in_link { n } else { 0 };
+            if let (Kind::Text(_), true) = (node.kind, node.in_link) {
+                node.link_chars = node.chars;
             }
             let (chars, links, parent) = (node.chars, node.link_chars, node.parent);
             self.nodes[parent].chars += chars;

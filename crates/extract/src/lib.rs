@@ -5,8 +5,9 @@
 //! plain text and sanitised HTML. The engine is ours, built for news pages:
 //!
 //! 1. [`prescan`] cuts what can never be article text (scripts, styles,
-//!    comments, unread attributes) with byte scans; [`parse`] builds a lean
-//!    tree with html5ever's tree builder; [`dom`] flattens it once and
+//!    comments) with byte scans; [`parse`] tokenizes the rest with our own
+//!    tokenizer, skipping the attributes no rule reads, into html5ever's tree
+//!    builder and a lean tree; [`dom`] flattens it once and
 //!    computes, bottom-up, how much text and link text every element holds;
 //!    [`boilerplate`] marks what markup alone betrays (scripts, navigation,
 //!    hidden and share/promo/comment containers).
@@ -57,8 +58,7 @@ pub enum ExtractError {
 pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError> {
     let stripped = prescan::strip_raw_text(html);
     let capped = prescan::cap_nesting(truncate(&stripped, MAX_INPUT_BYTES));
-    let lean = prescan::drop_unread_attributes(&capped, parse::is_read_attr);
-    let doc = parse::parse(&lean);
+    let doc = parse::parse(&capped);
     let dom = dom::Dom::build(&doc, MAX_NODES);
     let base = base_url(&dom, url);
     let meta = metadata::Metadata::from_dom(&dom, base.as_ref());

@@ -17,9 +17,8 @@ use html5ever::tendril::StrTendril;
 use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts};
 use html5ever::{local_name, ns, Attribute, QualName};
 
-/// Whether some rule reads the attribute `name` (lower-case); the others
-/// are dropped while parsing, and need not be tokenized at all (see
-/// [`crate::prescan::drop_unread_attributes`]).
+/// Whether some rule reads the attribute `name` (lower-case); the tokenizer
+/// skips the others (see [`crate::tokenize`]).
 pub fn is_read_attr(name: &str) -> bool {
     matches!(
         name,

@@ -163,7 +163,7 @@ pub fn blocks(dom: &Dom, root: usize) -> Vec<Block> {
             continue;
         }
         match node.kind {
-            Kind::Text(t) => push_text(&mut run, t, node.in_link),
+            Kind::Text(t) => push_text(&mut run, t, node.chars, node.in_link),
             Kind::Element(e) => {
                 let tag = e.name();
                 let close = if tag == "br" || tag == "hr" {
@@ -217,8 +217,8 @@ fn close_finished(dom: &Dom, i: usize, stack: &mut Vec<(usize, Close)>, run: &mu
     }
 }
 
-fn push_text(run: &mut Run, t: &str, in_link: bool) {
-    let n = count_visible(t);
+/// `n` is the text's count of visible characters, already in the [`Dom`].
+fn push_text(run: &mut Run, t: &str, n: u32, in_link: bool) {
     run.chars += n;
     if in_link {
         run.link_chars += n;

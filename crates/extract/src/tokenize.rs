@@ -8,12 +8,29 @@
 //! does not occur once [`crate::prescan`] has run, or cannot change the
 //! tree: comment text (comments become opaque nodes), script "double
 //! escaping" (only JSON-LD scripts are left), parse errors and line numbers.
+//!
+//! Most of a news page's markup is attributes no rule reads (`data-*`
+//! tracking, `srcset`, `aria-*`, handlers); those are skipped without being
+//! decoded, except the few the tree builder itself looks at.
 
 use html5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{Doctype, Tag, TagKind, Token, TokenSink, TokenSinkResult};
 use html5ever::{ns, Attribute, LocalName, QualName};
+
+use crate::parse::is_read_attr;
+
+/// Start tags of these keep all their attributes: the tree builder compares
+/// formatting elements' attributes (the "Noah's Ark" clause), so dropping
+/// any would change how misnested markup is rebuilt.
+const FORMATTING: &[&str] = &[
+    "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+];
+
+/// Attributes the tree builder reads (`<input type=hidden>` in tables,
+/// `<font color>` in SVG, MathML's `encoding`, declarative shadow roots).
+const TREE_BUILDER_ATTRS: &[&str] = &["color", "face", "size", "encoding", "shadowrootmode"];
 
 /// How the text after the last start tag is read, as the tree builder asks.
 #[derive(Clone, Copy, PartialEq)]
@@ -244,6 +261,7 @@ impl<S: TokenSink> Tokenizer<'_, S> {
         let name_end = self.find_byte(|b| is_space(b) || b == b'/' || b == b'>');
         let name = lower_name(&self.html[self.pos..name_end]);
         self.pos = name_end;
+        let keep_all = !closing && FORMATTING.contains(&&*name);
         let mut attrs: Vec<Attribute> = Vec::new();
         let mut self_closing = false;
         let mut had_duplicate_attributes = false;
@@ -261,10 +279,11 @@ impl<S: TokenSink> Tokenizer<'_, S> {
                 _ if is_space(b) => self.pos += 1,
                 _ => {
                     self_closing = false;
-                    let Some(attr) = self.attribute() else {
+                    let Some(attr) = self.attribute(keep_all) else {
                         self.pos = self.bytes.len();
                         return;
                     };
+                    let Some(attr) = attr else { continue };
                     if attrs.iter().any(|a| a.name.local == attr.name.local) {
                         had_duplicate_attributes = true;
                     } else {
@@ -291,14 +310,16 @@ impl<S: TokenSink> Tokenizer<'_, S> {
         }));
     }
 
-    /// One attribute, its value's character references decoded; `None` at the end of the page.
-    fn attribute(&mut self) -> Option<Attribute> {
+    /// One attribute, its value's character references decoded, or `Some(None)`
+    /// for one nobody reads (unless `keep_all`); `None` at the end of the page.
+    fn attribute(&mut self, keep_all: bool) -> Option<Option<Attribute>> {
         // The first character of a name may be `=`.
         let start = self.pos;
         self.pos += 1;
         let name_end = self.find_byte(|b| is_space(b) || matches!(b, b'/' | b'>' | b'='));
         let name = lower_name(&self.html[start..name_end]);
         self.pos = name_end;
+        let keep = keep_all || is_read_attr(&name) || TREE_BUILDER_ATTRS.contains(&&*name);
         let after_space = self.find_byte(|b| !is_space(b));
         let mut value = String::new();
         if self.bytes.get(after_space) == Some(&b'=') {
@@ -308,24 +329,28 @@ impl<S: TokenSink> Tokenizer<'_, S> {
                 q @ (b'"' | b'\'') => {
                     self.pos += 1;
                     let end = self.pos + memchr::memchr(q, &self.bytes[self.pos..])?;
-                    self.attr_value(&mut value, end);
+                    self.attr_value(&mut value, end, keep);
                     self.pos = end + 1;
                 }
                 b'>' => {}
                 _ => {
                     let end = self.find_byte(|b| is_space(b) || b == b'>');
-                    self.attr_value(&mut value, end);
+                    self.attr_value(&mut value, end, keep);
                 }
             }
         }
-        Some(Attribute {
+        Some(keep.then(|| Attribute {
             name: QualName::new(None, ns!(), LocalName::from(name)),
             value: StrTendril::from_slice(&value),
-        })
+        }))
     }
 
-    /// Decodes the value running to `end` into `out`.
-    fn attr_value(&mut self, out: &mut String, end: usize) {
+    /// Decodes the value running to `end` into `out`, or just moves past it if not `wanted`.
+    fn attr_value(&mut self, out: &mut String, end: usize, wanted: bool) {
+        if !wanted {
+            self.pos = end;
+            return;
+        }
         let outer = std::mem::take(&mut self.text);
         while self.pos < end {
             let rest = &self.bytes[self.pos..end];
@@ -566,6 +591,9 @@ mod tests {
             "<p>cut off <a href=\"x",
             "\u{feff}<p>bom</p><",
             "&#x41;&#65;&#x1F600;&#xD800;&Aacute&Aacutex&lt",
+            // Noah's Ark: formatting elements are told apart by attributes nobody else reads.
+            "<p><b data-a=1><b data-a=2><b data-a=1><b data-a=1><b data-a=1><p>x",
+            "<table><input type=hidden data-x=1><tr><td>t</table><svg><font color=red>out</font></svg>",
         ];
         for html in cases {
             assert_eq!(
