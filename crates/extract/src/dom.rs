@@ -74,7 +74,7 @@ impl<'a> Dom<'a> {
     /// Flattens `html` (at most `max_nodes` nodes; the rest of a monstrous
     /// page is ignored) and computes junk flags and text statistics.
     pub fn build(doc: &'a Document, max_nodes: usize) -> Dom<'a> {
-        let mut nodes: Vec<DomNode<'a>> = Vec::new();
+        let mut nodes: Vec<DomNode<'a>> = Vec::with_capacity(doc.node_count().min(max_nodes));
         let mut open: Vec<usize> = Vec::new();
         for edge in doc.traverse() {
             match edge {

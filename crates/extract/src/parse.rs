@@ -59,7 +59,7 @@ impl Element {
     fn new(name: QualName, attrs: Vec<Attribute>) -> Element {
         let mut e = Element {
             name,
-            // The prescan has cut most unread attributes: nearly all of these stay.
+            // The tokenizer has skipped unread attributes: nearly all of these stay.
             attrs: Vec::with_capacity(attrs.len()),
             class_and_id: String::new(),
         };
@@ -72,16 +72,15 @@ impl Element {
     fn add_missing(&mut self, attrs: Vec<Attribute>) {
         for a in attrs {
             let keep = a.name.ns == ns!() && a.name.prefix.is_none() && is_read_attr(&a.name.local);
-            if keep && self.attr(&a.name.local).is_none() {
+            if keep && !self.attrs.iter().any(|(n, _)| *n == a.name.local) {
                 self.attrs.push((a.name.local, a.value));
             }
         }
-        let mut names = String::new();
-        for attr in ["class", "id"] {
-            if let Some(v) = self.attr(attr) {
-                names.push_str(v);
-                names.push(' ');
-            }
+        let (class, id) = (self.attr("class"), self.attr("id"));
+        let mut names = String::with_capacity(class.map_or(0, |c| c.len() + 1) + id.map_or(0, |i| i.len() + 1));
+        for v in [class, id].into_iter().flatten() {
+            names.push_str(v);
+            names.push(' ');
         }
         names.make_ascii_lowercase();
         self.class_and_id = names;
@@ -160,6 +159,11 @@ pub enum Edge<'a> {
 }
 
 impl Document {
+    /// How many nodes the arena holds (detached ones included).
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
     /// Every node in document order, as open and close events, without recursion.
     pub fn traverse(&self) -> impl Iterator<Item = Edge<'_>> {
         let mut next = Some((0u32, true));

@@ -321,7 +321,7 @@ impl<S: TokenSink> Tokenizer<'_, S> {
         self.pos = name_end;
         let keep = keep_all || is_read_attr(&name) || TREE_BUILDER_ATTRS.contains(&&*name);
         let after_space = self.find_byte(|b| !is_space(b));
-        let mut value = String::new();
+        let mut value = StrTendril::new();
         if self.bytes.get(after_space) == Some(&b'=') {
             self.pos = after_space + 1;
             self.pos = self.find_byte(|b| !is_space(b));
@@ -329,27 +329,32 @@ impl<S: TokenSink> Tokenizer<'_, S> {
                 q @ (b'"' | b'\'') => {
                     self.pos += 1;
                     let end = self.pos + memchr::memchr(q, &self.bytes[self.pos..])?;
-                    self.attr_value(&mut value, end, keep);
+                    value = self.attr_value(end, keep);
                     self.pos = end + 1;
                 }
                 b'>' => {}
                 _ => {
                     let end = self.find_byte(|b| is_space(b) || b == b'>');
-                    self.attr_value(&mut value, end, keep);
+                    value = self.attr_value(end, keep);
                 }
             }
         }
         Some(keep.then(|| Attribute {
             name: QualName::new(None, ns!(), LocalName::from(name)),
-            value: StrTendril::from_slice(&value),
+            value,
         }))
     }
 
-    /// Decodes the value running to `end` into `out`, or just moves past it if not `wanted`.
-    fn attr_value(&mut self, out: &mut String, end: usize, wanted: bool) {
-        if !wanted {
+    /// The value running to `end`, decoded; empty (and not decoded) if not `wanted`.
+    fn attr_value(&mut self, end: usize, wanted: bool) -> StrTendril {
+        let raw = &self.html[self.pos..end];
+        if !wanted || memchr::memchr2(b'&', b'\0', raw.as_bytes()).is_none() {
             self.pos = end;
-            return;
+            return if wanted {
+                StrTendril::from_slice(raw)
+            } else {
+                StrTendril::new()
+            };
         }
         let outer = std::mem::take(&mut self.text);
         while self.pos < end {
@@ -368,7 +373,8 @@ impl<S: TokenSink> Tokenizer<'_, S> {
                 self.char_ref_within(true, end);
             }
         }
-        *out = std::mem::replace(&mut self.text, outer);
+        let value = std::mem::replace(&mut self.text, outer);
+        StrTendril::from_slice(&value)
     }
 
     /// First index at or after `pos` whose byte matches, or the end.
