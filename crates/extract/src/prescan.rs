@@ -14,7 +14,7 @@ pub fn strip_raw_text(html: &str) -> Cow<'_, str> {
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut pos = 0;
-    while let Some(off) = html[pos..].find('<') {
+    while let Some(off) = memchr::memchr(b'<', &html.as_bytes()[pos..]) {
         let start = pos + off;
         let Some(skip_to) = skippable_end(html, start) else {
             pos = start + 1;
@@ -152,7 +152,7 @@ pub fn cap_nesting(html: &str) -> Cow<'_, str> {
     let mut open: Vec<&str> = Vec::new();
     let mut out: Option<String> = None;
     let (mut copied, mut pos) = (0, 0);
-    while let Some(off) = html[pos..].find('<') {
+    while let Some(off) = memchr::memchr(b'<', &html.as_bytes()[pos..]) {
         let start = pos + off;
         let closing = bytes.get(start + 1) == Some(&b'/');
         let name_start = start + 1 + usize::from(closing);

@@ -315,10 +315,16 @@ fn escape_into(out: &mut String, s: &str) {
     out.push_str(&s[copied..]);
 }
 
-/// Non-whitespace characters in `t`; most text is ASCII, which is counted bytewise.
+/// Non-whitespace characters in `t`. Most text is ASCII: one bytewise pass
+/// counts it, and only text with other characters is decoded.
 pub fn count_visible(t: &str) -> u32 {
-    if t.is_ascii() {
-        t.bytes().filter(|b| !b.is_ascii_whitespace() && *b != b'\x0b').count() as u32
+    let (mut visible, mut high) = (0u32, 0u8);
+    for &b in t.as_bytes() {
+        high |= b;
+        visible += u32::from(!matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'));
+    }
+    if high < 0x80 {
+        visible
     } else {
         t.chars().filter(|c| !c.is_whitespace()).count() as u32
     }
