@@ -46,36 +46,45 @@ pub fn is_read_attr(name: &str) -> bool {
     )
 }
 
+/// A plain (no namespace) attribute some rule reads.
+fn is_kept(a: &Attribute) -> bool {
+    a.name.ns == ns!() && a.name.prefix.is_none() && is_read_attr(&a.name.local)
+}
+
 /// An element: its name and the attributes some rule reads ([`is_read_attr`]).
 #[derive(Debug)]
 pub struct Element {
     name: QualName,
-    attrs: Vec<(html5ever::LocalName, StrTendril)>,
+    attrs: Vec<Attribute>,
     /// Lower-cased `class` then `id` values, each followed by a space.
     class_and_id: String,
 }
 
 impl Element {
-    fn new(name: QualName, attrs: Vec<Attribute>) -> Element {
+    fn new(name: QualName, mut attrs: Vec<Attribute>) -> Element {
+        // The token's list is kept (no copy); the tokenizer has already
+        // skipped unread attributes and duplicates, except on formatting tags.
+        attrs.retain(is_kept);
         let mut e = Element {
             name,
-            // The tokenizer has skipped unread attributes: nearly all of these stay.
-            attrs: Vec::with_capacity(attrs.len()),
+            attrs,
             class_and_id: String::new(),
         };
-        e.add_missing(attrs);
+        e.set_class_and_id();
         e
     }
 
-    /// Adds the kept attributes not yet present (the tokenizer already drops
-    /// duplicates within one tag; `<html>`/`<body>` repeats merge this way).
+    /// Adds the kept attributes not yet present (`<html>`/`<body>` repeats merge this way).
     fn add_missing(&mut self, attrs: Vec<Attribute>) {
         for a in attrs {
-            let keep = a.name.ns == ns!() && a.name.prefix.is_none() && is_read_attr(&a.name.local);
-            if keep && !self.attrs.iter().any(|(n, _)| *n == a.name.local) {
-                self.attrs.push((a.name.local, a.value));
+            if is_kept(&a) && !self.attrs.iter().any(|b| b.name.local == a.name.local) {
+                self.attrs.push(a);
             }
         }
+        self.set_class_and_id();
+    }
+
+    fn set_class_and_id(&mut self) {
         let (class, id) = (self.attr("class"), self.attr("id"));
         let mut names = String::with_capacity(class.map_or(0, |c| c.len() + 1) + id.map_or(0, |i| i.len() + 1));
         for v in [class, id].into_iter().flatten() {
@@ -92,7 +101,7 @@ impl Element {
     }
 
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(n, _)| &**n == name).map(|(_, v)| &**v)
+        self.attrs.iter().find(|a| &*a.name.local == name).map(|a| &*a.value)
     }
 
     /// Lower-cased `class` and `id`, space-separated (each followed by a space).
