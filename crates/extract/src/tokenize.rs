@@ -265,6 +265,7 @@ impl<S: TokenSink> Tokenizer<'_, S> {
         let mut attrs: Vec<Attribute> = Vec::new();
         let mut self_closing = false;
         let mut had_duplicate_attributes = false;
+        let mut seen = SeenNames::default();
         loop {
             let Some(b) = self.bytes.get(self.pos).copied() else {
                 self.pos = self.bytes.len();
@@ -284,7 +285,7 @@ impl<S: TokenSink> Tokenizer<'_, S> {
                         return;
                     };
                     let Some(attr) = attr else { continue };
-                    if attrs.iter().any(|a| a.name.local == attr.name.local) {
+                    if seen.is_duplicate(&attrs, &attr.name.local) {
                         had_duplicate_attributes = true;
                     } else {
                         attrs.push(attr);
@@ -551,6 +552,31 @@ impl<S: TokenSink> Tokenizer<'_, S> {
             self.pos = end;
         }
         Some(id)
+    }
+}
+
+/// Which attribute names a tag already has. A list scan is quickest for the
+/// usual handful, but a hostile tag with 100,000 distinct names would make
+/// it quadratic, so past a few a set takes over.
+#[derive(Default)]
+struct SeenNames(Option<std::collections::HashSet<LocalName>>);
+
+impl SeenNames {
+    const LIST_MAX: usize = 16;
+
+    /// Whether `name` is among `attrs`' names; if not, remembers it (the caller adds it).
+    fn is_duplicate(&mut self, attrs: &[Attribute], name: &LocalName) -> bool {
+        if let Some(set) = &mut self.0 {
+            return !set.insert(name.clone());
+        }
+        if attrs.iter().any(|a| a.name.local == *name) {
+            return true;
+        }
+        if attrs.len() + 1 >= Self::LIST_MAX {
+            let names = attrs.iter().map(|a| a.name.local.clone()).chain([name.clone()]);
+            self.0 = Some(names.collect());
+        }
+        false
     }
 }
 
