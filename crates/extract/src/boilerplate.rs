@@ -2,7 +2,11 @@
 //! hidden elements, and the class and id names publishers give to share
 //! bars, promos, newsletter boxes, comment sections and the like.
 
-use scraper::node::Element;
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
+use crate::parse::Element;
 
 /// Elements whose content is never article text.
 const JUNK_TAGS: &[&str] = &[
@@ -121,14 +125,24 @@ pub fn has_junk_name(e: &Element) -> bool {
         return false;
     }
     // Ad slots are often bare ids/classes such as "ad" or "ad-1".
-    let names = class_and_id(e);
+    let names = e.class_and_id();
     if names.is_empty() {
         return false;
     }
-    if e.attr("itemprop") == Some("articleBody") || CONTENT_NAMES.iter().any(|c| names.contains(c)) {
+    static CONTENT: OnceLock<AhoCorasick> = OnceLock::new();
+    static JUNK: OnceLock<AhoCorasick> = OnceLock::new();
+    if e.attr("itemprop") == Some("articleBody") || contains_any(names, CONTENT_NAMES, &CONTENT) {
         return false;
     }
-    JUNK_NAMES.iter().any(|j| names.contains(j)) || names.split([' ', '_']).any(|w| w == "ad" || w == "ads")
+    contains_any(names, JUNK_NAMES, &JUNK) || names.split([' ', '_']).any(|w| w == "ad" || w == "ads")
+}
+
+/// Whether `names` contains any of `fragments`. Most elements are asked, so
+/// one automaton scans the names once instead of once per fragment.
+fn contains_any(names: &str, fragments: &[&str], automaton: &OnceLock<AhoCorasick>) -> bool {
+    automaton
+        .get_or_init(|| AhoCorasick::new(fragments).expect("a few short fixed patterns always build"))
+        .is_match(names)
 }
 
 fn is_hidden(e: &Element) -> bool {
@@ -146,31 +160,20 @@ fn is_hidden(e: &Element) -> bool {
     style.contains("display:none") || style.contains("visibility:hidden")
 }
 
-/// Lower-cased `class` and `id`, space-separated.
-pub fn class_and_id(e: &Element) -> String {
-    let mut s = String::new();
-    for attr in ["class", "id"] {
-        if let Some(v) = e.attr(attr) {
-            s.push_str(v);
-            s.push(' ');
-        }
-    }
-    s.make_ascii_lowercase();
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scraper::{Html, Selector};
+    use crate::dom::Dom;
 
     fn junk(html: &str) -> bool {
-        let doc = Html::parse_fragment(html);
-        let el = doc
-            .select(&Selector::parse("div, span, section").unwrap())
-            .next()
+        let doc = crate::parse::parse(html);
+        let dom = Dom::build(&doc, 100);
+        let el = dom
+            .nodes
+            .iter()
+            .find_map(|n| n.element().filter(|e| matches!(e.name(), "div" | "span" | "section")))
             .unwrap();
-        is_junk_tag(el.value()) || has_junk_name(el.value())
+        is_junk_tag(el) || has_junk_name(el)
     }
 
     #[test]

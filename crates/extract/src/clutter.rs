@@ -266,7 +266,7 @@ mod tests {
     use super::*;
 
     fn clean_blocks(html: &str) -> Vec<Block> {
-        let doc = scraper::Html::parse_document(html);
+        let doc = crate::parse::parse(html);
         let dom = crate::dom::Dom::build(&doc, 100_000);
         clean(crate::segment::blocks(&dom, dom.body()), &HashSet::new())
     }

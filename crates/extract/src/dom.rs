@@ -7,9 +7,7 @@
 //! one bottom-up pass and every walk be a loop, so a page with 100,000 nested
 //! elements costs neither recursion depth nor repeated text collection.
 
-use ego_tree::iter::Edge;
-use scraper::node::Element;
-use scraper::{Html, Node};
+use crate::parse::{Data, Document, Edge, Element};
 
 /// Index of the root (the document) in [`Dom::nodes`].
 pub const ROOT: usize = 0;
@@ -75,34 +73,38 @@ pub struct Dom<'a> {
 impl<'a> Dom<'a> {
     /// Flattens `html` (at most `max_nodes` nodes; the rest of a monstrous
     /// page is ignored) and computes junk flags and text statistics.
-    pub fn build(html: &'a Html, max_nodes: usize) -> Dom<'a> {
-        let mut nodes: Vec<DomNode<'a>> = Vec::new();
+    pub fn build(doc: &'a Document, max_nodes: usize) -> Dom<'a> {
+        let mut nodes: Vec<DomNode<'a>> = Vec::with_capacity(doc.node_count().min(max_nodes));
         let mut open: Vec<usize> = Vec::new();
-        for edge in html.tree.root().traverse() {
+        for edge in doc.traverse() {
             match edge {
-                Edge::Open(node) => {
+                Edge::Open(data) => {
                     if nodes.len() >= max_nodes {
                         break;
                     }
-                    let kind = match node.value() {
-                        Node::Element(e) => Kind::Element(e),
-                        Node::Text(t) => Kind::Text(t),
-                        Node::Document | Node::Fragment => Kind::Other,
-                        _ => Kind::Other,
+                    let kind = match data {
+                        Data::Element(e) => Kind::Element(e),
+                        Data::Text(t) => Kind::Text(t),
+                        Data::Document | Data::Other => Kind::Other,
                     };
                     let parent = open.last().copied().unwrap_or(ROOT);
                     open.push(nodes.len());
+                    // A text node's own count never changes: counted once, here.
+                    let chars = match kind {
+                        Kind::Text(t) => crate::segment::count_visible(t),
+                        _ => 0,
+                    };
                     nodes.push(DomNode {
                         kind,
                         parent,
                         end: 0,
                         junk: false,
                         in_link: false,
-                        chars: 0,
+                        chars,
                         link_chars: 0,
                     });
                 }
-                Edge::Close(_) => {
+                Edge::Close => {
                     if let Some(i) = open.pop() {
                         nodes[i].end = nodes.len();
                     }
@@ -165,23 +167,23 @@ impl<'a> Dom<'a> {
     }
 
     /// Bottom-up pass: children come after parents in pre-order, so walking
-    /// backwards adds every child's counts to its parent exactly once.
+    /// backwards adds every child's counts to its parent exactly once. Text
+    /// nodes keep their own count; junk ones count nothing from then on.
     fn count_text(&mut self) {
         for n in &mut self.nodes {
-            n.chars = 0;
+            if !matches!(n.kind, Kind::Text(_)) {
+                n.chars = 0;
+            }
             n.link_chars = 0;
         }
         for i in (1..self.nodes.len()).rev() {
             let node = &mut self.nodes[i];
             if node.junk {
                 node.chars = 0;
-                node.link_chars = 0;
                 continue;
             }
-            if let Kind::Text(t) = node.kind {
-                let n = t.chars().filter(|c| !c.is_whitespace()).count() as u32;
-                node.chars = n;
-                node.link_chars = if node.in_link { n } else { 0 };
+            if let (Kind::Text(_), true) = (node.kind, node.in_link) {
+                node.link_chars = node.chars;
             }
             let (chars, links, parent) = (node.chars, node.link_chars, node.parent);
             self.nodes[parent].chars += chars;
@@ -220,10 +222,10 @@ mod tests {
 
     #[test]
     fn counts_text_and_links_bottom_up_and_skips_junk() {
-        let html = Html::parse_document(
+        let doc = crate::parse::parse(
             "<body><div id=a><p>Hello world</p><a href=/x>link</a><script>var x=1</script></div></body>",
         );
-        let dom = Dom::build(&html, 1000);
+        let dom = Dom::build(&doc, 1000);
         let div = dom.nodes.iter().position(|n| n.tag() == "div").unwrap();
         assert_eq!(dom.nodes[div].chars, "Helloworld".len() as u32 + 4);
         assert_eq!(dom.nodes[div].link_chars, 4);
@@ -234,8 +236,8 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_flattened_without_recursion() {
-        let html = Html::parse_document(&format!("{}text", "<div>".repeat(20_000)));
-        let dom = Dom::build(&html, 1_000_000);
+        let doc = crate::parse::parse(&format!("{}text", "<div>".repeat(20_000)));
+        let dom = Dom::build(&doc, 1_000_000);
         assert_eq!(dom.nodes[dom.body()].chars, 4);
     }
 }

@@ -4,10 +4,13 @@
 //! times, lead image, site name, language, canonical URL, section, keywords,
 //! plain text and sanitised HTML. The engine is ours, built for news pages:
 //!
-//! 1. [`dom`] flattens the parsed page once and computes, bottom-up, how much
-//!    text and link text every element holds; [`boilerplate`] marks what
-//!    markup alone betrays (scripts, navigation, hidden and share/promo/comment
-//!    containers).
+//! 1. [`prescan`] cuts what can never be article text (scripts, styles,
+//!    comments) with byte scans; [`parse`] tokenizes the rest with our own
+//!    tokenizer, skipping the attributes no rule reads, into html5ever's tree
+//!    builder and a lean tree; [`dom`] flattens it once and
+//!    computes, bottom-up, how much text and link text every element holds;
+//!    [`boilerplate`] marks what markup alone betrays (scripts, navigation,
+//!    hidden and share/promo/comment containers).
 //! 2. [`segment`] splits the page into blocks as a reader sees paragraphs.
 //! 3. [`select`] lets the blocks vote for the element holding the article.
 //! 4. [`clutter`] drops the blocks publishers inject into the article
@@ -22,15 +25,16 @@ pub mod boilerplate;
 pub mod clutter;
 pub mod dom;
 pub mod metadata;
+pub mod parse;
 pub mod prescan;
 mod render;
 pub mod segment;
 pub mod select;
+mod tokenize;
 
 use std::collections::HashSet;
 
 use newsdesk_domain::Extracted;
-use scraper::Html;
 use url::Url;
 
 use segment::BlockKind;
@@ -54,9 +58,9 @@ pub enum ExtractError {
 pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError> {
     let stripped = prescan::strip_raw_text(html);
     let capped = prescan::cap_nesting(truncate(&stripped, MAX_INPUT_BYTES));
-    let doc = Html::parse_document(&capped);
-    let base = base_url(&doc, url);
+    let doc = parse::parse(&capped);
     let dom = dom::Dom::build(&doc, MAX_NODES);
+    let base = base_url(&dom, url);
     let meta = metadata::Metadata::from_dom(&dom, base.as_ref());
     let all = segment::blocks(&dom, dom.body());
     let roots = select::article_roots(&dom, &all);
@@ -106,12 +110,12 @@ fn truncate(s: &str, max: usize) -> &str {
 }
 
 /// A `<base href>` overrides the page's own address for relative links.
-fn base_url(doc: &Html, url: Option<&Url>) -> Option<Url> {
-    static SEL: std::sync::OnceLock<Option<scraper::Selector>> = std::sync::OnceLock::new();
-    let sel = SEL.get_or_init(|| scraper::Selector::parse("base[href]").ok()).as_ref();
-    let href = sel
-        .and_then(|s| doc.select(s).next())
-        .and_then(|b| b.value().attr("href"));
+fn base_url(dom: &dom::Dom, url: Option<&Url>) -> Option<Url> {
+    let href = dom
+        .nodes
+        .iter()
+        .filter_map(|n| n.element())
+        .find_map(|e| (e.name() == "base").then(|| e.attr("href")).flatten());
     match (href, url) {
         (Some(h), Some(u)) => u.join(h).ok().or_else(|| Some(u.clone())),
         (Some(h), None) => Url::parse(h).ok(),

@@ -225,7 +225,7 @@ fn gather(dom: &Dom) -> Sources {
     s
 }
 
-fn gather_meta(s: &mut Sources, e: &scraper::node::Element) {
+fn gather_meta(s: &mut Sources, e: &crate::parse::Element) {
     let Some(content) = e.attr("content").and_then(non_empty) else {
         return;
     };
@@ -284,8 +284,8 @@ fn gather_itemprop(s: &mut Sources, dom: &Dom, i: usize, prop: &str) {
     }
 }
 
-fn is_byline_element(e: &scraper::node::Element) -> bool {
-    let names = crate::boilerplate::class_and_id(e);
+fn is_byline_element(e: &crate::parse::Element) -> bool {
+    let names = e.class_and_id();
     (names.contains("byline") || names.contains("author-name") || names.contains("article-author"))
         && !names.contains("bio")
 }
@@ -463,10 +463,8 @@ pub fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scraper::Html;
-
     fn meta_of(html: &str, url: Option<&Url>) -> Metadata {
-        let doc = Html::parse_document(html);
+        let doc = crate::parse::parse(html);
         Metadata::from_dom(&Dom::build(&doc, 100_000), url)
     }
 

@@ -4,8 +4,8 @@
 //! state blobs, CSS and comments, none of which can be article text, and the
 //! HTML tokenizer would walk them character by character. A byte scan that
 //! skips them first roughly halves the parse. JSON-LD scripts are kept: they
-//! carry the article's metadata. The same scan also flattens absurd
-//! nesting, which would otherwise make tree building quadratic.
+//! carry the article's metadata. A second scan flattens absurd nesting,
+//! which would otherwise make tree building quadratic.
 
 use std::borrow::Cow;
 
@@ -14,7 +14,7 @@ pub fn strip_raw_text(html: &str) -> Cow<'_, str> {
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut pos = 0;
-    while let Some(off) = html[pos..].find('<') {
+    while let Some(off) = memchr::memchr(b'<', &html.as_bytes()[pos..]) {
         let start = pos + off;
         let Some(skip_to) = skippable_end(html, start) else {
             pos = start + 1;
@@ -78,8 +78,15 @@ fn is_json_ld(open_tag: &[u8]) -> bool {
 
 /// Byte offset of `needle` at or after `from`. Callers only pass offsets
 /// just past ASCII bytes, which are character boundaries.
+/// (`str::find` with a string needle sets up a searcher per call; this
+/// runs for every tag.)
 fn find(html: &str, from: usize, needle: &str) -> Option<usize> {
-    html.get(from..)?.find(needle).map(|i| from + i)
+    let hay = html.as_bytes().get(from..)?;
+    let at = match needle.as_bytes() {
+        [b] => memchr::memchr(*b, hay),
+        n => memchr::memmem::find(hay, n),
+    };
+    at.map(|i| from + i)
 }
 
 /// Deeper nesting than this is flattened before parsing. html5ever's tree
@@ -89,11 +96,52 @@ pub const MAX_NESTING: usize = 256;
 
 /// Tags that never stay open, or whose end tags are optional: they never
 /// build depth on their own, so they are not counted.
-const UNCOUNTED: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param",
-    "keygen", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot", "colgroup",
-    "html", "head", "body", "rb", "rt", "rp",
-];
+fn is_uncounted(name: &str) -> bool {
+    // Every such name is short; lower-case it on the stack, as this runs for every tag.
+    let mut buf = [0u8; 8];
+    let Some(lower) = buf.get_mut(..name.len()) else {
+        return false;
+    };
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    matches!(
+        &*lower,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"param"
+            | b"keygen"
+            | b"p"
+            | b"li"
+            | b"dt"
+            | b"dd"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"option"
+            | b"optgroup"
+            | b"thead"
+            | b"tbody"
+            | b"tfoot"
+            | b"colgroup"
+            | b"html"
+            | b"head"
+            | b"body"
+            | b"rb"
+            | b"rt"
+            | b"rp"
+    )
+}
 
 /// `html` with the start tags that would open elements deeper than
 /// [`MAX_NESTING`] removed (their text stays). Open elements are tracked as
@@ -104,7 +152,7 @@ pub fn cap_nesting(html: &str) -> Cow<'_, str> {
     let mut open: Vec<&str> = Vec::new();
     let mut out: Option<String> = None;
     let (mut copied, mut pos) = (0, 0);
-    while let Some(off) = html[pos..].find('<') {
+    while let Some(off) = memchr::memchr(b'<', &html.as_bytes()[pos..]) {
         let start = pos + off;
         let closing = bytes.get(start + 1) == Some(&b'/');
         let name_start = start + 1 + usize::from(closing);
@@ -117,8 +165,7 @@ pub fn cap_nesting(html: &str) -> Cow<'_, str> {
             continue;
         }
         let name = &html[name_start..name_start + name_len];
-        let counted = !UNCOUNTED.iter().any(|u| u.eq_ignore_ascii_case(name));
-        if !counted {
+        if is_uncounted(name) {
             continue;
         }
         if closing {

@@ -163,7 +163,7 @@ pub fn blocks(dom: &Dom, root: usize) -> Vec<Block> {
             continue;
         }
         match node.kind {
-            Kind::Text(t) => push_text(&mut run, t, node.in_link),
+            Kind::Text(t) => push_text(&mut run, t, node.chars, node.in_link),
             Kind::Element(e) => {
                 let tag = e.name();
                 let close = if tag == "br" || tag == "hr" {
@@ -217,8 +217,8 @@ fn close_finished(dom: &Dom, i: usize, stack: &mut Vec<(usize, Close)>, run: &mu
     }
 }
 
-fn push_text(run: &mut Run, t: &str, in_link: bool) {
-    let n = t.chars().filter(|c| !c.is_whitespace()).count() as u32;
+/// `n` is the text's count of visible characters, already in the [`Dom`].
+fn push_text(run: &mut Run, t: &str, n: u32, in_link: bool) {
     run.chars += n;
     if in_link {
         run.link_chars += n;
@@ -227,7 +227,7 @@ fn push_text(run: &mut Run, t: &str, in_link: bool) {
     escape_into(&mut run.html, t);
 }
 
-fn open_inline(run: &mut Run, tag: &str, e: &scraper::node::Element) {
+fn open_inline(run: &mut Run, tag: &str, e: &crate::parse::Element) {
     run.html.push('<');
     run.html.push_str(tag);
     if tag == "a" {
@@ -241,7 +241,7 @@ fn open_inline(run: &mut Run, tag: &str, e: &scraper::node::Element) {
 }
 
 /// Lazy-loading pages keep the real address in a data attribute.
-fn push_image(e: &scraper::node::Element, owner: usize, out: &mut Vec<Block>) {
+fn push_image(e: &crate::parse::Element, owner: usize, out: &mut Vec<Block>) {
     let src = ["data-src", "data-lazy-src", "data-original", "src"]
         .iter()
         .filter_map(|a| e.attr(a))
@@ -297,25 +297,44 @@ pub fn collapse(s: &str) -> String {
     out
 }
 
+/// Copies `s` in runs between the characters that need escaping (all ASCII).
 fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
+    let mut copied = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&s[copied..i]);
+        out.push_str(entity);
+        copied = i + 1;
+    }
+    out.push_str(&s[copied..]);
+}
+
+/// Non-whitespace characters in `t`. Most text is ASCII: one bytewise pass
+/// counts it, and only text with other characters is decoded.
+pub fn count_visible(t: &str) -> u32 {
+    let (mut visible, mut high) = (0u32, 0u8);
+    for &b in t.as_bytes() {
+        high |= b;
+        visible += u32::from(!matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'));
+    }
+    if high < 0x80 {
+        visible
+    } else {
+        t.chars().filter(|c| !c.is_whitespace()).count() as u32
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scraper::Html;
-
     fn texts(html: &str) -> Vec<(BlockKind, String)> {
-        let doc = Html::parse_document(html);
+        let doc = crate::parse::parse(html);
         let dom = Dom::build(&doc, 100_000);
         blocks(&dom, dom.body()).into_iter().map(|b| (b.kind, b.text)).collect()
     }
@@ -338,7 +357,7 @@ mod tests {
 
     #[test]
     fn inline_html_is_whitelisted_and_escaped() {
-        let doc = Html::parse_document("<p onclick=x>1 &lt; 2 <a href='/a?b=1&c=2' class=z><span>go</span></a></p>");
+        let doc = crate::parse::parse("<p onclick=x>1 &lt; 2 <a href='/a?b=1&c=2' class=z><span>go</span></a></p>");
         let dom = Dom::build(&doc, 1000);
         let b = &blocks(&dom, dom.body())[0];
         assert_eq!(b.html, "1 &lt; 2 <a href=\"/a?b=1&amp;c=2\">go</a>");

@@ -7,7 +7,6 @@
 //! when several near-equal candidates split the article between them, and
 //! joined by the siblings that look like more of the same.
 
-use crate::boilerplate::class_and_id;
 use crate::dom::{Dom, ROOT};
 use crate::segment::{Block, BlockKind};
 
@@ -137,7 +136,7 @@ pub fn class_weight(dom: &Dom, i: usize) -> f32 {
     if e.attr("itemprop") == Some("articleBody") {
         return 50.0;
     }
-    let names = class_and_id(e);
+    let names = e.class_and_id();
     let mut w = 0.0;
     if NEGATIVE.iter().any(|n| names.contains(n)) {
         w -= 25.0;

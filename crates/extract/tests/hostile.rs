@@ -21,6 +21,27 @@ fn hundred_thousand_nested_divs_finish() {
 }
 
 #[test]
+fn link_with_a_hundred_thousand_attributes_finishes() {
+    // Links keep all their attributes (the tree builder compares them), and
+    // each new name is checked against the ones before it.
+    let attrs: String = (0..100_000).map(|i| format!(" data-a{i}=\"{i}\"")).collect();
+    let html = format!(
+        "<html><body><article><p>Officials said the river rose overnight, flooding the lower town, \
+         <a href=/x{attrs}>and closing roads</a> on Tuesday.</p></article></body></html>"
+    );
+    assert!(html.len() < newsdesk_extract::MAX_INPUT_BYTES);
+    let start = Instant::now();
+    let page = extract(&html, Some(&base())).unwrap();
+    assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
+    assert!(
+        page.text
+            .contains("flooding the lower town, and closing roads on Tuesday."),
+        "{}",
+        page.text
+    );
+}
+
+#[test]
 fn fifty_mib_page_is_cut_not_choked_on() {
     let para = "<p>Officials said the river rose overnight, flooding the lower town and closing roads.</p>";
     let html = format!(
