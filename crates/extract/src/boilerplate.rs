@@ -121,7 +121,10 @@ pub fn has_junk_name(e: &Element) -> bool {
         return false;
     }
     // Ad slots are often bare ids/classes such as "ad" or "ad-1".
-    let names = class_and_id(e);
+    let names = match e.attr("id") {
+        Some(id) if is_prose_slug(id) => e.attr("class").unwrap_or("").to_ascii_lowercase(),
+        _ => class_and_id(e),
+    };
     if names.is_empty() {
         return false;
     }
@@ -129,6 +132,14 @@ pub fn has_junk_name(e: &Element) -> bool {
         return false;
     }
     JUNK_NAMES.iter().any(|j| names.contains(j)) || names.split([' ', '_']).any(|w| w == "ad" || w == "ads")
+}
+
+/// `id="sharing-with-a-single-developer"` is an anchor made from a section
+/// heading, not a widget's name: function words give it away.
+fn is_prose_slug(id: &str) -> bool {
+    const FUNCTION_WORDS: &[&str] = &["a", "an", "the", "of", "to", "in", "on", "with", "and", "for", "is"];
+    let words: Vec<String> = id.split(['-', '_']).map(str::to_ascii_lowercase).collect();
+    words.len() >= 4 && words.iter().any(|w| FUNCTION_WORDS.contains(&w.as_str()))
 }
 
 fn is_hidden(e: &Element) -> bool {
@@ -182,5 +193,7 @@ mod tests {
         assert!(!junk("<div class='article-body has-comments'>x</div>"));
         assert!(!junk("<div class='lead'>x</div>"));
         assert!(!junk("<div class='header-adjacent'>x</div>"));
+        assert!(!junk("<div class='section' id='sharing-with-a-remote-server'>x</div>"));
+        assert!(junk("<div id='article-share-tools-top'>x</div>"));
     }
 }

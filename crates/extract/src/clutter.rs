@@ -8,6 +8,8 @@
 
 use std::collections::HashSet;
 
+use url::Url;
+
 use crate::segment::{collapse, Block, BlockKind};
 
 /// Blocks more link than text are navigation, unless long enough to be prose with citations.
@@ -68,6 +70,38 @@ pub fn drop_header_echo(blocks: &mut Vec<Block>, title: Option<&str>, byline: Op
     for i in echoes.into_iter().rev() {
         blocks.remove(i);
     }
+}
+
+/// Drops body images that are the lead image again: readers show the lead
+/// image above the text, so a body copy of the same file (at whatever size its
+/// query string asks for) would appear twice.
+pub fn drop_lead_image(blocks: &mut Vec<Block>, lead: Option<&str>, base: Option<&Url>) {
+    let Some(lead) = lead.and_then(|l| Url::parse(l).ok()) else {
+        return;
+    };
+    blocks.retain(|b| {
+        let src = image_src(&b.html).and_then(|s| match base {
+            Some(base) => base.join(&s).ok(),
+            None => Url::parse(&s).ok(),
+        });
+        b.kind != BlockKind::Image || !src.is_some_and(|u| same_file(&u, &lead))
+    });
+}
+
+/// The `src` of an image block's `<img src="…">` tag, unescaped.
+fn image_src(html: &str) -> Option<String> {
+    let rest = html.strip_prefix("<img src=\"")?;
+    let raw = &rest[..rest.find('"')?];
+    Some(
+        raw.replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+fn same_file(a: &Url, b: &Url) -> bool {
+    a.host_str() == b.host_str() && a.path() == b.path()
 }
 
 fn word_count(text: &str) -> usize {
@@ -331,6 +365,22 @@ mod tests {
             .map(|b| b.text.as_str())
             .collect();
         assert_eq!(texts, vec![prose, "By noon, Dana Oyelaran said, it rained."]);
+    }
+
+    #[test]
+    fn drops_the_lead_image_from_the_body_whatever_its_size() {
+        let html = "<p>Text.</p><img src='/img/lead.jpg?w=800&amp;q=80'><img src='/img/other.jpg'>";
+        let mut blocks = clean_blocks(html);
+        let base = Url::parse("https://news.example/a/story").unwrap();
+        drop_lead_image(
+            &mut blocks,
+            Some("https://news.example/img/lead.jpg?w=1200"),
+            Some(&base),
+        );
+        let images: Vec<_> = blocks.iter().filter(|b| b.kind == BlockKind::Image).collect();
+        assert_eq!(images.len(), 1);
+        assert!(images[0].html.contains("other.jpg"));
+        assert_eq!(blocks.len(), 2);
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError>
     let mut blocks = clutter::clean(body, &captions);
     let byline = (!meta.authors.is_empty()).then(|| meta.authors.join(", "));
     clutter::drop_header_echo(&mut blocks, meta.title.as_deref(), byline.as_deref());
+    clutter::drop_lead_image(&mut blocks, meta.image.as_deref(), base.as_ref());
     let text = render::text(&blocks);
     let html = render::sanitised_html(&blocks, base.as_ref());
     let lang = meta.lang.clone().or_else(|| detect_lang(&text));

@@ -17,6 +17,8 @@ const MIN_VOTING_CHARS: u32 = 25;
 const VOTE_LEVELS: usize = 5;
 /// This many near-equal candidates under one ancestor mean the article is split among them.
 const MIN_SPLIT_CANDIDATES: usize = 2;
+/// A sibling section shaped like the winner joins it with at least this much text.
+const MIN_SECTION_CHARS: u32 = 100;
 
 const POSITIVE: &[&str] = &[
     "article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "post", "text", "blog", "story",
@@ -52,8 +54,8 @@ const NEGATIVE: &[&str] = &[
     "rail",
 ];
 
-/// The article's root elements, in document order; empty when nothing on
-/// the page reads like an article.
+/// The article's root elements, in document order. A page too short for any
+/// block to vote is taken whole (what is not boilerplate is its content).
 pub fn article_roots(dom: &Dom, blocks: &[Block]) -> Vec<usize> {
     let scores = vote(dom, blocks);
     let final_score = |i: usize| scores.score[i].map_or(0.0, |s| s * (1.0 - dom.nodes[i].link_density()));
@@ -63,7 +65,7 @@ pub fn article_roots(dom: &Dom, blocks: &[Block]) -> Vec<usize> {
         .copied()
         .max_by(|a, b| final_score(*a).total_cmp(&final_score(*b)).then(b.cmp(a)))
     else {
-        return Vec::new();
+        return vec![dom.body()];
     };
     let top = widen(dom, top, &final_score, &scores);
     siblings(dom, top, &final_score)
@@ -206,6 +208,11 @@ fn siblings(dom: &Dom, top: usize, score: &dyn Fn(usize) -> f32) -> Vec<usize> {
                 return false;
             }
             let same_class = top_class.is_some() && node.element().and_then(|e| e.attr("class")) == top_class;
+            // A sibling built like the winner and holding prose is the article's
+            // next section, even when its paragraphs sit too deep to have voted for it.
+            if same_class && node.chars >= MIN_SECTION_CHARS && node.link_density() < 0.25 {
+                return true;
+            }
             let bonus = if same_class { top_score * 0.2 } else { 0.0 };
             if score(s) + bonus >= threshold {
                 return true;
@@ -213,4 +220,40 @@ fn siblings(dom: &Dom, top: usize, score: &dyn Fn(usize) -> f32) -> Vec<usize> {
             node.tag() == "p" && node.chars > 80 && node.link_density() < 0.25
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::Html;
+
+    /// The texts under the chosen roots.
+    fn article_text(html: &str) -> Vec<String> {
+        let doc = Html::parse_document(html);
+        let dom = Dom::build(&doc, 100_000);
+        let blocks = crate::segment::blocks(&dom, dom.body());
+        let roots = article_roots(&dom, &blocks);
+        blocks
+            .into_iter()
+            .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
+            .map(|b| b.text)
+            .collect()
+    }
+
+    #[test]
+    fn a_sibling_section_shaped_like_the_winner_joins_it() {
+        let para = "The council met on Tuesday, and after a long debate, it voted to rebuild the old bridge.";
+        let deep = format!("<div><div><div><div><div><p>{para}</p><p>{para}</p></div></div></div></div></div>");
+        let html = format!(
+            "<div id=wrap><div class=section>{deep}</div><div class=section><p>{para}</p><p>{para}</p><p>{para}</p><p>{para}</p></div>\
+             <div class=other><a href=/a>Elsewhere on the site today</a></div></div>"
+        );
+        assert_eq!(article_text(&html).len(), 6);
+    }
+
+    #[test]
+    fn a_page_too_short_to_vote_is_taken_whole() {
+        let html = "<nav><a href=/>Home</a></nav><h2>Test case</h2><p>Short.</p>";
+        assert_eq!(article_text(html), vec!["Test case", "Short."]);
+    }
 }
