@@ -114,11 +114,16 @@ pub fn is_junk_tag(e: &Element) -> bool {
 }
 
 /// Whether the element's class or id names it boilerplate (share bar,
-/// promo, comments…). Names lie more often than tags, so the caller weighs
+/// promo, comments…), or it is a form. Names lie more often than tags, so the caller weighs
 /// this against how much of the page's text the element holds.
 pub fn has_junk_name(e: &Element) -> bool {
     if matches!(e.name(), "html" | "body" | "main" | "article" | "p") {
         return false;
+    }
+    // Search, sign-up and comment forms; a form wrapping the whole page
+    // (ASP.NET does) holds most of its text and is spared like a misnamed article.
+    if e.name() == "form" {
+        return true;
     }
     // Ad slots are often bare ids/classes such as "ad" or "ad-1".
     let names = match e.attr("id") {
@@ -178,7 +183,7 @@ mod tests {
     fn junk(html: &str) -> bool {
         let doc = Html::parse_fragment(html);
         let el = doc
-            .select(&Selector::parse("div, span, section").unwrap())
+            .select(&Selector::parse("div, span, section, form").unwrap())
             .next()
             .unwrap();
         is_junk_tag(el.value()) || has_junk_name(el.value())
@@ -195,5 +200,6 @@ mod tests {
         assert!(!junk("<div class='header-adjacent'>x</div>"));
         assert!(!junk("<div class='section' id='sharing-with-a-remote-server'>x</div>"));
         assert!(junk("<div id='article-share-tools-top'>x</div>"));
+        assert!(junk("<form action='/search'><p>Enter search terms</p></form>"));
     }
 }

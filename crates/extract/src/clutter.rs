@@ -10,18 +10,33 @@ use std::collections::HashSet;
 
 use url::Url;
 
+use crate::dom::Dom;
 use crate::segment::{collapse, Block, BlockKind};
 
 /// Blocks more link than text are navigation, unless long enough to be prose with citations.
 const MAX_LINK_DENSITY: f32 = 0.5;
+/// A teaser's blurb is a sentence or two; an article's paragraph under a linked heading runs longer.
+const MAX_BLURB_CHARS: usize = 250;
+/// Room in a teaser card for a kicker or an author's name besides headline and blurb.
+const MAX_CARD_EXTRA_CHARS: u32 = 60;
 
 /// Drops the clutter among the article's blocks. `captions` are the texts of
 /// every caption on the page: a paragraph that merely repeats one is dropped.
-pub fn clean(blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<Block> {
+pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<Block> {
     let mut kept = Vec::with_capacity(blocks.len());
     let mut skip_promo_target = false;
     let mut in_promo_list = false;
+    let mut linked_heading: Option<Block> = None;
     for mut block in blocks {
+        if block.kind != BlockKind::Image {
+            let heading = linked_heading.take();
+            if heading.as_ref().is_some_and(|h| is_teaser_blurb(dom, h, &block)) {
+                continue;
+            }
+            if matches!(block.kind, BlockKind::Heading(_)) && block.link_density() > MAX_LINK_DENSITY {
+                linked_heading = Some(block.clone());
+            }
+        }
         if in_promo_list {
             if block.kind == BlockKind::ListItem || block.link_density() > MAX_LINK_DENSITY {
                 continue;
@@ -54,6 +69,20 @@ pub fn clean(blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<Block> {
         }
     }
     kept
+}
+
+/// A teaser card for another story: a headline that is a link and a short
+/// blurb, alone together in one small container. (A linked heading followed
+/// by the article's next paragraph shares no such container with it.)
+fn is_teaser_blurb(dom: &Dom, heading: &Block, block: &Block) -> bool {
+    if block.kind != BlockKind::Paragraph || block.text.len() >= MAX_BLURB_CHARS {
+        return false;
+    }
+    let mut card = heading.owner;
+    while !dom.contains(card, block.owner) {
+        card = dom.nodes[card].parent;
+    }
+    dom.nodes[card].chars <= heading.chars + block.chars + MAX_CARD_EXTRA_CHARS
 }
 
 /// Drops what the page header repeats at the top of the body: the headline
@@ -302,7 +331,7 @@ mod tests {
     fn clean_blocks(html: &str) -> Vec<Block> {
         let doc = scraper::Html::parse_document(html);
         let dom = crate::dom::Dom::build(&doc, 100_000);
-        clean(crate::segment::blocks(&dom, dom.body()), &HashSet::new())
+        clean(&dom, crate::segment::blocks(&dom, dom.body()), &HashSet::new())
     }
 
     fn texts(html: &str) -> Vec<String> {
@@ -365,6 +394,16 @@ mod tests {
             .map(|b| b.text.as_str())
             .collect();
         assert_eq!(texts, vec![prose, "By noon, Dana Oyelaran said, it rained."]);
+    }
+
+    #[test]
+    fn drops_teaser_cards_but_not_the_paragraph_after_a_linked_subhead() {
+        let first = "The ferry service resumed on Monday after a week of storms, the operator said, with extra sailings planned.";
+        let html = format!(
+            "<div><p>{first}</p><div class=card><a href=/a><h5>Other story</h5></a><p>Its blurb in a line.</p></div>\
+             <h3><a href=/b>Linked subhead</a></h3><p>The article goes on.</p></div>"
+        );
+        assert_eq!(texts(&html), vec![first, "The article goes on."]);
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError>
         .into_iter()
         .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
         .collect();
-    let mut blocks = clutter::clean(body, &captions);
+    let mut blocks = clutter::clean(&dom, body, &captions);
     let byline = (!meta.authors.is_empty()).then(|| meta.authors.join(", "));
     clutter::drop_header_echo(&mut blocks, meta.title.as_deref(), byline.as_deref());
     clutter::drop_lead_image(&mut blocks, meta.image.as_deref(), base.as_ref());
