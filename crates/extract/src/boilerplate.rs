@@ -139,6 +139,20 @@ pub fn has_junk_name(e: &Element) -> bool {
     JUNK_NAMES.iter().any(|j| names.contains(j)) || names.split([' ', '_']).any(|w| w == "ad" || w == "ads")
 }
 
+/// A post quoted from a social network (`<blockquote class="twitter-tweet">`):
+/// what the story cites, however its wrapper is named.
+pub fn is_embedded_post(e: &Element) -> bool {
+    const EMBEDS: &[&str] = &[
+        "twitter-tweet",
+        "twitter-video",
+        "instagram-media",
+        "tiktok-embed",
+        "bluesky-embed",
+        "text-post-media",
+    ];
+    e.name() == "blockquote" && e.attr("class").is_some_and(|c| EMBEDS.iter().any(|m| c.contains(m)))
+}
+
 /// `id="sharing-with-a-single-developer"` is an anchor made from a section
 /// heading, not a widget's name: function words give it away.
 fn is_prose_slug(id: &str) -> bool {

@@ -287,7 +287,7 @@ fn classify(text: &str) -> Verdict {
     if short && CREDIT_PREFIXES.iter().any(|p| lower.starts_with(p)) {
         return Verdict::Drop;
     }
-    if is_share_bar(&lower) || is_url_debris(text) {
+    if is_share_bar(&lower) || is_url_debris(text) || is_gallery_counter(&lower) {
         return Verdict::Drop;
     }
     Verdict::Keep
@@ -300,6 +300,19 @@ fn is_share_bar(lower: &str) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     !words.is_empty() && words.len() <= 8 && words.iter().all(|w| SHARE_WORDS.contains(w))
+}
+
+/// "Image 3 of 12", "Photo 2/5", "4 of 9": a slideshow's position, not text.
+fn is_gallery_counter(lower: &str) -> bool {
+    let rest = ["image", "photo", "picture", "slide"]
+        .iter()
+        .find_map(|l| lower.strip_prefix(l))
+        .unwrap_or(lower);
+    let Some((n, m)) = rest.split_once(" of ").or_else(|| rest.split_once('/')) else {
+        return false;
+    };
+    let is_number = |s: &str| !s.trim().is_empty() && s.trim().chars().all(|c| c.is_ascii_digit());
+    is_number(n) && is_number(m)
 }
 
 /// Leftovers of image CDN URLs that leak into text, e.g. `&w=3840&q=100)`.
@@ -356,6 +369,12 @@ mod tests {
                 "Article 5 of NATO stipulates that an attack on one member is an attack on all."
             ]
         );
+    }
+
+    #[test]
+    fn drops_gallery_counters_but_not_fractions_in_prose() {
+        let html = "<p>Image 1 of 5</p><p>Photo 2/5</p><p>3 of 5</p><p>Turnout was 3 of 5 voters.</p>";
+        assert_eq!(texts(html), vec!["Turnout was 3 of 5 voters."]);
     }
 
     #[test]

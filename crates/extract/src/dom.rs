@@ -147,6 +147,7 @@ impl<'a> Dom<'a> {
         let mut changed = false;
         // Inside the element microdata marks as the article body, a big named
         // one is an embedded widget (a gallery), not the article under an odd name.
+        let embeds = self.holds_embedded_post();
         let mut article_body_end = 0;
         let mut i = 1;
         while i < self.nodes.len() {
@@ -160,7 +161,9 @@ impl<'a> Dom<'a> {
                 article_body_end = end;
             }
             let small = node.chars <= limit || i < article_body_end;
-            let named = !node.junk && small && node.element().is_some_and(crate::boilerplate::has_junk_name);
+            // A "social-embed" wrapper around a quoted post is the story's, not a share bar.
+            let named =
+                !node.junk && small && !embeds[i] && node.element().is_some_and(crate::boilerplate::has_junk_name);
             if named {
                 for n in &mut self.nodes[i..end] {
                     n.junk = true;
@@ -172,6 +175,20 @@ impl<'a> Dom<'a> {
             }
         }
         changed
+    }
+
+    /// Per node, whether its subtree holds an embedded social post.
+    fn holds_embedded_post(&self) -> Vec<bool> {
+        let mut holds = vec![false; self.nodes.len()];
+        for i in (1..self.nodes.len()).rev() {
+            holds[i] |= self.nodes[i]
+                .element()
+                .is_some_and(crate::boilerplate::is_embedded_post);
+            if holds[i] {
+                holds[self.nodes[i].parent] = true;
+            }
+        }
+        holds
     }
 
     /// Bottom-up pass: children come after parents in pre-order, so walking
@@ -256,6 +273,16 @@ mod tests {
             .nodes
             .iter()
             .all(|n| !n.junk || n.tag() == "head"));
+    }
+
+    #[test]
+    fn a_social_wrapper_around_an_embedded_post_is_kept() {
+        let html = Html::parse_document(
+            "<p>Story text.</p><div class=social-embed><blockquote class=twitter-tweet><p>Quoted post</p></blockquote></div>\
+             <div class=social-share><a href=/s>Share</a></div>",
+        );
+        let dom = Dom::build(&html, 1000);
+        assert_eq!(dom.nodes[dom.body()].chars, "Storytext.Quotedpost".len() as u32);
     }
 
     #[test]
