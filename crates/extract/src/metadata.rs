@@ -6,7 +6,7 @@
 //! One pass over the flattened page gathers every source; the chains then
 //! pick from them, so no selector is compiled or run per field.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use serde_json::Value;
@@ -33,8 +33,11 @@ pub struct Metadata {
 /// Everything the chains choose from, gathered in one pass.
 #[derive(Default)]
 struct Sources {
-    /// `<meta name|property|itemprop=K content=V>`, keys lower-cased, first value wins.
+    /// `<meta name|property|itemprop=K content=V>`, keys lower-cased, first value wins
+    /// (but a `property` beats a `name`).
     meta: HashMap<String, String>,
+    /// Keys of `meta` whose value came from a `name` attribute.
+    named_meta: HashSet<String>,
     /// Every `article:tag` (there may be several).
     tags: Vec<String>,
     ld: Option<Value>,
@@ -68,7 +71,7 @@ impl Metadata {
                     "author",
                     "parsely-author",
                     "sailthru.author",
-                    "dc.creator",
+                    "dc:creator",
                     "byl",
                     "article:author",
                 ])
@@ -84,8 +87,8 @@ impl Metadata {
                 .and_then(|v| ld_title(v, s.title_tag.as_deref()))
                 .or_else(|| {
                     meta(&[
-                        "dc.title",
                         "dc:title",
+                        "dcterms:title",
                         "dcterm:title",
                         "og:title",
                         "title",
@@ -105,9 +108,9 @@ impl Metadata {
                         "publishdate",
                         "publish-date",
                         "date",
-                        "dc.date",
-                        "dc.date.issued",
-                        "dcterms.created",
+                        "dc:date",
+                        "dc:date.issued",
+                        "dcterms:created",
                         "sailthru.date",
                         "article.published",
                     ])
@@ -120,7 +123,7 @@ impl Metadata {
                     meta(&[
                         "article:modified_time",
                         "og:updated_time",
-                        "dcterms.modified",
+                        "dcterms:modified",
                         "last-modified",
                     ])
                 })
@@ -142,7 +145,7 @@ impl Metadata {
             lang: s
                 .html_lang
                 .clone()
-                .or_else(|| meta(&["content-language", "og:locale", "dc.language"]))
+                .or_else(|| meta(&["content-language", "og:locale", "dc:language"]))
                 .or_else(|| ld_str("inLanguage"))
                 .map(|l| primary_subtag(&l))
                 .filter(|l| l.len() >= 2 && l.len() <= 3),
@@ -152,7 +155,7 @@ impl Metadata {
                 .or_else(|| meta(&["og:url", "twitter:url"]))
                 .or_else(|| ld_str("url"))
                 .and_then(absolute),
-            description: meta(&["og:description", "description", "twitter:description", "dc.description"])
+            description: meta(&["og:description", "description", "twitter:description", "dc:description"])
                 .or_else(|| ld_str("description")),
             section: ld
                 .and_then(|v| first_text(&v["articleSection"]))
@@ -255,20 +258,37 @@ fn gather_meta(s: &mut Sources, e: &scraper::node::Element) {
     let Some(content) = e.attr("content").and_then(non_empty) else {
         return;
     };
-    let Some(keys) = ["property", "name", "itemprop", "http-equiv"]
+    let Some((attr, keys)) = ["property", "name", "itemprop", "http-equiv"]
         .iter()
-        .find_map(|a| e.attr(a))
+        .find_map(|a| e.attr(a).map(|k| (*a, k)))
     else {
         return;
     };
     // `property="dc:title og:title"` names one value for several keys.
-    for key in keys.split_whitespace().map(str::to_ascii_lowercase) {
+    for key in keys.split_whitespace().map(meta_key) {
         if key == "article:tag" {
             s.tags.push(content.clone());
-        } else {
-            s.meta.entry(key).or_insert_with(|| content.clone());
+        } else if attr == "property" && s.named_meta.remove(&key) {
+            // OpenGraph and Dublin Core are RDFa `property`s; a `name` copy is the sloppier duplicate.
+            s.meta.insert(key, content.clone());
+        } else if !s.meta.contains_key(&key) {
+            if attr == "name" {
+                s.named_meta.insert(key.clone());
+            }
+            s.meta.insert(key, content.clone());
         }
     }
+}
+
+/// Lower-cased, with Dublin Core's HTML spelling (`DC.title`) made its RDFa one (`dc:title`).
+fn meta_key(key: &str) -> String {
+    let key = key.to_ascii_lowercase();
+    for (html, rdfa) in [("dc.", "dc:"), ("dcterms.", "dcterms:")] {
+        if let Some(rest) = key.strip_prefix(html) {
+            return format!("{rdfa}{rest}");
+        }
+    }
+    key
 }
 
 fn gather_link(s: &mut Sources, dom: &Dom, i: usize) {
@@ -592,6 +612,20 @@ mod tests {
         assert_eq!(generic.title.as_deref(), Some("List of tidal mills"));
         let site_name = meta_of(&ld("List of tidal mills", "Wiki"), None);
         assert_eq!(site_name.title.as_deref(), Some("List of tidal mills"));
+    }
+
+    #[test]
+    fn property_meta_beats_name_meta_and_dublin_core_spellings_agree() {
+        let html = r#"<meta name="DC.title" content="Name title"><meta property="dc:title" content="Property title">
+            <meta name="og:title" content="OG name"><meta property="og:title" content="OG property">"#;
+        assert_eq!(meta_of(html, None).title.as_deref(), Some("Property title"));
+        let html = r#"<meta name="og:title" content="OG name"><meta property="og:title" content="OG property">"#;
+        assert_eq!(meta_of(html, None).title.as_deref(), Some("OG property"));
+        let html = r#"<meta name="DC.date.issued" content="2020-01-02">"#;
+        assert_eq!(
+            meta_of(html, None).published.unwrap().to_rfc3339(),
+            "2020-01-02T00:00:00+00:00"
+        );
     }
 
     #[test]
