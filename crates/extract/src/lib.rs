@@ -162,3 +162,24 @@ fn iso639_1(code3: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_lead_image_is_not_repeated_in_the_body() {
+        let prose =
+            "<p>The harbour reopened on Monday after a week of storms, and the first ferries sailed at dawn.</p>";
+        let html = format!(
+            r#"<html><head><meta property="og:image" content="https://news.example/img/pier.jpg"></head>
+            <body><article><img src="/img/pier.jpg?w=640">{prose}{prose}<img src="/img/map.png"></article></body></html>"#
+        );
+        let base = url::Url::parse("https://news.example/a/1").unwrap();
+        let page = super::extract(&html, Some(&base)).unwrap();
+        assert_eq!(page.image.as_deref(), Some("https://news.example/img/pier.jpg"));
+        assert!(
+            !page.html.contains("pier.jpg") && page.html.contains("map.png"),
+            "{}",
+            page.html
+        );
+    }
+}
