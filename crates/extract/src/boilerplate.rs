@@ -118,14 +118,26 @@ pub fn is_junk_tag(e: &Element) -> bool {
 }
 
 /// Whether the element's class or id names it boilerplate (share bar,
-/// promo, comments…). Names lie more often than tags, so the caller weighs
+/// promo, comments…), or it is a form. Names lie more often than tags, so the caller weighs
 /// this against how much of the page's text the element holds.
 pub fn has_junk_name(e: &Element) -> bool {
     if matches!(e.name(), "html" | "body" | "main" | "article" | "p") {
         return false;
     }
+    // Search, sign-up and comment forms; a form wrapping the whole page
+    // (ASP.NET does) holds most of its text and is spared like a misnamed article.
+    if e.name() == "form" {
+        return true;
+    }
     // Ad slots are often bare ids/classes such as "ad" or "ad-1".
-    let names = e.class_and_id();
+    let lowered_class;
+    let names = match e.attr("id") {
+        Some(id) if is_prose_slug(id) => {
+            lowered_class = e.attr("class").unwrap_or("").to_ascii_lowercase();
+            lowered_class.as_str()
+        }
+        _ => e.class_and_id(),
+    };
     if names.is_empty() {
         return false;
     }
@@ -143,6 +155,28 @@ fn contains_any(names: &str, fragments: &[&str], automaton: &OnceLock<AhoCorasic
     automaton
         .get_or_init(|| AhoCorasick::new(fragments).expect("a few short fixed patterns always build"))
         .is_match(names)
+}
+
+/// A post quoted from a social network (`<blockquote class="twitter-tweet">`):
+/// what the story cites, however its wrapper is named.
+pub fn is_embedded_post(e: &Element) -> bool {
+    const EMBEDS: &[&str] = &[
+        "twitter-tweet",
+        "twitter-video",
+        "instagram-media",
+        "tiktok-embed",
+        "bluesky-embed",
+        "text-post-media",
+    ];
+    e.name() == "blockquote" && e.attr("class").is_some_and(|c| EMBEDS.iter().any(|m| c.contains(m)))
+}
+
+/// `id="sharing-with-a-single-developer"` is an anchor made from a section
+/// heading, not a widget's name: function words give it away.
+fn is_prose_slug(id: &str) -> bool {
+    const FUNCTION_WORDS: &[&str] = &["a", "an", "the", "of", "to", "in", "on", "with", "and", "for", "is"];
+    let words: Vec<String> = id.split(['-', '_']).map(str::to_ascii_lowercase).collect();
+    words.len() >= 4 && words.iter().any(|w| FUNCTION_WORDS.contains(&w.as_str()))
 }
 
 fn is_hidden(e: &Element) -> bool {
@@ -171,7 +205,7 @@ mod tests {
         let el = dom
             .nodes
             .iter()
-            .find_map(|n| n.element().filter(|e| matches!(e.name(), "div" | "span" | "section")))
+            .find_map(|n| n.element().filter(|e| matches!(e.name(), "div" | "span" | "section" | "form")))
             .unwrap();
         is_junk_tag(el) || has_junk_name(el)
     }
@@ -185,5 +219,8 @@ mod tests {
         assert!(!junk("<div class='article-body has-comments'>x</div>"));
         assert!(!junk("<div class='lead'>x</div>"));
         assert!(!junk("<div class='header-adjacent'>x</div>"));
+        assert!(!junk("<div class='section' id='sharing-with-a-remote-server'>x</div>"));
+        assert!(junk("<div id='article-share-tools-top'>x</div>"));
+        assert!(junk("<form action='/search'><p>Enter search terms</p></form>"));
     }
 }

@@ -8,18 +8,35 @@
 
 use std::collections::HashSet;
 
+use url::Url;
+
+use crate::dom::Dom;
 use crate::segment::{collapse, Block, BlockKind};
 
 /// Blocks more link than text are navigation, unless long enough to be prose with citations.
 const MAX_LINK_DENSITY: f32 = 0.5;
+/// A teaser's blurb is a sentence or two; an article's paragraph under a linked heading runs longer.
+const MAX_BLURB_CHARS: usize = 250;
+/// Room in a teaser card for a kicker or an author's name besides headline and blurb.
+const MAX_CARD_EXTRA_CHARS: u32 = 60;
 
 /// Drops the clutter among the article's blocks. `captions` are the texts of
 /// every caption on the page: a paragraph that merely repeats one is dropped.
-pub fn clean(blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<Block> {
+pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<Block> {
     let mut kept = Vec::with_capacity(blocks.len());
     let mut skip_promo_target = false;
     let mut in_promo_list = false;
+    let mut linked_heading: Option<Block> = None;
     for mut block in blocks {
+        if block.kind != BlockKind::Image {
+            let heading = linked_heading.take();
+            if heading.as_ref().is_some_and(|h| is_teaser_blurb(dom, h, &block)) {
+                continue;
+            }
+            if matches!(block.kind, BlockKind::Heading(_)) && block.link_density() > MAX_LINK_DENSITY {
+                linked_heading = Some(block.clone());
+            }
+        }
         if in_promo_list {
             if block.kind == BlockKind::ListItem || block.link_density() > MAX_LINK_DENSITY {
                 continue;
@@ -54,6 +71,20 @@ pub fn clean(blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<Block> {
     kept
 }
 
+/// A teaser card for another story: a headline that is a link and a short
+/// blurb, alone together in one small container. (A linked heading followed
+/// by the article's next paragraph shares no such container with it.)
+fn is_teaser_blurb(dom: &Dom, heading: &Block, block: &Block) -> bool {
+    if block.kind != BlockKind::Paragraph || block.text.len() >= MAX_BLURB_CHARS {
+        return false;
+    }
+    let mut card = heading.owner;
+    while !dom.contains(card, block.owner) {
+        card = dom.nodes[card].parent;
+    }
+    dom.nodes[card].chars <= heading.chars + block.chars + MAX_CARD_EXTRA_CHARS
+}
+
 /// Drops what the page header repeats at the top of the body: the headline
 /// and the byline/date line ("By Ana Ruiz 17 August 2025"). Only blocks
 /// before the first real paragraph are considered.
@@ -68,6 +99,38 @@ pub fn drop_header_echo(blocks: &mut Vec<Block>, title: Option<&str>, byline: Op
     for i in echoes.into_iter().rev() {
         blocks.remove(i);
     }
+}
+
+/// Drops body images that are the lead image again: readers show the lead
+/// image above the text, so a body copy of the same file (at whatever size its
+/// query string asks for) would appear twice.
+pub fn drop_lead_image(blocks: &mut Vec<Block>, lead: Option<&str>, base: Option<&Url>) {
+    let Some(lead) = lead.and_then(|l| Url::parse(l).ok()) else {
+        return;
+    };
+    blocks.retain(|b| {
+        let src = image_src(&b.html).and_then(|s| match base {
+            Some(base) => base.join(&s).ok(),
+            None => Url::parse(&s).ok(),
+        });
+        b.kind != BlockKind::Image || !src.is_some_and(|u| same_file(&u, &lead))
+    });
+}
+
+/// The `src` of an image block's `<img src="…">` tag, unescaped.
+fn image_src(html: &str) -> Option<String> {
+    let rest = html.strip_prefix("<img src=\"")?;
+    let raw = &rest[..rest.find('"')?];
+    Some(
+        raw.replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+fn same_file(a: &Url, b: &Url) -> bool {
+    a.host_str() == b.host_str() && a.path() == b.path()
 }
 
 fn word_count(text: &str) -> usize {
@@ -224,7 +287,7 @@ fn classify(text: &str) -> Verdict {
     if short && CREDIT_PREFIXES.iter().any(|p| lower.starts_with(p)) {
         return Verdict::Drop;
     }
-    if is_share_bar(&lower) || is_url_debris(text) {
+    if is_share_bar(&lower) || is_url_debris(text) || is_gallery_counter(&lower) {
         return Verdict::Drop;
     }
     Verdict::Keep
@@ -237,6 +300,19 @@ fn is_share_bar(lower: &str) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     !words.is_empty() && words.len() <= 8 && words.iter().all(|w| SHARE_WORDS.contains(w))
+}
+
+/// "Image 3 of 12", "Photo 2/5", "4 of 9": a slideshow's position, not text.
+fn is_gallery_counter(lower: &str) -> bool {
+    let rest = ["image", "photo", "picture", "slide"]
+        .iter()
+        .find_map(|l| lower.strip_prefix(l))
+        .unwrap_or(lower);
+    let Some((n, m)) = rest.split_once(" of ").or_else(|| rest.split_once('/')) else {
+        return false;
+    };
+    let is_number = |s: &str| !s.trim().is_empty() && s.trim().chars().all(|c| c.is_ascii_digit());
+    is_number(n) && is_number(m)
 }
 
 /// Leftovers of image CDN URLs that leak into text, e.g. `&w=3840&q=100)`.
@@ -268,7 +344,7 @@ mod tests {
     fn clean_blocks(html: &str) -> Vec<Block> {
         let doc = crate::parse::parse(html);
         let dom = crate::dom::Dom::build(&doc, 100_000);
-        clean(crate::segment::blocks(&dom, dom.body()), &HashSet::new())
+        clean(&dom, crate::segment::blocks(&dom, dom.body()), &HashSet::new())
     }
 
     fn texts(html: &str) -> Vec<String> {
@@ -293,6 +369,12 @@ mod tests {
                 "Article 5 of NATO stipulates that an attack on one member is an attack on all."
             ]
         );
+    }
+
+    #[test]
+    fn drops_gallery_counters_but_not_fractions_in_prose() {
+        let html = "<p>Image 1 of 5</p><p>Photo 2/5</p><p>3 of 5</p><p>Turnout was 3 of 5 voters.</p>";
+        assert_eq!(texts(html), vec!["Turnout was 3 of 5 voters."]);
     }
 
     #[test]
@@ -331,6 +413,32 @@ mod tests {
             .map(|b| b.text.as_str())
             .collect();
         assert_eq!(texts, vec![prose, "By noon, Dana Oyelaran said, it rained."]);
+    }
+
+    #[test]
+    fn drops_teaser_cards_but_not_the_paragraph_after_a_linked_subhead() {
+        let first = "The ferry service resumed on Monday after a week of storms, the operator said, with extra sailings planned.";
+        let html = format!(
+            "<div><p>{first}</p><div class=card><a href=/a><h5>Other story</h5></a><p>Its blurb in a line.</p></div>\
+             <h3><a href=/b>Linked subhead</a></h3><p>The article goes on.</p></div>"
+        );
+        assert_eq!(texts(&html), vec![first, "The article goes on."]);
+    }
+
+    #[test]
+    fn drops_the_lead_image_from_the_body_whatever_its_size() {
+        let html = "<p>Text.</p><img src='/img/lead.jpg?w=800&amp;q=80'><img src='/img/other.jpg'>";
+        let mut blocks = clean_blocks(html);
+        let base = Url::parse("https://news.example/a/story").unwrap();
+        drop_lead_image(
+            &mut blocks,
+            Some("https://news.example/img/lead.jpg?w=1200"),
+            Some(&base),
+        );
+        let images: Vec<_> = blocks.iter().filter(|b| b.kind == BlockKind::Image).collect();
+        assert_eq!(images.len(), 1);
+        assert!(images[0].html.contains("other.jpg"));
+        assert_eq!(blocks.len(), 2);
     }
 
     #[test]

@@ -147,12 +147,25 @@ impl<'a> Dom<'a> {
     fn mark_junk_names(&mut self) -> bool {
         let limit = (self.nodes[ROOT].chars as f32 * MAX_NAMED_JUNK_SHARE) as u32;
         let mut changed = false;
+        // Inside the element microdata marks as the article body, a big named
+        // one is an embedded widget (a gallery), not the article under an odd name.
+        let embeds = self.holds_embedded_post();
+        let mut article_body_end = 0;
         let mut i = 1;
         while i < self.nodes.len() {
             let node = &self.nodes[i];
             let end = node.end.max(i + 1);
+            if i >= article_body_end
+                && node
+                    .element()
+                    .is_some_and(|e| e.attr("itemprop") == Some("articleBody"))
+            {
+                article_body_end = end;
+            }
+            let small = node.chars <= limit || i < article_body_end;
+            // A "social-embed" wrapper around a quoted post is the story's, not a share bar.
             let named =
-                !node.junk && node.chars <= limit && node.element().is_some_and(crate::boilerplate::has_junk_name);
+                !node.junk && small && !embeds[i] && node.element().is_some_and(crate::boilerplate::has_junk_name);
             if named {
                 for n in &mut self.nodes[i..end] {
                     n.junk = true;
@@ -164,6 +177,20 @@ impl<'a> Dom<'a> {
             }
         }
         changed
+    }
+
+    /// Per node, whether its subtree holds an embedded social post.
+    fn holds_embedded_post(&self) -> Vec<bool> {
+        let mut holds = vec![false; self.nodes.len()];
+        for i in (1..self.nodes.len()).rev() {
+            holds[i] |= self.nodes[i]
+                .element()
+                .is_some_and(crate::boilerplate::is_embedded_post);
+            if holds[i] {
+                holds[self.nodes[i].parent] = true;
+            }
+        }
+        holds
     }
 
     /// Bottom-up pass: children come after parents in pre-order, so walking
@@ -232,6 +259,32 @@ mod tests {
         let p = dom.children(div).next().unwrap();
         assert_eq!(dom.nodes[p].tag(), "p");
         assert_eq!(dom.children(div).count(), 3);
+    }
+
+    #[test]
+    fn a_big_widget_inside_the_marked_article_body_is_junk() {
+        let gallery = "<li>Caption of one slide in a long gallery.</li>".repeat(20);
+        let html = Html::parse_document(&format!(
+            "<div itemprop=articleBody><p>The story itself.</p><div class=gallery-widget><ul>{gallery}</ul></div></div>"
+        ));
+        let dom = Dom::build(&html, 1000);
+        assert_eq!(dom.nodes[dom.body()].chars, "Thestoryitself.".len() as u32);
+        // Outside one, a widget-named wrapper holding most of the page is kept.
+        let html = Html::parse_document(&format!("<div class=gallery-widget><ul>{gallery}</ul></div>"));
+        assert!(Dom::build(&html, 1000)
+            .nodes
+            .iter()
+            .all(|n| !n.junk || n.tag() == "head"));
+    }
+
+    #[test]
+    fn a_social_wrapper_around_an_embedded_post_is_kept() {
+        let html = Html::parse_document(
+            "<p>Story text.</p><div class=social-embed><blockquote class=twitter-tweet><p>Quoted post</p></blockquote></div>\
+             <div class=social-share><a href=/s>Share</a></div>",
+        );
+        let dom = Dom::build(&html, 1000);
+        assert_eq!(dom.nodes[dom.body()].chars, "Storytext.Quotedpost".len() as u32);
     }
 
     #[test]

@@ -73,9 +73,10 @@ pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError>
         .into_iter()
         .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
         .collect();
-    let mut blocks = clutter::clean(body, &captions);
+    let mut blocks = clutter::clean(&dom, body, &captions);
     let byline = (!meta.authors.is_empty()).then(|| meta.authors.join(", "));
     clutter::drop_header_echo(&mut blocks, meta.title.as_deref(), byline.as_deref());
+    clutter::drop_lead_image(&mut blocks, meta.image.as_deref(), base.as_ref());
     let text = render::text(&blocks);
     let html = render::sanitised_html(&blocks, base.as_ref());
     let lang = meta.lang.clone().or_else(|| detect_lang(&text));
@@ -164,4 +165,25 @@ fn iso639_1(code3: &str) -> Option<&'static str> {
         "vie" => "vi",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_lead_image_is_not_repeated_in_the_body() {
+        let prose =
+            "<p>The harbour reopened on Monday after a week of storms, and the first ferries sailed at dawn.</p>";
+        let html = format!(
+            r#"<html><head><meta property="og:image" content="https://news.example/img/pier.jpg"></head>
+            <body><article><img src="/img/pier.jpg?w=640">{prose}{prose}<img src="/img/map.png"></article></body></html>"#
+        );
+        let base = url::Url::parse("https://news.example/a/1").unwrap();
+        let page = super::extract(&html, Some(&base)).unwrap();
+        assert_eq!(page.image.as_deref(), Some("https://news.example/img/pier.jpg"));
+        assert!(
+            !page.html.contains("pier.jpg") && page.html.contains("map.png"),
+            "{}",
+            page.html
+        );
+    }
 }

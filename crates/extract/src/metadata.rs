@@ -6,7 +6,7 @@
 //! One pass over the flattened page gathers every source; the chains then
 //! pick from them, so no selector is compiled or run per field.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use serde_json::Value;
@@ -33,8 +33,11 @@ pub struct Metadata {
 /// Everything the chains choose from, gathered in one pass.
 #[derive(Default)]
 struct Sources {
-    /// `<meta name|property|itemprop=K content=V>`, keys lower-cased, first value wins.
+    /// `<meta name|property|itemprop=K content=V>`, keys lower-cased, first value wins
+    /// (but a `property` beats a `name`).
     meta: HashMap<String, String>,
+    /// Keys of `meta` whose value came from a `name` attribute.
+    named_meta: HashSet<String>,
     /// Every `article:tag` (there may be several).
     tags: Vec<String>,
     ld: Option<Value>,
@@ -68,7 +71,7 @@ impl Metadata {
                     "author",
                     "parsely-author",
                     "sailthru.author",
-                    "dc.creator",
+                    "dc:creator",
                     "byl",
                     "article:author",
                 ])
@@ -80,12 +83,12 @@ impl Metadata {
             .or_else(|| s.byline_text.as_deref().map(split_names))
             .unwrap_or_default();
         Metadata {
-            title: ld_str("headline")
-                .or_else(|| ld_str("name"))
+            title: ld
+                .and_then(|v| ld_title(v, s.title_tag.as_deref()))
                 .or_else(|| {
                     meta(&[
-                        "dc.title",
                         "dc:title",
+                        "dcterms:title",
                         "dcterm:title",
                         "og:title",
                         "title",
@@ -105,9 +108,9 @@ impl Metadata {
                         "publishdate",
                         "publish-date",
                         "date",
-                        "dc.date",
-                        "dc.date.issued",
-                        "dcterms.created",
+                        "dc:date",
+                        "dc:date.issued",
+                        "dcterms:created",
                         "sailthru.date",
                         "article.published",
                     ])
@@ -120,7 +123,7 @@ impl Metadata {
                     meta(&[
                         "article:modified_time",
                         "og:updated_time",
-                        "dcterms.modified",
+                        "dcterms:modified",
                         "last-modified",
                     ])
                 })
@@ -142,7 +145,7 @@ impl Metadata {
             lang: s
                 .html_lang
                 .clone()
-                .or_else(|| meta(&["content-language", "og:locale", "dc.language"]))
+                .or_else(|| meta(&["content-language", "og:locale", "dc:language"]))
                 .or_else(|| ld_str("inLanguage"))
                 .map(|l| primary_subtag(&l))
                 .filter(|l| l.len() >= 2 && l.len() <= 3),
@@ -152,7 +155,7 @@ impl Metadata {
                 .or_else(|| meta(&["og:url", "twitter:url"]))
                 .or_else(|| ld_str("url"))
                 .and_then(absolute),
-            description: meta(&["og:description", "description", "twitter:description", "dc.description"])
+            description: meta(&["og:description", "description", "twitter:description", "dc:description"])
                 .or_else(|| ld_str("description")),
             section: ld
                 .and_then(|v| first_text(&v["articleSection"]))
@@ -160,6 +163,35 @@ impl Metadata {
             keywords: keywords(ld, &s),
         }
     }
+}
+
+/// JSON-LD's `headline`, or its `name` when the two differ and `name` covers
+/// more of the page's `<title>`: sites fill one of them with the site name or
+/// the page type ("Wikimedia list article").
+fn ld_title(v: &Value, title_tag: Option<&str>) -> Option<String> {
+    match (text_of(&v["headline"]), text_of(&v["name"])) {
+        (Some(h), Some(n)) if h != n => {
+            let tag = title_tag.unwrap_or("");
+            Some(if coverage(tag, &n) > coverage(tag, &h) { n } else { h })
+        }
+        (h, n) => h.or(n),
+    }
+}
+
+/// Share of `whole`'s words (case-insensitive) that `part` also has.
+fn coverage(whole: &str, part: &str) -> f32 {
+    let words = |s: &str| -> Vec<String> {
+        s.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    let (whole, part) = (words(whole), words(part));
+    if whole.is_empty() {
+        return 0.0;
+    }
+    whole.iter().filter(|w| part.contains(w)).count() as f32 / whole.len() as f32
 }
 
 fn keywords(ld: Option<&Value>, s: &Sources) -> Vec<String> {
@@ -197,14 +229,11 @@ fn gather(dom: &Dom) -> Sources {
             "title" if s.title_tag.is_none() => s.title_tag = non_empty(&text(dom, i)),
             "link" => gather_link(&mut s, dom, i),
             "script"
-                if e.attr("type")
-                    .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
+                if s.ld.is_none()
+                    && e.attr("type")
+                        .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
             {
-                if s.ld.is_none() {
-                    s.ld = serde_json::from_str::<Value>(&raw_text(dom, i))
-                        .ok()
-                        .and_then(|v| find_article(&v, 0));
-                }
+                s.ld = json_ld(&raw_text(dom, i)).and_then(|v| find_article(&v, 0));
             }
             "h1" | "h2" if !node.junk && s.headings.len() < 20 => s.headings.extend(non_empty(&text(dom, i))),
             "time" if s.times.len() < 20 => s.times.extend(e.attr("datetime").and_then(non_empty)),
@@ -229,20 +258,37 @@ fn gather_meta(s: &mut Sources, e: &crate::parse::Element) {
     let Some(content) = e.attr("content").and_then(non_empty) else {
         return;
     };
-    let Some(keys) = ["property", "name", "itemprop", "http-equiv"]
+    let Some((attr, keys)) = ["property", "name", "itemprop", "http-equiv"]
         .iter()
-        .find_map(|a| e.attr(a))
+        .find_map(|a| e.attr(a).map(|k| (*a, k)))
     else {
         return;
     };
     // `property="dc:title og:title"` names one value for several keys.
-    for key in keys.split_whitespace().map(str::to_ascii_lowercase) {
+    for key in keys.split_whitespace().map(meta_key) {
         if key == "article:tag" {
             s.tags.push(content.clone());
-        } else {
-            s.meta.entry(key).or_insert_with(|| content.clone());
+        } else if attr == "property" && s.named_meta.remove(&key) {
+            // OpenGraph and Dublin Core are RDFa `property`s; a `name` copy is the sloppier duplicate.
+            s.meta.insert(key, content.clone());
+        } else if !s.meta.contains_key(&key) {
+            if attr == "name" {
+                s.named_meta.insert(key.clone());
+            }
+            s.meta.insert(key, content.clone());
         }
     }
+}
+
+/// Lower-cased, with Dublin Core's HTML spelling (`DC.title`) made its RDFa one (`dc:title`).
+fn meta_key(key: &str) -> String {
+    let key = key.to_ascii_lowercase();
+    for (html, rdfa) in [("dc.", "dc:"), ("dcterms.", "dcterms:")] {
+        if let Some(rest) = key.strip_prefix(html) {
+            return format!("{rdfa}{rest}");
+        }
+    }
+    key
 }
 
 fn gather_link(s: &mut Sources, dom: &Dom, i: usize) {
@@ -360,6 +406,21 @@ fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// A JSON-LD script's value. CMSs that also serve XHTML wrap it in
+/// `<![CDATA[ … ]]>` (sometimes behind `//`), which JSON does not allow.
+fn json_ld(raw: &str) -> Option<Value> {
+    let t = raw.trim().trim_start_matches("//").trim_start();
+    let t = match t.strip_prefix("<![CDATA[") {
+        Some(inner) => inner
+            .trim_end()
+            .trim_end_matches("]]>")
+            .trim_end()
+            .trim_end_matches("//"),
+        None => t,
+    };
+    serde_json::from_str(t).ok()
+}
+
 /// The first JSON-LD object whose @type is an article kind, looking inside
 /// arrays and `@graph`.
 fn find_article(v: &Value, depth: usize) -> Option<Value> {
@@ -377,7 +438,8 @@ fn find_article(v: &Value, depth: usize) -> Option<Value> {
 fn is_article_type(t: &Value) -> bool {
     match t {
         Value::String(s) => {
-            s.ends_with("Article") || matches!(s.as_str(), "BlogPosting" | "Report" | "LiveBlogPosting")
+            // schema.org's Article subtypes: NewsArticle, BlogPosting, SocialMediaPosting, Report…
+            s.ends_with("Article") || s.ends_with("Posting") || s == "Report"
         }
         Value::Array(a) => a.iter().any(is_article_type),
         _ => false,
@@ -437,6 +499,7 @@ pub fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
         "%Y-%m-%dT%H:%M:%S%.f%z",
         "%Y-%m-%dT%H:%M%z",
         "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
         "%Y-%m-%dT%H:%M:%S%.f%:z",
     ] {
         if let Ok(t) = DateTime::parse_from_str(s, fmt) {
@@ -447,7 +510,7 @@ pub fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
     for fmt in [
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
@@ -525,7 +588,54 @@ mod tests {
     }
 
     #[test]
+    fn json_ld_in_cdata_and_posting_types_are_read() {
+        let html = r#"<title>Pier reopens - Harbour Times</title><script type="application/ld+json">
+            //<![CDATA[
+            {"@type":"SocialMediaPosting","headline":"Pier reopens","datePublished":"2024-06-25T08:00:00-04:00"}
+            //]]></script>"#;
+        let m = meta_of(html, None);
+        assert_eq!(m.title.as_deref(), Some("Pier reopens"));
+        assert_eq!(m.published.unwrap().to_rfc3339(), "2024-06-25T08:00:00-04:00");
+    }
+
+    #[test]
+    fn json_ld_name_beats_a_headline_that_does_not_match_the_title() {
+        let ld = |headline: &str, name: &str| {
+            format!(
+                r#"<title>List of tidal mills - Wiki</title><script type="application/ld+json">
+                {{"@type":"Article","headline":"{headline}","name":"{name}"}}</script>"#
+            )
+        };
+        let generic = meta_of(&ld("Encyclopedia list page", "List of tidal mills"), None);
+        assert_eq!(generic.title.as_deref(), Some("List of tidal mills"));
+        let site_name = meta_of(&ld("List of tidal mills", "Wiki"), None);
+        assert_eq!(site_name.title.as_deref(), Some("List of tidal mills"));
+    }
+
+    #[test]
+    fn property_meta_beats_name_meta_and_dublin_core_spellings_agree() {
+        let html = r#"<meta name="DC.title" content="Name title"><meta property="dc:title" content="Property title">
+            <meta name="og:title" content="OG name"><meta property="og:title" content="OG property">"#;
+        assert_eq!(meta_of(html, None).title.as_deref(), Some("Property title"));
+        let html = r#"<meta name="og:title" content="OG name"><meta property="og:title" content="OG property">"#;
+        assert_eq!(meta_of(html, None).title.as_deref(), Some("OG property"));
+        let html = r#"<meta name="DC.date.issued" content="2020-01-02">"#;
+        assert_eq!(
+            meta_of(html, None).published.unwrap().to_rfc3339(),
+            "2020-01-02T00:00:00+00:00"
+        );
+    }
+
+    #[test]
     fn parses_common_date_formats() {
+        assert_eq!(
+            parse_time("2017-11-03 03:01:00.000000").unwrap().to_rfc3339(),
+            "2017-11-03T03:01:00+00:00"
+        );
+        assert_eq!(
+            parse_time("2015-07-10 09:53:00 -0400").unwrap().to_rfc3339(),
+            "2015-07-10T09:53:00-04:00"
+        );
         assert!(parse_time("Sun, 17 Aug 2025 10:00:00 GMT").is_some());
         assert!(parse_time("2025-08-17T10:00:00.123Z").is_some());
         assert!(parse_time("2025-08-17 10:00:00").is_some());

@@ -16,6 +16,9 @@ const MIN_VOTING_CHARS: u32 = 25;
 const VOTE_LEVELS: usize = 5;
 /// This many near-equal candidates under one ancestor mean the article is split among them.
 const MIN_SPLIT_CANDIDATES: usize = 2;
+/// A sibling section shaped like the winner joins it with at least this much text.
+const MIN_SECTION_CHARS: u32 = 100;
+const MAX_SECTION_LINK_DENSITY: f32 = 0.25;
 
 const POSITIVE: &[&str] = &[
     "article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "post", "text", "blog", "story",
@@ -51,8 +54,8 @@ const NEGATIVE: &[&str] = &[
     "rail",
 ];
 
-/// The article's root elements, in document order; empty when nothing on
-/// the page reads like an article.
+/// The article's root elements, in document order. A page too short for any
+/// block to vote is taken whole (what is not boilerplate is its content).
 pub fn article_roots(dom: &Dom, blocks: &[Block]) -> Vec<usize> {
     let scores = vote(dom, blocks);
     let final_score = |i: usize| scores.score[i].map_or(0.0, |s| s * (1.0 - dom.nodes[i].link_density()));
@@ -62,9 +65,14 @@ pub fn article_roots(dom: &Dom, blocks: &[Block]) -> Vec<usize> {
         .copied()
         .max_by(|a, b| final_score(*a).total_cmp(&final_score(*b)).then(b.cmp(a)))
     else {
-        return Vec::new();
+        return vec![dom.body()];
     };
     let top = widen(dom, top, &final_score, &scores);
+    let top = match dom.nodes[top].parent {
+        // The article is split into chunks one level up (one grid row per chunk).
+        parent if has_prose_twin(dom, parent) => parent,
+        _ => top,
+    };
     siblings(dom, top, &final_score)
 }
 
@@ -186,6 +194,22 @@ fn widen(dom: &Dom, top: usize, score: &dyn Fn(usize) -> f32, scores: &Scores) -
     }
 }
 
+/// Whether a sibling of `i` carries `i`'s class and holds prose: more of the same.
+fn has_prose_twin(dom: &Dom, i: usize) -> bool {
+    let parent = dom.nodes[i].parent;
+    parent != ROOT && dom.nodes[i].tag() != "body" && dom.children(parent).any(|s| s != i && is_prose_twin(dom, i, s))
+}
+
+fn is_prose_twin(dom: &Dom, i: usize, sibling: usize) -> bool {
+    let class = |n: usize| dom.nodes[n].element().and_then(|e| e.attr("class"));
+    let node = &dom.nodes[sibling];
+    class(i).is_some()
+        && class(sibling) == class(i)
+        && !node.junk
+        && node.chars >= MIN_SECTION_CHARS
+        && node.link_density() < MAX_SECTION_LINK_DENSITY
+}
+
 /// The winner plus those of its siblings that score well or read as prose.
 fn siblings(dom: &Dom, top: usize, score: &dyn Fn(usize) -> f32) -> Vec<usize> {
     let parent = dom.nodes[top].parent;
@@ -205,6 +229,11 @@ fn siblings(dom: &Dom, top: usize, score: &dyn Fn(usize) -> f32) -> Vec<usize> {
                 return false;
             }
             let same_class = top_class.is_some() && node.element().and_then(|e| e.attr("class")) == top_class;
+            // A sibling built like the winner and holding prose is the article's
+            // next section, even when its paragraphs sit too deep to have voted for it.
+            if is_prose_twin(dom, top, s) {
+                return true;
+            }
             let bonus = if same_class { top_score * 0.2 } else { 0.0 };
             if score(s) + bonus >= threshold {
                 return true;
@@ -212,4 +241,57 @@ fn siblings(dom: &Dom, top: usize, score: &dyn Fn(usize) -> f32) -> Vec<usize> {
             node.tag() == "p" && node.chars > 80 && node.link_density() < 0.25
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::Html;
+
+    /// The texts under the chosen roots.
+    fn article_text(html: &str) -> Vec<String> {
+        let doc = Html::parse_document(html);
+        let dom = Dom::build(&doc, 100_000);
+        let blocks = crate::segment::blocks(&dom, dom.body());
+        let roots = article_roots(&dom, &blocks);
+        blocks
+            .into_iter()
+            .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
+            .map(|b| b.text)
+            .collect()
+    }
+
+    #[test]
+    fn a_sibling_section_shaped_like_the_winner_joins_it() {
+        let para = "The council met on Tuesday, and after a long debate, it voted to rebuild the old bridge.";
+        let deep = format!("<div><div><div><div><div><p>{para}</p><p>{para}</p></div></div></div></div></div>");
+        let html = format!(
+            "<div id=wrap><div class=section>{deep}</div><div class=section><p>{para}</p><p>{para}</p><p>{para}</p><p>{para}</p></div>\
+             <div class=other><a href=/a>Elsewhere on the site today</a></div></div>"
+        );
+        assert_eq!(article_text(&html).len(), 6);
+    }
+
+    #[test]
+    fn an_article_split_into_chunks_one_level_up_is_joined() {
+        let para = "<p>The council met on Tuesday, and after a long debate, it voted to rebuild the old bridge.</p>";
+        let chunk = |n: usize| {
+            format!(
+                "<div class=chunk><div class=text>{}</div><div class=rail></div></div>",
+                para.repeat(n)
+            )
+        };
+        let html = format!(
+            "<div id=wrap>{}{}</div><div class=other><p>Elsewhere on the site</p></div>",
+            chunk(4),
+            chunk(2)
+        );
+        assert_eq!(article_text(&html).len(), 6);
+    }
+
+    #[test]
+    fn a_page_too_short_to_vote_is_taken_whole() {
+        let html = "<nav><a href=/>Home</a></nav><h2>Test case</h2><p>Short.</p>";
+        assert_eq!(article_text(html), vec!["Test case", "Short."]);
+    }
 }
