@@ -205,7 +205,10 @@ mod tests {
         let el = dom
             .nodes
             .iter()
-            .find_map(|n| n.element().filter(|e| matches!(e.name(), "div" | "span" | "section" | "form")))
+            .find_map(|n| {
+                n.element()
+                    .filter(|e| matches!(e.name(), "div" | "span" | "section" | "form"))
+            })
             .unwrap();
         is_junk_tag(el) || has_junk_name(el)
     }

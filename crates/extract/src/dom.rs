@@ -264,13 +264,13 @@ mod tests {
     #[test]
     fn a_big_widget_inside_the_marked_article_body_is_junk() {
         let gallery = "<li>Caption of one slide in a long gallery.</li>".repeat(20);
-        let html = Html::parse_document(&format!(
+        let html = crate::parse::parse(&format!(
             "<div itemprop=articleBody><p>The story itself.</p><div class=gallery-widget><ul>{gallery}</ul></div></div>"
         ));
         let dom = Dom::build(&html, 1000);
         assert_eq!(dom.nodes[dom.body()].chars, "Thestoryitself.".len() as u32);
         // Outside one, a widget-named wrapper holding most of the page is kept.
-        let html = Html::parse_document(&format!("<div class=gallery-widget><ul>{gallery}</ul></div>"));
+        let html = crate::parse::parse(&format!("<div class=gallery-widget><ul>{gallery}</ul></div>"));
         assert!(Dom::build(&html, 1000)
             .nodes
             .iter()
@@ -279,7 +279,7 @@ mod tests {
 
     #[test]
     fn a_social_wrapper_around_an_embedded_post_is_kept() {
-        let html = Html::parse_document(
+        let html = crate::parse::parse(
             "<p>Story text.</p><div class=social-embed><blockquote class=twitter-tweet><p>Quoted post</p></blockquote></div>\
              <div class=social-share><a href=/s>Share</a></div>",
         );

@@ -246,11 +246,10 @@ fn siblings(dom: &Dom, top: usize, score: &dyn Fn(usize) -> f32) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use scraper::Html;
 
     /// The texts under the chosen roots.
     fn article_text(html: &str) -> Vec<String> {
-        let doc = Html::parse_document(html);
+        let doc = crate::parse::parse(html);
         let dom = Dom::build(&doc, 100_000);
         let blocks = crate::segment::blocks(&dom, dom.body());
         let roots = article_roots(&dom, &blocks);
