@@ -124,6 +124,7 @@ fn stream(n: usize) {
             source: Some(&a.source),
             byline: None,
             published_ms: Some(a.published_ms),
+            embedding: None,
         };
         let started = Instant::now();
         engine.assign(&item, a.published_ms);

@@ -19,10 +19,12 @@ const ENTITY_BOOST: f32 = 1.5;
 /// A document's terms. `tf` holds the raw, idf-free weights (kept in story
 /// centroids so idf can move as the corpus grows); `vector` the idf-weighted,
 /// unit-length vector used for scoring. Both are sorted by term hash.
+/// `embedding` is the article's sentence embedding, when the caller has one.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Doc {
     pub tf: Vec<(u64, f32)>,
     pub vector: Vec<(u64, f32)>,
+    pub embedding: Option<Box<[f32]>>,
 }
 
 impl Doc {
@@ -37,7 +39,19 @@ impl Doc {
         // Sub-linear: a word repeated in the lead should not drown the rest.
         let mut tf: Vec<(u64, f32)> = acc.into_iter().map(|(h, w)| (h, w.sqrt())).collect();
         tf.sort_unstable_by_key(|&(h, _)| h);
-        Doc { tf, vector: Vec::new() }
+        Doc {
+            tf,
+            vector: Vec::new(),
+            embedding: None,
+        }
+    }
+
+    /// Attaches the article's sentence embedding, if any.
+    pub fn with_embedding(self, embedding: Option<&[f32]>) -> Doc {
+        Doc {
+            embedding: embedding.map(Into::into),
+            ..self
+        }
     }
 
     /// Applies the current idf and normalises to unit length.

@@ -195,7 +195,9 @@ impl Clusterer {
     }
 
     fn prepare(&mut self, item: &Item<'_>) -> (Doc, Option<Box<Signature>>) {
-        let doc = Doc::parse(item.title, item.text);
+        // Without a semantic weight, embeddings are neither scored nor kept.
+        let embedding = item.embedding.filter(|_| self.config.semantic_weight > 0.0);
+        let doc = Doc::parse(item.title, item.text).with_embedding(embedding);
         self.df.add(doc.tf.iter().map(|&(h, _)| h));
         (doc, Signature::of(item.text).map(Box::new))
     }
@@ -246,10 +248,15 @@ impl Clusterer {
     fn similarity(&mut self, id: u64, doc: &Doc, source: Option<u32>, time: i64) -> Option<f32> {
         let c = &self.config;
         let (blend, half_life, penalty) = (c.member_weight, c.half_life_ms, c.same_source_factor);
+        let semantic = c.semantic_weight;
         let story = self.stories.get_mut(&id)?;
         let centroid = story.centroid_similarity(&doc.vector, &self.df);
         let member = story.member_similarity(&doc.vector);
         let mut s = (1.0 - blend) * centroid + blend * member;
+        // Optional semantic hook: blend in the embedding cosine when both sides have one.
+        if let Some(cos) = doc.embedding.as_deref().and_then(|e| story.embedding_similarity(e)) {
+            s = (1.0 - semantic) * s + semantic * cos;
+        }
         let gap = (time - story.last_ms).max(story.first_ms - time).max(0);
         if half_life > 0 {
             s *= 0.5f32.powf(gap as f32 / half_life as f32);
@@ -449,8 +456,8 @@ impl Clusterer {
             return;
         }
         let doc = Doc {
-            tf: Vec::new(),
             vector: story.vector(&self.df),
+            ..Doc::default()
         };
         let candidates = self.candidates(&doc);
         let mut best: Option<(f32, u64)> = None;

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap;
 
 use crate::doc::{dot, Doc};
+use crate::embedding::MeanEmbedding;
 use crate::idf::DocFreq;
 
 /// Unit vectors of the latest members kept for single-link scoring: a new
@@ -29,6 +30,8 @@ pub(crate) struct Story {
     pub sources: Vec<(u32, u32)>,
     pub first_ms: i64,
     pub last_ms: i64,
+    /// Mean of the members' sentence embeddings (empty without them).
+    embedding: MeanEmbedding,
 }
 
 impl Story {
@@ -42,6 +45,7 @@ impl Story {
             sources: Vec::new(),
             first_ms: time_ms,
             last_ms: time_ms,
+            embedding: MeanEmbedding::default(),
         }
     }
 
@@ -61,6 +65,9 @@ impl Story {
                 self.recent.pop_front();
             }
             self.recent.push_back(doc.vector.clone());
+        }
+        if let Some(e) = &doc.embedding {
+            self.embedding.add(e);
         }
         self.members.push(key);
         if let Some(s) = source {
@@ -92,6 +99,7 @@ impl Story {
             }
             self.recent.push_back(v);
         }
+        self.embedding.absorb(other.embedding);
         self.members.extend(other.members);
         for (s, n) in other.sources {
             match self.sources.iter_mut().find(|(id, _)| *id == s) {
@@ -126,6 +134,11 @@ impl Story {
     /// Best cosine with one of the latest members.
     pub fn member_similarity(&self, doc: &[(u64, f32)]) -> f32 {
         self.recent.iter().map(|m| dot(doc, m)).fold(0.0, f32::max)
+    }
+
+    /// Cosine of a sentence embedding with the members' mean, if comparable.
+    pub fn embedding_similarity(&self, embedding: &[f32]) -> Option<f32> {
+        self.embedding.cosine(embedding)
     }
 
     /// Cosine between two stories' idf-weighted centroids.
