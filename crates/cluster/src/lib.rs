@@ -77,7 +77,8 @@ pub struct Config {
     /// Score factor when the story already has an article from the same publisher.
     pub same_source_factor: f32,
     /// Share of the score from the cosine of the article's embedding with
-    /// its story's mean embedding (when both exist); 0 leaves it out.
+    /// its story's mean embedding (when both exist); 0 leaves it out. Only
+    /// matters for items that carry an embedding.
     pub semantic_weight: f32,
 }
 
@@ -95,7 +96,7 @@ impl Default for Config {
             member_weight: 0.2,
             half_life_ms: 72 * HOUR_MS,
             same_source_factor: 0.9,
-            semantic_weight: 0.0,
+            semantic_weight: 0.3,
         }
     }
 }
