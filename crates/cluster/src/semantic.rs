@@ -141,7 +141,7 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
 fn load_config(path: &Path) -> Result<Config, Error> {
     let invalid = |why: String| Error::Invalid(path.to_path_buf(), why);
     let config: Config = serde_json::from_slice(&read(path)?).map_err(|e| invalid(e.to_string()))?;
-    if config.num_attention_heads == 0 || config.hidden_size % config.num_attention_heads != 0 {
+    if config.num_attention_heads == 0 || !config.hidden_size.is_multiple_of(config.num_attention_heads) {
         return Err(invalid(format!(
             "hidden_size {} is not a multiple of num_attention_heads {}",
             config.hidden_size, config.num_attention_heads
