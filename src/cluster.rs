@@ -108,6 +108,7 @@ fn assign(engine: &mut Clusterer, stream: &mut Stream, input: Input, now_ms: i64
         source: input.source.as_deref(),
         byline: None,
         published_ms: input.published.as_ref().and_then(published_ms),
+        embedding: None,
     };
     let a = engine.assign(&item, now_ms);
     for gone in &a.merged {

@@ -137,6 +137,14 @@ enum BenchCommand {
         /// Synthetic items for the memory and latency run (e.g. 1000000).
         #[arg(long)]
         stream: Option<usize>,
+        /// all-MiniLM-L6-v2 model directory: also score the corpus with title embeddings.
+        #[cfg(feature = "semantic")]
+        #[arg(long, requires = "corpus")]
+        semantic: Option<PathBuf>,
+        /// Semantic weights to compare with 0 (comma-separated).
+        #[cfg(feature = "semantic")]
+        #[arg(long, value_delimiter = ',', default_value = "0.2,0.4")]
+        semantic_weight: Vec<f32>,
     },
 }
 
@@ -212,10 +220,19 @@ async fn bench(config: impl Fn() -> Result<Config>, cmd: BenchCommand) -> Result
             corpus,
             articles,
             stream,
+            #[cfg(feature = "semantic")]
+            semantic,
+            #[cfg(feature = "semantic")]
+            semantic_weight,
         } => newsdesk::bench::cluster::cluster(&newsdesk::bench::cluster::ClusterBench {
             corpus,
             articles,
             stream,
+            #[cfg(feature = "semantic")]
+            semantic: semantic.map(|model| newsdesk::bench::semantic::SemanticBench {
+                model,
+                weights: semantic_weight,
+            }),
         })?,
     }
     Ok(())

@@ -61,6 +61,7 @@ impl Stories {
             source: source.as_deref(),
             byline: article.byline.as_deref(),
             published_ms: Some(article.published_at.unwrap_or(article.discovered_at).timestamp_millis()),
+            embedding: None,
         };
         let decision = engine.assign(&item, Utc::now().timestamp_millis());
         if decision.duplicate {
@@ -85,6 +86,7 @@ impl Stories {
                 source: Some(&seed.source),
                 byline: seed.byline.as_deref(),
                 published_ms: seed.published_at.map(|t| t.timestamp_millis()),
+                embedding: None,
             };
             let syndicated = seed.syndicated.then_some(seed.origin.as_deref());
             engine.restore(&item, seed.story.0 as u64, syndicated, now);

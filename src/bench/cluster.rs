@@ -20,6 +20,9 @@ pub struct ClusterBench {
     pub articles: usize,
     /// Synthetic items for the memory and latency run; none to skip it.
     pub stream: Option<usize>,
+    /// Also score the MStream sets with title embeddings.
+    #[cfg(feature = "semantic")]
+    pub semantic: Option<super::semantic::SemanticBench>,
 }
 
 pub fn cluster(bench: &ClusterBench) -> Result<()> {
@@ -31,6 +34,10 @@ pub fn cluster(bench: &ClusterBench) -> Result<()> {
             } else {
                 println!("{}: not found, skipped", path.display());
             }
+        }
+        #[cfg(feature = "semantic")]
+        if let Some(semantic) = &bench.semantic {
+            super::semantic::run(dir, semantic)?;
         }
     }
     throughput(bench.articles)?;
@@ -124,6 +131,7 @@ fn stream(n: usize) {
             source: Some(&a.source),
             byline: None,
             published_ms: Some(a.published_ms),
+            embedding: None,
         };
         let started = Instant::now();
         engine.assign(&item, a.published_ms);

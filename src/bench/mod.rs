@@ -5,3 +5,5 @@ pub mod cluster;
 pub mod extract;
 pub mod generate;
 mod quotes;
+#[cfg(feature = "semantic")]
+pub mod semantic;

@@ -20,11 +20,13 @@ const ENTITY_BOOST: f32 = 1.5;
 /// centroids so idf can move as the corpus grows); `vector` the idf-weighted,
 /// unit-length vector used for scoring, and `idf` each of its terms' idf (so
 /// scoring against many stories computes it once). Sorted by term hash.
+/// `embedding` is the article's sentence embedding, when the caller has one.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Doc {
     pub tf: Vec<(u64, f32)>,
     pub vector: Vec<(u64, f32)>,
     pub idf: Vec<f32>,
+    pub embedding: Option<Box<[f32]>>,
 }
 
 impl Doc {
@@ -40,6 +42,14 @@ impl Doc {
         let mut tf: Vec<(u64, f32)> = acc.into_iter().map(|(h, w)| (h, w.sqrt())).collect();
         tf.sort_unstable_by_key(|&(h, _)| h);
         Doc { tf, ..Doc::default() }
+    }
+
+    /// Attaches the article's sentence embedding, if any.
+    pub fn with_embedding(self, embedding: Option<&[f32]>) -> Doc {
+        Doc {
+            embedding: embedding.map(Into::into),
+            ..self
+        }
     }
 
     /// Applies the current idf and normalises to unit length.

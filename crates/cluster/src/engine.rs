@@ -225,7 +225,9 @@ impl Clusterer {
     }
 
     fn prepare(&mut self, item: &Item<'_>) -> (Doc, Option<Box<Signature>>) {
-        let doc = Doc::parse(item.title, item.text);
+        // Without a semantic weight, embeddings are neither scored nor kept.
+        let embedding = item.embedding.filter(|_| self.config.semantic_weight > 0.0);
+        let doc = Doc::parse(item.title, item.text).with_embedding(embedding);
         self.df.add(doc.tf.iter().map(|&(h, _)| h));
         (doc, Signature::of(item.text).map(Box::new))
     }
@@ -285,8 +287,11 @@ impl Clusterer {
         let c = &self.config;
         let (blend, half_life, penalty) = (c.member_weight, c.half_life_ms, c.same_source_factor);
         let floor = c.threshold.min(c.related_threshold);
+        let semantic = c.semantic_weight;
         let story = self.stories.get_mut(&id)?;
         let (centroid, member_bound) = story.centroid_similarity(doc, &self.df);
+        // Optional semantic hook: the embedding cosine, when both sides have one.
+        let embedded = doc.embedding.as_deref().and_then(|e| story.embedding_similarity(e));
         let gap = (time - story.last_ms).max(story.first_ms - time).max(0);
         let decay = if half_life > 0 {
             0.5f32.powf(gap as f32 / half_life as f32)
@@ -298,10 +303,14 @@ impl Clusterer {
         } else {
             1.0
         };
-        let blended = |member: f32| ((1.0 - blend) * centroid + blend * member) * decay * penalty;
+        let blended = |member: f32| {
+            let words = (1.0 - blend) * centroid + blend * member;
+            let s = embedded.map_or(words, |cos| (1.0 - semantic) * words + semantic * cos);
+            s * decay * penalty
+        };
         // The margin covers rounding in the bound; the bound needs the score
         // to grow with the member cosine.
-        if blend >= 0.0 && blended(member_bound + 1e-4) < floor {
+        if blend >= 0.0 && semantic <= 1.0 && blended(member_bound + 1e-4) < floor {
             return None;
         }
         Some(blended(story.member_similarity(lookup)))

@@ -11,13 +11,24 @@
 //! binary feeds it articles and persists what it decides. Its state is
 //! bounded by the window, and every decision is deterministic for a given
 //! input order.
+//!
+//! Optionally, an article may carry a sentence embedding of its title
+//! ([`Item::embedding`]); with [`Config::semantic_weight`] above 0, each
+//! story keeps its members' mean embedding and the cosine with it is
+//! blended into the score. The `semantic` cargo feature (off by default)
+//! adds [`semantic::Embedder`], which computes such embeddings with
+//! all-MiniLM-L6-v2 on the CPU from a local model directory; that feature
+//! alone reads files (the model).
 
 mod doc;
+mod embedding;
 mod engine;
 mod idf;
 pub mod metrics;
 mod minhash;
 mod postings;
+#[cfg(feature = "semantic")]
+pub mod semantic;
 mod story;
 mod text;
 
@@ -36,6 +47,9 @@ pub struct Item<'a> {
     pub byline: Option<&'a str>,
     /// Publication time, unix milliseconds.
     pub published_ms: Option<i64>,
+    /// Sentence embedding of the title (e.g. from the `semantic` feature's
+    /// embedder); used only when [`Config::semantic_weight`] is above 0.
+    pub embedding: Option<&'a [f32]>,
 }
 
 /// Tuning of the clusterer. The defaults are the ones benchmarked in
@@ -63,6 +77,10 @@ pub struct Config {
     pub half_life_ms: i64,
     /// Score factor when the story already has an article from the same publisher.
     pub same_source_factor: f32,
+    /// Share of the score from the cosine of the article's embedding with
+    /// its story's mean embedding (when both exist); 0 leaves it out. Only
+    /// matters for items that carry an embedding.
+    pub semantic_weight: f32,
 }
 
 const HOUR_MS: i64 = 3_600_000;
@@ -79,6 +97,7 @@ impl Default for Config {
             member_weight: 0.2,
             half_life_ms: 72 * HOUR_MS,
             same_source_factor: 0.9,
+            semantic_weight: 0.3,
         }
     }
 }

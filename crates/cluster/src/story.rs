@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap;
 
 use crate::doc::{Doc, Lookup};
+use crate::embedding::MeanEmbedding;
 use crate::idf::DocFreq;
 
 /// Unit vectors of the latest members kept for single-link scoring: a new
@@ -72,6 +73,8 @@ pub(crate) struct Story {
     pub sources: Vec<(u32, u32)>,
     pub first_ms: i64,
     pub last_ms: i64,
+    /// Mean of the members' sentence embeddings (empty without them).
+    embedding: MeanEmbedding,
 }
 
 impl Story {
@@ -89,6 +92,7 @@ impl Story {
             sources: Vec::new(),
             first_ms: time_ms,
             last_ms: time_ms,
+            embedding: MeanEmbedding::default(),
         }
     }
 
@@ -109,6 +113,9 @@ impl Story {
                 self.recent.pop_front();
             }
             self.recent.push_back((key, doc.vector.clone()));
+        }
+        if let Some(e) = &doc.embedding {
+            self.embedding.add(e);
         }
         self.members.push_back(key);
         self.size += 1;
@@ -143,6 +150,7 @@ impl Story {
             }
             self.recent.push_back(v);
         }
+        self.embedding.absorb(other.embedding);
         self.members.extend(other.members);
         self.size += other.size;
         for (s, n) in other.sources {
@@ -204,6 +212,11 @@ impl Story {
     pub fn forget(&mut self, key: u64) {
         self.members.retain(|k| *k != key);
         self.recent.retain(|(k, _)| *k != key);
+    }
+
+    /// Cosine of a sentence embedding with the members' mean, if comparable.
+    pub fn embedding_similarity(&self, embedding: &[f32]) -> Option<f32> {
+        self.embedding.cosine(embedding)
     }
 
     /// Cosine between two stories' idf-weighted centroids.
