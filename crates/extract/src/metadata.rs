@@ -235,7 +235,7 @@ fn gather(dom: &Dom) -> Sources {
             {
                 s.ld = json_ld(&raw_text(dom, i)).and_then(|v| find_article(&v, 0));
             }
-            "h1" | "h2" if !node.junk && s.headings.len() < 20 => s.headings.extend(non_empty(&text(dom, i))),
+            "h1" | "h2" if !node.junk && s.headings.len() < 20 => s.headings.extend(heading_text(dom, i)),
             "time" if s.times.len() < 20 => s.times.extend(e.attr("datetime").and_then(non_empty)),
             "a" if e.attr("rel") == Some("author") && s.rel_author.is_none() => {
                 s.rel_author = non_empty(&text(dom, i)).filter(|a| a.len() < 100)
@@ -358,6 +358,31 @@ fn split_names(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// A heading's text for matching against `<title>`, without the permalink
+/// mark documentation generators append ("Install¶"); `None` for a site
+/// logo: a heading that is all one link to the home page.
+fn heading_text(dom: &Dom, i: usize) -> Option<String> {
+    let full = text(dom, i);
+    let text = full.trim_end_matches(['¶', '#', '§', ' ']);
+    let logo = (i + 1..dom.nodes[i].end).any(|j| {
+        let home_link = dom.nodes[j]
+            .element()
+            .is_some_and(|e| e.name() == "a" && e.attr("href").is_some_and(is_home_href));
+        home_link && collapse(&raw_text(dom, j)) == text
+    });
+    (!logo).then(|| non_empty(text)).flatten()
+}
+
+/// "/", "index.html", "https://example.com/": links to a site's front page.
+fn is_home_href(href: &str) -> bool {
+    let path = Url::parse(href).map_or_else(|_| href.to_string(), |u| u.path().to_string());
+    let path = path
+        .trim_start_matches("./")
+        .trim_start_matches('/')
+        .trim_end_matches('/');
+    matches!(path, "" | "index.html" | "index.htm" | "index.php")
+}
+
 /// Whitespace-collapsed text of a subtree, at most [`MAX_FIELD_CHARS`].
 fn text(dom: &Dom, i: usize) -> String {
     collapse(&raw_text(dom, i))
@@ -377,28 +402,36 @@ fn raw_text(dom: &Dom, i: usize) -> String {
 }
 
 /// The headline from `<title>`, without the site name publishers add to it.
+/// As readability.js does, a remnant of four words or fewer keeps the whole
+/// title: so short a part is as likely the site's name as the headline.
 fn clean_title(raw: &str, headings: &[String]) -> String {
+    const MIN_HEADLINE_WORDS: usize = 5;
     // A heading that `<title>` contains is the headline, undecorated.
-    headings
+    let headline = headings
         .iter()
-        .find(|h| h.split_whitespace().count() >= 3 && raw.contains(h.as_str()))
+        .find(|h| raw.contains(h.as_str()))
         .cloned()
-        .unwrap_or_else(|| strip_site_name(raw))
+        .unwrap_or_else(|| strip_site_name(raw));
+    if headline.split_whitespace().count() >= MIN_HEADLINE_WORDS {
+        headline
+    } else {
+        raw.to_string()
+    }
 }
 
 /// "Headline | Site", "Site :: Headline", "Headline – Site": the headline is
-/// the longest part, provided it still reads as one (three words or more).
+/// the longest part.
 fn strip_site_name(title: &str) -> String {
     const SEPARATORS: &[&str] = &[" | ", " :: ", " » ", " · ", " — ", " – ", " - ", " / "];
     let Some(sep) = SEPARATORS.iter().find(|s| title.contains(*s)) else {
         return title.to_string();
     };
-    let longest = title.split(sep).max_by_key(|part| part.len()).unwrap_or(title);
-    if longest.split_whitespace().count() >= 3 {
-        longest.trim().to_string()
-    } else {
-        title.to_string()
-    }
+    title
+        .split(sep)
+        .max_by_key(|part| part.len())
+        .unwrap_or(title)
+        .trim()
+        .to_string()
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -555,10 +588,10 @@ mod tests {
 
     #[test]
     fn falls_back_to_title_tag_time_element_and_byline() {
-        let html = r#"<html><head><title>Storm hits coast - Daily Paper</title></head>
+        let html = r#"<html><head><title>Storm hits the coast near Osk - Daily Paper</title></head>
             <body><p class="byline">By Dana Oyelaran</p><time datetime="2025-01-02">Jan 2</time></body></html>"#;
         let m = meta_of(html, None);
-        assert_eq!(m.title.as_deref(), Some("Storm hits coast"));
+        assert_eq!(m.title.as_deref(), Some("Storm hits the coast near Osk"));
         assert_eq!(m.published.unwrap().to_rfc3339(), "2025-01-02T00:00:00+00:00");
         assert_eq!(m.authors, vec!["Dana Oyelaran"]);
     }
@@ -573,6 +606,19 @@ mod tests {
     }
 
     #[test]
+    fn a_logo_heading_linking_home_is_not_the_headline() {
+        let html = "<title>Shared Mutable History of Every Change — the evolve extension for Mercurial</title>\
+            <h1><a href=\"index.html\">the evolve extension for Mercurial</a></h1>\
+            <h1>Shared Mutable History of Every Change<a class=headerlink href=\"#shared\">¶</a></h1>";
+        assert_eq!(
+            meta_of(html, None).title.as_deref(),
+            Some("Shared Mutable History of Every Change")
+        );
+        assert!(is_home_href("https://example.com/") && is_home_href("/") && is_home_href("./index.html"));
+        assert!(!is_home_href("/news/2024/story.html") && !is_home_href("#top"));
+    }
+
+    #[test]
     fn title_drops_the_site_name_on_either_side() {
         assert_eq!(
             strip_site_name("Site :: Floods hit the valley again"),
@@ -582,9 +628,22 @@ mod tests {
             strip_site_name("Floods hit the valley – The Paper"),
             "Floods hit the valley"
         );
-        assert_eq!(strip_site_name("Home | Site"), "Home | Site");
-        let html = "<title>Paper - Storm - hits coast today</title><h1>Storm - hits coast today</h1>";
-        assert_eq!(meta_of(html, None).title.as_deref(), Some("Storm - hits coast today"));
+        let title = |t: &str| clean_title(t, &[]);
+        assert_eq!(
+            title("Floods hit the valley again – The Paper"),
+            "Floods hit the valley again"
+        );
+        assert_eq!(title("Home | Site"), "Home | Site");
+        // Four words or fewer left: the cut could as well have taken the headline.
+        assert_eq!(
+            title("Google - Site Reliability Engineering"),
+            "Google - Site Reliability Engineering"
+        );
+        let html = "<title>Paper - Storm - hits the coast today</title><h1>Storm - hits the coast today</h1>";
+        assert_eq!(
+            meta_of(html, None).title.as_deref(),
+            Some("Storm - hits the coast today")
+        );
     }
 
     #[test]
