@@ -237,7 +237,7 @@ fn report(title: &str, scores: &[(String, PageScore)], elapsed: Duration, worst:
     let only: Vec<PageScore> = scores.iter().map(|(_, s)| *s).collect();
     let (p, r, f) = summarise(&only);
     println!("{title}: {} pages", scores.len());
-    println!("  precision {p:.3}  recall {r:.3}  F1 {f:.3}");
+    println!("  precision {p:.4}  recall {r:.4}  F1 {f:.4}");
     println!(
         "  {:.1} pages/s on one thread ({:.3} s extracting)",
         scores.len() as f64 / elapsed.as_secs_f64().max(1e-9),

@@ -130,14 +130,36 @@ impl<'a> Dom<'a> {
         for i in 1..self.nodes.len() {
             let parent = self.nodes[i].parent;
             let (p_junk, p_link) = (self.nodes[parent].junk, self.nodes[parent].in_link);
+            let link = self.is_link(i);
             let node = &mut self.nodes[i];
-            node.in_link = p_link;
+            node.in_link = p_link || link;
             node.junk = p_junk;
             if let Kind::Element(e) = node.kind {
-                node.in_link |= e.name() == "a" && e.attr("href").is_some();
                 node.junk |= crate::boilerplate::is_junk_tag(e);
             }
         }
+    }
+
+    /// Whether node `i` is a link whose text is navigation. An `<a>` with a
+    /// `javascript:` URL around paragraphs goes nowhere: it is a click
+    /// handler wrapped around content, as readability.js also treats it.
+    fn is_link(&self, i: usize) -> bool {
+        let Some(e) = self.nodes[i].element().filter(|e| e.name() == "a") else {
+            return false;
+        };
+        let Some(href) = e.attr("href") else {
+            return false;
+        };
+        let script = href
+            .trim_start()
+            .get(..11)
+            .is_some_and(|p| p.eq_ignore_ascii_case("javascript:"));
+        let wraps_blocks = || {
+            self.nodes[i + 1..self.nodes[i].end]
+                .iter()
+                .any(|n| matches!(n.tag(), "p" | "div" | "ul" | "ol" | "table" | "blockquote"))
+        };
+        !(script && wraps_blocks())
     }
 
     /// Marks containers named as boilerplate (`class="share-bar"`), unless one
@@ -285,6 +307,16 @@ mod tests {
         );
         let dom = Dom::build(&html, 1000);
         assert_eq!(dom.nodes[dom.body()].chars, "Storytext.Quotedpost".len() as u32);
+    }
+
+    #[test]
+    fn a_script_link_around_paragraphs_is_content_but_a_script_button_is_a_link() {
+        let doc = crate::parse::parse(
+            "<body><a href=\"javascript:\"><p>abc</p><p>def</p>ghi</a><a href=\"javascript:print()\">Print</a></body>",
+        );
+        let dom = Dom::build(&doc, 1000);
+        assert_eq!(dom.nodes[dom.body()].chars, "abcdefghiPrint".len() as u32);
+        assert_eq!(dom.nodes[dom.body()].link_chars, "Print".len() as u32);
     }
 
     #[test]
