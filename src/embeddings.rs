@@ -13,10 +13,6 @@ use anyhow::Result;
 /// The start-up error for a configured model in a build without the feature.
 pub const NO_FEATURE: &str = "this build has no semantic feature; rebuild with --features semantic";
 
-/// Titles per forward pass on the window rebuild, as in the benchmark:
-/// the batch is padded to its longest title, so a few dozen waste little.
-const BATCH: usize = 64;
-
 /// The loaded model, or nothing. Cheap to clone (the model is shared).
 #[derive(Clone, Default)]
 pub struct Embeddings {
@@ -70,7 +66,11 @@ mod semantic {
     use anyhow::{Context, Result};
     use newsdesk_cluster::semantic::Embedder;
 
-    use super::{Embeddings, BATCH};
+    use super::Embeddings;
+
+    /// Titles per forward pass on the window rebuild, as in the benchmark:
+    /// the batch is padded to its longest title, so a few dozen waste little.
+    const BATCH: usize = 64;
 
     pub(super) async fn load(dir: &Path) -> Result<Embeddings> {
         let owned = dir.to_path_buf();
@@ -132,7 +132,9 @@ mod tests {
     #[cfg(not(feature = "semantic"))]
     #[tokio::test]
     async fn a_model_without_the_feature_is_refused() {
-        let err = Embeddings::load(Some(Path::new("/models/minilm"))).await.unwrap_err();
+        let Err(err) = Embeddings::load(Some(Path::new("/models/minilm"))).await else {
+            panic!("a model loaded without the feature");
+        };
         assert!(err.to_string().contains(NO_FEATURE), "{err}");
     }
 }
