@@ -24,6 +24,7 @@ pub struct Config {
     pub search_dir: Option<PathBuf>,
     pub fetch: FetchSettings,
     pub crawl: CrawlSettings,
+    pub cluster: ClusterSettings,
     /// Optional LLM for "ask the article"; off unless `base_url` is set.
     pub llm: LlmSettings,
     /// Feeds subscribed on first start, when the database has none.
@@ -51,6 +52,14 @@ pub struct CrawlSettings {
     pub tick_secs: u64,
     /// Hosts crawled at the same time (each host is still rate-limited).
     pub parallel_hosts: usize,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterSettings {
+    /// all-MiniLM-L6-v2 model directory (scripts/fetch-minilm.sh); when set,
+    /// titles are embedded for story clustering. Needs the `semantic` feature.
+    pub semantic_model: Option<PathBuf>,
 }
 
 /// An OpenAI-compatible chat-completions endpoint (llama.cpp server, Ollama, vLLM, a hosted API).
@@ -95,6 +104,7 @@ impl Default for Config {
             search_dir: None,
             fetch: FetchSettings::default(),
             crawl: CrawlSettings::default(),
+            cluster: ClusterSettings::default(),
             llm: LlmSettings::default(),
             starter_feeds: default_starter_feeds(),
         }
@@ -234,6 +244,9 @@ impl Config {
         if let Some(v) = get("NEWSDESK_LLM_API_KEY") {
             self.llm.api_key = Some(v).filter(|v| !v.is_empty());
         }
+        if let Some(v) = get("NEWSDESK_SEMANTIC_MODEL") {
+            self.cluster.semantic_model = Some(v).filter(|v| !v.trim().is_empty()).map(PathBuf::from);
+        }
         if let Some(v) = get("NEWSDESK_ALLOW_HOSTS") {
             self.fetch.allow_hosts = v
                 .split(',')
@@ -252,6 +265,13 @@ impl Config {
         }
         if self.crawl.parallel_hosts == 0 {
             bail!("crawl.parallel_hosts must be at least 1");
+        }
+        // Refused rather than ignored: the operator asked for embeddings.
+        if self.cluster.semantic_model.is_some() && !cfg!(feature = "semantic") {
+            bail!(
+                "cluster.semantic_model (NEWSDESK_SEMANTIC_MODEL) is set, but {}",
+                crate::embeddings::NO_FEATURE
+            );
         }
         Ok(())
     }
@@ -374,5 +394,30 @@ mod tests {
         assert!(err.to_string().contains("NEWSDESK_LISTEN"));
         c.fetch.requests_per_second = 0.0;
         assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn semantic_model_from_toml_or_env_and_off_when_unset_or_empty() {
+        assert_eq!(Config::default().cluster.semantic_model, None);
+        let mut c: Config = toml::from_str("[cluster]\nsemantic_model = \"/models/minilm\"").unwrap();
+        assert_eq!(c.cluster.semantic_model, Some(PathBuf::from("/models/minilm")));
+        c.apply_env(|k| (k == "NEWSDESK_SEMANTIC_MODEL").then(|| "/srv/minilm".into()))
+            .unwrap();
+        assert_eq!(c.cluster.semantic_model, Some(PathBuf::from("/srv/minilm")));
+        c.apply_env(|k| (k == "NEWSDESK_SEMANTIC_MODEL").then(|| " ".into()))
+            .unwrap();
+        assert_eq!(c.cluster.semantic_model, None, "an empty variable turns it off");
+        assert!(toml::from_str::<Config>("[cluster]\nsemantic = true").is_err());
+    }
+
+    #[cfg(not(feature = "semantic"))]
+    #[test]
+    fn a_semantic_model_without_the_feature_is_refused_at_start() {
+        let mut c = Config::default();
+        c.validate().unwrap();
+        c.cluster.semantic_model = Some(PathBuf::from("/models/minilm"));
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("cluster.semantic_model"), "{err}");
+        assert!(err.contains("rebuild with --features semantic"), "{err}");
     }
 }

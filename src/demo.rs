@@ -9,6 +9,7 @@ use newsdesk_newswire::Newswire;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::embeddings::Embeddings;
 
 /// The demo crawls often so the site fills within seconds.
 const DEMO_TICK: Duration = Duration::from_secs(5);
@@ -17,6 +18,7 @@ pub async fn demo(mut config: Config, port: u16) -> Result<()> {
     let wire = Newswire::start().await.context("starting the demo newswire")?;
     prepare(&mut config, &wire, port)?;
     let db = crate::open_store(&config)?;
+    let embeddings = Embeddings::load(config.cluster.semantic_model.as_deref()).await?;
     let store: std::sync::Arc<dyn newsdesk_store::Store> = db.clone();
     for outlet in wire.outlets() {
         crate::feeds::subscribe(
@@ -35,7 +37,7 @@ pub async fn demo(mut config: Config, port: u16) -> Result<()> {
         wire.outlets().len(),
         listener.local_addr()?
     );
-    crate::serve::run(&config, db, listener, DEMO_TICK).await
+    crate::serve::run(&config, db, embeddings, listener, DEMO_TICK).await
 }
 
 /// Points the config at a fresh demo database and search index beside the

@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::blocking;
+use crate::embeddings::Embeddings;
 use crate::stories::Stories;
 
 /// Base delay after a failed feed poll; doubles with each consecutive failure.
@@ -74,6 +75,12 @@ impl Crawler {
     /// Also indexes every article it stores in `index`.
     pub fn with_search(mut self, index: Arc<SearchIndex>) -> Crawler {
         self.search = Some(index);
+        self
+    }
+
+    /// Also embeds titles for story clustering (see [`Embeddings`]).
+    pub fn with_embeddings(mut self, embeddings: Embeddings) -> Crawler {
+        self.stories = Arc::new(Stories::new(self.store.clone()).with_embeddings(embeddings));
         self
     }
 

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cluster;
 pub mod config;
 pub mod demo;
+pub mod embeddings;
 pub mod extract;
 pub mod feeds;
 pub mod ingest;

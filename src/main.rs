@@ -264,8 +264,10 @@ fn cluster(path: Option<PathBuf>) -> Result<()> {
 async fn ingest(config: &Config) -> Result<()> {
     let store: Arc<dyn Store> = newsdesk::open_store(config)?;
     newsdesk::feeds::seed(&store, &config.starter_feeds).await?;
+    let embeddings = newsdesk::embeddings::Embeddings::load(config.cluster.semantic_model.as_deref()).await?;
     let mut crawler =
-        newsdesk::ingest::Crawler::new(store, Fetcher::new(config.fetch_config())?, config.crawl.parallel_hosts);
+        newsdesk::ingest::Crawler::new(store, Fetcher::new(config.fetch_config())?, config.crawl.parallel_hosts)
+            .with_embeddings(embeddings);
     // A running `serve` holds the index: crawl anyway, and say how to catch up.
     match newsdesk::search::open_index(config) {
         Ok(index) => crawler = crawler.with_search(index),

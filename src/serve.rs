@@ -11,12 +11,14 @@ use newsdesk_web::AppState;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::embeddings::Embeddings;
 use crate::feeds::Subscriptions;
 use crate::ingest::Crawler;
 
 /// Serves the site on `config.listen` and crawls in the background until Ctrl-C.
 pub async fn serve(config: Config) -> Result<()> {
     let db = crate::open_store(&config)?;
+    let embeddings = Embeddings::load(config.cluster.semantic_model.as_deref()).await?;
     let seeded = crate::feeds::seed(&(db.clone() as Arc<dyn Store>), &config.starter_feeds).await?;
     if seeded > 0 {
         tracing::info!("subscribed to {seeded} starter feeds");
@@ -25,23 +27,27 @@ pub async fn serve(config: Config) -> Result<()> {
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     println!("newsdesk is serving http://{}/", listener.local_addr()?);
-    run(
-        &config,
-        db,
-        listener,
-        Duration::from_secs(config.crawl.tick_secs.max(1)),
-    )
-    .await
+    let tick = Duration::from_secs(config.crawl.tick_secs.max(1));
+    run(&config, db, embeddings, listener, tick).await
 }
 
-/// Runs the crawler and the site on `listener` until Ctrl-C.
-pub async fn run(config: &Config, db: Arc<SqliteStore>, listener: TcpListener, tick: Duration) -> Result<()> {
+/// Runs the crawler (embedding titles with `embeddings`, loaded by the
+/// caller before it announces the site) and the site on `listener` until Ctrl-C.
+pub async fn run(
+    config: &Config,
+    db: Arc<SqliteStore>,
+    embeddings: Embeddings,
+    listener: TcpListener,
+    tick: Duration,
+) -> Result<()> {
     newsdesk_web::install_metrics();
     let store: Arc<dyn Store> = db.clone();
     let fetcher = Fetcher::new(config.fetch_config())?;
     let search = crate::search::open_index(config)?;
     crate::search::catch_up(store.clone(), search.clone()).await?;
-    let crawler = Crawler::new(store.clone(), fetcher.clone(), config.crawl.parallel_hosts).with_search(search.clone());
+    let crawler = Crawler::new(store.clone(), fetcher.clone(), config.crawl.parallel_hosts)
+        .with_search(search.clone())
+        .with_embeddings(embeddings);
     let crawl = tokio::spawn(crawler.run(tick, shutdown_signal()));
     let admin = Arc::new(Subscriptions::new(store.clone(), fetcher));
     let mut state = AppState::new(

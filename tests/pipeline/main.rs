@@ -6,6 +6,7 @@ mod crawl;
 mod faults;
 mod llm;
 mod search;
+mod semantic;
 mod site;
 mod stories;
 mod subscriptions;

@@ -1,0 +1,140 @@
+//! Title embeddings for live story assignment: all-MiniLM-L6-v2 when the
+//! binary is built with the `semantic` feature and a model directory is
+//! configured (`[cluster] semantic_model`), otherwise a no-op, so callers
+//! need no `cfg` of their own.
+//!
+//! The model runs on blocking threads: a batch of titles takes tens of
+//! milliseconds of CPU, which must never stall the async runtime.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+/// The start-up error for a configured model in a build without the feature.
+pub const NO_FEATURE: &str = "this build has no semantic feature; rebuild with --features semantic";
+
+/// The loaded model, or nothing. Cheap to clone (the model is shared).
+#[derive(Clone, Default)]
+pub struct Embeddings {
+    #[cfg(feature = "semantic")]
+    model: Option<std::sync::Arc<newsdesk_cluster::semantic::Embedder>>,
+}
+
+impl Embeddings {
+    /// Loads the model from `dir` once, at start; `None` means off. A
+    /// missing or corrupt model directory is an error naming it.
+    pub async fn load(dir: Option<&Path>) -> Result<Embeddings> {
+        match dir {
+            None => Ok(Embeddings::default()),
+            Some(dir) => load_model(dir).await,
+        }
+    }
+
+    /// One embedding per title, in order: `None` for all when off, and for
+    /// the titles of a batch that failed (logged), which then cluster on
+    /// words alone.
+    pub async fn titles(&self, titles: Vec<String>) -> Vec<Option<Vec<f32>>> {
+        #[cfg(feature = "semantic")]
+        if let Some(model) = &self.model {
+            return semantic::embed_all(model.clone(), titles).await;
+        }
+        vec![None; titles.len()]
+    }
+
+    /// The embedding of one title, `None` when off or on failure.
+    pub async fn title(&self, title: &str) -> Option<Vec<f32>> {
+        self.titles(vec![title.to_string()]).await.pop().flatten()
+    }
+}
+
+#[cfg(not(feature = "semantic"))]
+async fn load_model(dir: &Path) -> Result<Embeddings> {
+    anyhow::bail!("semantic model {} configured, but {NO_FEATURE}", dir.display())
+}
+
+#[cfg(feature = "semantic")]
+async fn load_model(dir: &Path) -> Result<Embeddings> {
+    semantic::load(dir).await
+}
+
+#[cfg(feature = "semantic")]
+mod semantic {
+    use std::path::Path;
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    use anyhow::{Context, Result};
+    use newsdesk_cluster::semantic::Embedder;
+
+    use super::Embeddings;
+
+    /// Titles per forward pass on the window rebuild, as in the benchmark:
+    /// the batch is padded to its longest title, so a few dozen waste little.
+    const BATCH: usize = 64;
+
+    pub(super) async fn load(dir: &Path) -> Result<Embeddings> {
+        let owned = dir.to_path_buf();
+        let started = Instant::now();
+        let model = tokio::task::spawn_blocking(move || Embedder::load(&owned))
+            .await?
+            .with_context(|| {
+                format!(
+                    "loading the semantic model (cluster.semantic_model = {})",
+                    dir.display()
+                )
+            })?;
+        tracing::info!(
+            model = %dir.display(),
+            secs = format!("{:.2}", started.elapsed().as_secs_f64()),
+            "semantic model loaded: titles are embedded for story clustering"
+        );
+        Ok(Embeddings {
+            model: Some(Arc::new(model)),
+        })
+    }
+
+    pub(super) async fn embed_all(model: Arc<Embedder>, titles: Vec<String>) -> Vec<Option<Vec<f32>>> {
+        let count = titles.len();
+        let work = tokio::task::spawn_blocking(move || titles.chunks(BATCH).flat_map(|b| batch(&model, b)).collect());
+        match work.await {
+            Ok(vectors) => vectors,
+            // A panic inside the model: the titles still cluster on words.
+            Err(e) => {
+                tracing::warn!(titles = count, "embedding failed, clustering on words alone: {e}");
+                vec![None; count]
+            }
+        }
+    }
+
+    fn batch(model: &Embedder, titles: &[String]) -> Vec<Option<Vec<f32>>> {
+        let texts: Vec<&str> = titles.iter().map(String::as_str).collect();
+        match model.embed(&texts) {
+            Ok(vectors) => vectors.into_iter().map(Some).collect(),
+            Err(e) => {
+                tracing::warn!(titles = titles.len(), first = ?titles.first(), "embedding failed, clustering on words alone: {e}");
+                vec![None; titles.len()]
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn unconfigured_embeds_nothing_and_keeps_one_slot_per_title() {
+        let off = Embeddings::load(None).await.unwrap();
+        assert_eq!(off.titles(vec!["a".into(), "b".into()]).await, vec![None, None]);
+        assert_eq!(off.title("a").await, None);
+    }
+
+    #[cfg(not(feature = "semantic"))]
+    #[tokio::test]
+    async fn a_model_without_the_feature_is_refused() {
+        let Err(err) = Embeddings::load(Some(Path::new("/models/minilm"))).await else {
+            panic!("a model loaded without the feature");
+        };
+        assert!(err.to_string().contains(NO_FEATURE), "{err}");
+    }
+}
