@@ -46,13 +46,7 @@ async fn with_the_model_each_event_is_one_story_across_a_restart() {
     subscribe(&outlets[3..]);
     crawl().run_pass().await.unwrap();
 
-    let by_url: HashMap<String, _> = h
-        .store
-        .latest(1000, 0)
-        .unwrap()
-        .into_iter()
-        .map(|c| (c.url, c.id))
-        .collect();
+    let by_url = ids_by_url(&h.store);
     let mut per_event: HashMap<String, HashSet<StoryId>> = HashMap::new();
     for info in wire.articles() {
         let placed = h.store.article_story(by_url[&info.url]).unwrap();

@@ -17,13 +17,7 @@ async fn each_event_becomes_one_story_with_its_syndicated_copies_marked() {
     subscribe_outlets(&h.store, &wire);
     crawler_with_hosts(&h.config, &h.store, 1).run_pass().await.unwrap();
 
-    let by_url: HashMap<String, ArticleId> = h
-        .store
-        .latest(1000, 0)
-        .unwrap()
-        .into_iter()
-        .map(|c| (c.url, c.id))
-        .collect();
+    let by_url = ids_by_url(&h.store);
     let mut story_of_event: HashMap<String, HashSet<StoryId>> = HashMap::new();
     for info in wire.articles() {
         let id = by_url[&info.url];

@@ -115,3 +115,13 @@ pub async fn get_text(url: &str) -> (u16, String) {
     let resp = reqwest::get(url).await.unwrap();
     (resp.status().as_u16(), resp.text().await.unwrap())
 }
+
+/// Every listed article's id by its URL.
+pub fn ids_by_url(store: &Arc<dyn Store>) -> std::collections::HashMap<String, newsdesk_domain::ArticleId> {
+    store
+        .latest(1000, 0)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.url, c.id))
+        .collect()
+}

@@ -231,28 +231,8 @@ pub trait Store: Send + Sync {
     /// then articles of related stories, best link and most recent first.
     fn related_articles(&self, article: ArticleId, limit: usize) -> Result<Vec<RelatedArticle>>;
     /// The article page's data (with up to `related` related articles), as
-    /// one consistent read: an implementation should override this to use
-    /// one connection and one snapshot, as the page is the site's hottest.
-    fn article_view(&self, id: ArticleId, related: usize) -> Result<Option<ArticleView>> {
-        let Some(article) = self.article(id)? else {
-            return Ok(None);
-        };
-        let Some(source) = self.source(article.source_id)? else {
-            return Ok(None);
-        };
-        let story = match self.article_story(id)? {
-            Some(m) => self.story(m.story)?.map(|story| (m, story)),
-            None => None,
-        };
-        Ok(Some(ArticleView {
-            article,
-            source,
-            story,
-            related: self.related_articles(id, related)?,
-            analysis: self.analysis(id)?,
-            entities: self.entities_of(id)?,
-        }))
-    }
+    /// one consistent read on one connection: the page is the site's hottest.
+    fn article_view(&self, id: ArticleId, related: usize) -> Result<Option<ArticleView>>;
     /// Clustered articles listed since `since`, in id (arrival) order: the
     /// clusterer's window to rebuild after a restart.
     fn cluster_seeds(&self, since: DateTime<Utc>) -> Result<Vec<ClusterSeed>>;
