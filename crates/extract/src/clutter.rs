@@ -17,6 +17,8 @@ use crate::segment::{collapse, Block, BlockKind};
 const MAX_LINK_DENSITY: f32 = 0.5;
 /// A teaser's blurb is a sentence or two; an article's paragraph under a linked heading runs longer.
 const MAX_BLURB_CHARS: usize = 250;
+/// Blocks this long are prose: no promo, widget or credit line runs so long.
+const LONG_BLOCK_BYTES: usize = 300;
 /// Room in a teaser card for a kicker or an author's name besides headline and blurb.
 const MAX_CARD_EXTRA_CHARS: u32 = 60;
 
@@ -258,6 +260,15 @@ const SHARE_WORDS: &[&str] = &[
 ];
 
 fn classify(text: &str) -> Verdict {
+    // Every clutter phrase is a short block; a long paragraph can only be
+    // URL debris, and lower-casing it whole would cost more than the rest.
+    if text.len() >= LONG_BLOCK_BYTES {
+        return if is_url_debris(text) {
+            Verdict::Drop
+        } else {
+            Verdict::Keep
+        };
+    }
     let lower = text.to_lowercase();
     let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
     if AD_MARKERS.contains(&bare) {
@@ -273,18 +284,16 @@ fn classify(text: &str) -> Verdict {
             Verdict::Keep
         };
     }
-    let short = text.len() < 300;
     if text.len() < 60 && LIST_HEADINGS.iter().any(|h| bare.starts_with(h)) {
         return Verdict::DropWithList;
     }
-    if short && (INVITATIONS.iter().any(|p| lower.starts_with(p)) || CONTACT_PHRASES.iter().any(|p| lower.contains(p)))
-    {
+    if INVITATIONS.iter().any(|p| lower.starts_with(p)) || CONTACT_PHRASES.iter().any(|p| lower.contains(p)) {
         return Verdict::Drop;
     }
-    if short && WIDGET_PHRASES.iter().any(|p| lower.contains(p)) {
+    if WIDGET_PHRASES.iter().any(|p| lower.contains(p)) {
         return Verdict::Drop;
     }
-    if short && CREDIT_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+    if CREDIT_PREFIXES.iter().any(|p| lower.starts_with(p)) {
         return Verdict::Drop;
     }
     if is_share_bar(&lower) || is_url_debris(text) || is_gallery_counter(&lower) {

@@ -43,6 +43,8 @@ use segment::BlockKind;
 /// are parsed: real articles are a few hundred KiB, and parsing cost and
 /// memory grow with the input.
 pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
+/// How much of the text language detection reads.
+const LANG_SAMPLE_BYTES: usize = 2048;
 /// Nodes beyond this many are ignored, bounding every later pass.
 const MAX_NODES: usize = 400_000;
 
@@ -127,7 +129,8 @@ fn base_url(dom: &dom::Dom, url: Option<&Url>) -> Option<Url> {
 /// Guesses the language when the page does not declare one; only a
 /// confident guess is returned, since a wrong language is worse than none.
 fn detect_lang(text: &str) -> Option<String> {
-    let info = whatlang::detect(text)?;
+    // A few paragraphs tell the language as surely as the whole article.
+    let info = whatlang::detect(truncate(text, LANG_SAMPLE_BYTES))?;
     if !info.is_reliable() {
         return None;
     }
