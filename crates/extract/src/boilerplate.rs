@@ -201,7 +201,7 @@ mod tests {
 
     fn junk(html: &str) -> bool {
         let doc = crate::parse::parse(html);
-        let dom = Dom::build(&doc, 100);
+        let dom = Dom::build(&doc);
         let el = dom
             .nodes
             .iter()

@@ -352,7 +352,7 @@ mod tests {
 
     fn clean_blocks(html: &str) -> Vec<Block> {
         let doc = crate::parse::parse(html);
-        let dom = crate::dom::Dom::build(&doc, 100_000);
+        let dom = crate::dom::Dom::build(&doc);
         clean(&dom, crate::segment::blocks(&dom, dom.body()), &HashSet::new())
     }
 

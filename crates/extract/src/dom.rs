@@ -1,13 +1,13 @@
 //! A flat, pre-order view of the parsed page with per-node statistics.
 //!
-//! html5ever builds a linked tree; the heuristics want to ask "how much text,
-//! how many link characters, is this boilerplate?" of every element many
-//! times. Flattening the tree once into a pre-order arena, where a node's
-//! subtree is the index range `i+1..end`, lets every statistic be computed in
-//! one bottom-up pass and every walk be a loop, so a page with 100,000 nested
-//! elements costs neither recursion depth nor repeated text collection.
+//! The heuristics ask "how much text, how many link characters, is this
+//! boilerplate?" of every element many times. [`crate::parse`] builds the
+//! tree as a pre-order arena, where a node's subtree is the index range
+//! `i+1..end`, so every statistic is computed here in one bottom-up pass and
+//! every walk is a loop: a page with 100,000 nested elements costs neither
+//! recursion depth nor repeated text collection.
 
-use crate::parse::{Data, Document, Edge, Element};
+use crate::parse::{Data, Document, Element};
 
 /// Index of the root (the document) in [`Dom::nodes`].
 pub const ROOT: usize = 0;
@@ -19,7 +19,7 @@ const MAX_NAMED_JUNK_SHARE: f32 = 0.4;
 /// What a node is: only elements and text matter to extraction.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind<'a> {
-    Element(&'a Element),
+    Element(&'a Element<'a>),
     Text(&'a str),
     Other,
 }
@@ -49,7 +49,7 @@ impl<'a> DomNode<'a> {
         }
     }
 
-    pub fn element(&self) -> Option<&'a Element> {
+    pub fn element(&self) -> Option<&'a Element<'a>> {
         match self.kind {
             Kind::Element(e) => Some(e),
             _ => None,
@@ -71,51 +71,34 @@ pub struct Dom<'a> {
 }
 
 impl<'a> Dom<'a> {
-    /// Flattens `html` (at most `max_nodes` nodes; the rest of a monstrous
-    /// page is ignored) and computes junk flags and text statistics.
-    pub fn build(doc: &'a Document, max_nodes: usize) -> Dom<'a> {
-        let mut nodes: Vec<DomNode<'a>> = Vec::with_capacity(doc.node_count().min(max_nodes));
-        let mut open: Vec<usize> = Vec::new();
-        for edge in doc.traverse() {
-            match edge {
-                Edge::Open(data) => {
-                    if nodes.len() >= max_nodes {
-                        break;
-                    }
-                    let kind = match data {
-                        Data::Element(e) => Kind::Element(e),
-                        Data::Text(t) => Kind::Text(t),
-                        Data::Document | Data::Other => Kind::Other,
-                    };
-                    let parent = open.last().copied().unwrap_or(ROOT);
-                    open.push(nodes.len());
-                    // A text node's own count never changes: counted once, here.
-                    let chars = match kind {
-                        Kind::Text(t) => crate::segment::count_visible(t),
-                        _ => 0,
-                    };
-                    nodes.push(DomNode {
-                        kind,
-                        parent,
-                        end: 0,
-                        junk: false,
-                        in_link: false,
-                        chars,
-                        link_chars: 0,
-                    });
+    /// Views the parsed page (already flat and in pre-order) and computes
+    /// junk flags and text statistics.
+    pub fn build(doc: &'a Document<'_>) -> Dom<'a> {
+        let nodes = doc
+            .nodes
+            .iter()
+            .map(|n| {
+                let kind = match &n.data {
+                    Data::Element(e) => Kind::Element(e),
+                    Data::Text(start, end) => Kind::Text(doc.text(*start, *end)),
+                    Data::Document => Kind::Other,
+                };
+                // A text node's own count never changes: counted once, here.
+                let chars = match kind {
+                    Kind::Text(t) => crate::segment::count_visible(t),
+                    _ => 0,
+                };
+                DomNode {
+                    kind,
+                    parent: n.parent as usize,
+                    end: n.end as usize,
+                    junk: false,
+                    in_link: false,
+                    chars,
+                    link_chars: 0,
                 }
-                Edge::Close => {
-                    if let Some(i) = open.pop() {
-                        nodes[i].end = nodes.len();
-                    }
-                }
-            }
-        }
-        // Nodes left open when the cap was hit end where the arena ends.
-        let len = nodes.len();
-        for i in open {
-            nodes[i].end = len;
-        }
+            })
+            .collect();
         let mut dom = Dom { nodes };
         dom.mark_junk_tags();
         dom.count_text();
@@ -274,7 +257,7 @@ mod tests {
         let doc = crate::parse::parse(
             "<body><div id=a><p>Hello world</p><a href=/x>link</a><script>var x=1</script></div></body>",
         );
-        let dom = Dom::build(&doc, 1000);
+        let dom = Dom::build(&doc);
         let div = dom.nodes.iter().position(|n| n.tag() == "div").unwrap();
         assert_eq!(dom.nodes[div].chars, "Helloworld".len() as u32 + 4);
         assert_eq!(dom.nodes[div].link_chars, 4);
@@ -286,17 +269,16 @@ mod tests {
     #[test]
     fn a_big_widget_inside_the_marked_article_body_is_junk() {
         let gallery = "<li>Caption of one slide in a long gallery.</li>".repeat(20);
-        let html = crate::parse::parse(&format!(
+        let page = format!(
             "<div itemprop=articleBody><p>The story itself.</p><div class=gallery-widget><ul>{gallery}</ul></div></div>"
-        ));
-        let dom = Dom::build(&html, 1000);
+        );
+        let html = crate::parse::parse(&page);
+        let dom = Dom::build(&html);
         assert_eq!(dom.nodes[dom.body()].chars, "Thestoryitself.".len() as u32);
         // Outside one, a widget-named wrapper holding most of the page is kept.
-        let html = crate::parse::parse(&format!("<div class=gallery-widget><ul>{gallery}</ul></div>"));
-        assert!(Dom::build(&html, 1000)
-            .nodes
-            .iter()
-            .all(|n| !n.junk || n.tag() == "head"));
+        let page = format!("<div class=gallery-widget><ul>{gallery}</ul></div>");
+        let html = crate::parse::parse(&page);
+        assert!(Dom::build(&html).nodes.iter().all(|n| !n.junk || n.tag() == "head"));
     }
 
     #[test]
@@ -305,7 +287,7 @@ mod tests {
             "<p>Story text.</p><div class=social-embed><blockquote class=twitter-tweet><p>Quoted post</p></blockquote></div>\
              <div class=social-share><a href=/s>Share</a></div>",
         );
-        let dom = Dom::build(&html, 1000);
+        let dom = Dom::build(&html);
         assert_eq!(dom.nodes[dom.body()].chars, "Storytext.Quotedpost".len() as u32);
     }
 
@@ -314,15 +296,16 @@ mod tests {
         let doc = crate::parse::parse(
             "<body><a href=\"javascript:\"><p>abc</p><p>def</p>ghi</a><a href=\"javascript:print()\">Print</a></body>",
         );
-        let dom = Dom::build(&doc, 1000);
+        let dom = Dom::build(&doc);
         assert_eq!(dom.nodes[dom.body()].chars, "abcdefghiPrint".len() as u32);
         assert_eq!(dom.nodes[dom.body()].link_chars, "Print".len() as u32);
     }
 
     #[test]
     fn deep_nesting_is_flattened_without_recursion() {
-        let doc = crate::parse::parse(&format!("{}text", "<div>".repeat(20_000)));
-        let dom = Dom::build(&doc, 1_000_000);
+        let page = format!("{}text", "<div>".repeat(20_000));
+        let doc = crate::parse::parse(&page);
+        let dom = Dom::build(&doc);
         assert_eq!(dom.nodes[dom.body()].chars, 4);
     }
 }

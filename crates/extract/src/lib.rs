@@ -6,9 +6,9 @@
 //!
 //! 1. [`prescan`] cuts what can never be article text (scripts, styles,
 //!    comments) with byte scans; [`parse`] tokenizes the rest with our own
-//!    tokenizer, skipping the attributes no rule reads, into html5ever's tree
-//!    builder and a lean tree; [`dom`] flattens it once and
-//!    computes, bottom-up, how much text and link text every element holds;
+//!    tokenizer, skipping the attributes no rule reads, and builds a flat
+//!    pre-order tree; [`dom`] computes on it, bottom-up, how much text and
+//!    link text every element holds;
 //!    [`boilerplate`] marks what markup alone betrays (scripts, navigation,
 //!    hidden and share/promo/comment containers).
 //! 2. [`segment`] splits the page into blocks as a reader sees paragraphs.
@@ -45,8 +45,6 @@ use segment::BlockKind;
 pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 /// How much of the text language detection reads.
 const LANG_SAMPLE_BYTES: usize = 2048;
-/// Nodes beyond this many are ignored, bounding every later pass.
-const MAX_NODES: usize = 400_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
@@ -59,9 +57,9 @@ pub enum ExtractError {
 /// and images absolute). A page without an article yields empty text, not an error.
 pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError> {
     let stripped = prescan::strip_raw_text(html);
-    let capped = prescan::cap_nesting(truncate(&stripped, MAX_INPUT_BYTES));
-    let doc = parse::parse(&capped);
-    let dom = dom::Dom::build(&doc, MAX_NODES);
+    let normalised = prescan::normalise_newlines(truncate(&stripped, MAX_INPUT_BYTES));
+    let doc = parse::parse(&normalised);
+    let dom = dom::Dom::build(&doc);
     let base = base_url(&dom, url);
     let meta = metadata::Metadata::from_dom(&dom, base.as_ref());
     let all = segment::blocks(&dom, dom.body());

@@ -561,7 +561,7 @@ mod tests {
     use super::*;
     fn meta_of(html: &str, url: Option<&Url>) -> Metadata {
         let doc = crate::parse::parse(html);
-        Metadata::from_dom(&Dom::build(&doc, 100_000), url)
+        Metadata::from_dom(&Dom::build(&doc), url)
     }
 
     #[test]

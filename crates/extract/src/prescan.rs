@@ -4,8 +4,7 @@
 //! state blobs, CSS and comments, none of which can be article text, and the
 //! HTML tokenizer would walk them character by character. A byte scan that
 //! skips them first roughly halves the parse. JSON-LD scripts are kept: they
-//! carry the article's metadata. A second scan flattens absurd nesting,
-//! which would otherwise make tree building quadratic.
+//! carry the article's metadata.
 
 use std::borrow::Cow;
 
@@ -32,6 +31,14 @@ pub fn strip_raw_text(html: &str) -> Cow<'_, str> {
             Cow::Owned(buf)
         }
     }
+}
+
+/// `html` with every CR LF and lone CR as LF, as the tokenizer must see it.
+pub fn normalise_newlines(html: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'\r', html.as_bytes()).is_none() {
+        return Cow::Borrowed(html);
+    }
+    Cow::Owned(html.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
 /// If a skippable construct starts at `start` (a `<`), where it ends.
@@ -89,124 +96,9 @@ fn find(html: &str, from: usize, needle: &str) -> Option<usize> {
     at.map(|i| from + i)
 }
 
-/// Deeper nesting than this is flattened before parsing. html5ever's tree
-/// builder scans its stack of open elements for many tags, so 100,000 nested
-/// `<div>`s would cost it billions of steps; no real page nests this deep.
-pub const MAX_NESTING: usize = 256;
-
-/// Tags that never stay open, or whose end tags are optional: they never
-/// build depth on their own, so they are not counted.
-fn is_uncounted(name: &str) -> bool {
-    // Every such name is short; lower-case it on the stack, as this runs for every tag.
-    let mut buf = [0u8; 8];
-    let Some(lower) = buf.get_mut(..name.len()) else {
-        return false;
-    };
-    lower.copy_from_slice(name.as_bytes());
-    lower.make_ascii_lowercase();
-    matches!(
-        &*lower,
-        b"area"
-            | b"base"
-            | b"br"
-            | b"col"
-            | b"embed"
-            | b"hr"
-            | b"img"
-            | b"input"
-            | b"link"
-            | b"meta"
-            | b"source"
-            | b"track"
-            | b"wbr"
-            | b"param"
-            | b"keygen"
-            | b"p"
-            | b"li"
-            | b"dt"
-            | b"dd"
-            | b"tr"
-            | b"td"
-            | b"th"
-            | b"option"
-            | b"optgroup"
-            | b"thead"
-            | b"tbody"
-            | b"tfoot"
-            | b"colgroup"
-            | b"html"
-            | b"head"
-            | b"body"
-            | b"rb"
-            | b"rt"
-            | b"rp"
-    )
-}
-
-/// `html` with the start tags that would open elements deeper than
-/// [`MAX_NESTING`] removed (their text stays). Open elements are tracked as
-/// the tree builder does for ordinary tags: an end tag closes the nearest
-/// open element of its name and everything above it; a stray one is ignored.
-pub fn cap_nesting(html: &str) -> Cow<'_, str> {
-    let bytes = html.as_bytes();
-    let mut open: Vec<&str> = Vec::new();
-    let mut out: Option<String> = None;
-    let (mut copied, mut pos) = (0, 0);
-    while let Some(off) = memchr::memchr(b'<', &html.as_bytes()[pos..]) {
-        let start = pos + off;
-        let closing = bytes.get(start + 1) == Some(&b'/');
-        let name_start = start + 1 + usize::from(closing);
-        let name_len = bytes[name_start.min(bytes.len())..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
-            .count();
-        pos = start + 1;
-        if name_len == 0 {
-            continue;
-        }
-        let name = &html[name_start..name_start + name_len];
-        if is_uncounted(name) {
-            continue;
-        }
-        if closing {
-            if let Some(i) = open.iter().rposition(|o| o.eq_ignore_ascii_case(name)) {
-                open.truncate(i);
-            }
-        } else if open.len() < MAX_NESTING {
-            open.push(name);
-        } else {
-            let tag_end = find(html, start, ">").map_or(html.len(), |i| i + 1);
-            let buf = out.get_or_insert_with(|| String::with_capacity(html.len()));
-            buf.push_str(&html[copied..start]);
-            copied = tag_end;
-            pos = tag_end;
-        }
-    }
-    match out {
-        None => Cow::Borrowed(html),
-        Some(mut buf) => {
-            buf.push_str(&html[copied..]);
-            Cow::Owned(buf)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nesting_beyond_the_cap_is_flattened_and_text_kept() {
-        let deep = format!("{}text{}", "<div class=x>".repeat(1000), "</div>".repeat(1000));
-        let capped = cap_nesting(&deep);
-        assert_eq!(capped.matches("<div").count(), MAX_NESTING);
-        assert!(capped.contains("text"));
-        let normal = "<div><p>a<p>b<ul><li>c</ul></div><span>d</span>";
-        assert!(matches!(cap_nesting(normal), Cow::Borrowed(_)));
-        // Stray end tags of other names do not make room for more depth.
-        let sneaky = "<div>".repeat(300) + &"</x>".repeat(300) + &"<div>".repeat(300);
-        assert_eq!(cap_nesting(&sneaky).matches("<div").count(), MAX_NESTING);
-    }
 
     #[test]
     fn strips_scripts_styles_and_comments_but_keeps_json_ld() {

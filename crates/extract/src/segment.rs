@@ -335,7 +335,7 @@ mod tests {
     use super::*;
     fn texts(html: &str) -> Vec<(BlockKind, String)> {
         let doc = crate::parse::parse(html);
-        let dom = Dom::build(&doc, 100_000);
+        let dom = Dom::build(&doc);
         blocks(&dom, dom.body()).into_iter().map(|b| (b.kind, b.text)).collect()
     }
 
@@ -358,7 +358,7 @@ mod tests {
     #[test]
     fn inline_html_is_whitelisted_and_escaped() {
         let doc = crate::parse::parse("<p onclick=x>1 &lt; 2 <a href='/a?b=1&c=2' class=z><span>go</span></a></p>");
-        let dom = Dom::build(&doc, 1000);
+        let dom = Dom::build(&doc);
         let b = &blocks(&dom, dom.body())[0];
         assert_eq!(b.html, "1 &lt; 2 <a href=\"/a?b=1&amp;c=2\">go</a>");
         assert_eq!((b.chars, b.link_chars), (5, 2));

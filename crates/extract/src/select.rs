@@ -250,7 +250,7 @@ mod tests {
     /// The texts under the chosen roots.
     fn article_text(html: &str) -> Vec<String> {
         let doc = crate::parse::parse(html);
-        let dom = Dom::build(&doc, 100_000);
+        let dom = Dom::build(&doc);
         let blocks = crate::segment::blocks(&dom, dom.body());
         let roots = article_roots(&dom, &blocks);
         blocks
