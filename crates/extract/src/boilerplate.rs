@@ -8,13 +8,6 @@ use aho_corasick::AhoCorasick;
 
 use crate::parse::Element;
 
-/// Elements whose content is never article text.
-const JUNK_TAGS: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "canvas", "button", "input",
-    "select", "textarea", "option", "nav", "aside", "footer", "head", "title", "meta", "link", "dialog", "audio",
-    "video", "picture", "source", "map", "label",
-];
-
 /// Class/id fragments of boilerplate containers.
 const JUNK_NAMES: &[&str] = &[
     "comment",
@@ -114,7 +107,40 @@ const CONTENT_NAMES: &[&str] = &[
 /// Whether this element and its subtree are never article text: scripts,
 /// navigation, forms' controls, hidden elements.
 pub fn is_junk_tag(e: &Element) -> bool {
-    JUNK_TAGS.contains(&e.name()) || is_hidden(e)
+    // A `match` rather than a list scan: every element of the page is asked.
+    let junk = matches!(
+        e.name(),
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "svg"
+            | "math"
+            | "iframe"
+            | "object"
+            | "embed"
+            | "canvas"
+            | "button"
+            | "input"
+            | "select"
+            | "textarea"
+            | "option"
+            | "nav"
+            | "aside"
+            | "footer"
+            | "head"
+            | "title"
+            | "meta"
+            | "link"
+            | "dialog"
+            | "audio"
+            | "video"
+            | "picture"
+            | "source"
+            | "map"
+            | "label"
+    );
+    junk || is_hidden(e)
 }
 
 /// Whether the element's class or id names it boilerplate (share bar,
