@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use url::Url;
 
-use crate::dom::Dom;
+use crate::dom::{Dom, ROOT};
 use crate::segment::{collapse, Block, BlockKind};
 
 /// Blocks more link than text are navigation, unless long enough to be prose with citations.
@@ -27,8 +27,9 @@ const MAX_CARD_EXTRA_CHARS: u32 = 60;
 pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<Block> {
     let mut kept = Vec::with_capacity(blocks.len());
     let mut skip_promo_target = false;
-    let mut in_promo_list = false;
+    let mut promo_list: Option<PromoList> = None;
     let mut linked_heading: Option<Block> = None;
+    let first_owner = blocks.first().map_or(0, |b| b.owner);
     for mut block in blocks {
         if block.kind != BlockKind::Image {
             let heading = linked_heading.take();
@@ -39,11 +40,11 @@ pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<B
                 linked_heading = Some(block.clone());
             }
         }
-        if in_promo_list {
-            if block.kind == BlockKind::ListItem || block.link_density() > MAX_LINK_DENSITY {
+        if let Some(list) = &promo_list {
+            if list.holds(dom, &block) {
                 continue;
             }
-            in_promo_list = false;
+            promo_list = None;
         }
         if skip_promo_target && block.kind != BlockKind::Image {
             // The headline that follows a bare "Read Also:" label.
@@ -67,10 +68,39 @@ pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<B
             }
             Verdict::Drop => {}
             Verdict::DropWithNext => skip_promo_target = true,
-            Verdict::DropWithList => in_promo_list = true,
+            Verdict::DropWithList => promo_list = Some(PromoList::under(dom, &block, first_owner)),
         }
     }
     kept
+}
+
+/// What follows a "Related stories" heading: list items and links, and when
+/// the heading heads a section of its own (one that does not hold the
+/// article's first block), everything else in that section too, such as
+/// teaser excerpts.
+struct PromoList {
+    section: Option<usize>,
+}
+
+impl PromoList {
+    fn under(dom: &Dom, heading: &Block, first_owner: usize) -> PromoList {
+        // Climb out of wrappers that hold nothing but the heading.
+        let mut inner = heading.owner;
+        let mut section = dom.nodes[inner].parent;
+        while section != ROOT && dom.nodes[section].chars == dom.nodes[inner].chars {
+            inner = section;
+            section = dom.nodes[section].parent;
+        }
+        PromoList {
+            section: (section != ROOT && !dom.contains(section, first_owner)).then_some(section),
+        }
+    }
+
+    fn holds(&self, dom: &Dom, block: &Block) -> bool {
+        self.section.is_some_and(|s| dom.contains(s, block.owner))
+            || block.kind == BlockKind::ListItem
+            || block.link_density() > MAX_LINK_DENSITY
+    }
 }
 
 /// A teaser card for another story: a headline that is a link and a short
@@ -85,22 +115,6 @@ fn is_teaser_blurb(dom: &Dom, heading: &Block, block: &Block) -> bool {
         card = dom.nodes[card].parent;
     }
     dom.nodes[card].chars <= heading.chars + block.chars + MAX_CARD_EXTRA_CHARS
-}
-
-/// Drops what the page header repeats at the top of the body: the headline
-/// and the byline/date line ("By Ana Ruiz 17 August 2025"). Only blocks
-/// before the first real paragraph are considered.
-pub fn drop_header_echo(blocks: &mut Vec<Block>, title: Option<&str>, byline: Option<&str>) {
-    let first_prose = blocks
-        .iter()
-        .position(|b| word_count(&b.text) > 15)
-        .unwrap_or(blocks.len());
-    let echoes: Vec<usize> = (0..first_prose)
-        .filter(|&i| is_header_echo(&blocks[i].text, title, byline))
-        .collect();
-    for i in echoes.into_iter().rev() {
-        blocks.remove(i);
-    }
 }
 
 /// Drops body images that are the lead image again: readers show the lead
@@ -135,17 +149,6 @@ fn same_file(a: &Url, b: &Url) -> bool {
     a.host_str() == b.host_str() && a.path() == b.path()
 }
 
-fn word_count(text: &str) -> usize {
-    text.split_whitespace().count()
-}
-
-fn is_header_echo(text: &str, title: Option<&str>, byline: Option<&str>) -> bool {
-    let short = word_count(text) <= 15;
-    title == Some(text)
-        || (short && (text.starts_with("By ") || text.starts_with("by ")))
-        || (short && byline.is_some_and(|b| !b.is_empty() && text.contains(b)))
-}
-
 enum Verdict {
     Keep,
     Drop,
@@ -172,6 +175,25 @@ const LIST_HEADINGS: &[&str] = &[
     "latest news",
     "read next",
     "what to read next",
+    // German, French, Spanish, Italian, Portuguese.
+    "mehr zum thema",
+    "das könnte sie auch interessieren",
+    "weitere artikel",
+    "ähnliche artikel",
+    "meistgelesen",
+    "articles similaires",
+    "sur le même sujet",
+    "les plus lus",
+    "noticias relacionadas",
+    "artículos relacionados",
+    "te puede interesar",
+    "lo más leído",
+    "articoli correlati",
+    "potrebbe interessarti",
+    "i più letti",
+    "notícias relacionadas",
+    "você pode gostar",
+    "mais lidas",
 ];
 
 /// Short lines that invite the reader to subscribe, follow or write in.
@@ -207,6 +229,14 @@ const AD_MARKERS: &[&str] = &[
     "advert",
     "sponsored",
     "this slideshow requires javascript",
+    "anzeige",
+    "werbung",
+    "publicité",
+    "publicidad",
+    "pubblicità",
+    "publicidade",
+    "iklan",
+    "реклама",
 ];
 
 const PROMO_PREFIXES: &[&str] = &[
@@ -222,6 +252,20 @@ const PROMO_PREFIXES: &[&str] = &[
     "more from",
     "don't miss",
     "trending:",
+    "lesen sie auch",
+    "lesen sie mehr",
+    "auch interessant",
+    "lire aussi",
+    "à lire aussi",
+    "voir aussi",
+    "lee también",
+    "lea también",
+    "leer más",
+    "ver también",
+    "leggi anche",
+    "leia também",
+    "leia mais",
+    "veja também",
 ];
 
 const WIDGET_PHRASES: &[&str] = &[
@@ -250,13 +294,59 @@ const WIDGET_PHRASES: &[&str] = &[
     "comments are closed",
     "all rights reserved",
     "follow us on",
+    "newsletter abonnieren",
+    "wir verwenden cookies",
+    "alle rechte vorbehalten",
+    "abonnez-vous à notre newsletter",
+    "nous utilisons des cookies",
+    "tous droits réservés",
+    "suscríbete a nuestro boletín",
+    "utilizamos cookies",
+    "todos los derechos reservados",
+    "iscriviti alla newsletter",
+    "utilizziamo i cookie",
+    "tutti i diritti riservati",
+    "todos os direitos reservados",
+    "sharing is caring",
+    "share it with a friend",
+    "back to gallery",
 ];
 
 const CREDIT_PREFIXES: &[&str] = &["with inputs from", "(with inputs from", "with input from"];
 
+/// The post's filing line under or above it ("Filed under: Politics").
+const TAXONOMY_PREFIXES: &[&str] = &["filed under", "tags:", "tagged with", "categories:"];
+
 const SHARE_WORDS: &[&str] = &[
-    "share", "tweet", "email", "print", "facebook", "twitter", "x", "whatsapp", "linkedin", "reddit", "copy", "link",
-    "comments", "comment", "save",
+    "share",
+    "tweet",
+    "email",
+    "print",
+    "facebook",
+    "twitter",
+    "x",
+    "whatsapp",
+    "linkedin",
+    "reddit",
+    "copy",
+    "link",
+    "comments",
+    "comment",
+    "save",
+    "teilen",
+    "drucken",
+    "kommentare",
+    "partager",
+    "imprimer",
+    "commentaires",
+    "compartir",
+    "imprimir",
+    "comentarios",
+    "condividi",
+    "stampa",
+    "commenti",
+    "compartilhar",
+    "comentários",
 ];
 
 fn classify(text: &str) -> Verdict {
@@ -293,10 +383,14 @@ fn classify(text: &str) -> Verdict {
     if WIDGET_PHRASES.iter().any(|p| lower.contains(p)) {
         return Verdict::Drop;
     }
-    if CREDIT_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+    if CREDIT_PREFIXES
+        .iter()
+        .chain(TAXONOMY_PREFIXES)
+        .any(|p| lower.starts_with(p))
+    {
         return Verdict::Drop;
     }
-    if is_share_bar(&lower) || is_url_debris(text) || is_gallery_counter(&lower) {
+    if is_share_bar(&lower) || is_url_debris(text) || is_gallery_counter(&lower) || is_reading_time(&lower) {
         return Verdict::Drop;
     }
     Verdict::Keep
@@ -311,6 +405,19 @@ fn is_share_bar(lower: &str) -> bool {
     !words.is_empty() && words.len() <= 8 && words.iter().all(|w| SHARE_WORDS.contains(w))
 }
 
+/// "5 min read", "Reading time: 3 minutes", "Tempo de leitura: 1 minuto".
+fn is_reading_time(lower: &str) -> bool {
+    const MINUTES: &[&str] = &["min", "mins", "minute", "minutes", "minuto", "minutos", "minuten"];
+    const READING: &[&str] = &[
+        "read", "reading", "leitura", "lectura", "lesezeit", "lecture", "lettura",
+    ];
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.len() <= 6 && words.iter().any(|w| MINUTES.contains(w)) && words.iter().any(|w| READING.contains(w))
+}
+
 /// "Image 3 of 12", "Photo 2/5", "4 of 9": a slideshow's position, not text.
 fn is_gallery_counter(lower: &str) -> bool {
     let rest = ["image", "photo", "picture", "slide"]
@@ -320,6 +427,8 @@ fn is_gallery_counter(lower: &str) -> bool {
     let Some((n, m)) = rest.split_once(" of ").or_else(|| rest.split_once('/')) else {
         return false;
     };
+    // "Image 1 of / 23": templates print the total after a slash too.
+    let m = m.trim_start().strip_prefix('/').unwrap_or(m);
     let is_number = |s: &str| !s.trim().is_empty() && s.trim().chars().all(|c| c.is_ascii_digit());
     is_number(n) && is_number(m)
 }
@@ -381,15 +490,33 @@ mod tests {
     }
 
     #[test]
+    fn drops_clutter_in_other_languages_too() {
+        let html = "<p>Der Stadtrat hat am Montag den neuen Haushalt beschlossen.</p><p>Anzeige</p>\
+            <p>Lesen Sie auch: <a href='/x'>Wie die Stadt spart</a></p><p>Teilen Drucken Kommentare</p>\
+            <h3>Mehr zum Thema</h3><ul><li><a href='/y'>Haushalt 2024</a></li></ul>\
+            <p>Leia também</p><p><a href='/z'>Outra notícia</a></p><p>Tous droits réservés</p>\
+            <p>Die Opposition kündigte an, gegen den Haushalt zu klagen.</p>";
+        assert_eq!(
+            texts(html),
+            vec![
+                "Der Stadtrat hat am Montag den neuen Haushalt beschlossen.",
+                "Die Opposition kündigte an, gegen den Haushalt zu klagen."
+            ]
+        );
+    }
+
+    #[test]
     fn drops_gallery_counters_but_not_fractions_in_prose() {
-        let html = "<p>Image 1 of 5</p><p>Photo 2/5</p><p>3 of 5</p><p>Turnout was 3 of 5 voters.</p>";
+        let html = "<p>Image 1 of 5</p><p>Photo 2/5</p><p>3 of 5</p><p>Image 1 of / 23</p><p>Back to Gallery</p>\
+            <p>Turnout was 3 of 5 voters.</p>";
         assert_eq!(texts(html), vec!["Turnout was 3 of 5 voters."]);
     }
 
     #[test]
     fn drops_widgets_but_keeps_prose_mentioning_them() {
         let html = "<p>Share Tweet Email</p><p>Sign up for our newsletter to get updates.</p>\
-            <p>Comments</p><p>Be the first to comment</p>\
+            <p>Comments</p><p>Be the first to comment</p><p>Sharing is caring!</p><p>5 min read</p>\
+            <p>Tempo de leitura: 1 minuto</p><p>Filed under: Politics |</p>\
             <p>The council said the newsletter it mails to residents would share the plan.</p>";
         assert_eq!(
             texts(html),
@@ -408,20 +535,21 @@ mod tests {
     }
 
     #[test]
-    fn drops_captions_and_the_header_echo_but_not_later_mentions() {
-        let prose = "The premier promised relief payments to every family displaced by the flooding along the river this week, officials said.";
+    fn a_related_heading_takes_its_whole_section_but_not_the_article() {
+        let story =
+            "<p>The harbour reopened on Monday after a week of storms, and the first ferries sailed at dawn.</p>";
+        let teaser = "<div><p>A long excerpt from another story about the coast that ends mid-sentence because it is only a teaser of it …</p></div>";
         let html = format!(
-            "<figure><img src=a.png><figcaption>River floods the town</figcaption></figure>\
-             <h1>Premier pledges relief</h1><p>By Dana Oyelaran 27 November 2026</p><p>{prose}</p><p>By noon, Dana Oyelaran said, it rained.</p>"
+            "<div><div>{story}</div><section><h3>Related stories</h3>{teaser}{teaser}</section></div><p>Closing line of the page.</p>"
         );
-        let mut blocks = clean_blocks(&html);
-        drop_header_echo(&mut blocks, Some("Premier pledges relief"), Some("Dana Oyelaran"));
-        let texts: Vec<_> = blocks
-            .iter()
-            .filter(|b| b.kind != BlockKind::Image)
-            .map(|b| b.text.as_str())
-            .collect();
-        assert_eq!(texts, vec![prose, "By noon, Dana Oyelaran said, it rained."]);
+        let kept = texts(&html);
+        assert!(kept[0].starts_with("The harbour reopened"));
+        assert_eq!(kept[1..], ["Closing line of the page."]);
+        // In a flat body the heading's section is the article itself: only its list goes.
+        let html = format!(
+            "<div>{story}<h3>Related stories</h3><ul><li><a href=/a>Other story</a></li></ul><p>Back to the harbour.</p></div>"
+        );
+        assert_eq!(texts(&html).len(), 2);
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //! 2. [`segment`] splits the page into blocks as a reader sees paragraphs.
 //! 3. [`select`] lets the blocks vote for the element holding the article.
 //! 4. [`clutter`] drops the blocks publishers inject into the article
-//!    (ad markers, "Read Also" promos, newsletter boxes, agency credits…).
+//!    (ad markers, "Read Also" promos, newsletter boxes, agency credits…),
+//!    and [`header`] the headline, byline and date line it repeats on top.
 //! 5. [`metadata`] fills every field from JSON-LD, OpenGraph, meta tags,
 //!    microdata and markup, each with its fallback chain.
 //!
@@ -24,6 +25,7 @@
 pub mod boilerplate;
 pub mod clutter;
 pub mod dom;
+pub mod header;
 pub mod metadata;
 pub mod parse;
 pub mod prescan;
@@ -75,7 +77,13 @@ pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError>
         .collect();
     let mut blocks = clutter::clean(&dom, body, &captions);
     let byline = (!meta.authors.is_empty()).then(|| meta.authors.join(", "));
-    clutter::drop_header_echo(&mut blocks, meta.title.as_deref(), byline.as_deref());
+    let header = header::Header {
+        title: meta.title.as_deref(),
+        site_name: meta.site_name.as_deref(),
+        byline: byline.as_deref(),
+        published: meta.published,
+    };
+    header::drop_echoes(&mut blocks, &header);
     clutter::drop_lead_image(&mut blocks, meta.image.as_deref(), base.as_ref());
     let text = render::text(&blocks);
     let html = render::sanitised_html(&blocks, base.as_ref());

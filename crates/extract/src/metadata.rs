@@ -8,12 +8,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime};
 use serde_json::Value;
 use url::Url;
 
 use crate::dom::{Dom, Kind};
 use crate::segment::collapse;
+use crate::tokenize::unescape;
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Metadata {
@@ -51,6 +52,28 @@ struct Sources {
     rel_author: Option<String>,
     byline_text: Option<String>,
 }
+
+/// Meta tags naming the publication time, most specific first.
+const PUBLISHED_META: &[&str] = &[
+    "article:published_time",
+    "og:published_time",
+    "parsely-pub-date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "date",
+    "dc:date",
+    "dc:date.issued",
+    "dcterms:created",
+    "sailthru.date",
+    "article.published",
+];
+const MODIFIED_META: &[&str] = &[
+    "article:modified_time",
+    "og:updated_time",
+    "dcterms:modified",
+    "last-modified",
+];
 
 /// Elements whose text we read are capped so a hostile page cannot make
 /// metadata collection quadratic.
@@ -98,37 +121,18 @@ impl Metadata {
                 })
                 .or_else(|| s.title_tag.as_deref().map(|t| clean_title(t, &s.headings))),
             authors,
-            published: ld_str("datePublished")
-                .or_else(|| {
-                    meta(&[
-                        "article:published_time",
-                        "og:published_time",
-                        "parsely-pub-date",
-                        "pubdate",
-                        "publishdate",
-                        "publish-date",
-                        "date",
-                        "dc:date",
-                        "dc:date.issued",
-                        "dcterms:created",
-                        "sailthru.date",
-                        "article.published",
-                    ])
-                })
-                .or_else(|| s.itemprops.get("datePublished").cloned())
-                .or_else(|| s.times.first().cloned())
-                .and_then(|t| parse_time(&t)),
-            modified: ld_str("dateModified")
-                .or_else(|| {
-                    meta(&[
-                        "article:modified_time",
-                        "og:updated_time",
-                        "dcterms:modified",
-                        "last-modified",
-                    ])
-                })
-                .or_else(|| s.itemprops.get("dateModified").cloned())
-                .and_then(|t| parse_time(&t)),
+            // The first source that holds a real date: a placeholder in one
+            // ("0001-01-01") must not hide the next.
+            published: std::iter::once(ld_str("datePublished"))
+                .chain(PUBLISHED_META.iter().map(|n| s.meta.get(*n).cloned()))
+                .chain([s.itemprops.get("datePublished").cloned(), s.times.first().cloned()])
+                .flatten()
+                .find_map(|t| parse_time(&t)),
+            modified: std::iter::once(ld_str("dateModified"))
+                .chain(MODIFIED_META.iter().map(|n| s.meta.get(*n).cloned()))
+                .chain([s.itemprops.get("dateModified").cloned()])
+                .flatten()
+                .find_map(|t| parse_time(&t)),
             site_name: meta(&["og:site_name"])
                 .or_else(|| ld.and_then(|v| text_of(&v["publisher"]["name"])))
                 .or_else(|| meta(&["application-name", "apple-mobile-web-app-title"])),
@@ -255,7 +259,8 @@ fn gather(dom: &Dom) -> Sources {
 }
 
 fn gather_meta(s: &mut Sources, e: &crate::parse::Element) {
-    let Some(content) = e.attr("content").and_then(non_empty) else {
+    // Some templates escape the value twice (`content="&amp;#8216;…"`).
+    let Some(content) = e.attr("content").and_then(|c| non_empty(&unescape(c))) else {
         return;
     };
     let Some((attr, keys)) = ["property", "name", "itemprop", "http-equiv"]
@@ -419,11 +424,37 @@ fn clean_title(raw: &str, headings: &[String]) -> String {
     }
 }
 
+/// "Headline" from "Headline | The Site" when the page names its site "The
+/// Site": sites decorate `og:title` and JSON-LD headlines as they do
+/// `<title>`. (The title field keeps such a title whole, as readability.js
+/// does; this is for recognising the headline where the page repeats it.)
+pub fn without_site_name<'t>(title: &'t str, site: Option<&str>) -> &'t str {
+    let Some(site) = site.filter(|s| !s.is_empty()) else {
+        return title;
+    };
+    let is_site = |part: Option<&str>| part.is_some_and(|p| p.eq_ignore_ascii_case(site));
+    for sep in TITLE_SEPARATORS {
+        let cut = title.len().saturating_sub(site.len());
+        if let Some(head) = title.get(..cut).and_then(|h| h.strip_suffix(sep)) {
+            if is_site(title.get(cut..)) && !head.trim().is_empty() {
+                return head.trim();
+            }
+        }
+        if let Some(tail) = title.get(site.len()..).and_then(|t| t.strip_prefix(sep)) {
+            if is_site(title.get(..site.len())) && !tail.trim().is_empty() {
+                return tail.trim();
+            }
+        }
+    }
+    title
+}
+
+const TITLE_SEPARATORS: &[&str] = &[" | ", " :: ", " » ", " · ", " — ", " – ", " - ", " / "];
+
 /// "Headline | Site", "Site :: Headline", "Headline – Site": the headline is
 /// the longest part.
 fn strip_site_name(title: &str) -> String {
-    const SEPARATORS: &[&str] = &[" | ", " :: ", " » ", " · ", " — ", " – ", " - ", " / "];
-    let Some(sep) = SEPARATORS.iter().find(|s| title.contains(*s)) else {
+    let Some(sep) = TITLE_SEPARATORS.iter().find(|s| title.contains(*s)) else {
         return title.to_string();
     };
     title
@@ -479,8 +510,10 @@ fn is_article_type(t: &Value) -> bool {
     }
 }
 
+/// A JSON-LD string's text. Publishers often escape HTML into it
+/// ("&#8220;"), which no reader should see.
 fn text_of(v: &Value) -> Option<String> {
-    v.as_str().and_then(non_empty)
+    v.as_str().and_then(|s| non_empty(&unescape(s)))
 }
 
 fn first_text(v: &Value) -> Option<String> {
@@ -519,8 +552,13 @@ fn primary_subtag(lang: &str) -> String {
 }
 
 /// Parses the date formats found in news pages, keeping the page's zone;
-/// times without a zone are taken as UTC.
+/// times without a zone are taken as UTC. The placeholders CMSs print for
+/// "no date" (year 1, the Unix epoch) are not dates.
 pub fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
+    parse_any_time(s).filter(|t| (1800..=2200).contains(&t.year()) && t.timestamp() != 0)
+}
+
+fn parse_any_time(s: &str) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t);
@@ -562,6 +600,42 @@ mod tests {
     fn meta_of(html: &str, url: Option<&Url>) -> Metadata {
         let doc = crate::parse::parse(html);
         Metadata::from_dom(&Dom::build(&doc), url)
+    }
+
+    #[test]
+    fn headlines_lose_escaped_entities_and_can_lose_the_site_name() {
+        let title = "Man pleads guilty to threats | TheHill";
+        assert_eq!(
+            without_site_name(title, Some("TheHill")),
+            "Man pleads guilty to threats"
+        );
+        assert_eq!(
+            without_site_name("TheHill :: Man pleads guilty", Some("thehill")),
+            "Man pleads guilty"
+        );
+        let html = r#"<head><script type="application/ld+json">{"@type":"NewsArticle",
+            "headline":"Lynn: &#8220;We needed to win this&nbsp;game&#8221;","publisher":{"name":"PFT"}}</script>
+            <meta property="og:site_name" content="Ünïcode Site"><meta name="twitter:title" content="x"></head>"#;
+        let m = meta_of(html, None);
+        assert_eq!(m.title.as_deref(), Some("Lynn: “We needed to win this game”"));
+        // A title that is only the site name, or names it mid-way, stays whole.
+        assert_eq!(without_site_name("TheHill", Some("TheHill")), "TheHill");
+        assert_eq!(without_site_name("A | TheHill | B", Some("TheHill")), "A | TheHill | B");
+        assert_eq!(
+            without_site_name("İstanbul – Ünïcode Site", Some("ünïcode site")),
+            "İstanbul – Ünïcode Site"
+        );
+    }
+
+    #[test]
+    fn a_placeholder_date_falls_through_to_the_next_source() {
+        let html = r#"<head><script type="application/ld+json">{"@type":"NewsArticle","datePublished":"0001-01-01T00:00:00"}</script>
+            <meta property="article:published_time" content="2019-11-19T13:16:49Z"></head>"#;
+        let m = meta_of(html, None);
+        assert_eq!(
+            m.published.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2019-11-19T13:16:49+00:00")
+        );
     }
 
     #[test]
@@ -699,6 +773,9 @@ mod tests {
         assert!(parse_time("2025-08-17T10:00:00.123Z").is_some());
         assert!(parse_time("2025-08-17 10:00:00").is_some());
         assert!(parse_time("yesterday").is_none());
+        // CMS placeholders for "no date".
+        assert!(parse_time("0001-01-01T00:00:00Z").is_none());
+        assert!(parse_time("1970-01-01T00:00:00+00:00").is_none());
         assert!(parse_time("").is_none());
         assert!(parse_time("2025-08-1é").is_none());
     }

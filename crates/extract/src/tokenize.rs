@@ -325,82 +325,101 @@ impl<'h> Tokenizer<'h, '_> {
 
     /// At `&`: appends the referenced characters to the text, or the `&` itself.
     fn char_ref_within(&mut self, in_attribute: bool, limit: usize) {
-        let from = self.pos + 1;
-        let rest = &self.bytes[from..limit];
-        let consumed = match rest.first() {
-            Some(b'#') => self.numeric_ref(from + 1, limit),
-            Some(c) if c.is_ascii_alphanumeric() => self.named_ref(from, limit, in_attribute),
-            _ => None,
-        };
-        match consumed {
-            Some(end) => self.pos = end,
-            None => {
-                self.text.push('&');
-                self.pos = from;
-            }
-        }
+        self.pos = char_ref(self.html, self.pos, limit, in_attribute, &mut self.text);
     }
+}
 
-    /// `&#…`: returns where it ends, or `None` without digits.
-    fn numeric_ref(&mut self, from: usize, limit: usize) -> Option<usize> {
-        let hex = matches!(self.bytes.get(from), Some(b'x' | b'X')) && from < limit;
-        let digits_start = from + usize::from(hex);
-        let base = if hex { 16 } else { 10 };
-        let mut n: u32 = 0;
-        let mut too_big = false;
-        let mut i = digits_start;
-        while i < limit {
-            let Some(d) = (self.bytes[i] as char).to_digit(base) else {
-                break;
-            };
-            n = n.wrapping_mul(base);
-            too_big |= n > 0x10FFFF;
-            n = n.wrapping_add(d);
-            i += 1;
-        }
-        if i == digits_start {
-            return None;
-        }
-        if i < limit && self.bytes[i] == b';' {
-            i += 1;
-        }
-        let c = match n {
-            _ if too_big || n > 0x10FFFF => '\u{fffd}',
-            0 | 0xD800..=0xDFFF => '\u{fffd}',
-            0x80..=0x9F => {
-                C1_REPLACEMENTS[(n - 0x80) as usize].unwrap_or_else(|| char::from_u32(n).unwrap_or('\u{fffd}'))
-            }
-            _ => char::from_u32(n).unwrap_or('\u{fffd}'),
-        };
-        self.text.push(c);
-        Some(i)
+/// Decodes the character references in `s` (text already out of the page,
+/// such as a JSON-LD headline whose publisher escaped it twice).
+pub fn unescape(s: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'&', s.as_bytes()).is_none() {
+        return Cow::Borrowed(s);
     }
+    let mut out = String::with_capacity(s.len());
+    let mut pos = 0;
+    while let Some(off) = memchr::memchr(b'&', &s.as_bytes()[pos..]) {
+        out.push_str(&s[pos..pos + off]);
+        // As in an attribute value: "&copy=1" in a URL stays as it is.
+        pos = char_ref(s, pos + off, s.len(), true, &mut out);
+    }
+    out.push_str(&s[pos..]);
+    Cow::Owned(out)
+}
 
-    /// `&name;`: the longest entity name that matches, by html5ever's table of names and their prefixes.
-    fn named_ref(&mut self, from: usize, limit: usize, in_attribute: bool) -> Option<usize> {
-        let mut matched: Option<((u32, u32), usize)> = None;
-        let mut i = from;
-        while i < limit {
-            i += 1;
-            let Some(name) = self.html.get(from..i) else { break };
-            match NAMED_ENTITIES.get(name) {
-                Some(&m) if m.0 != 0 => matched = Some((m, i)),
-                Some(_) => {}
-                None => break,
-            }
-        }
-        let ((c1, c2), end) = matched?;
-        let next = self.bytes.get(end).filter(|_| end < limit).copied();
-        let ends_in_semicolon = self.bytes[end - 1] == b';';
-        if !ends_in_semicolon && in_attribute && next.is_some_and(|b| b == b'=' || b.is_ascii_alphanumeric()) {
-            return None;
-        }
-        self.text.extend(char::from_u32(c1));
-        if c2 != 0 {
-            self.text.extend(char::from_u32(c2));
-        }
-        Some(end)
+/// At the `&` at `at`: appends the referenced characters to `out`, or the
+/// `&` itself, and returns where reading goes on.
+fn char_ref(html: &str, at: usize, limit: usize, in_attribute: bool, out: &mut String) -> usize {
+    let bytes = html.as_bytes();
+    let from = at + 1;
+    let consumed = match bytes[from..limit].first() {
+        Some(b'#') => numeric_ref(bytes, from + 1, limit, out),
+        Some(c) if c.is_ascii_alphanumeric() => named_ref(html, from, limit, in_attribute, out),
+        _ => None,
+    };
+    consumed.unwrap_or_else(|| {
+        out.push('&');
+        from
+    })
+}
+
+/// `&#…`: returns where it ends, or `None` without digits.
+fn numeric_ref(bytes: &[u8], from: usize, limit: usize, out: &mut String) -> Option<usize> {
+    let hex = matches!(bytes.get(from), Some(b'x' | b'X')) && from < limit;
+    let digits_start = from + usize::from(hex);
+    let base = if hex { 16 } else { 10 };
+    let mut n: u32 = 0;
+    let mut too_big = false;
+    let mut i = digits_start;
+    while i < limit {
+        let Some(d) = (bytes[i] as char).to_digit(base) else {
+            break;
+        };
+        n = n.wrapping_mul(base);
+        too_big |= n > 0x10FFFF;
+        n = n.wrapping_add(d);
+        i += 1;
     }
+    if i == digits_start {
+        return None;
+    }
+    if i < limit && bytes[i] == b';' {
+        i += 1;
+    }
+    let c = match n {
+        _ if too_big || n > 0x10FFFF => '\u{fffd}',
+        0 | 0xD800..=0xDFFF => '\u{fffd}',
+        0x80..=0x9F => C1_REPLACEMENTS[(n - 0x80) as usize].unwrap_or_else(|| char::from_u32(n).unwrap_or('\u{fffd}')),
+        _ => char::from_u32(n).unwrap_or('\u{fffd}'),
+    };
+    out.push(c);
+    Some(i)
+}
+
+/// `&name;`: the longest entity name that matches, by html5ever's table of names and their prefixes.
+fn named_ref(html: &str, from: usize, limit: usize, in_attribute: bool, out: &mut String) -> Option<usize> {
+    let bytes = html.as_bytes();
+    let mut matched: Option<((u32, u32), usize)> = None;
+    let mut i = from;
+    while i < limit {
+        i += 1;
+        let Some(name) = html.get(from..i) else { break };
+        match NAMED_ENTITIES.get(name) {
+            Some(&m) if m.0 != 0 => matched = Some((m, i)),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    let ((c1, c2), end) = matched?;
+    let next = bytes.get(end).filter(|_| end < limit).copied();
+    let ends_in_semicolon = bytes[end - 1] == b';';
+    if !ends_in_semicolon && in_attribute && next.is_some_and(|b| b == b'=' || b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    out.extend(char::from_u32(c1));
+    if c2 != 0 {
+        out.extend(char::from_u32(c2));
+    }
+    Some(end)
 }
 
 /// A tag or attribute name as the tokenizer keeps it: ASCII lower-cased, NUL replaced.
@@ -417,5 +436,21 @@ fn push_replacing_nul(out: &mut String, s: &str) {
         out.push_str(&s.replace('\0', "\u{fffd}"));
     } else {
         out.push_str(s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unescape;
+
+    #[test]
+    fn unescape_decodes_references_but_not_url_parameters() {
+        assert_eq!(
+            unescape("&#8216;Quote&#8217; &amp; more&nbsp;here"),
+            "‘Quote’ & more\u{a0}here"
+        );
+        assert_eq!(unescape("/img?w=640&copy=1&lang=en"), "/img?w=640&copy=1&lang=en");
+        assert_eq!(unescape("a & b &"), "a & b &");
+        assert!(matches!(unescape("plain"), std::borrow::Cow::Borrowed("plain")));
     }
 }
