@@ -74,11 +74,9 @@ impl Header<'_> {
             let d = d.to_string();
             move |word: &String| word.strip_prefix(d.as_str()).is_some_and(is_ordinal_suffix)
         };
-        let near_days = [t.day(), t.day() + 1, t.day().saturating_sub(1)];
+        let mut near_days = (t.day().saturating_sub(1)..=t.day() + 1).filter(|&d| d >= 1);
         let month = t.month0() as usize;
-        w.contains(&year)
-            && near_days.iter().any(|&d| w.iter().any(day(d)))
-            && w.iter().any(|word| names_month(word, month))
+        w.contains(&year) && near_days.any(|d| w.iter().any(day(d))) && w.iter().any(|word| names_month(word, month))
     }
 }
 

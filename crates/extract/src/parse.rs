@@ -57,7 +57,7 @@ pub fn read_attr(name: &str) -> Option<&'static str> {
 }
 
 /// A kept attribute: its name and its decoded value.
-pub type Attr<'h> = (&'static str, Cow<'h, str>);
+pub(crate) type Attr<'h> = (&'static str, Cow<'h, str>);
 
 /// An element: its name and the attributes some rule reads ([`read_attr`]).
 #[derive(Debug)]
@@ -183,7 +183,7 @@ struct Open {
 }
 
 /// Builds the tree token by token (see the module doc for which rules it keeps).
-pub struct Builder<'h> {
+pub(crate) struct Builder<'h> {
     doc: Document<'h>,
     /// Open elements, `<html>` first once there is one.
     stack: Vec<Open>,
@@ -195,7 +195,7 @@ pub struct Builder<'h> {
 
 impl<'h> Builder<'h> {
     /// A start tag; returns how the tokenizer reads the text that follows.
-    pub fn start_tag(&mut self, name: Cow<'h, str>, attrs: Vec<Attr<'h>>, self_closing: bool) -> Mode {
+    pub(crate) fn start_tag(&mut self, name: Cow<'h, str>, attrs: Vec<Attr<'h>>, self_closing: bool) -> Mode {
         self.skip_newline = false;
         if self.in_foreign_content() {
             if !breaks_out_of_foreign(&name) {
@@ -221,10 +221,12 @@ impl<'h> Builder<'h> {
             "head" | "frameset" | "frame" => return Mode::Data,
             _ => {}
         }
-        if !self.in_body && !is_head_content(&name) {
-            self.start_body(Vec::new());
-        } else {
-            self.ensure_head();
+        if !self.in_body {
+            if is_head_content(&name) {
+                self.ensure_head();
+            } else {
+                self.start_body(Vec::new());
+            }
         }
         self.html_start_tag(name, attrs, self_closing)
     }
@@ -270,7 +272,7 @@ impl<'h> Builder<'h> {
     }
 
     /// An end tag.
-    pub fn end_tag(&mut self, name: &str) {
+    pub(crate) fn end_tag(&mut self, name: &str) {
         self.skip_newline = false;
         // At an integration point only start tags and text follow the HTML rules.
         if self.current().ns != Ns::Html && self.end_foreign(name) {
@@ -300,11 +302,13 @@ impl<'h> Builder<'h> {
     }
 
     /// Characters.
-    pub fn text(&mut self, mut text: &str) {
+    pub(crate) fn text(&mut self, mut text: &str) {
         if std::mem::take(&mut self.skip_newline) {
             text = text.strip_prefix('\n').unwrap_or(text);
         }
-        if text.is_empty() || self.doc.nodes.len() >= MAX_NODES {
+        // Offsets are u32: callers cap the page far below that (see `MAX_INPUT_BYTES`).
+        let room = u32::MAX as usize - self.doc.text.len();
+        if text.is_empty() || self.doc.nodes.len() >= MAX_NODES || text.len() > room {
             return;
         }
         if !self.in_body && matches!(self.current_name(), "html" | "head" | "") {
@@ -331,7 +335,7 @@ impl<'h> Builder<'h> {
     }
 
     /// Whether the tokenizer is in SVG or MathML content (where `<![CDATA[` is text).
-    pub fn in_foreign_content(&self) -> bool {
+    pub(crate) fn in_foreign_content(&self) -> bool {
         self.stack.last().is_some_and(|o| o.ns != Ns::Html) && !self.at_integration_point()
     }
 
