@@ -199,8 +199,10 @@ impl<'h> Builder<'h> {
         self.skip_newline = false;
         if self.in_foreign_content() {
             if !breaks_out_of_foreign(&name) {
-                let ns = self.current().ns;
-                self.insert_element(name, attrs, ns, !self_closing);
+                if self_closing || self.stack.len() < MAX_NESTING {
+                    let ns = self.current().ns;
+                    self.insert_element(name, attrs, ns, !self_closing);
+                }
                 return Mode::Data;
             }
             while self.in_foreign_content() {
@@ -233,6 +235,12 @@ impl<'h> Builder<'h> {
 
     fn html_start_tag(&mut self, name: Cow<'h, str>, attrs: Vec<Attr<'h>>, self_closing: bool) -> Mode {
         let tag = &*name;
+        let mode = raw_text_mode(tag);
+        // Past the cap a tag that would open an element is dropped before any
+        // scope walk, so a flood of them costs no more than text.
+        if self.stack.len() >= MAX_NESTING && mode == Mode::Data && !is_void(tag) {
+            return Mode::Data;
+        }
         match tag {
             "li" => self.close_list_item(&["li"]),
             "dd" | "dt" => self.close_list_item(&["dd", "dt"]),
@@ -261,11 +269,7 @@ impl<'h> Builder<'h> {
             _ => {}
         }
         let name = if tag == "image" { Cow::Borrowed("img") } else { name };
-        let mode = raw_text_mode(&name);
         let void = is_void(&name);
-        if !void && mode == Mode::Data && self.stack.len() >= MAX_NESTING {
-            return Mode::Data;
-        }
         self.skip_newline = matches!(&*name, "pre" | "listing" | "textarea");
         self.insert_element(name, attrs, Ns::Html, !void);
         mode
@@ -857,6 +861,10 @@ mod tests {
             .count();
         assert_eq!(divs, MAX_NESTING - 2);
         assert!(outline(&doc).contains("deep"));
+        // SVG content is capped too: stray end tags then walk a short stack.
+        let page = format!("<svg>{}deep{}", "<g>".repeat(100_000), "</x>".repeat(100_000));
+        let doc = parse(&page);
+        assert!(doc.nodes.len() < MAX_NESTING + 10, "{}", doc.nodes.len());
     }
 
     #[test]
