@@ -31,18 +31,17 @@ pub struct Header<'a> {
 /// headline itself may be long enough to pass for prose, so echoes are
 /// removed as they are met.
 pub fn drop_echoes(blocks: &mut Vec<Block>, header: &Header) {
-    let mut i = 0;
-    while i < blocks.len() {
-        let text = &blocks[i].text;
-        if header.echoes(text) {
-            blocks.remove(i);
-            continue;
+    let mut past_header = false;
+    blocks.retain(|b| {
+        if past_header {
+            return true;
         }
-        if words(text).len() > MAX_HEADER_WORDS {
-            break;
+        if header.echoes(&b.text) {
+            return false;
         }
-        i += 1;
-    }
+        past_header = words(&b.text).len() > MAX_HEADER_WORDS;
+        true
+    });
 }
 
 impl Header<'_> {
