@@ -137,9 +137,14 @@ impl Crawler {
         let permits = Arc::new(Semaphore::new(self.parallel_hosts));
         let mut tasks = JoinSet::new();
         for (_, group) in groups {
-            let (crawler, permits) = (self.clone(), permits.clone());
+            // Taken before spawning, so hosts start in a fixed (sorted) order
+            // rather than in whichever order the runtime first polls them.
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let crawler = self.clone();
             tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
+                let _permit = permit;
                 let mut report = PassReport::default();
                 for item in group {
                     report.add(work(crawler.clone(), item).await);
