@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use url::Url;
 
 use crate::dom::{Dom, ROOT};
-use crate::segment::{collapse, Block, BlockKind};
+use crate::segment::{alnum_words, collapse, Block, BlockKind};
 
 /// Blocks more link than text are navigation, unless long enough to be prose with citations.
 const MAX_LINK_DENSITY: f32 = 0.5;
@@ -398,10 +398,7 @@ fn classify(text: &str) -> Verdict {
 
 /// "Share Tweet Email": every word is a share-widget word.
 fn is_share_bar(lower: &str) -> bool {
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = alnum_words(lower).collect();
     !words.is_empty() && words.len() <= 8 && words.iter().all(|w| SHARE_WORDS.contains(w))
 }
 
@@ -411,10 +408,7 @@ fn is_reading_time(lower: &str) -> bool {
     const READING: &[&str] = &[
         "read", "reading", "leitura", "lectura", "lesezeit", "lecture", "lettura",
     ];
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = alnum_words(lower).collect();
     words.len() <= 6 && words.iter().any(|w| MINUTES.contains(w)) && words.iter().any(|w| READING.contains(w))
 }
 

@@ -11,7 +11,7 @@
 use chrono::{DateTime, Datelike, FixedOffset};
 
 use crate::metadata::without_site_name;
-use crate::segment::Block;
+use crate::segment::{lower_words, Block};
 
 /// A block of more words than this is prose, not a header line.
 const MAX_HEADER_WORDS: usize = 15;
@@ -20,11 +20,11 @@ const MAX_DATE_LINE_WORDS: usize = 12;
 
 /// What the metadata says the header holds.
 pub struct Header<'a> {
-    pub title: Option<&'a str>,
-    /// The site's name, which titles often carry after the headline.
-    pub site_name: Option<&'a str>,
-    pub byline: Option<&'a str>,
-    pub published: Option<DateTime<FixedOffset>>,
+    /// The headline's words, as the title gives it and without the site
+    /// name titles often carry after it.
+    headlines: Vec<Vec<String>>,
+    byline: Option<&'a str>,
+    published: Option<DateTime<FixedOffset>>,
 }
 
 /// Removes the header's echoes from the blocks before the first prose. The
@@ -36,29 +36,45 @@ pub fn drop_echoes(blocks: &mut Vec<Block>, header: &Header) {
         if past_header {
             return true;
         }
-        if header.echoes(&b.text) {
+        let w = lower_words(&b.text);
+        if header.echoes(&b.text, &w) {
             return false;
         }
-        past_header = words(&b.text).len() > MAX_HEADER_WORDS;
+        past_header = w.len() > MAX_HEADER_WORDS;
         true
     });
 }
 
-impl Header<'_> {
-    fn echoes(&self, text: &str) -> bool {
-        let w = words(text);
+impl<'a> Header<'a> {
+    pub fn new(
+        title: Option<&str>,
+        site_name: Option<&str>,
+        byline: Option<&'a str>,
+        published: Option<DateTime<FixedOffset>>,
+    ) -> Header<'a> {
+        let headlines = title
+            .map(|t| vec![lower_words(t), lower_words(without_site_name(t, site_name))])
+            .unwrap_or_default();
+        Header {
+            headlines,
+            byline,
+            published,
+        }
+    }
+
+    /// Whether `text`, whose lower-cased words are `w`, repeats the header.
+    fn echoes(&self, text: &str, w: &[String]) -> bool {
         if w.is_empty() {
             return false;
         }
-        let headline = |t: &str| words(t) == w || words(without_site_name(t, self.site_name)) == w;
-        if self.title.is_some_and(headline) {
+        if self.headlines.iter().any(|h| h == w) {
             return true;
         }
         w.len() <= MAX_HEADER_WORDS
             && (text.starts_with("By ")
                 || text.starts_with("by ")
                 || self.byline.is_some_and(|b| !b.is_empty() && text.contains(b))
-                || self.is_date_line(&w))
+                || self.is_date_line(w))
     }
 
     /// A short line naming the publication date: its year, its day (or the
@@ -193,14 +209,6 @@ const MONTHS: &[[&str; 12]] = &[
     ],
 ];
 
-/// Lower-cased words: the comparison ignores punctuation, quotes and case.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,12 +232,12 @@ mod tests {
 
     #[test]
     fn drops_headline_byline_and_date_line_but_not_later_mentions() {
-        let header = Header {
-            title: Some("Premier pledges “relief” | The Courier"),
-            site_name: Some("The Courier"),
-            byline: Some("Dana Oyelaran"),
-            published: crate::metadata::parse_time("2019-11-20T07:29:00Z"),
-        };
+        let header = Header::new(
+            Some("Premier pledges “relief” | The Courier"),
+            Some("The Courier"),
+            Some("Dana Oyelaran"),
+            crate::metadata::parse_time("2019-11-20T07:29:00Z"),
+        );
         let html = format!(
             "<h1>Premier pledges \"relief\"</h1><p>Dana Oyelaran, Staff Writer</p><p>Published November 20th, 2019 - 07:29 GMT</p>\
              <p>{PROSE}</p><p>By noon, Dana Oyelaran said, it rained.</p><p>Wednesday, 20 November 2019</p>"
@@ -247,12 +255,12 @@ mod tests {
     #[test]
     fn a_long_headline_is_still_an_echo_and_other_dates_stay() {
         let title = "Dear Abby: Husband springs for a business class flight to India but leaves his wife in economy";
-        let header = Header {
-            title: Some(title),
-            site_name: None,
-            byline: None,
-            published: crate::metadata::parse_time("2019-11-20T07:29:00Z"),
-        };
+        let header = Header::new(
+            Some(title),
+            None,
+            None,
+            crate::metadata::parse_time("2019-11-20T07:29:00Z"),
+        );
         let html = format!("<h1>{title}</h1><p>18 NOV 2019</p><p>The 2019 budget, due 20 May</p><p>{PROSE}</p>");
         // Neither names the publication date (20 November 2019).
         assert_eq!(

@@ -77,12 +77,12 @@ pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError>
         .collect();
     let mut blocks = clutter::clean(&dom, body, &captions);
     let byline = (!meta.authors.is_empty()).then(|| meta.authors.join(", "));
-    let header = header::Header {
-        title: meta.title.as_deref(),
-        site_name: meta.site_name.as_deref(),
-        byline: byline.as_deref(),
-        published: meta.published,
-    };
+    let header = header::Header::new(
+        meta.title.as_deref(),
+        meta.site_name.as_deref(),
+        byline.as_deref(),
+        meta.published,
+    );
     header::drop_echoes(&mut blocks, &header);
     clutter::drop_lead_image(&mut blocks, meta.image.as_deref(), base.as_ref());
     let text = render::text(&blocks);

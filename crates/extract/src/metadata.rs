@@ -13,7 +13,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::dom::{Dom, Kind};
-use crate::segment::collapse;
+use crate::segment::{collapse, lower_words};
 use crate::tokenize::unescape;
 
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -184,14 +184,7 @@ fn ld_title(v: &Value, title_tag: Option<&str>) -> Option<String> {
 
 /// Share of `whole`'s words (case-insensitive) that `part` also has.
 fn coverage(whole: &str, part: &str) -> f32 {
-    let words = |s: &str| -> Vec<String> {
-        s.to_lowercase()
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(String::from)
-            .collect()
-    };
-    let (whole, part) = (words(whole), words(part));
+    let (whole, part) = (lower_words(whole), lower_words(part));
     if whole.is_empty() {
         return 0.0;
     }

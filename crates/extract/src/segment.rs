@@ -297,6 +297,16 @@ pub fn collapse(s: &str) -> String {
     out
 }
 
+/// The runs of letters and digits in `text`: its words, punctuation aside.
+pub fn alnum_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+}
+
+/// Lower-cased words, for comparisons that ignore punctuation, quotes and case.
+pub fn lower_words(text: &str) -> Vec<String> {
+    alnum_words(text).map(str::to_lowercase).collect()
+}
+
 /// Copies `s` in runs between the characters that need escaping (all ASCII).
 fn escape_into(out: &mut String, s: &str) {
     let mut copied = 0;

@@ -86,14 +86,9 @@ impl<'h> Tokenizer<'h, '_> {
 
     /// The data state: text and character references up to the next markup.
     fn data(&mut self) {
-        let rest = &self.bytes[self.pos..];
-        let Some(off) = memchr::memchr3(b'<', b'&', b'\0', rest) else {
-            self.text.push_str(&self.html[self.pos..]);
-            self.pos = self.bytes.len();
+        if !self.copy_text_to(memchr::memchr3(b'<', b'&', b'\0', &self.bytes[self.pos..])) {
             return;
-        };
-        self.text.push_str(&self.html[self.pos..self.pos + off]);
-        self.pos += off;
+        }
         match self.bytes[self.pos] {
             b'&' => self.char_ref(false),
             // Browsers drop a NUL in body text.
@@ -112,13 +107,9 @@ impl<'h> Tokenizer<'h, '_> {
             } else {
                 memchr::memchr2(b'<', b'\0', rest)
             };
-            let Some(off) = found else {
-                self.text.push_str(&self.html[self.pos..]);
-                self.pos = self.bytes.len();
+            if !self.copy_text_to(found) {
                 return;
-            };
-            self.text.push_str(&self.html[self.pos..self.pos + off]);
-            self.pos += off;
+            }
             match self.bytes[self.pos] {
                 b'&' => self.char_ref(false),
                 b'\0' => {
@@ -136,6 +127,15 @@ impl<'h> Tokenizer<'h, '_> {
                 }
             }
         }
+    }
+
+    /// Copies the text up to the stop byte `off` bytes ahead (or to the end,
+    /// if none) and moves there; false at the end.
+    fn copy_text_to(&mut self, off: Option<usize>) -> bool {
+        let end = off.map_or(self.bytes.len(), |o| self.pos + o);
+        self.text.push_str(&self.html[self.pos..end]);
+        self.pos = end;
+        off.is_some()
     }
 
     fn at_appropriate_end_tag(&self) -> bool {
