@@ -6,7 +6,25 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use newsdesk_crawl::Subscription;
 use serde::Deserialize;
+
+/// Every environment variable the configuration reads (`--config`'s help
+/// names them all; a test holds both to this list).
+pub const ENV_VARS: [&str; 12] = [
+    "NEWSDESK_LISTEN",
+    "NEWSDESK_DATABASE",
+    "NEWSDESK_SEARCH_DIR",
+    "NEWSDESK_SITE_NAME",
+    "NEWSDESK_PUBLIC_URL",
+    "NEWSDESK_USER_AGENT",
+    "NEWSDESK_REQUESTS_PER_SECOND",
+    "NEWSDESK_LLM_BASE_URL",
+    "NEWSDESK_LLM_MODEL",
+    "NEWSDESK_LLM_API_KEY",
+    "NEWSDESK_SEMANTIC_MODEL",
+    "NEWSDESK_ALLOW_HOSTS",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -28,7 +46,7 @@ pub struct Config {
     /// Optional LLM for "ask the article"; off unless `base_url` is set.
     pub llm: LlmSettings,
     /// Feeds subscribed on first start, when the database has none.
-    pub starter_feeds: Vec<StarterFeed>,
+    pub starter_feeds: Vec<Subscription>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -86,14 +104,6 @@ impl Default for LlmSettings {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct StarterFeed {
-    pub source: String,
-    pub url: String,
-    pub homepage: Option<String>,
-}
-
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -135,7 +145,7 @@ impl Default for CrawlSettings {
 }
 
 /// Major outlets' public feeds: a useful front page on the first start.
-fn default_starter_feeds() -> Vec<StarterFeed> {
+fn default_starter_feeds() -> Vec<Subscription> {
     [
         (
             "BBC News",
@@ -185,7 +195,7 @@ fn default_starter_feeds() -> Vec<StarterFeed> {
         ),
     ]
     .into_iter()
-    .map(|(source, url, home)| StarterFeed {
+    .map(|(source, url, home)| Subscription {
         source: source.into(),
         url: url.into(),
         homepage: Some(home.into()),
@@ -270,7 +280,7 @@ impl Config {
         if self.cluster.semantic_model.is_some() && !cfg!(feature = "semantic") {
             bail!(
                 "cluster.semantic_model (NEWSDESK_SEMANTIC_MODEL) is set, but {}",
-                crate::embeddings::NO_FEATURE
+                newsdesk_crawl::NO_SEMANTIC_FEATURE
             );
         }
         Ok(())
@@ -320,6 +330,18 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_variable_read_is_listed() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        Config::default()
+            .apply_env(|k| {
+                asked.borrow_mut().push(k.to_string());
+                None
+            })
+            .unwrap();
+        assert_eq!(asked.into_inner(), ENV_VARS);
+    }
 
     #[test]
     fn llm_is_off_unless_configured() {

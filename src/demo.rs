@@ -9,7 +9,7 @@ use newsdesk_newswire::Newswire;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::embeddings::Embeddings;
+use crate::{app, serve};
 
 /// The demo crawls often so the site fills within seconds.
 const DEMO_TICK: Duration = Duration::from_secs(5);
@@ -17,17 +17,17 @@ const DEMO_TICK: Duration = Duration::from_secs(5);
 pub async fn demo(mut config: Config, port: u16) -> Result<()> {
     let wire = Newswire::start().await.context("starting the demo newswire")?;
     prepare(&mut config, &wire, port)?;
-    let db = crate::open_store(&config)?;
-    let embeddings = Embeddings::load(config.cluster.semantic_model.as_deref()).await?;
-    let store: std::sync::Arc<dyn newsdesk_store::Store> = db.clone();
+    let db = app::open_store(&config)?;
+    let embeddings = app::embeddings(&config).await?;
+    let subscriptions = newsdesk_crawl::Subscriptions::new(db.clone(), app::fetcher(&config)?);
     for outlet in wire.outlets() {
-        crate::feeds::subscribe(
-            &store,
-            outlet.name.clone(),
-            Some(outlet.homepage.clone()),
-            outlet.feed_url.clone(),
-        )
-        .await?;
+        subscriptions
+            .subscribe(newsdesk_crawl::Subscription {
+                source: outlet.name.clone(),
+                url: outlet.feed_url.clone(),
+                homepage: Some(outlet.homepage.clone()),
+            })
+            .await?;
     }
     let listener = TcpListener::bind(config.listen)
         .await
@@ -37,7 +37,7 @@ pub async fn demo(mut config: Config, port: u16) -> Result<()> {
         wire.outlets().len(),
         listener.local_addr()?
     );
-    crate::serve::run(&config, db, embeddings, listener, DEMO_TICK).await
+    serve::run(&config, db, embeddings, listener, DEMO_TICK).await
 }
 
 /// Points the config at a fresh demo database and search index beside the

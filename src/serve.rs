@@ -5,21 +5,21 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use newsdesk_analyze::llm::LlmClient;
-use newsdesk_fetch::Fetcher;
+use newsdesk_crawl::{Embeddings, Subscriptions};
 use newsdesk_store::{SqliteStore, Store};
 use newsdesk_web::AppState;
 use tokio::net::TcpListener;
 
+use crate::app;
 use crate::config::Config;
-use crate::embeddings::Embeddings;
-use crate::feeds::Subscriptions;
-use crate::ingest::Crawler;
 
 /// Serves the site on `config.listen` and crawls in the background until Ctrl-C.
 pub async fn serve(config: Config) -> Result<()> {
-    let db = crate::open_store(&config)?;
-    let embeddings = Embeddings::load(config.cluster.semantic_model.as_deref()).await?;
-    let seeded = crate::feeds::seed(&(db.clone() as Arc<dyn Store>), &config.starter_feeds).await?;
+    let db = app::open_store(&config)?;
+    let embeddings = app::embeddings(&config).await?;
+    let seeded = Subscriptions::new(db.clone(), app::fetcher(&config)?)
+        .seed(&config.starter_feeds)
+        .await?;
     if seeded > 0 {
         tracing::info!("subscribed to {seeded} starter feeds");
     }
@@ -42,12 +42,10 @@ pub async fn run(
 ) -> Result<()> {
     newsdesk_web::install_metrics();
     let store: Arc<dyn Store> = db.clone();
-    let fetcher = Fetcher::new(config.fetch_config())?;
-    let search = crate::search::open_index(config)?;
-    crate::search::catch_up(store.clone(), search.clone()).await?;
-    let crawler = Crawler::new(store.clone(), fetcher.clone(), config.crawl.parallel_hosts)
-        .with_search(search.clone())
-        .with_embeddings(embeddings);
+    let search = app::open_index(config)?;
+    newsdesk_crawl::catch_up(store.clone(), search.clone()).await?;
+    let fetcher = app::fetcher(config)?;
+    let crawler = app::crawler(config, store.clone(), fetcher.clone(), embeddings).search(search.clone());
     let crawl = tokio::spawn(crawler.run(tick, shutdown_signal()));
     let admin = Arc::new(Subscriptions::new(store.clone(), fetcher));
     let mut state = AppState::new(

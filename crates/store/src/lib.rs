@@ -10,9 +10,11 @@ use newsdesk_domain::{
     Analysis, Article, ArticleId, EntityKind, Extracted, Feed, FeedEntry, FeedId, Source, SourceId, Story, StoryId,
 };
 
+mod blocking;
 pub mod community;
 pub mod sqlite;
 
+pub use blocking::blocking;
 pub use community::{CommentOnArticle, Community, NewComment};
 pub use sqlite::SqliteStore;
 
@@ -29,6 +31,9 @@ pub enum StoreError {
     /// A uniqueness rule was broken, e.g. a username that is taken.
     #[error("{0}")]
     Conflict(String),
+    /// The call's blocking thread panicked or was cancelled at shutdown.
+    #[error("store call did not finish: {0}")]
+    Interrupted(String),
 }
 
 /// A feed poll that succeeded (200 or 304).

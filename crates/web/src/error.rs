@@ -23,7 +23,9 @@ impl From<newsdesk_store::StoreError> for WebError {
         match e {
             newsdesk_store::StoreError::NotFound(_) => WebError::NotFound,
             newsdesk_store::StoreError::Invalid(m) | newsdesk_store::StoreError::Conflict(m) => WebError::BadRequest(m),
-            newsdesk_store::StoreError::Database(m) => WebError::Unavailable(m),
+            newsdesk_store::StoreError::Database(m) | newsdesk_store::StoreError::Interrupted(m) => {
+                WebError::Unavailable(m)
+            }
         }
     }
 }

@@ -24,30 +24,23 @@ use crate::{timefmt, AppState, WebError};
 
 const PAGE_SIZE: usize = 50;
 
-/// Runs a store call on a blocking thread.
+/// Runs a store call on a blocking thread, in turn with the others.
 pub(crate) async fn store_call<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&dyn Store) -> newsdesk_store::Result<T> + Send + 'static,
 ) -> Result<T, WebError> {
-    let store = state.store.clone();
     let _slot = state.store_slot().await?;
-    tokio::task::spawn_blocking(move || f(store.as_ref()))
-        .await
-        .map_err(|e| WebError::Unavailable(format!("store task failed: {e}")))?
-        .map_err(WebError::from)
+    Ok(newsdesk_store::blocking(&state.store, move |s| f(s)).await?)
 }
 
-/// Runs a community (accounts, comments) call on a blocking thread.
+/// Runs a community (accounts, comments) call on a blocking thread, in turn
+/// with the store calls.
 pub(crate) async fn blocking_community<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&dyn Community) -> newsdesk_store::Result<T> + Send + 'static,
 ) -> Result<T, WebError> {
-    let community = state.community.clone();
     let _slot = state.store_slot().await?;
-    tokio::task::spawn_blocking(move || f(community.as_ref()))
-        .await
-        .map_err(|e| WebError::Unavailable(format!("store task failed: {e}")))?
-        .map_err(WebError::from)
+    Ok(newsdesk_store::blocking(&state.community, move |c| f(c)).await?)
 }
 
 #[derive(Deserialize)]

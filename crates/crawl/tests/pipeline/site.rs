@@ -135,7 +135,7 @@ async fn a_broken_database_gives_error_pages_not_a_dead_server() {
     let site = serve_site(&h).await;
     // Break the articles table under the running server, as a corrupt or
     // half-migrated database would.
-    let conn = rusqlite::Connection::open(&h.config.database).unwrap();
+    let conn = rusqlite::Connection::open(&h.database).unwrap();
     conn.execute_batch("ALTER TABLE articles RENAME TO articles_gone")
         .unwrap();
 

@@ -118,8 +118,8 @@ async fn bad_article_pages_fail_alone() {
 async fn ssrf_targets_are_refused_without_allow_listing() {
     let wire = Newswire::start().await.unwrap();
     let mut h = harness(&wire);
-    h.config.fetch.allow_hosts.clear();
-    let crawler = crawler_for(&h.config, &h.store);
+    h.fetch.allow_hosts.clear();
+    let crawler = h.crawler(8);
     let targets = [
         "http://127.0.0.1:9/feed.xml".to_string(),
         "http://10.0.0.1/feed.xml".to_string(),
@@ -158,8 +158,8 @@ async fn restart_mid_crawl_loses_and_duplicates_nothing() {
     drop(h.crawler);
     drop(h.store);
 
-    let store: Arc<dyn Store> = Arc::new(newsdesk_store::SqliteStore::open(&h.config.database).unwrap());
-    let crawler = crawler_for(&h.config, &store);
+    let store: Arc<dyn Store> = Arc::new(newsdesk_store::SqliteStore::open(&h.database).unwrap());
+    let crawler = crawler_of(&store, &h.fetch, 8);
     crawler.run_pass().await.unwrap();
 
     let listed = store.latest(1000, 0).unwrap();

@@ -1,11 +1,13 @@
 //! Search end to end: the newswire is crawled with a search index attached,
-//! and a word from one event's headlines finds that event's articles first.
+//! a word from one event's headlines finds that event's articles first, and
+//! the entity filter finds the articles naming a person.
 
 use super::support;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use newsdesk_domain::EntityKind;
 use newsdesk_newswire::Newswire;
 use newsdesk_search::{SearchIndex, SearchQuery, Sort};
 use support::*;
@@ -19,8 +21,8 @@ async fn crawled_articles_are_searchable_and_rank_by_event() {
     let wire = Newswire::start().await.unwrap();
     let h = harness(&wire);
     subscribe_outlets(&h.store, &wire);
-    let index = Arc::new(SearchIndex::open(&h.config.search_dir()).unwrap());
-    let crawler = crawler_for(&h.config, &h.store).with_search(index.clone());
+    let index = Arc::new(SearchIndex::open(&h.dir.path().join("search")).unwrap());
+    let crawler = h.crawler(8).search(index.clone());
 
     let report = crawler.run_pass().await.unwrap();
     assert!(report.pages_fetched > 0, "{report:?}");
@@ -60,7 +62,7 @@ async fn crawled_articles_are_searchable_and_rank_by_event() {
 
     // Rebuilding from the store gives the same ranking.
     drop(crawler);
-    let n = newsdesk::search::reindex(h.store.as_ref(), &index).unwrap();
+    let n = newsdesk_crawl::reindex(h.store.as_ref(), &index).unwrap();
     assert_eq!(n, ready.len());
     let again: Vec<_> = index.search(&q).unwrap().hits.into_iter().map(|h| h.id).collect();
     assert_eq!(again, hits.iter().map(|h| h.id).collect::<Vec<_>>());
@@ -78,4 +80,56 @@ async fn crawled_articles_are_searchable_and_rank_by_event() {
         .map(|h| h.published)
         .collect();
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+}
+
+/// The site's entity filter finds articles by the people their analysis
+/// names: every article naming the person, and only those, through
+/// `/search?entity=…`, from the crawl's index and again after a rebuild.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_entity_filter_finds_the_articles_naming_a_person() {
+    let wire = Newswire::start().await.unwrap();
+    let (h, site) = crawled_site(&wire).await;
+    let ready = h
+        .store
+        .ready_articles_after(newsdesk_domain::ArticleId(0), 10_000)
+        .unwrap();
+    let mut naming: HashMap<String, Vec<newsdesk_domain::ArticleId>> = HashMap::new();
+    for article in &ready {
+        for entity in h.store.entities_of(article.id).unwrap() {
+            if entity.kind == EntityKind::Person {
+                naming.entry(entity.name).or_default().push(article.id);
+            }
+        }
+    }
+    // The person named by the most articles, so the filter has to find several.
+    let (person, mut expected) = naming
+        .into_iter()
+        .max_by_key(|(name, ids)| (ids.len(), name.clone()))
+        .expect("the analysis found people in the newswire");
+    assert!(expected.len() >= 2, "{person} is named by one article only");
+    expected.sort();
+
+    let found = |site: String, person: String| async move {
+        let url = format!("{site}/search?q=&entity={}", person.replace(' ', "+"));
+        let (status, page) = get_text(&url).await;
+        assert_eq!(status, 200, "{url}");
+        let mut ids: Vec<newsdesk_domain::ArticleId> = page
+            .split("href=\"/article/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next()?.parse().ok())
+            .map(newsdesk_domain::ArticleId)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    assert_eq!(found(site.clone(), person.clone()).await, expected, "{person}");
+
+    newsdesk_crawl::reindex(h.store.as_ref(), &h.search).unwrap();
+    assert_eq!(
+        found(site.clone(), person.to_lowercase()).await,
+        expected,
+        "{person}, any case"
+    );
+    assert!(found(site, "Nobody Named This".into()).await.is_empty());
 }

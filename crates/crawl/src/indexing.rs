@@ -1,64 +1,76 @@
-//! Search wiring: the index beside the database, stored articles as index
-//! documents, and rebuilding the index from the store (`newsdesk reindex`).
+//! Stored articles as search documents, with the entities their analysis
+//! found, and the index rebuilt from the store (`newsdesk reindex`).
 //!
 //! The store is the source of truth; the index can always be rebuilt from
-//! it, so an indexing failure is logged rather than failing the crawl.
+//! it, so an indexing failure during the crawl is logged, not fatal.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
-use newsdesk_domain::{Article, ArticleId, Source, SourceId};
-use newsdesk_search::{SearchDoc, SearchIndex};
-use newsdesk_store::Store;
-
-use crate::config::Config;
+use newsdesk_domain::{Article, ArticleId, ArticleStatus, Source, SourceId};
+use newsdesk_search::{SearchDoc, SearchError, SearchIndex};
+use newsdesk_store::{Store, StoreError};
 
 /// Articles read from the store per query while rebuilding.
 const REINDEX_BATCH: usize = 500;
 
-/// Opens the configured index, creating it if needed.
-pub fn open_index(config: &Config) -> Result<Arc<SearchIndex>> {
-    Ok(Arc::new(SearchIndex::open(&config.search_dir())?))
+/// Why an article could not be indexed, or the index rebuilt.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// Reading the article, its source or its entities failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The index refused the document or the commit.
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    /// The store broke its own rule that every article has a source.
+    #[error("article {0} has no source")]
+    NoSource(i64),
+    /// The rebuild's thread panicked.
+    #[error("rebuilding the index crashed: {0}")]
+    Crashed(String),
 }
 
 /// The index document of stored article `id`; `None` unless it is ready.
-pub fn document(store: &dyn Store, id: ArticleId) -> Result<Option<SearchDoc>> {
+pub(crate) fn document(store: &dyn Store, id: ArticleId) -> Result<Option<SearchDoc>, IndexError> {
     let Some(article) = store.article(id)? else {
         return Ok(None);
     };
-    if article.status != newsdesk_domain::ArticleStatus::Ready {
+    if article.status != ArticleStatus::Ready {
         return Ok(None);
     }
-    let source = store
-        .source(article.source_id)?
-        .with_context(|| format!("article {} has no source", id.0))?;
-    // Entities arrive with the NLP stage; until then there are none.
-    Ok(Some(SearchDoc::from_article(&article, &source, &[])))
+    let source = store.source(article.source_id)?.ok_or(IndexError::NoSource(id.0))?;
+    Ok(Some(to_doc(store, &article, &source)?))
+}
+
+fn to_doc(store: &dyn Store, article: &Article, source: &Source) -> Result<SearchDoc, IndexError> {
+    let entities: Vec<String> = store.entities_of(article.id)?.into_iter().map(|e| e.name).collect();
+    Ok(SearchDoc::from_article(article, source, &entities))
 }
 
 /// Rebuilds the index from every ready article in the store, in one
 /// commit; returns how many were indexed. Blocking: run it off the runtime.
-pub fn reindex(store: &dyn Store, index: &SearchIndex) -> Result<usize> {
+pub fn reindex(store: &dyn Store, index: &SearchIndex) -> Result<usize, IndexError> {
     let sources: HashMap<SourceId, Source> = store.sources()?.into_iter().map(|s| (s.id, s)).collect();
     let docs = ReadyArticles::new(store).map(|article| {
         let article = article?;
         let source = sources
             .get(&article.source_id)
-            .with_context(|| format!("article {} has no source", article.id.0))?;
-        anyhow::Ok(SearchDoc::from_article(&article, source, &[]))
+            .ok_or(IndexError::NoSource(article.id.0))?;
+        to_doc(store, &article, source)
     });
-    // `{:#}` keeps the whole error chain when the rebuild reports it.
-    Ok(index.rebuild(docs.map(|d| d.map_err(|e| format!("{e:#}"))))?)
+    Ok(index.rebuild(docs)?)
 }
 
 /// Rebuilds an empty index when the store has articles: the first start
 /// after upgrading to a version with search, or after deleting the index.
-pub async fn catch_up(store: Arc<dyn Store>, index: Arc<SearchIndex>) -> Result<()> {
+pub async fn catch_up(store: Arc<dyn Store>, index: Arc<SearchIndex>) -> Result<(), IndexError> {
     if index.num_docs() > 0 {
         return Ok(());
     }
-    let n = tokio::task::spawn_blocking(move || reindex(store.as_ref(), &index)).await??;
+    let n = tokio::task::spawn_blocking(move || reindex(store.as_ref(), &index))
+        .await
+        .map_err(|e| IndexError::Crashed(e.to_string()))??;
     if n > 0 {
         tracing::info!("search index rebuilt with {n} articles");
     }
@@ -86,7 +98,7 @@ impl<'a> ReadyArticles<'a> {
 }
 
 impl Iterator for ReadyArticles<'_> {
-    type Item = Result<Article>;
+    type Item = Result<Article, StoreError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.batch.is_empty() && !self.done {
@@ -98,7 +110,7 @@ impl Iterator for ReadyArticles<'_> {
                 }
                 Err(e) => {
                     self.done = true;
-                    return Some(Err(e.into()));
+                    return Some(Err(e));
                 }
             }
         }

@@ -8,7 +8,7 @@ use super::support;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use newsdesk::embeddings::Embeddings;
+use newsdesk_crawl::Embeddings;
 use newsdesk_domain::StoryId;
 use newsdesk_newswire::Newswire;
 use support::*;
@@ -41,7 +41,7 @@ async fn with_the_model_each_event_is_one_story_across_a_restart() {
         }
     };
     subscribe(&outlets[..3]);
-    let crawl = || crawler_with_hosts(&h.config, &h.store, 1).with_embeddings(embeddings.clone());
+    let crawl = || h.crawler(1).embeddings(embeddings.clone());
     crawl().run_pass().await.unwrap();
     subscribe(&outlets[3..]);
     crawl().run_pass().await.unwrap();
@@ -72,8 +72,5 @@ async fn a_missing_model_directory_is_a_clear_error_at_start() {
         Ok(_) => panic!("{} loaded", gone.display()),
         Err(e) => format!("{e:#}"),
     };
-    assert!(
-        err.contains("cluster.semantic_model") && err.contains("no-such-model"),
-        "{err}"
-    );
+    assert!(err.contains("semantic model") && err.contains("no-such-model"), "{err}");
 }

@@ -1,39 +1,29 @@
-//! OPML import and export of the feed list.
+//! OPML, the feed list format every reader imports and exports.
 //!
 //! Import accepts the nesting real readers write (folders of outlines) and
 //! takes each outline with an `xmlUrl`; its source is the outline's title,
 //! else its text, else the feed's host.
 
-use std::sync::Arc;
-
-use anyhow::{Context, Result};
+use newsdesk_domain::{Feed, Source};
 use newsdesk_fetch::urls;
-use newsdesk_store::Store;
 use opml::{Outline, OPML};
 
-use crate::blocking;
+use crate::subscriptions::{SubscribeError, Subscription};
 
-/// One feed found in an OPML file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpmlFeed {
-    pub source: String,
-    pub url: String,
-    pub homepage: Option<String>,
-}
-
-/// Parses an OPML document; feeds whose URL is not http(s) are skipped with a warning.
-pub fn parse(xml: &str) -> Result<Vec<OpmlFeed>> {
-    let doc = OPML::from_str(xml).context("not a valid OPML document")?;
+/// The feeds of an OPML document; outlines whose URL is not http(s) are
+/// skipped with a warning.
+pub fn parse(xml: &str) -> Result<Vec<Subscription>, SubscribeError> {
+    let doc = OPML::from_str(xml).map_err(|e| SubscribeError::Opml(e.to_string()))?;
     let mut feeds = Vec::new();
     collect(&doc.body.outlines, &mut feeds);
     Ok(feeds)
 }
 
-fn collect(outlines: &[Outline], out: &mut Vec<OpmlFeed>) {
+fn collect(outlines: &[Outline], out: &mut Vec<Subscription>) {
     for o in outlines {
         if let Some(raw) = o.xml_url.as_deref() {
             match urls::canonicalize(raw) {
-                Ok(url) => out.push(OpmlFeed {
+                Ok(url) => out.push(Subscription {
                     source: source_name(o, &url),
                     url: url.to_string(),
                     homepage: o.html_url.clone().filter(|h| !h.trim().is_empty()),
@@ -55,24 +45,8 @@ fn source_name(o: &Outline, url: &url::Url) -> String {
         .unwrap_or_else(|| url.host_str().unwrap_or("feed").to_string())
 }
 
-/// Subscribes to every feed in `xml`; returns how many feeds it names.
-pub async fn import(store: &Arc<dyn Store>, xml: &str) -> Result<usize> {
-    let feeds = parse(xml)?;
-    let count = feeds.len();
-    blocking(store, move |s| {
-        for f in &feeds {
-            let source = s.upsert_source(&f.source, f.homepage.as_deref())?;
-            s.add_feed(source.id, &f.url)?;
-        }
-        Ok(())
-    })
-    .await?;
-    Ok(count)
-}
-
-/// The subscribed feeds as an OPML document, one outline per feed.
-pub async fn export(store: &Arc<dyn Store>) -> Result<String> {
-    let (sources, feeds) = blocking(store, |s| Ok((s.sources()?, s.feeds()?))).await?;
+/// `feeds` as an OPML document, one outline per feed, named by its source.
+pub(crate) fn write(sources: &[Source], feeds: &[Feed]) -> Result<String, SubscribeError> {
     let mut doc = OPML::default();
     doc.head.get_or_insert_with(Default::default).title = Some("newsdesk subscriptions".into());
     for feed in feeds {
@@ -85,7 +59,7 @@ pub async fn export(store: &Arc<dyn Store>) -> Result<String> {
             ..Outline::default()
         });
     }
-    doc.to_string().context("writing OPML")
+    doc.to_string().map_err(|e| SubscribeError::Opml(e.to_string()))
 }
 
 #[cfg(test)]
@@ -102,7 +76,7 @@ mod tests {
         assert_eq!(feeds.len(), 2);
         assert_eq!(
             feeds[0],
-            OpmlFeed {
+            Subscription {
                 source: "The Daily".into(),
                 url: "https://daily.example/feed".into(),
                 homepage: Some("https://daily.example/".into())

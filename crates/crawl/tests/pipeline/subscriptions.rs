@@ -1,23 +1,18 @@
 //! Subscribing: feed discovery from a site page, and OPML round trips.
 
 use super::support::*;
-use newsdesk_fetch::Fetcher;
 use newsdesk_newswire::Newswire;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn adding_a_site_page_subscribes_to_its_feed() {
     let wire = Newswire::start().await.unwrap();
     let h = harness(&wire);
-    let fetcher = Fetcher::new(h.config.fetch_config()).unwrap();
+    let subscriptions = h.subscriptions();
     for outlet in wire.outlets() {
-        let feed = newsdesk::feeds::add(&h.store, &fetcher, &outlet.homepage, None)
-            .await
-            .unwrap();
+        let feed = subscriptions.add(&outlet.homepage, None).await.unwrap();
         assert_eq!(feed.url, outlet.feed_url, "discovered from {}", outlet.homepage);
     }
-    let err = newsdesk::feeds::add(&h.store, &fetcher, "http://10.0.0.1/", None)
-        .await
-        .unwrap_err();
+    let err = subscriptions.add("http://10.0.0.1/", None).await.unwrap_err();
     assert!(err.to_string().contains("SSRF"), "{err}");
 }
 
@@ -26,11 +21,11 @@ async fn opml_export_then_import_keeps_every_feed() {
     let wire = Newswire::start().await.unwrap();
     let h = harness(&wire);
     subscribe_outlets(&h.store, &wire);
-    let xml = newsdesk::opml::export(&h.store).await.unwrap();
+    let xml = h.subscriptions().export_opml().await.unwrap();
 
     let other = harness(&wire);
     assert_eq!(
-        newsdesk::opml::import(&other.store, &xml).await.unwrap(),
+        other.subscriptions().import_opml(&xml).await.unwrap(),
         wire.outlets().len()
     );
     let mut before: Vec<_> = h.store.feeds().unwrap().into_iter().map(|f| f.url).collect();
@@ -40,7 +35,5 @@ async fn opml_export_then_import_keeps_every_feed() {
     assert_eq!(before, after);
     let names: Vec<_> = other.store.sources().unwrap().into_iter().map(|s| s.name).collect();
     assert!(wire.outlets().iter().all(|o| names.contains(&o.name)));
-    assert!(newsdesk::opml::import(&other.store, "<opml><body><outline")
-        .await
-        .is_err());
+    assert!(other.subscriptions().import_opml("<opml><body><outline").await.is_err());
 }

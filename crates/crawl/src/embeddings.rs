@@ -1,17 +1,30 @@
 //! Title embeddings for live story assignment: all-MiniLM-L6-v2 when the
-//! binary is built with the `semantic` feature and a model directory is
-//! configured (`[cluster] semantic_model`), otherwise a no-op, so callers
-//! need no `cfg` of their own.
+//! crate is built with the `semantic` feature and a model directory is
+//! given, otherwise a no-op, so callers need no `cfg` of their own.
 //!
 //! The model runs on blocking threads: a batch of titles takes tens of
 //! milliseconds of CPU, which must never stall the async runtime.
 
-use std::path::Path;
-
-use anyhow::Result;
+use std::path::{Path, PathBuf};
 
 /// The start-up error for a configured model in a build without the feature.
-pub const NO_FEATURE: &str = "this build has no semantic feature; rebuild with --features semantic";
+pub const NO_SEMANTIC_FEATURE: &str = "this build has no semantic feature; rebuild with --features semantic";
+
+/// Why a model directory could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A model was asked for in a build that cannot run one.
+    #[error("semantic model {} given, but {NO_SEMANTIC_FEATURE}", .0.display())]
+    NoFeature(PathBuf),
+    /// The directory is missing or does not hold a usable model.
+    #[error("loading the semantic model from {}: {message}", dir.display())]
+    Load {
+        /// The model directory.
+        dir: PathBuf,
+        /// What was wrong with it.
+        message: String,
+    },
+}
 
 /// The loaded model, or nothing. Cheap to clone (the model is shared).
 #[derive(Clone, Default)]
@@ -23,7 +36,7 @@ pub struct Embeddings {
 impl Embeddings {
     /// Loads the model from `dir` once, at start; `None` means off. A
     /// missing or corrupt model directory is an error naming it.
-    pub async fn load(dir: Option<&Path>) -> Result<Embeddings> {
+    pub async fn load(dir: Option<&Path>) -> Result<Embeddings, ModelError> {
         match dir {
             None => Ok(Embeddings::default()),
             Some(dir) => load_model(dir).await,
@@ -48,12 +61,12 @@ impl Embeddings {
 }
 
 #[cfg(not(feature = "semantic"))]
-async fn load_model(dir: &Path) -> Result<Embeddings> {
-    anyhow::bail!("semantic model {} configured, but {NO_FEATURE}", dir.display())
+async fn load_model(dir: &Path) -> Result<Embeddings, ModelError> {
+    Err(ModelError::NoFeature(dir.to_path_buf()))
 }
 
 #[cfg(feature = "semantic")]
-async fn load_model(dir: &Path) -> Result<Embeddings> {
+async fn load_model(dir: &Path) -> Result<Embeddings, ModelError> {
     semantic::load(dir).await
 }
 
@@ -63,26 +76,25 @@ mod semantic {
     use std::sync::Arc;
     use std::time::Instant;
 
-    use anyhow::{Context, Result};
     use newsdesk_cluster::semantic::Embedder;
 
-    use super::Embeddings;
+    use super::{Embeddings, ModelError};
 
     /// Titles per forward pass on the window rebuild, as in the benchmark:
     /// the batch is padded to its longest title, so a few dozen waste little.
     const BATCH: usize = 64;
 
-    pub(super) async fn load(dir: &Path) -> Result<Embeddings> {
+    pub(super) async fn load(dir: &Path) -> Result<Embeddings, ModelError> {
         let owned = dir.to_path_buf();
         let started = Instant::now();
+        let failed = |message: String| ModelError::Load {
+            dir: dir.to_path_buf(),
+            message,
+        };
         let model = tokio::task::spawn_blocking(move || Embedder::load(&owned))
-            .await?
-            .with_context(|| {
-                format!(
-                    "loading the semantic model (cluster.semantic_model = {})",
-                    dir.display()
-                )
-            })?;
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .map_err(|e| failed(e.to_string()))?;
         tracing::info!(
             model = %dir.display(),
             secs = format!("{:.2}", started.elapsed().as_secs_f64()),
@@ -135,6 +147,6 @@ mod tests {
         let Err(err) = Embeddings::load(Some(Path::new("/models/minilm"))).await else {
             panic!("a model loaded without the feature");
         };
-        assert!(err.to_string().contains(NO_FEATURE), "{err}");
+        assert!(err.to_string().contains(NO_SEMANTIC_FEATURE), "{err}");
     }
 }

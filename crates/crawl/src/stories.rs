@@ -19,13 +19,13 @@ use std::time::Instant;
 use chrono::Utc;
 use newsdesk_cluster::{Assignment, Clusterer, Config, Item};
 use newsdesk_domain::{ArticleId, StoryId};
-use newsdesk_store::{Store, StoryAssignment};
+use newsdesk_store::{blocking, Store, StoreError, StoryAssignment};
 use tokio::sync::Mutex;
 
-use crate::blocking;
 use crate::embeddings::Embeddings;
 
-pub struct Stories {
+/// The live story engine over the store.
+pub(crate) struct Stories {
     store: Arc<dyn Store>,
     /// `None` until rebuilt from the store. Held across the store write so
     /// decisions are persisted in the order they were taken.
@@ -34,22 +34,17 @@ pub struct Stories {
 }
 
 impl Stories {
-    pub fn new(store: Arc<dyn Store>) -> Stories {
+    /// Embeds titles with `embeddings` (a no-op unless a model is loaded).
+    pub(crate) fn new(store: Arc<dyn Store>, embeddings: Embeddings) -> Stories {
         Stories {
             store,
             engine: Mutex::new(None),
-            embeddings: Embeddings::default(),
+            embeddings,
         }
     }
 
-    /// Also embeds titles with `embeddings` (a no-op unless a model is loaded).
-    pub fn with_embeddings(mut self, embeddings: Embeddings) -> Stories {
-        self.embeddings = embeddings;
-        self
-    }
-
     /// Assigns a stored article to a story and persists the decision.
-    pub async fn assign(&self, id: ArticleId) -> anyhow::Result<()> {
+    pub(crate) async fn assign(&self, id: ArticleId) -> Result<(), StoreError> {
         // Read and embed before taking the engine, so concurrent crawl tasks
         // embed in parallel and only the decisions are serialised.
         let (article, source) = blocking(&self.store, move |s| {
@@ -90,7 +85,7 @@ impl Stories {
     }
 
     /// A clusterer holding the window's already-clustered articles.
-    async fn rebuild(&self) -> anyhow::Result<Clusterer> {
+    async fn rebuild(&self) -> Result<Clusterer, StoreError> {
         let config = live_config();
         let since = Utc::now() - chrono::Duration::milliseconds(config.window_ms);
         let started = Instant::now();

@@ -128,7 +128,7 @@ async fn a_configured_llm_phrases_the_answer_once_and_is_cached() {
 
     // The reply is written to the store off the request's thread.
     let cached = || -> i64 {
-        let conn = rusqlite::Connection::open(&h.config.database).unwrap();
+        let conn = rusqlite::Connection::open(&h.database).unwrap();
         conn.query_row("SELECT count(*) FROM llm_cache", [], |r| r.get(0))
             .unwrap()
     };

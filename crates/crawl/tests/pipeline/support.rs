@@ -1,24 +1,29 @@
-//! Shared set-up for the integration tests: a real SQLite file, a crawler
+//! Shared set-up for the pipeline tests: a real SQLite file, a crawler
 //! whose SSRF guard lets only the newswire's loopback hosts through, and
 //! the website on a loopback port.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use newsdesk::config::Config;
-use newsdesk::ingest::Crawler;
-use newsdesk_fetch::Fetcher;
+use newsdesk_crawl::{Crawler, Subscriptions};
+use newsdesk_fetch::{FetchConfig, Fetcher};
 use newsdesk_newswire::Newswire;
+use newsdesk_search::SearchIndex;
 use newsdesk_store::{SqliteStore, Store};
 
 pub struct Harness {
     /// The crawler indexes into it and the site searches it.
-    pub search: Arc<newsdesk_search::SearchIndex>,
+    pub search: Arc<SearchIndex>,
     pub db: Arc<SqliteStore>,
     /// Keeps the database directory alive for the test.
-    pub _dir: tempfile::TempDir,
-    pub config: Config,
+    pub dir: tempfile::TempDir,
+    /// The SQLite file.
+    pub database: PathBuf,
+    /// The fetcher's settings: the newswire's hosts allowed, quick retries.
+    pub fetch: FetchConfig,
     pub store: Arc<dyn Store>,
+    /// Eight hosts at once, indexing into `search`.
     pub crawler: Crawler,
 }
 
@@ -27,36 +32,46 @@ pub struct Harness {
 pub fn harness(wire: &Newswire) -> Harness {
     newsdesk_web::install_metrics();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.database = dir.path().join("newsdesk.db");
-    config.fetch.allow_hosts = wire.hosts();
-    config.fetch.requests_per_second = 20.0;
-    config.fetch.timeout_secs = 3;
-    config.fetch.max_retries = 1;
-    let db = Arc::new(SqliteStore::open(&config.database).unwrap());
+    let database = dir.path().join("newsdesk.db");
+    let fetch = FetchConfig {
+        allow_hosts: wire.hosts(),
+        per_host_interval: Duration::from_millis(50),
+        timeout: Duration::from_secs(3),
+        max_retries: 1,
+        backoff_base: Duration::from_millis(50),
+        ..FetchConfig::default()
+    };
+    let db = Arc::new(SqliteStore::open(&database).unwrap());
     let store: Arc<dyn Store> = db.clone();
-    let search = Arc::new(newsdesk_search::SearchIndex::open_in_ram().unwrap());
-    let crawler = crawler_for(&config, &store).with_search(search.clone());
+    let search = Arc::new(SearchIndex::open_in_ram().unwrap());
+    let crawler = crawler_of(&store, &fetch, 8).search(search.clone());
     Harness {
         search,
         db,
-        _dir: dir,
-        config,
+        dir,
+        database,
+        fetch,
         store,
         crawler,
     }
 }
 
-pub fn crawler_for(config: &Config, store: &Arc<dyn Store>) -> Crawler {
-    crawler_with_hosts(config, store, 8)
+impl Harness {
+    /// A fresh crawler over this store, without search: `hosts` at once.
+    /// One host at a time makes page order, and so story clustering,
+    /// the same in every run.
+    pub fn crawler(&self, hosts: usize) -> Crawler {
+        crawler_of(&self.store, &self.fetch, hosts)
+    }
+
+    /// Feed management as the admin page gets it.
+    pub fn subscriptions(&self) -> Subscriptions {
+        Subscriptions::new(self.store.clone(), Fetcher::new(self.fetch.clone()).unwrap())
+    }
 }
 
-/// A crawler taking one host at a time: pages arrive in a fixed order, so
-/// order-sensitive results (story clustering) are reproducible.
-pub fn crawler_with_hosts(config: &Config, store: &Arc<dyn Store>, parallel_hosts: usize) -> Crawler {
-    let mut fc = config.fetch_config();
-    fc.backoff_base = Duration::from_millis(50);
-    Crawler::new(store.clone(), Fetcher::new(fc).unwrap(), parallel_hosts)
+pub fn crawler_of(store: &Arc<dyn Store>, fetch: &FetchConfig, hosts: usize) -> Crawler {
+    Crawler::new(store.clone(), Fetcher::new(fetch.clone()).unwrap()).parallel_hosts(hosts)
 }
 
 pub fn subscribe_outlets(store: &Arc<dyn Store>, wire: &Newswire) {
@@ -75,12 +90,10 @@ pub async fn serve_site(h: &Harness) -> String {
 pub async fn serve_site_with(h: &Harness, llm: Option<newsdesk_analyze::llm::LlmClient>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let fetcher = Fetcher::new(h.config.fetch_config()).unwrap();
-    let admin = Arc::new(newsdesk::feeds::Subscriptions::new(h.store.clone(), fetcher));
     let mut state = newsdesk_web::AppState::new(
         h.store.clone(),
         h.db.clone(),
-        admin,
+        Arc::new(h.subscriptions()),
         h.search.clone(),
         "newsdesk".into(),
         false,
@@ -106,7 +119,7 @@ pub async fn crawled_site(wire: &Newswire) -> (Harness, String) {
 pub async fn crawled_site_in_order(wire: &Newswire) -> (Harness, String) {
     let h = harness(wire);
     subscribe_outlets(&h.store, wire);
-    crawler_with_hosts(&h.config, &h.store, 1).run_pass().await.unwrap();
+    h.crawler(1).search(h.search.clone()).run_pass().await.unwrap();
     let site = serve_site(&h).await;
     (h, site)
 }

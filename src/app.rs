@@ -1,0 +1,86 @@
+//! The parts every command builds from the configuration (the store, the
+//! crawler, subscriptions, the search index), and the one-shot crawl
+//! commands `ingest` and `reindex`.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use newsdesk_crawl::{Crawler, Embeddings, Subscriptions};
+use newsdesk_fetch::Fetcher;
+use newsdesk_search::SearchIndex;
+use newsdesk_store::{SqliteStore, Store};
+
+use crate::config::Config;
+
+/// Opens the configured SQLite store. It serves both the pipeline
+/// ([`Store`]) and the readers' side (`Community`).
+pub fn open_store(config: &Config) -> Result<Arc<SqliteStore>> {
+    let store = SqliteStore::open(&config.database)
+        .with_context(|| format!("opening database {}", config.database.display()))?;
+    Ok(Arc::new(store))
+}
+
+/// Opens the configured search index, creating it if needed.
+pub fn open_index(config: &Config) -> Result<Arc<SearchIndex>> {
+    Ok(Arc::new(SearchIndex::open(&config.search_dir())?))
+}
+
+/// The configured title-embedding model, loaded once; off when unset.
+pub async fn embeddings(config: &Config) -> Result<Embeddings> {
+    let dir = config.cluster.semantic_model.as_deref();
+    Embeddings::load(dir)
+        .await
+        .context("cluster.semantic_model (NEWSDESK_SEMANTIC_MODEL)")
+}
+
+/// The fetcher as configured. Its clones share per-host rate limits.
+pub fn fetcher(config: &Config) -> Result<Fetcher> {
+    Ok(Fetcher::new(config.fetch_config())?)
+}
+
+/// The crawler of `store` as configured, without a search index.
+pub fn crawler(config: &Config, store: Arc<dyn Store>, fetcher: Fetcher, embeddings: Embeddings) -> Crawler {
+    Crawler::new(store, fetcher)
+        .parallel_hosts(config.crawl.parallel_hosts)
+        .embeddings(embeddings)
+}
+
+/// Feed management over the configured store.
+pub fn subscriptions(config: &Config) -> Result<Subscriptions> {
+    Ok(Subscriptions::new(open_store(config)?, fetcher(config)?))
+}
+
+/// `newsdesk ingest`: one crawl pass.
+pub async fn ingest(config: &Config) -> Result<()> {
+    let store: Arc<dyn Store> = open_store(config)?;
+    let fetcher = fetcher(config)?;
+    Subscriptions::new(store.clone(), fetcher.clone())
+        .seed(&config.starter_feeds)
+        .await?;
+    let mut crawler = crawler(config, store, fetcher, embeddings(config).await?);
+    // A running `serve` holds the index: crawl anyway, and say how to catch up.
+    match open_index(config) {
+        Ok(index) => crawler = crawler.search(index),
+        Err(e) => tracing::warn!("crawling without updating search: {e:#}; run `newsdesk reindex` later"),
+    }
+    let r = crawler.run_pass().await?;
+    println!(
+        "polled {} feeds ({} failed), {} new articles, fetched {} pages ({} failed)",
+        r.feeds_polled, r.feeds_failed, r.new_articles, r.pages_fetched, r.pages_failed
+    );
+    Ok(())
+}
+
+/// `newsdesk reindex`: the search index rebuilt from the store.
+pub async fn reindex(config: &Config) -> Result<()> {
+    let store = open_store(config)?;
+    let index = open_index(config)?;
+    let started = std::time::Instant::now();
+    let n = tokio::task::spawn_blocking(move || newsdesk_crawl::reindex(store.as_ref(), &index)).await??;
+    println!(
+        "indexed {n} articles in {:.1} s into {}",
+        started.elapsed().as_secs_f64(),
+        config.search_dir().display()
+    );
+    Ok(())
+}
