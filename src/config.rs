@@ -300,9 +300,9 @@ impl Config {
     }
 
     /// The LLM client's settings, or `None` when no endpoint is configured.
-    pub fn llm_config(&self) -> Option<newsdesk_analyze::llm::LlmConfig> {
+    pub fn llm_config(&self) -> Option<newsdesk_llm::LlmConfig> {
         let base_url = self.llm.base_url.clone().filter(|u| !u.trim().is_empty())?;
-        Some(newsdesk_analyze::llm::LlmConfig {
+        Some(newsdesk_llm::LlmConfig {
             base_url,
             model: self.llm.model.clone(),
             api_key: self.llm.api_key.clone(),

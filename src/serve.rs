@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use newsdesk_analyze::llm::LlmClient;
 use newsdesk_crawl::{Embeddings, Subscriptions};
+use newsdesk_llm::LlmClient;
 use newsdesk_store::{SqliteStore, Store};
 use newsdesk_web::AppState;
 use tokio::net::TcpListener;

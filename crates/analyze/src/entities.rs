@@ -191,14 +191,12 @@ fn run_end(text: &str, toks: &[Tok<'_>], i: usize) -> usize {
             break;
         }
         let t = toks[end].text;
+        let digits = t.chars().all(|c| c.is_ascii_digit());
         let connector = contains(CONNECTORS, t)
             || (t == "the" && toks[end - 1].text == "of")
-            || (t.chars().all(|c| c.is_ascii_digit()) && !is_all_caps(toks[end - 1].text));
-        if is_capitalised(t) {
-            end += 1;
-        } else if connector && capitalised_after_connectors(toks, end + 1) {
-            end += 1;
-        } else if connector && t.chars().all(|c| c.is_ascii_digit()) {
+            || (digits && !is_all_caps(toks[end - 1].text));
+        // A number joins on its own; a word connector only before a capital.
+        if is_capitalised(t) || (connector && (digits || capitalised_after_connectors(toks, end + 1))) {
             end += 1;
         } else {
             break;
@@ -347,7 +345,7 @@ fn add_votes(lower: &[String], tokens: &[String], prev: Option<&str>, next: Opti
 }
 
 /// Title words stripped from a name before lookup.
-fn strip_titles<'a>(toks: &'a [String]) -> &'a [String] {
+fn strip_titles(toks: &[String]) -> &[String] {
     let mut i = 0;
     while i + 1 < toks.len() && {
         let l = toks[i].to_lowercase();

@@ -9,7 +9,6 @@
 pub mod ask;
 pub mod entities;
 pub mod gazetteer;
-pub mod llm;
 pub mod quotes;
 pub mod sentences;
 pub mod summary;

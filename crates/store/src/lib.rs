@@ -257,7 +257,7 @@ pub trait Store: Send + Sync {
     /// Listed articles naming an entity, newest first.
     fn articles_mentioning(&self, slug: &str, limit: usize) -> Result<Vec<ArticleCard>>;
 
-    /// A cached LLM reply by request key (see `newsdesk_analyze::llm::LlmCache`).
+    /// A cached LLM reply by request key (see `newsdesk_llm::LlmCache`).
     fn llm_cached(&self, key: &str) -> Result<Option<String>>;
     /// Caches an LLM reply, replacing any under the same key.
     fn cache_llm(&self, key: &str, reply: &str, at: DateTime<Utc>) -> Result<()>;

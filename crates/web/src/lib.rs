@@ -26,7 +26,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
-use newsdesk_analyze::llm::LlmClient;
+use newsdesk_llm::LlmClient;
 use newsdesk_search::SearchIndex;
 use newsdesk_store::{Community, Store};
 use tower_http::set_header::SetResponseHeaderLayer;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use newsdesk_analyze::llm::{LlmClient, LlmConfig};
+use newsdesk_llm::{LlmClient, LlmConfig};
 use newsdesk_newswire::Newswire;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};

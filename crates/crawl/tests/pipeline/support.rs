@@ -87,7 +87,7 @@ pub async fn serve_site(h: &Harness) -> String {
 }
 
 /// Serves the site, with an LLM phrasing answers when given one.
-pub async fn serve_site_with(h: &Harness, llm: Option<newsdesk_analyze::llm::LlmClient>) -> String {
+pub async fn serve_site_with(h: &Harness, llm: Option<newsdesk_llm::LlmClient>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut state = newsdesk_web::AppState::new(

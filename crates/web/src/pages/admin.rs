@@ -23,7 +23,7 @@ fn require_admin(visitor: &Visitor) -> Result<(), WebError> {
 
 pub async fn feeds(State(state): State<AppState>, visitor: Visitor) -> Result<Markup, WebError> {
     require_admin(&visitor)?;
-    Ok(feeds_page(&state, &visitor, None).await?)
+    feeds_page(&state, &visitor, None).await
 }
 
 async fn feeds_page(state: &AppState, visitor: &Visitor, notice: Option<String>) -> Result<Markup, WebError> {

@@ -64,8 +64,7 @@ pub async fn panel(
 /// falls back to the extractive answer on any failure or unsupported reply).
 async fn answer(state: &AppState, text: String, question: String) -> Result<Answer, WebError> {
     if let Some(llm) = &state.llm {
-        let cache = StoreLlmCache(state.store.clone());
-        return Ok(newsdesk_analyze::llm::ask_with_llm(llm, &cache, &text, &question).await);
+        return Ok(newsdesk_llm::ask_with_llm(llm, &StoreLlmCache(state), &text, &question).await);
     }
     tokio::task::spawn_blocking(move || newsdesk_analyze::ask(&text, &question))
         .await

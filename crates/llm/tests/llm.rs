@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use newsdesk_analyze::llm::{ask_with_llm, LlmCache, LlmClient, LlmConfig, NoCache};
+use newsdesk_llm::{ask_with_llm, CacheFuture, LlmCache, LlmClient, LlmConfig, NoCache};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -158,16 +158,19 @@ async fn errors_hangs_and_garbage_fall_back() {
 async fn retries_then_caches() {
     struct Mem(Mutex<Vec<(String, String)>>);
     impl LlmCache for Mem {
-        fn get(&self, key: &str) -> Option<String> {
-            self.0
+        fn get<'a>(&'a self, key: &'a str) -> CacheFuture<'a, Option<String>> {
+            let hit = self
+                .0
                 .lock()
                 .unwrap()
                 .iter()
                 .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| v.clone());
+            Box::pin(std::future::ready(hit))
         }
-        fn put(&self, key: &str, reply: &str) {
+        fn put<'a>(&'a self, key: &'a str, reply: &'a str) -> CacheFuture<'a, ()> {
             self.0.lock().unwrap().push((key.into(), reply.into()));
+            Box::pin(std::future::ready(()))
         }
     }
     let s = serve(Mode::FlakyThen("About 62,000 vehicles cross the bridge [2].")).await;
@@ -187,4 +190,48 @@ async fn unanswerable_questions_never_call_the_llm() {
     let a = ask_with_llm(&client(&s.url), &NoCache, ARTICLE, "What did the mayor eat?").await;
     assert!(!a.answered());
     assert_eq!(s.hits.load(Ordering::SeqCst), 0);
+}
+
+/// A cache whose reads wait on someone else (as the store's wait for a
+/// blocking thread): the client awaits the read, and a hit skips the endpoint.
+#[tokio::test]
+async fn the_cache_read_is_awaited_and_a_hit_skips_the_endpoint() {
+    struct Remote {
+        reads: AtomicUsize,
+        replies: tokio::sync::Mutex<tokio::sync::mpsc::Receiver<String>>,
+    }
+    impl LlmCache for Remote {
+        fn get<'a>(&'a self, _: &'a str) -> CacheFuture<'a, Option<String>> {
+            Box::pin(async move {
+                self.reads.fetch_add(1, Ordering::SeqCst);
+                self.replies.lock().await.recv().await
+            })
+        }
+        fn put<'a>(&'a self, _: &'a str, _: &'a str) -> CacheFuture<'a, ()> {
+            panic!("a cache hit is not written back")
+        }
+    }
+    let s = serve(Mode::Reply("Anything [1].")).await;
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let cache = Remote {
+        reads: AtomicUsize::new(0),
+        replies: tokio::sync::Mutex::new(rx),
+    };
+    let c = client(&s.url);
+    // The reply is sent only once the client is parked in the read.
+    let reply = async {
+        while cache.reads.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        tx.send("About 62,000 vehicles cross the bridge [2].".to_string())
+            .await
+            .unwrap();
+    };
+    let (a, ()) = tokio::join!(ask_with_llm(&c, &cache, ARTICLE, QUESTION), reply);
+    assert_eq!(
+        a.generated.as_deref(),
+        Some("About 62,000 vehicles cross the bridge [2].")
+    );
+    assert_eq!(cache.reads.load(Ordering::SeqCst), 1);
+    assert_eq!(s.hits.load(Ordering::SeqCst), 0, "the cached reply was used");
 }

@@ -1,28 +1,35 @@
-//! An optional LLM behind an OpenAI-compatible chat-completions endpoint
-//! (llama.cpp server, Ollama, vLLM, a hosted API) that rewrites "ask the
-//! article" answers in prose.
+//! The optional OpenAI-compatible client that phrases "ask the article"
+//! answers, checked against the retrieved sentences.
 //!
-//! The LLM never sees more than the sentences [`crate::ask`] retrieved, and
-//! its reply is checked: every sentence must cite one of them and use no
-//! content word they lack (beyond a small allowance), else the extractive
-//! answer is returned unchanged. The article is framed as data and the
-//! system prompt says so, but the check, not the prompt, is the defence
-//! against prompt injection. Nothing here runs unless a base URL is configured.
+//! It talks to any chat-completions endpoint (llama.cpp server, Ollama,
+//! vLLM, a hosted API). The model never sees more than the sentences
+//! [`newsdesk_analyze::ask`] retrieved, and its reply is checked: every
+//! sentence must cite one of them and use no content word they lack (beyond
+//! a small allowance), else the extractive answer is returned unchanged. The
+//! article is framed as data and the system prompt says so, but the check,
+//! not the prompt, is the defence against prompt injection. Nothing here runs
+//! unless a base URL is configured; it is a crate of its own so that
+//! `newsdesk-analyze` stays offline.
 
+#![warn(missing_docs)]
+
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
+use newsdesk_analyze::sentences::split;
+use newsdesk_analyze::tokens::terms;
+use newsdesk_analyze::{ask, Answer, Cited};
 use serde_json::{json, Value};
-
-use crate::ask::{ask, Answer, Cited};
-use crate::sentences::split;
-use crate::tokens::terms;
 
 /// Where and how to reach the model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LlmConfig {
     /// E.g. `http://127.0.0.1:8080/v1`; `/chat/completions` is appended.
     pub base_url: String,
+    /// The `model` field of each request.
     pub model: String,
+    /// Sent as a bearer token when set.
     pub api_key: Option<String>,
     /// Per attempt, connection and response together.
     pub timeout: Duration,
@@ -33,28 +40,43 @@ pub struct LlmConfig {
 /// Why a call produced no usable reply.
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
+    /// No response: connection refused, timeout, broken body.
     #[error("LLM request failed: {0}")]
     Http(String),
+    /// A response with this non-success status.
     #[error("LLM endpoint answered {0}")]
     Status(u16),
+    /// A success whose body is not a usable chat completion (not JSON, no
+    /// assistant message, or too long).
     #[error("LLM reply is not a chat completion: {0}")]
     Garbage(String),
 }
 
-/// A persistent cache of replies, keyed by request (the store implements it).
+/// What [`LlmCache`] methods return: boxed, so the trait stays usable as
+/// `dyn LlmCache`, and `Send`, so callers can await it in a spawned task.
+pub type CacheFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A persistent cache of replies, keyed by request (the web implements it
+/// over the store). Its methods are async because a real cache does I/O and
+/// its caller is on the async runtime, which must never wait on a disk.
 pub trait LlmCache: Send + Sync {
-    fn get(&self, key: &str) -> Option<String>;
-    fn put(&self, key: &str, reply: &str);
+    /// The reply cached under `key`; a failed read is a miss.
+    fn get<'a>(&'a self, key: &'a str) -> CacheFuture<'a, Option<String>>;
+    /// Caches `reply` under `key`. Best effort: a lost entry only costs a
+    /// repeat call.
+    fn put<'a>(&'a self, key: &'a str, reply: &'a str) -> CacheFuture<'a, ()>;
 }
 
 /// A cache that keeps nothing.
 pub struct NoCache;
 
 impl LlmCache for NoCache {
-    fn get(&self, _: &str) -> Option<String> {
-        None
+    fn get<'a>(&'a self, _: &'a str) -> CacheFuture<'a, Option<String>> {
+        Box::pin(std::future::ready(None))
     }
-    fn put(&self, _: &str, _: &str) {}
+    fn put<'a>(&'a self, _: &'a str, _: &'a str) -> CacheFuture<'a, ()> {
+        Box::pin(std::future::ready(()))
+    }
 }
 
 /// A chat-completions client.
@@ -72,6 +94,7 @@ Answer in at most three short sentences. End every sentence with the numbers of 
 in square brackets, like [2] or [1][3]. If the sentences do not answer the question, reply exactly: NOT IN ARTICLE";
 
 impl LlmClient {
+    /// A client for `config`'s endpoint; it connects on the first call.
     pub fn new(config: LlmConfig) -> Result<LlmClient, LlmError> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
@@ -89,7 +112,7 @@ impl LlmClient {
             "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
         });
         let key = cache_key(&body.to_string());
-        if let Some(hit) = cache.get(&key) {
+        if let Some(hit) = cache.get(&key).await {
             return Ok(hit);
         }
         let mut attempt = 0;
@@ -103,7 +126,7 @@ impl LlmClient {
                 Err(e) => return Err(e),
             }
         };
-        cache.put(&key, &reply);
+        cache.put(&key, &reply).await;
         Ok(reply)
     }
 
