@@ -4,9 +4,10 @@
 //! OpenAPI document (`assets/openapi.json`) is served at `/api/openapi.json`.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::handler::Handler;
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{Article, ArticleId, Comment, Feed, Source};
@@ -19,19 +20,44 @@ const MAX_PER_PAGE: usize = 100;
 
 /// The API's routes, nested under `/api`.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/v1/articles", get(articles))
-        .route("/v1/articles/{id}", get(article))
-        .route("/v1/articles/{id}/comments", get(comments))
-        .route("/v1/sources", get(sources))
-        .route("/v1/sources/{slug}", get(source))
-        .route("/v1/sources/{slug}/articles", get(source_articles))
-        .route("/v1/search", get(search))
-        .route("/v1/stories", get(stories))
-        .route("/v1/stories/{id}", get(story))
-        .route("/v1/entities/{slug}", get(entity))
+    table()
+        .into_iter()
+        .fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
         .fallback(|| async { ApiError(WebError::NotFound) })
+}
+
+/// Every API route as (method, path under `/api`), read from the table
+/// [`routes`] mounts, so the test holding the OpenAPI document to the routes
+/// sees exactly what is served.
+pub fn endpoints() -> Vec<(Method, &'static str)> {
+    table().into_iter().map(|(method, path, _)| (method, path)).collect()
+}
+
+/// The one list of API routes.
+fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        endpoint(Method::GET, "/openapi.json", openapi),
+        endpoint(Method::GET, "/v1/articles", articles),
+        endpoint(Method::GET, "/v1/articles/{id}", article),
+        endpoint(Method::GET, "/v1/articles/{id}/comments", comments),
+        endpoint(Method::GET, "/v1/sources", sources),
+        endpoint(Method::GET, "/v1/sources/{slug}", source),
+        endpoint(Method::GET, "/v1/sources/{slug}/articles", source_articles),
+        endpoint(Method::GET, "/v1/search", search),
+        endpoint(Method::GET, "/v1/stories", stories),
+        endpoint(Method::GET, "/v1/stories/{id}", story),
+        endpoint(Method::GET, "/v1/entities/{slug}", entity),
+    ]
+}
+
+/// A table row whose handler answers exactly the method it is listed under.
+fn endpoint<H, T>(method: Method, path: &'static str, handler: H) -> (Method, &'static str, MethodRouter<AppState>)
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).expect("an HTTP method axum routes");
+    (method, path, on(filter, handler))
 }
 
 /// A [`WebError`] rendered as JSON.

@@ -32,6 +32,7 @@ use newsdesk_store::{Community, Store};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use admin::FeedAdmin;
+pub use api::endpoints as api_endpoints;
 pub use caching::PAGE_TTL;
 pub use error::WebError;
 use limits::RateLimits;
