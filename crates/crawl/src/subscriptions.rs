@@ -31,16 +31,16 @@ pub enum SubscribeError {
     Fetch(#[from] FetchError),
     /// The address answered, but with neither a feed nor a link to one.
     #[error("{0} is neither a feed nor a page that links to one")]
-    NoFeed(Url),
+    NoFeed(String),
     /// The page links to a feed that does not parse.
     #[error("feed {feed} linked from {page}: {error}")]
     BadLinkedFeed {
         /// The page that linked it.
-        page: Url,
+        page: String,
         /// The linked feed.
-        feed: Url,
+        feed: String,
         /// Why it did not parse.
-        error: FetchError,
+        error: Box<FetchError>,
     },
     /// The OPML document is not one.
     #[error("not a valid OPML document: {0}")]
@@ -92,12 +92,12 @@ impl Subscriptions {
         let candidate = discover_feeds(&resp.text(), &resp.final_url)
             .into_iter()
             .next()
-            .ok_or_else(|| SubscribeError::NoFeed(url.clone()))?;
+            .ok_or_else(|| SubscribeError::NoFeed(url.to_string()))?;
         let resp = self.fetcher.get(candidate.as_str(), &Validators::default()).await?;
         let parsed = parse_feed(&resp.body, &resp.final_url).map_err(|error| SubscribeError::BadLinkedFeed {
-            page: url.clone(),
-            feed: candidate,
-            error,
+            page: url.to_string(),
+            feed: candidate.to_string(),
+            error: Box::new(error),
         })?;
         Ok((resp.final_url, parsed))
     }
