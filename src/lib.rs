@@ -13,7 +13,6 @@ pub mod extract;
 pub mod feeds;
 pub mod ingest;
 pub mod opml;
-pub mod pages;
 pub mod search;
 pub mod serve;
 pub mod stories;

@@ -114,7 +114,7 @@ pub fn score_scrapinghub(dir: &Path) -> Result<(Vec<(String, PageScore)>, Durati
     // the other extractors).
     let mut pages = Vec::with_capacity(ids.len());
     for id in ids {
-        let html = crate::pages::read_page(&dir.join("html").join(format!("{id}.html.gz")))?;
+        let html = newsdesk_fetch::read_page(&dir.join("html").join(format!("{id}.html.gz")))?;
         let url = truth[id]["url"].as_str().and_then(|u| Url::parse(u).ok());
         pages.push((id, html, url));
     }
@@ -184,7 +184,7 @@ pub fn score_readability(dir: &Path) -> Result<ReadabilityRun> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let html = crate::pages::read_page(&page_dir.join("source.html"))?;
+        let html = newsdesk_fetch::read_page(&page_dir.join("source.html"))?;
         let expected_html = std::fs::read_to_string(page_dir.join("expected.html")).unwrap_or_default();
         let start = Instant::now();
         let page = newsdesk_extract::extract(&html, Some(&base)).unwrap_or_default();
