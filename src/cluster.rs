@@ -33,14 +33,6 @@ struct Input {
     source: Option<String>,
 }
 
-/// What a run did, for the benchmark.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Summary {
-    pub items: usize,
-    pub skipped: usize,
-    pub stories: usize,
-}
-
 /// The stream's items and their stories, resolved through merges at the end.
 #[derive(Default)]
 struct Stream {
@@ -65,20 +57,16 @@ impl Stream {
 }
 
 /// Clusters `input` and writes the assignments to `out`; warnings go to `warn`.
-pub fn run(input: impl BufRead, out: &mut impl Write, warn: &mut impl Write) -> Result<Summary> {
+pub fn run(input: impl BufRead, out: &mut impl Write, warn: &mut impl Write) -> Result<()> {
     let mut engine = Clusterer::new(Config::default());
     let now_ms = chrono::Utc::now().timestamp_millis();
     let mut stream = Stream::default();
-    let mut summary = Summary::default();
     for (n, line) in input.split(b'\n').enumerate() {
         let line = line?;
         match parse(&line) {
             Ok(Some(item)) => assign(&mut engine, &mut stream, item, now_ms),
             Ok(None) => continue,
-            Err(e) => {
-                summary.skipped += 1;
-                writeln!(warn, "line {}: skipped: {e}", n + 1)?;
-            }
+            Err(e) => writeln!(warn, "line {}: skipped: {e}", n + 1)?,
         }
     }
     for &key in &stream.order {
@@ -86,12 +74,8 @@ pub fn run(input: impl BufRead, out: &mut impl Write, warn: &mut impl Write) -> 
         let line = serde_json::json!({"id": stream.ids[key as usize], "story": stream.ids[story as usize]});
         writeln!(out, "{line}")?;
     }
-    summary.items = stream.order.len();
-    summary.stories = (0..stream.ids.len() as u64)
-        .filter(|&k| stream.resolve(stream.story[k as usize]) == k)
-        .count();
     out.flush()?;
-    Ok(summary)
+    Ok(())
 }
 
 fn assign(engine: &mut Clusterer, stream: &mut Stream, input: Input, now_ms: i64) {

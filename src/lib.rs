@@ -4,7 +4,6 @@
 //! live in a library so integration tests can drive them directly.
 
 pub mod analyze;
-pub mod bench;
 pub mod cluster;
 pub mod config;
 pub mod demo;

@@ -71,81 +71,6 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Measure quality, speed and memory.
-    #[command(subcommand)]
-    Bench(BenchCommand),
-}
-
-#[derive(Subcommand)]
-enum BenchCommand {
-    /// Summary ROUGE-1 against Lead-N on the CNN/DailyMail CSV; writes predictions for bench/rouge.sh.
-    Summary {
-        #[arg(
-            long,
-            default_value = "../shared/corpora/cnndm-val-first1000/cnn_dailymail_validation_first1000.csv"
-        )]
-        corpus: PathBuf,
-        #[arg(long, default_value_t = 3)]
-        sentences: usize,
-        #[arg(long, default_value = "target/bench")]
-        out: PathBuf,
-        /// Also grid-search the weights.
-        #[arg(long)]
-        tune: bool,
-    },
-    /// Direct-quote precision, recall and speaker accuracy on a PolNeAR JSONL split.
-    Quotes {
-        #[arg(long, default_value = "../shared/corpora/polnear/polnear_dev.jsonl")]
-        corpus: PathBuf,
-        /// Print every miss.
-        #[arg(long)]
-        verbose: bool,
-    },
-    /// Articles per second of the whole analysis on one thread (CNN/DailyMail CSV).
-    Analyze {
-        #[arg(
-            long,
-            default_value = "../shared/corpora/cnndm-val-first1000/cnn_dailymail_validation_first1000.csv"
-        )]
-        corpus: PathBuf,
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-    },
-    /// Article extraction: shingle precision/recall/F1, pages/s on one thread, peak RSS.
-    Extract {
-        /// A ScrapingHub-style corpus (ground-truth.json + html/) or Mozilla readability test pages; repeatable.
-        #[arg(long, required = true)]
-        corpus: Vec<PathBuf>,
-        /// Also list the N worst-scoring pages of each corpus.
-        #[arg(long, default_value_t = 0)]
-        worst: usize,
-    },
-    /// Fill the configured database with a synthetic archive for load tests (bench/site.sh).
-    Generate {
-        /// How many articles to write.
-        #[arg(long, default_value_t = 100_000)]
-        articles: usize,
-    },
-    /// Story clustering: NMI and B-cubed on the MStream sets, items/s, RSS and latency.
-    Cluster {
-        /// Directory with the MStream News.jsonl and News-T.jsonl.
-        #[arg(long)]
-        corpus: Option<PathBuf>,
-        /// Synthetic title+lead items for the throughput run.
-        #[arg(long, default_value_t = 100_000)]
-        articles: usize,
-        /// Synthetic items for the memory and latency run (e.g. 1000000).
-        #[arg(long)]
-        stream: Option<usize>,
-        /// all-MiniLM-L6-v2 model directory: also score the corpus with title embeddings.
-        #[cfg(feature = "semantic")]
-        #[arg(long, requires = "corpus")]
-        semantic: Option<PathBuf>,
-        /// Semantic weights to compare with 0 (comma-separated).
-        #[cfg(feature = "semantic")]
-        #[arg(long, value_delimiter = ',', default_value = "0.2,0.4")]
-        semantic_weight: Vec<f32>,
-    },
 }
 
 #[derive(Subcommand)]
@@ -178,7 +103,7 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    // `cluster` and `bench` work on files alone: they need no configuration.
+    // `cluster` works on files alone: it needs no configuration.
     let config = || Config::load(cli.config.as_deref());
     match cli.command {
         Command::Serve => newsdesk::serve::serve(config()?).await,
@@ -193,49 +118,7 @@ async fn main() -> Result<()> {
             let all_read = newsdesk::extract::run(&paths, url.as_ref(), &mut std::io::stdout().lock())?;
             std::process::exit(if all_read { 0 } else { 1 });
         }
-        Command::Bench(cmd) => bench(config, cmd).await,
     }
-}
-
-async fn bench(config: impl Fn() -> Result<Config>, cmd: BenchCommand) -> Result<()> {
-    match cmd {
-        BenchCommand::Extract { corpus, worst } => newsdesk::bench::extract::run(&corpus, worst)?,
-        BenchCommand::Summary {
-            corpus,
-            sentences,
-            out,
-            tune,
-        } => newsdesk::bench::analyze::summary(&corpus, sentences, &out, tune)?,
-        BenchCommand::Quotes { corpus, verbose } => newsdesk::bench::analyze::quotes(&corpus, verbose)?,
-        BenchCommand::Analyze { corpus, rounds } => newsdesk::bench::analyze::speed(&corpus, rounds)?,
-        BenchCommand::Generate { articles } => {
-            let store: Arc<dyn Store> = newsdesk::open_store(&config()?)?;
-            let started = std::time::Instant::now();
-            let newest =
-                tokio::task::spawn_blocking(move || newsdesk::bench::generate::archive(&store, articles)).await??;
-            eprintln!("wrote {articles} articles in {:.1?}", started.elapsed());
-            println!("{newest}");
-        }
-        BenchCommand::Cluster {
-            corpus,
-            articles,
-            stream,
-            #[cfg(feature = "semantic")]
-            semantic,
-            #[cfg(feature = "semantic")]
-            semantic_weight,
-        } => newsdesk::bench::cluster::cluster(&newsdesk::bench::cluster::ClusterBench {
-            corpus,
-            articles,
-            stream,
-            #[cfg(feature = "semantic")]
-            semantic: semantic.map(|model| newsdesk::bench::semantic::SemanticBench {
-                model,
-                weights: semantic_weight,
-            }),
-        })?,
-    }
-    Ok(())
 }
 
 fn analyze(path: Option<PathBuf>, sentences: usize) -> Result<()> {

@@ -1,4 +1,4 @@
-//! `newsdesk bench quotes`: direct quotes scored on PolNeAR.
+//! `newsdesk-bench quotes`: direct quotes scored on PolNeAR.
 //!
 //! Gold quotes are the attributions whose content starts with a quote mark
 //! (one annotator per article: the lexicographically first). A predicted

@@ -1,4 +1,4 @@
-//! `newsdesk bench`: measures the analyze stage on the shared corpora.
+//! `newsdesk-bench summary|quotes|analyze`: measures the analyze stage on the shared corpora.
 //!
 //! - `summary`: ROUGE-1 (an in-process approximation with light stemming)
 //!   of our summary against Lead-3 on CNN/DailyMail, with per-feature
@@ -241,4 +241,4 @@ fn cpu_seconds() -> Option<f64> {
     Some(ticks / 100.0)
 }
 
-pub use super::quotes::quotes;
+pub use crate::quotes::quotes;

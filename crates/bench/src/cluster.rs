@@ -1,8 +1,13 @@
-//! `newsdesk bench cluster`: quality on the MStream headline sets, speed of
-//! `newsdesk cluster` on synthetic title+lead input, and memory and
+//! `newsdesk-bench cluster`: quality on the MStream headline sets, speed of
+//! the `newsdesk cluster` path on synthetic title+lead input, and memory and
 //! assignment latency over a long synthetic stream.
+//!
+//! The MStream and throughput runs feed the engine as `newsdesk cluster`
+//! does (items in input order, the wall clock as `now`, each item's final
+//! story after later merges), through [`Stories`] rather than the binary,
+//! which this tool must not depend on.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -10,6 +15,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use newsdesk_cluster::{metrics, Clusterer, Config, Item};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// What to measure.
@@ -22,9 +28,10 @@ pub struct ClusterBench {
     pub stream: Option<usize>,
     /// Also score the MStream sets with title embeddings.
     #[cfg(feature = "semantic")]
-    pub semantic: Option<super::semantic::SemanticBench>,
+    pub semantic: Option<crate::semantic::SemanticBench>,
 }
 
+/// Runs what `bench` asks for and prints the results.
 pub fn cluster(bench: &ClusterBench) -> Result<()> {
     if let Some(dir) = &bench.corpus {
         for name in ["News.jsonl", "News-T.jsonl"] {
@@ -37,7 +44,7 @@ pub fn cluster(bench: &ClusterBench) -> Result<()> {
         }
         #[cfg(feature = "semantic")]
         if let Some(semantic) = &bench.semantic {
-            super::semantic::run(dir, semantic)?;
+            crate::semantic::run(dir, semantic)?;
         }
     }
     throughput(bench.articles)?;
@@ -47,44 +54,94 @@ pub fn cluster(bench: &ClusterBench) -> Result<()> {
     Ok(())
 }
 
-/// NMI and B-cubed of `newsdesk cluster` on one MStream file (titles only, no times).
-fn mstream(path: &Path) -> Result<()> {
+/// Each item's story as `newsdesk cluster` prints it: the story it joined,
+/// followed through any later merge, named by the key of its founder.
+#[derive(Default)]
+pub(crate) struct Stories {
+    joined: Vec<u64>,
+    /// Story merged away → story it went into.
+    merged: HashMap<u64, u64>,
+}
+
+impl Stories {
+    /// Assigns the next item; its key must be its position in the stream.
+    pub(crate) fn assign(&mut self, engine: &mut Clusterer, item: &Item<'_>, now_ms: i64) {
+        let a = engine.assign(item, now_ms);
+        self.merged.extend(a.merged.iter().map(|&gone| (gone, a.story)));
+        self.joined.push(a.story);
+    }
+
+    /// The final story of every item, in stream order.
+    pub(crate) fn resolve(&self) -> Vec<u64> {
+        let resolve = |mut story: u64| {
+            while let Some(&into) = self.merged.get(&story) {
+                story = into;
+            }
+            story
+        };
+        self.joined.iter().map(|&s| resolve(s)).collect()
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// An MStream file's titles and gold clusters, in file order.
+pub(crate) fn read_mstream(path: &Path) -> Result<(Vec<String>, Vec<i64>)> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut input = Vec::new();
-    let mut gold = HashMap::new();
+    let (mut titles, mut gold) = (Vec::new(), Vec::new());
     for line in BufReader::new(file).lines() {
         let v: Value = serde_json::from_str(&line?)?;
-        let id = v["Id"].as_str().context("Id")?.to_string();
-        gold.insert(id.clone(), v["clusterNo"].as_i64().context("clusterNo")?);
-        writeln!(input, "{}", json!({"id": id, "title": v["textCleaned"]}))?;
+        titles.push(v["textCleaned"].as_str().context("textCleaned")?.to_string());
+        gold.push(v["clusterNo"].as_i64().context("clusterNo")?);
     }
-    let mut out = Vec::new();
-    let started = Instant::now();
-    let summary = crate::cluster::run(&input[..], &mut out, &mut std::io::sink())?;
+    Ok((titles, gold))
+}
+
+/// NMI and B-cubed on one MStream file (titles only, no times).
+fn mstream(path: &Path) -> Result<()> {
+    let (titles, gold) = read_mstream(path)?;
+    let mut engine = Clusterer::new(Config::default());
+    let mut stories = Stories::default();
+    let (now, started) = (now_ms(), Instant::now());
+    for (key, title) in titles.iter().enumerate() {
+        let item = Item {
+            key: key as u64,
+            title,
+            ..Item::default()
+        };
+        stories.assign(&mut engine, &item, now);
+    }
+    let predicted = stories.resolve();
     let secs = started.elapsed().as_secs_f64();
-    let (mut g, mut p) = (Vec::new(), Vec::new());
-    for line in out.lines() {
-        let v: Value = serde_json::from_str(&line?)?;
-        g.push(gold[v["id"].as_str().context("id")?]);
-        p.push(v["story"].as_str().context("story")?.to_string());
-    }
-    let b = metrics::bcubed(&g, &p);
+    let b = metrics::bcubed(&gold, &predicted);
     println!(
         "{}: {} items, {} stories: NMI {:.3}, B-cubed P {:.3} R {:.3} F1 {:.3} ({:.0} items/s)",
         path.file_name().unwrap_or_default().to_string_lossy(),
-        summary.items,
-        summary.stories,
-        metrics::nmi(&g, &p),
+        titles.len(),
+        predicted.iter().collect::<HashSet<_>>().len(),
+        metrics::nmi(&gold, &predicted),
         b.precision,
         b.recall,
         b.f1,
-        summary.items as f64 / secs
+        titles.len() as f64 / secs
     );
     Ok(())
 }
 
-/// Items per second of the whole `newsdesk cluster` path (JSON in, JSON
-/// out) on synthetic title+lead input, single-threaded.
+/// One synthetic JSONL line, as `newsdesk cluster` reads it.
+#[derive(Deserialize)]
+struct Line {
+    id: String,
+    title: String,
+    text: String,
+    source: String,
+    published: i64,
+}
+
+/// Items per second of the whole `newsdesk cluster` path (JSONL in,
+/// `{"id","story"}` lines out) on synthetic title+lead input, single-threaded.
 fn throughput(n: usize) -> Result<()> {
     let path = std::env::temp_dir().join(format!("newsdesk-bench-{}.jsonl", std::process::id()));
     let gold = {
@@ -98,23 +155,47 @@ fn throughput(n: usize) -> Result<()> {
     };
     let mut out = Vec::new();
     let started = Instant::now();
-    let summary = crate::cluster::run(BufReader::new(File::open(&path)?), &mut out, &mut std::io::sink());
+    let run = cluster_jsonl(BufReader::new(File::open(&path)?), &mut out);
     let secs = started.elapsed().as_secs_f64();
     std::fs::remove_file(&path)?;
-    let summary = summary?;
-    let predicted: Vec<String> = out
-        .lines()
-        .map(|l| Ok(serde_json::from_str::<Value>(&l?)?["story"].to_string()))
-        .collect::<Result<_>>()?;
+    let predicted = run?;
     let b = metrics::bcubed(&gold, &predicted);
     println!(
-        "newsdesk cluster, {n} synthetic title+lead items: {:.2} s, {:.0} items/s; {} stories (synthetic B-cubed F1 {:.3})",
+        "newsdesk cluster path, {n} synthetic title+lead items: {:.2} s, {:.0} items/s; {} stories (synthetic B-cubed F1 {:.3})",
         secs,
         n as f64 / secs,
-        summary.stories,
+        predicted.iter().collect::<HashSet<_>>().len(),
         b.f1
     );
     Ok(())
+}
+
+/// Reads synthetic JSONL, assigns every item and prints its `{"id","story"}`
+/// line to `out`; returns the final stories.
+fn cluster_jsonl(input: impl BufRead, out: &mut impl Write) -> Result<Vec<u64>> {
+    let mut engine = Clusterer::new(Config::default());
+    let mut stories = Stories::default();
+    let mut ids = Vec::new();
+    let now = now_ms();
+    for line in input.lines() {
+        let line: Line = serde_json::from_str(&line?)?;
+        let item = Item {
+            key: ids.len() as u64,
+            title: &line.title,
+            text: &line.text,
+            source: Some(&line.source),
+            byline: None,
+            published_ms: Some(line.published),
+            embedding: None,
+        };
+        stories.assign(&mut engine, &item, now);
+        ids.push(line.id);
+    }
+    let predicted = stories.resolve();
+    for (id, &story) in ids.iter().zip(&predicted) {
+        writeln!(out, "{}", json!({"id": id, "story": ids[story as usize]}))?;
+    }
+    Ok(predicted)
 }
 
 /// Memory and per-article assignment latency of the engine over a long
@@ -292,5 +373,34 @@ impl Iterator for Synth {
             source: format!("Outlet {}", self.below(OUTLETS)),
             published_ms: self.clock_ms,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonl_path_names_each_story_by_its_founder_and_finds_the_synthetic_stories() {
+        let mut input = Vec::new();
+        let gold = Synth::new()
+            .take(2_000)
+            .map(|a| a.write(&mut input).map(|_| a.story))
+            .collect::<Result<Vec<_>>>()
+            .unwrap();
+        let mut out = Vec::new();
+        let stories = cluster_jsonl(&input[..], &mut out).unwrap();
+        let lines: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2_000);
+        for (i, (line, &story)) in lines.iter().zip(&stories).enumerate() {
+            // Ids are 1-based positions; a story is its founder's key.
+            assert_eq!(line["id"], (i + 1).to_string());
+            assert_eq!(line["story"], (story + 1).to_string());
+            assert!(story as usize <= i, "a story is founded by an earlier item");
+        }
+        assert!(metrics::bcubed(&gold, &stories).f1 > 0.9);
     }
 }

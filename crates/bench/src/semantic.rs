@@ -1,4 +1,4 @@
-//! `newsdesk bench cluster --semantic MODEL_DIR`: whether all-MiniLM-L6-v2
+//! `newsdesk-bench cluster --semantic MODEL_DIR`: whether all-MiniLM-L6-v2
 //! title embeddings improve the MStream scores, and how fast they are made.
 //!
 //! The titles are embedded once; each weight then re-runs the engine over
@@ -7,15 +7,14 @@
 //! titles only, no times) and scored on their final stories after merges.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use newsdesk_cluster::semantic::Embedder;
 use newsdesk_cluster::{metrics, Clusterer, Config, Item};
-use serde_json::Value;
+
+use crate::cluster::{read_mstream, Stories};
 
 /// Titles per forward pass: enough to keep the matrix products busy, few
 /// enough that padding to the longest title wastes little.
@@ -23,10 +22,13 @@ const BATCH: usize = 64;
 
 /// The model and the semantic weights to compare with 0.
 pub struct SemanticBench {
+    /// The all-MiniLM-L6-v2 model directory.
     pub model: PathBuf,
+    /// Weights to score besides 0.
     pub weights: Vec<f32>,
 }
 
+/// Embeds the MStream titles in `corpus` and prints the scores at each weight.
 pub fn run(corpus: &Path, bench: &SemanticBench) -> Result<()> {
     let started = Instant::now();
     let embedder = Embedder::load(&bench.model)?;
@@ -40,7 +42,7 @@ pub fn run(corpus: &Path, bench: &SemanticBench) -> Result<()> {
         if !path.exists() {
             continue;
         }
-        let (titles, gold) = read(&path)?;
+        let (titles, gold) = read_mstream(&path)?;
         embed_missing(&embedder, &titles, &mut cache)?;
         let vectors: Vec<&[f32]> = titles.iter().map(|t| cache[t].as_slice()).collect();
         for weight in std::iter::once(0.0).chain(bench.weights.iter().copied()) {
@@ -57,18 +59,6 @@ pub fn run(corpus: &Path, bench: &SemanticBench) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Titles and gold clusters, in file order.
-fn read(path: &Path) -> Result<(Vec<String>, Vec<i64>)> {
-    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let (mut titles, mut gold) = (Vec::new(), Vec::new());
-    for line in BufReader::new(file).lines() {
-        let v: Value = serde_json::from_str(&line?)?;
-        titles.push(v["textCleaned"].as_str().context("textCleaned")?.to_string());
-        gold.push(v["clusterNo"].as_i64().context("clusterNo")?);
-    }
-    Ok((titles, gold))
 }
 
 /// Embeds the titles not yet in `cache`, in batches, and prints the rate.
@@ -104,8 +94,7 @@ fn assign(titles: &[String], vectors: &[&[f32]], weight: f32) -> Vec<u64> {
         semantic_weight: weight,
         ..Config::default()
     });
-    let mut merged: HashMap<u64, u64> = HashMap::new();
-    let mut stories = Vec::with_capacity(titles.len());
+    let mut stories = Stories::default();
     for (key, (title, v)) in titles.iter().zip(vectors).enumerate() {
         let item = Item {
             key: key as u64,
@@ -113,17 +102,7 @@ fn assign(titles: &[String], vectors: &[&[f32]], weight: f32) -> Vec<u64> {
             embedding: Some(v),
             ..Item::default()
         };
-        let a = engine.assign(&item, 0);
-        merged.extend(a.merged.iter().map(|&gone| (gone, a.story)));
-        stories.push(a.story);
+        stories.assign(&mut engine, &item, 0);
     }
-    stories
-        .into_iter()
-        .map(|mut s| {
-            while let Some(&into) = merged.get(&s) {
-                s = into;
-            }
-            s
-        })
-        .collect()
+    stories.resolve()
 }
