@@ -7,7 +7,7 @@
 #   CORPUS_DIR  default ../shared/corpora/scrapinghub (relative to the repo root)
 #   SCRATCH_DIR where trafilatura and readability are installed; default /tmp/newsdesk-compare
 # Every timer covers parsing plus extraction only: all pages are read and
-# gunzipped into memory before the clock starts, as in `newsdesk bench
+# gunzipped into memory before the clock starts, as in `newsdesk-bench
 # extract`. newsdesk and trafilatura report the median of three runs;
 # readability.js, at about 20 s a run, one.
 set -euo pipefail
@@ -22,8 +22,10 @@ echo "== installing trafilatura and @mozilla/readability + jsdom into $scratch" 
 "$scratch/venv/bin/pip" install -q trafilatura lxml_html_clean >&2
 ( cd "$scratch" && { [ -f package.json ] || npm init -y >/dev/null; } && npm install --silent jsdom @mozilla/readability >&2 )
 
-echo "== building newsdesk (release)" >&2
-( cd "$root" && cargo build --release -j 2 -p newsdesk >&2 )
+echo "== building newsdesk-bench (release)" >&2
+( cd "$root" && cargo build --release -j 2 -p newsdesk-bench >&2 )
+# cargo puts it under CARGO_TARGET_DIR when that is set.
+bench="${CARGO_TARGET_DIR:-$root/target}/release/newsdesk-bench"
 
 cat > "$scratch/traf.py" <<'PY'
 import gzip, json, pathlib, sys, time
@@ -63,7 +65,7 @@ JS
 # The median of three runs: newsdesk's run takes a tenth of a second, so one
 # preemption by another process would move a single run by several percent.
 median3() { for _ in 1 2 3; do "$@"; done | sort -g | sed -n 2p; }
-ours_once() { "$root/target/release/newsdesk" bench extract --corpus "$corpus" | awk '/pages\/s/ {print $1; exit}'; }
+ours_once() { "$bench" extract --corpus "$corpus" | awk '/pages\/s/ {print $1; exit}'; }
 
 echo "== timing on $(ls "$corpus"/html/*.html.gz | wc -l) pages" >&2
 ours=$(median3 ours_once)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Scores a predictions file with rouge-score from PyPI (stemming on).
 # Usage: bench/rouge.sh PREDICTIONS.jsonl
+# (written by `cargo run --release -p newsdesk-bench -- summary`).
 # The scratch venv lives in target/ (never committed).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)

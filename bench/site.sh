@@ -2,6 +2,7 @@
 # Article-page latency and throughput under load (wrk, 64 connections), side
 # by side in one run with nginx serving the same page's HTML as a static file.
 # Usage: bench/site.sh   (ARTICLES=100000 DURATION=15s WORK=/tmp/newsdesk-bench)
+# The archive is written by the dev-only tool `newsdesk-bench generate`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARTICLES=${ARTICLES:-100000}
@@ -13,13 +14,14 @@ NGINX_PORT=18081
 command -v wrk >/dev/null && command -v nginx >/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light
 }
-cargo build --release -q
-BIN=$PWD/target/release/newsdesk
+cargo build --release -q -p newsdesk -p newsdesk-bench
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/newsdesk
+BENCH=${CARGO_TARGET_DIR:-$PWD/target}/release/newsdesk-bench
 mkdir -p "$WORK/www"
 export NEWSDESK_DATABASE="$WORK/bench.db"
 if [ ! -s "$WORK/newest-$ARTICLES" ]; then
   rm -f "$WORK"/bench.db*
-  "$BIN" bench generate --articles "$ARTICLES" > "$WORK/newest-$ARTICLES"
+  "$BENCH" generate --database "$NEWSDESK_DATABASE" --articles "$ARTICLES" > "$WORK/newest-$ARTICLES"
 fi
 NEWEST=$(cat "$WORK/newest-$ARTICLES")
 

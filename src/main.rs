@@ -7,7 +7,6 @@ mod config;
 mod demo;
 mod jsonl;
 mod logging;
-mod pages;
 mod serve;
 
 #[tokio::main]

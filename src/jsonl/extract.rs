@@ -15,10 +15,10 @@ pub fn run(paths: &[PathBuf], url: Option<&Url>, out: &mut impl Write) -> std::i
     let mut all_read = true;
     for path in paths {
         let shown = path.display().to_string();
-        let line = match crate::pages::read_page(path) {
+        let line = match newsdesk_fetch::read_page(path) {
             Err(e) => {
                 all_read = false;
-                json!({ "path": shown, "error": format!("{e:#}") })
+                json!({ "path": shown, "error": e.to_string() })
             }
             Ok(html) => match newsdesk_extract::extract(&html, url) {
                 Ok(page) => to_json(&shown, &page),

@@ -1,26 +1,26 @@
-//! Reading HTML pages from files for `extract` and `bench`: plain or
-//! gzip-compressed, or standard input, decoded to text by the fetcher's
-//! charset rules (BOM, `<meta charset>`, then sniffing).
+//! Pages saved to disk rather than fetched: plain or gzip-compressed files,
+//! or standard input, decoded to text by the same [`charset`](crate::charset)
+//! rules as a fetched body (BOM, `<meta charset>`, then sniffing). Used by
+//! `newsdesk extract` and by the benchmarks' corpora.
 
-use std::io::Read;
+use std::io::{self, Read};
 use std::path::Path;
-
-use anyhow::{Context, Result};
 
 /// Decompressed pages larger than this are cut: the extractor reads only
 /// its first few MiB anyway, and a gzip bomb must not fill memory.
 const MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads `path` (`-` is standard input; `.gz` is decompressed) and decodes it.
-pub fn read_page(path: &Path) -> Result<String> {
-    let bytes = read_bytes(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(newsdesk_fetch::charset::decode(&bytes, None))
+/// Reads `path` (`-` is standard input; `.gz` is decompressed) and decodes
+/// it. The error names the path.
+pub fn read_page(path: &Path) -> io::Result<String> {
+    let bytes = read_bytes(path).map_err(|e| io::Error::new(e.kind(), format!("reading {}: {e}", path.display())))?;
+    Ok(crate::charset::decode(&bytes, None))
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+fn read_bytes(path: &Path) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     if path.as_os_str() == "-" {
-        std::io::stdin().lock().take(MAX_PAGE_BYTES).read_to_end(&mut bytes)?;
+        io::stdin().lock().take(MAX_PAGE_BYTES).read_to_end(&mut bytes)?;
         return Ok(bytes);
     }
     let file = std::fs::File::open(path)?;
@@ -48,6 +48,9 @@ mod tests {
             .unwrap();
         std::fs::write(&path, gz.finish().unwrap()).unwrap();
         assert!(read_page(&path).unwrap().contains("Привет"));
-        assert!(read_page(&dir.path().join("missing.html")).is_err());
+        let missing = dir.path().join("missing.html");
+        let err = read_page(&missing).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(err.to_string().contains("missing.html"), "{err}");
     }
 }

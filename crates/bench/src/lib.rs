@@ -1,0 +1,23 @@
+//! newsdesk's benchmarks: a dev-only workspace tool that measures quality,
+//! speed and memory on the shared corpora and backs every figure in
+//! `docs/BENCHMARKS.md`. The product never depends on it (nor it on the
+//! `newsdesk` binary): it drives the pipeline crates directly.
+//!
+//! Run it from the repository root, with the corpora in `../shared`:
+//! `cargo run --release -p newsdesk-bench -- extract --corpus ../shared/corpora/scrapinghub`.
+//! Each module is one family of subcommands:
+//! - [`extract`]: extraction quality (shingle P/R/F1), pages/s and peak RSS;
+//! - [`analyze`]: summary ROUGE, quote detection and analysis speed;
+//! - [`cluster`]: story quality on MStream, speed, memory and latency
+//!   (and, with the `semantic` feature, title embeddings in `semantic`);
+//! - [`generate`]: a synthetic archive in a SQLite store for `bench/site.sh`.
+
+#![warn(missing_docs)]
+
+pub mod analyze;
+pub mod cluster;
+pub mod extract;
+pub mod generate;
+mod quotes;
+#[cfg(feature = "semantic")]
+pub mod semantic;

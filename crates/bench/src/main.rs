@@ -1,0 +1,136 @@
+//! The `newsdesk-bench` command line (see the library's documentation).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use newsdesk_bench::{analyze, cluster, extract, generate};
+use newsdesk_store::{SqliteStore, Store};
+
+/// Measures newsdesk's quality, speed and memory (docs/BENCHMARKS.md).
+/// Paths are relative to the current directory: run from the repository root.
+#[derive(Parser)]
+#[command(about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Summary ROUGE-1 against Lead-N on the CNN/DailyMail CSV; writes predictions for bench/rouge.sh.
+    Summary {
+        #[arg(
+            long,
+            default_value = "../shared/corpora/cnndm-val-first1000/cnn_dailymail_validation_first1000.csv"
+        )]
+        corpus: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        sentences: usize,
+        #[arg(long, default_value = "target/bench")]
+        out: PathBuf,
+        /// Also grid-search the weights.
+        #[arg(long)]
+        tune: bool,
+    },
+    /// Direct-quote precision, recall and speaker accuracy on a PolNeAR JSONL split.
+    Quotes {
+        #[arg(long, default_value = "../shared/corpora/polnear/polnear_dev.jsonl")]
+        corpus: PathBuf,
+        /// Print every miss.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Articles per second of the whole analysis on one thread (CNN/DailyMail CSV).
+    Analyze {
+        #[arg(
+            long,
+            default_value = "../shared/corpora/cnndm-val-first1000/cnn_dailymail_validation_first1000.csv"
+        )]
+        corpus: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
+    /// Article extraction: shingle precision/recall/F1, pages/s on one thread, peak RSS.
+    Extract {
+        /// A ScrapingHub-style corpus (ground-truth.json + html/) or Mozilla readability test pages; repeatable.
+        #[arg(long, required = true)]
+        corpus: Vec<PathBuf>,
+        /// Also list the N worst-scoring pages of each corpus.
+        #[arg(long, default_value_t = 0)]
+        worst: usize,
+    },
+    /// Fill a database with a synthetic archive for load tests (bench/site.sh); prints the newest article's id.
+    Generate {
+        /// SQLite database to fill (created if missing).
+        #[arg(long, env = "NEWSDESK_DATABASE", default_value = "data/newsdesk.db")]
+        database: PathBuf,
+        /// How many articles to write.
+        #[arg(long, default_value_t = 100_000)]
+        articles: usize,
+    },
+    /// Story clustering: NMI and B-cubed on the MStream sets, items/s, RSS and latency.
+    Cluster {
+        /// Directory with the MStream News.jsonl and News-T.jsonl.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Synthetic title+lead items for the throughput run.
+        #[arg(long, default_value_t = 100_000)]
+        articles: usize,
+        /// Synthetic items for the memory and latency run (e.g. 1000000).
+        #[arg(long)]
+        stream: Option<usize>,
+        /// all-MiniLM-L6-v2 model directory: also score the corpus with title embeddings.
+        #[cfg(feature = "semantic")]
+        #[arg(long, requires = "corpus")]
+        semantic: Option<PathBuf>,
+        /// Semantic weights to compare with 0 (comma-separated).
+        #[cfg(feature = "semantic")]
+        #[arg(long, value_delimiter = ',', default_value = "0.2,0.4")]
+        semantic_weight: Vec<f32>,
+    },
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Extract { corpus, worst } => extract::run(&corpus, worst),
+        Command::Summary {
+            corpus,
+            sentences,
+            out,
+            tune,
+        } => analyze::summary(&corpus, sentences, &out, tune),
+        Command::Quotes { corpus, verbose } => analyze::quotes(&corpus, verbose),
+        Command::Analyze { corpus, rounds } => analyze::speed(&corpus, rounds),
+        Command::Generate { database, articles } => {
+            let store: Arc<dyn Store> = Arc::new(
+                SqliteStore::open(&database)
+                    .map_err(|e| anyhow::anyhow!("opening database {}: {e}", database.display()))?,
+            );
+            let started = std::time::Instant::now();
+            let newest = generate::archive(&store, articles)?;
+            eprintln!("wrote {articles} articles in {:.1?}", started.elapsed());
+            println!("{newest}");
+            Ok(())
+        }
+        Command::Cluster {
+            corpus,
+            articles,
+            stream,
+            #[cfg(feature = "semantic")]
+            semantic,
+            #[cfg(feature = "semantic")]
+            semantic_weight,
+        } => cluster::cluster(&cluster::ClusterBench {
+            corpus,
+            articles,
+            stream,
+            #[cfg(feature = "semantic")]
+            semantic: semantic.map(|model| newsdesk_bench::semantic::SemanticBench {
+                model,
+                weights: semantic_weight,
+            }),
+        }),
+    }
+}

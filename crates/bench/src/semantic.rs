@@ -1,0 +1,108 @@
+//! `newsdesk-bench cluster --semantic MODEL_DIR`: whether all-MiniLM-L6-v2
+//! title embeddings improve the MStream scores, and how fast they are made.
+//!
+//! The titles are embedded once; each weight then re-runs the engine over
+//! the same vectors, and weight 0 (embeddings off) is printed first as the
+//! baseline. Items are fed as `newsdesk cluster` feeds them (in file order,
+//! titles only, no times) and scored on their final stories after merges.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Result;
+use newsdesk_cluster::semantic::Embedder;
+use newsdesk_cluster::{metrics, Clusterer, Config, Item};
+
+use crate::cluster::{read_mstream, Stories};
+
+/// Titles per forward pass: enough to keep the matrix products busy, few
+/// enough that padding to the longest title wastes little.
+const BATCH: usize = 64;
+
+/// The model and the semantic weights to compare with 0.
+pub struct SemanticBench {
+    /// The all-MiniLM-L6-v2 model directory.
+    pub model: PathBuf,
+    /// Weights to score besides 0.
+    pub weights: Vec<f32>,
+}
+
+/// Embeds the MStream titles in `corpus` and prints the scores at each weight.
+pub fn run(corpus: &Path, bench: &SemanticBench) -> Result<()> {
+    let started = Instant::now();
+    let embedder = Embedder::load(&bench.model)?;
+    println!(
+        "semantic: all-MiniLM-L6-v2 loaded in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    let mut cache: HashMap<String, Vec<f32>> = HashMap::new();
+    for name in ["News.jsonl", "News-T.jsonl"] {
+        let path = corpus.join(name);
+        if !path.exists() {
+            continue;
+        }
+        let (titles, gold) = read_mstream(&path)?;
+        embed_missing(&embedder, &titles, &mut cache)?;
+        let vectors: Vec<&[f32]> = titles.iter().map(|t| cache[t].as_slice()).collect();
+        for weight in std::iter::once(0.0).chain(bench.weights.iter().copied()) {
+            let stories = assign(&titles, &vectors, weight);
+            let b = metrics::bcubed(&gold, &stories);
+            let found = stories.iter().collect::<HashSet<_>>().len();
+            println!(
+                "{name}: semantic weight {weight:.2}: {found} stories: NMI {:.3}, B-cubed P {:.3} R {:.3} F1 {:.3}",
+                metrics::nmi(&gold, &stories),
+                b.precision,
+                b.recall,
+                b.f1
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Embeds the titles not yet in `cache`, in batches, and prints the rate.
+fn embed_missing(embedder: &Embedder, titles: &[String], cache: &mut HashMap<String, Vec<f32>>) -> Result<()> {
+    let mut todo: Vec<&str> = titles
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !cache.contains_key(*t))
+        .collect();
+    todo.sort_unstable();
+    todo.dedup();
+    if todo.is_empty() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    for batch in todo.chunks(BATCH) {
+        for (title, v) in batch.iter().zip(embedder.embed(batch)?) {
+            cache.insert(title.to_string(), v);
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "semantic: embedded {} distinct titles in {secs:.1} s ({:.0} titles/s, batches of {BATCH})",
+        todo.len(),
+        todo.len() as f64 / secs
+    );
+    Ok(())
+}
+
+/// Each item's final story with embeddings at `weight`.
+fn assign(titles: &[String], vectors: &[&[f32]], weight: f32) -> Vec<u64> {
+    let mut engine = Clusterer::new(Config {
+        semantic_weight: weight,
+        ..Config::default()
+    });
+    let mut stories = Stories::default();
+    for (key, (title, v)) in titles.iter().zip(vectors).enumerate() {
+        let item = Item {
+            key: key as u64,
+            title,
+            embedding: Some(v),
+            ..Item::default()
+        };
+        stories.assign(&mut engine, &item, 0);
+    }
+    stories.resolve()
+}
