@@ -263,8 +263,7 @@ impl Crawler {
         let base = resp.final_url.clone();
         let page = tokio::task::spawn_blocking(move || newsdesk_extract::extract(&resp.text(), Some(&resp.final_url)))
             .await
-            .map_err(|e| (format!("extraction crashed: {e}"), false))?
-            .map_err(|e| (format!("extraction failed: {e}"), false))?;
+            .map_err(|e| (format!("extraction crashed: {e}"), false))?;
         if page.text.trim().is_empty() {
             return Err((format!("no article text found at {}", article.url), false));
         }

@@ -37,7 +37,8 @@ pub struct FeedEntry {
     pub published: Option<DateTime<Utc>>,
 }
 
-/// What the extractor makes of one article page.
+/// What the extractor makes of one article page; `newsdesk extract` prints
+/// it as JSON, field for field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Extracted {
     pub title: Option<String>,
@@ -46,7 +47,9 @@ pub struct Extracted {
     #[serde(default)]
     pub authors: Vec<String>,
     /// As the page states it, zone included.
+    #[serde(serialize_with = "rfc3339")]
     pub published: Option<DateTime<FixedOffset>>,
+    #[serde(serialize_with = "rfc3339")]
     pub modified: Option<DateTime<FixedOffset>>,
     pub site_name: Option<String>,
     /// Absolute URL of the lead image.
@@ -63,6 +66,15 @@ pub struct Extracted {
     pub text: String,
     /// Sanitised HTML of the body, with absolute links.
     pub html: String,
+}
+
+/// Writes a time as `to_rfc3339` does: serde's default writes a zero offset
+/// as `Z`, and `newsdesk extract` has always written `+00:00`.
+fn rfc3339<S: serde::Serializer>(t: &Option<DateTime<FixedOffset>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_some(&t.to_rfc3339()),
+        None => s.serialize_none(),
+    }
 }
 
 /// A publisher.
