@@ -1,9 +1,22 @@
-//! Persistence for newsdesk: sources, feeds, articles and the fetch log.
+//! Persistence for newsdesk: everything the pipeline and the website keep.
 //!
-//! Every other crate talks to storage through the [`Store`] trait, so a
-//! PostgreSQL backend can be added beside [`sqlite::SqliteStore`] without
-//! touching them. The trait is synchronous: SQLite calls are short and run
-//! on blocking threads (`tokio::task::spawn_blocking`) in async callers.
+//! Two traits cover it, so a PostgreSQL backend can be added beside
+//! [`SqliteStore`] without touching their callers:
+//!
+//! - [`Store`], the pipeline's data: sources and their feeds with their
+//!   polling state; the pending queue (feed entries waiting for their page)
+//!   and the articles it becomes; each article's analysis and the entity
+//!   index built from it; stories, syndication marks and related-story
+//!   links; the fetch log; and the cache of LLM replies.
+//! - [`Community`], the readers' side: accounts, login sessions, comments
+//!   and reports of comments.
+//!
+//! [`SqliteStore`] implements both on one SQLite file, which numbered
+//! migrations bring up to date on open. Writes go through one connection
+//! behind a mutex, each in a `BEGIN IMMEDIATE` transaction; reads go through
+//! a pool of query-only connections that, in WAL mode, never wait for the
+//! writer. Both traits are synchronous: SQLite calls are short, and async
+//! callers run them on blocking threads (`tokio::task::spawn_blocking`).
 
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{
