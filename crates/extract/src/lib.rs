@@ -4,34 +4,37 @@
 //! times, lead image, site name, language, canonical URL, section, keywords,
 //! plain text and sanitised HTML. The engine is ours, built for news pages:
 //!
-//! 1. [`prescan`] cuts what can never be article text (scripts, styles,
-//!    comments) with byte scans; [`parse`] tokenizes the rest with our own
+//! 1. `prescan` cuts what can never be article text (scripts, styles,
+//!    comments) with byte scans; `parse` tokenizes the rest with our own
 //!    tokenizer, skipping the attributes no rule reads, and builds a flat
-//!    pre-order tree; [`dom`] computes on it, bottom-up, how much text and
+//!    pre-order tree; `dom` computes on it, bottom-up, how much text and
 //!    link text every element holds;
-//!    [`boilerplate`] marks what markup alone betrays (scripts, navigation,
+//!    `boilerplate` marks what markup alone betrays (scripts, navigation,
 //!    hidden and share/promo/comment containers).
-//! 2. [`segment`] splits the page into blocks as a reader sees paragraphs.
-//! 3. [`select`] lets the blocks vote for the element holding the article.
-//! 4. [`clutter`] drops the blocks publishers inject into the article
+//! 2. `segment` splits the page into blocks as a reader sees paragraphs.
+//! 3. `select` lets the blocks vote for the element holding the article.
+//! 4. `clutter` drops the blocks publishers inject into the article
 //!    (ad markers, "Read Also" promos, newsletter boxes, agency credits…),
-//!    and [`header`] the headline, byline and date line it repeats on top.
+//!    and `header` the headline, byline and date line it repeats on top.
 //! 5. [`metadata`] fills the remaining fields from JSON-LD, OpenGraph, meta tags,
 //!    microdata and markup, each with its fallback chain.
 //!
 //! Input is hostile: it is capped in size and element count, every walk is a
 //! loop rather than recursion, and nothing panics on it.
 
-pub mod boilerplate;
-pub mod clutter;
-pub mod dom;
-pub mod header;
+#![warn(missing_docs)]
+
+mod boilerplate;
+mod clutter;
+mod dom;
+mod header;
+// Public for `parse_time`, which the extraction benchmark uses to compare dates.
 pub mod metadata;
-pub mod parse;
-pub mod prescan;
+mod parse;
+mod prescan;
 mod render;
-pub mod segment;
-pub mod select;
+mod segment;
+mod select;
 mod tokenize;
 
 use std::collections::HashSet;

@@ -413,7 +413,7 @@ fn clean_title(raw: &str, headings: &[String]) -> String {
 /// Site": sites decorate `og:title` and JSON-LD headlines as they do
 /// `<title>`. (The title field keeps such a title whole, as readability.js
 /// does; this is for recognising the headline where the page repeats it.)
-pub fn without_site_name<'t>(title: &'t str, site: Option<&str>) -> &'t str {
+pub(crate) fn without_site_name<'t>(title: &'t str, site: Option<&str>) -> &'t str {
     let Some(site) = site.filter(|s| !s.is_empty()) else {
         return title;
     };
