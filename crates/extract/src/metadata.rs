@@ -6,7 +6,7 @@
 //! One pass over the flattened page gathers every source; the chains then
 //! pick from them, so no selector is compiled or run per field.
 //!
-//! The fields are [`Extracted`]'s own: [`read`] fills all but the body
+//! The fields are [`Extracted`]'s own: `read` fills all but the body
 //! (`text`, `html`), which the rest of the engine adds.
 
 use std::collections::{HashMap, HashSet};

@@ -9,7 +9,7 @@
 //! Ranking is BM25 over the title (boosted), body text, source name and
 //! entity names; filters by source, publication date and entity narrow the
 //! matches without changing their order. Queries are parsed leniently, so
-//! no input makes a search fail. See [`schema`] for how text is tokenised.
+//! no input makes a search fail. See `schema.rs` for how text is tokenised.
 
 #![warn(missing_docs)]
 
