@@ -20,10 +20,7 @@ pub fn run(paths: &[PathBuf], url: Option<&Url>, out: &mut impl Write) -> std::i
                 all_read = false;
                 json!({ "path": shown, "error": e.to_string() })
             }
-            Ok(html) => match newsdesk_extract::extract(&html, url) {
-                Ok(page) => to_json(&shown, &page),
-                Err(e) => json!({ "path": shown, "error": e.to_string() }),
-            },
+            Ok(html) => to_json(&shown, &newsdesk_extract::extract(&html, url)),
         };
         writeln!(out, "{line}")?;
     }
@@ -31,19 +28,9 @@ pub fn run(paths: &[PathBuf], url: Option<&Url>, out: &mut impl Write) -> std::i
     Ok(all_read)
 }
 
+/// The page's fields, and the path it was read from.
 fn to_json(path: &str, page: &Extracted) -> Value {
-    json!({
-        "path": path,
-        "title": page.title,
-        "byline": page.byline,
-        "published": page.published.map(|t| t.to_rfc3339()),
-        "modified": page.modified.map(|t| t.to_rfc3339()),
-        "lang": page.lang,
-        "site_name": page.site_name,
-        "image": page.image,
-        "canonical_url": page.canonical_url,
-        "description": page.description,
-        "text": page.text,
-        "html": page.html,
-    })
+    let mut line = serde_json::to_value(page).expect("Extracted has string keys and no fallible fields");
+    line["path"] = path.into();
+    line
 }

@@ -125,3 +125,23 @@ fn unreadable_input_gives_an_error_line_and_a_failing_exit_code() {
         .unwrap()
         .starts_with("The river rose overnight"));
 }
+
+#[test]
+fn every_field_of_the_page_is_written() {
+    let head = r#"<meta property="article:published_time" content="2025-01-02T08:00:00Z">
+        <meta name="author" content="Ana Ruiz, Bo Li"><meta property="article:section" content="Weather">
+        <meta name="keywords" content="floods, roads">"#;
+    let html = page(
+        "<p>The valley road closed overnight as the river rose, the council said on Thursday.</p>",
+        head,
+    );
+    let (code, lines) = run(&["-"], html.as_bytes());
+    assert_eq!(code, 0);
+    let line = &lines[0];
+    assert_eq!(line["authors"], serde_json::json!(["Ana Ruiz", "Bo Li"]));
+    assert_eq!(line["byline"], "Ana Ruiz, Bo Li");
+    assert_eq!(line["section"], "Weather");
+    assert_eq!(line["keywords"], serde_json::json!(["floods", "roads"]));
+    // The offset as `to_rfc3339` writes it, as this command always has.
+    assert_eq!(line["published"], "2025-01-02T08:00:00+00:00");
+}

@@ -123,11 +123,7 @@ pub fn score_scrapinghub(dir: &Path) -> Result<(Vec<(String, PageScore)>, Durati
     let start = Instant::now();
     let texts: Vec<String> = pages
         .iter()
-        .map(|(_, html, url)| {
-            newsdesk_extract::extract(html, url.as_ref())
-                .map(|p| p.text)
-                .unwrap_or_default()
-        })
+        .map(|(_, html, url)| newsdesk_extract::extract(html, url.as_ref()).text)
         .collect();
     let elapsed = start.elapsed();
     let scores = pages
@@ -193,7 +189,7 @@ pub fn score_readability(dir: &Path) -> Result<ReadabilityRun> {
         let html = newsdesk_fetch::read_page(&page_dir.join("source.html"))?;
         let expected_html = std::fs::read_to_string(page_dir.join("expected.html")).unwrap_or_default();
         let start = Instant::now();
-        let page = newsdesk_extract::extract(&html, Some(&base)).unwrap_or_default();
+        let page = newsdesk_extract::extract(&html, Some(&base));
         run.elapsed += start.elapsed();
         run.scores.push((name, score(&html_text(&expected_html), &page.text)));
         let meta: Value = std::fs::read_to_string(page_dir.join("expected-metadata.json"))
@@ -232,7 +228,7 @@ fn match_fields(meta: &Value, page: &newsdesk_domain::Extracted, fields: &mut Ha
     if let Some(want) = meta["publishedTime"].as_str().filter(|s| !s.is_empty()) {
         let entry = fields.entry("published").or_default();
         entry.1 += 1;
-        let want = newsdesk_extract::metadata::parse_time(want);
+        let want = newsdesk_extract::parse_time(want);
         if want.is_some() && page.published == want {
             entry.0 += 1;
         }

@@ -111,6 +111,7 @@ pub struct Clusterer {
 }
 
 impl Clusterer {
+    /// An empty clusterer: no stories, an empty window.
     pub fn new(config: Config) -> Clusterer {
         Clusterer {
             config,

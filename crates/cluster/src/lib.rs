@@ -20,6 +20,8 @@
 //! all-MiniLM-L6-v2 on the CPU from a local model directory; that feature
 //! alone reads files (the model).
 
+#![warn(missing_docs)]
+
 mod doc;
 mod embedding;
 mod engine;
@@ -38,12 +40,16 @@ pub use engine::Clusterer;
 /// story is named by the key of the article that founded it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Item<'a> {
+    /// The caller's id for the article (the store's article id).
     pub key: u64,
+    /// Headline; the strongest evidence of what the story is.
     pub title: &'a str,
     /// Lead or body text; may be empty. Near-duplicates are detected on it.
     pub text: &'a str,
     /// Publisher name.
     pub source: Option<&'a str>,
+    /// Authors as the page gives them; a byline shared by near-copies names
+    /// the wire agency they came from.
     pub byline: Option<&'a str>,
     /// Publication time, unix milliseconds.
     pub published_ms: Option<i64>,
@@ -133,6 +139,7 @@ impl Assignment {
 /// An article found to be a copy of another's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Syndicated {
+    /// The copy's key.
     pub key: u64,
     /// The wire agency or publisher it was copied from, where known.
     pub origin: Option<String>,

@@ -7,8 +7,11 @@ use std::hash::Hash;
 /// B-cubed scores, each in [0, 1].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BCubed {
+    /// Per item, the share of its predicted cluster that shares its gold label; averaged.
     pub precision: f64,
+    /// Per item, the share of its gold class that shares its predicted cluster; averaged.
     pub recall: f64,
+    /// Harmonic mean of the two.
     pub f1: f64,
 }
 

@@ -96,7 +96,7 @@ impl Crawler {
 /// with the URL its fetch ended at.
 async fn extract(resp: Response) -> Result<(Extracted, Url), PageError> {
     tokio::task::spawn_blocking(move || {
-        let page = newsdesk_extract::extract(&resp.text(), Some(&resp.final_url)).unwrap_or_default(); // TEMP until hygiene merges
+        let page = newsdesk_extract::extract(&resp.text(), Some(&resp.final_url));
         (page, resp.final_url)
     })
     .await

@@ -9,9 +9,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EntityKind {
+    /// A named person.
     Person,
+    /// A company, party, agency, team or other body.
     Organization,
+    /// A country, city, region or other location.
     Place,
+    /// Named, but of no kind above.
     Other,
 }
 
@@ -42,6 +46,7 @@ impl EntityKind {
 pub struct Entity {
     /// The fullest form the article gives ("Steve Witkoff", not "Witkoff").
     pub name: String,
+    /// Person, organisation, place or other.
     pub kind: EntityKind,
     /// How many times the article names it, in any of its forms.
     pub mentions: u32,

@@ -4,11 +4,15 @@
 //! Each stage speaks in these types, so no stage needs to import a later one.
 //! This crate holds plain data only: no I/O, no parsing, no policy.
 
+#![warn(missing_docs)]
+
+mod analysis;
 mod community;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use analysis::{Analysis, Entity, EntityKind, Quote};
 pub use community::{Comment, CommentId, Role, User, UserId};
 
 /// Row id of a publisher ("source"), e.g. one outlet.
@@ -30,33 +34,47 @@ pub struct FeedEntry {
     pub guid: String,
     /// Canonicalised link to the article page.
     pub url: String,
+    /// Headline as the feed gives it; the page's own may replace it.
     pub title: Option<String>,
     /// The feed's summary or content, as plain text.
     pub summary: Option<String>,
+    /// Author as the feed names them.
     pub author: Option<String>,
+    /// Publication time the feed states.
     pub published: Option<DateTime<Utc>>,
 }
 
-/// What the extractor makes of one article page.
+/// What the extractor makes of one article page; `newsdesk extract` prints
+/// it as JSON, field for field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Extracted {
+    /// Headline, without the site name some pages append to it.
     pub title: Option<String>,
     /// The authors joined for display ("Ana Ruiz, Bo Li").
     pub byline: Option<String>,
+    /// Each author's name, in the page's order.
     #[serde(default)]
     pub authors: Vec<String>,
-    /// As the page states it, zone included.
+    /// Publication time as the page states it, zone included.
+    #[serde(serialize_with = "rfc3339")]
     pub published: Option<DateTime<FixedOffset>>,
+    /// Last update as the page states it, zone included.
+    #[serde(serialize_with = "rfc3339")]
     pub modified: Option<DateTime<FixedOffset>>,
+    /// The publication's name ("The Harbour Times").
     pub site_name: Option<String>,
     /// Absolute URL of the lead image.
     pub image: Option<String>,
     /// ISO 639-1 code where known.
     pub lang: Option<String>,
+    /// Absolute URL the page names as its own (`rel=canonical`, `og:url`…).
     pub canonical_url: Option<String>,
+    /// The page's summary of itself (`og:description`, meta description…).
     pub description: Option<String>,
+    /// Section of the publication the article runs in ("World").
     #[serde(default)]
     pub section: Option<String>,
+    /// Topic tags the page declares, at most 50.
     #[serde(default)]
     pub keywords: Vec<String>,
     /// Plain text; paragraphs separated by one blank line.
@@ -65,29 +83,50 @@ pub struct Extracted {
     pub html: String,
 }
 
+/// Writes a time as `to_rfc3339` does: serde's default writes a zero offset
+/// as `Z`, and `newsdesk extract` has always written `+00:00`.
+fn rfc3339<S: serde::Serializer>(t: &Option<DateTime<FixedOffset>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_some(&t.to_rfc3339()),
+        None => s.serialize_none(),
+    }
+}
+
 /// A publisher.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Source {
+    /// Row id.
     pub id: SourceId,
+    /// Display name; unique.
     pub name: String,
     /// URL-safe unique name used in links (`/source/{slug}`).
     pub slug: String,
+    /// The publisher's site, where known.
     pub homepage: Option<String>,
 }
 
 /// A subscribed feed with its polling state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Feed {
+    /// Row id.
     pub id: FeedId,
+    /// The publisher the feed belongs to.
     pub source_id: SourceId,
+    /// Feed URL; unique.
     pub url: String,
+    /// The feed's own title, from its last parsed body.
     pub title: Option<String>,
+    /// `ETag` of the last response, sent back as `If-None-Match`.
     pub etag: Option<String>,
+    /// `Last-Modified` of the last response, sent back as `If-Modified-Since`.
     pub last_modified: Option<String>,
+    /// When the feed was last polled, successfully or not.
     pub last_checked_at: Option<DateTime<Utc>>,
+    /// When the feed is next due.
     pub next_check_at: DateTime<Utc>,
     /// Current polling interval; adapts to how often the feed publishes.
     pub interval_secs: i64,
+    /// Why the last poll failed; cleared by a success.
     pub last_error: Option<String>,
     /// Consecutive failures; reset by a success.
     pub error_count: i64,
@@ -108,24 +147,37 @@ pub enum ArticleStatus {
 /// A stored article.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Article {
+    /// Row id.
     pub id: ArticleId,
+    /// The publisher.
     pub source_id: SourceId,
+    /// The feed it was found in, if that feed is still subscribed.
     pub feed_id: Option<FeedId>,
+    /// The feed's id for the item ([`FeedEntry::guid`]).
     pub guid: Option<String>,
     /// Canonical URL; unique across the store.
     pub url: String,
+    /// Where it is in the ingest pipeline.
     pub status: ArticleStatus,
+    /// Headline: the page's once extracted, the feed's before.
     pub title: String,
+    /// Authors for display.
     pub byline: Option<String>,
+    /// Publication time, from the page or else the feed.
     pub published_at: Option<DateTime<Utc>>,
+    /// When the crawler first saw it in a feed.
     pub discovered_at: DateTime<Utc>,
+    /// Absolute URL of the lead image.
     pub image: Option<String>,
+    /// ISO 639-1 code where known.
     pub lang: Option<String>,
     /// Short plain-text excerpt for listings.
     pub excerpt: Option<String>,
+    /// Plain-text body; paragraphs separated by one blank line.
     pub text: String,
     /// Sanitised body HTML.
     pub html: String,
+    /// Why the page fetch or extraction last failed.
     pub last_error: Option<String>,
 }
 
@@ -136,17 +188,19 @@ pub struct StoryId(pub i64);
 /// A story: articles from one or more outlets about the same event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Story {
+    /// Row id.
     pub id: StoryId,
     /// Title of the story's earliest original (non-syndicated) article.
     pub headline: String,
-    /// Earliest and latest article time (published, else discovered).
+    /// Earliest article time (published, else discovered).
     pub first_seen: DateTime<Utc>,
+    /// Latest article time (published, else discovered).
     pub last_seen: DateTime<Utc>,
+    /// Articles in the story.
     pub article_count: i64,
+    /// Distinct outlets among them.
     pub source_count: i64,
     /// Share of the story's articles that are original reporting (not
     /// syndicated copies), in [0, 1].
     pub original_share: f64,
 }
-pub mod analysis;
-pub use analysis::{Analysis, Entity, EntityKind, Quote};

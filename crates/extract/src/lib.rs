@@ -4,35 +4,40 @@
 //! times, lead image, site name, language, canonical URL, section, keywords,
 //! plain text and sanitised HTML. The engine is ours, built for news pages:
 //!
-//! 1. [`prescan`] cuts what can never be article text (scripts, styles,
-//!    comments) with byte scans; [`parse`] tokenizes the rest with our own
+//! 1. `prescan` cuts what can never be article text (scripts, styles,
+//!    comments) with byte scans; `parse` tokenizes the rest with our own
 //!    tokenizer, skipping the attributes no rule reads, and builds a flat
-//!    pre-order tree; [`dom`] computes on it, bottom-up, how much text and
+//!    pre-order tree; `dom` computes on it, bottom-up, how much text and
 //!    link text every element holds;
-//!    [`boilerplate`] marks what markup alone betrays (scripts, navigation,
+//!    `boilerplate` marks what markup alone betrays (scripts, navigation,
 //!    hidden and share/promo/comment containers).
-//! 2. [`segment`] splits the page into blocks as a reader sees paragraphs.
-//! 3. [`select`] lets the blocks vote for the element holding the article.
-//! 4. [`clutter`] drops the blocks publishers inject into the article
+//! 2. `segment` splits the page into blocks as a reader sees paragraphs.
+//! 3. `select` lets the blocks vote for the element holding the article.
+//! 4. `clutter` drops the blocks publishers inject into the article
 //!    (ad markers, "Read Also" promos, newsletter boxes, agency credits…),
-//!    and [`header`] the headline, byline and date line it repeats on top.
-//! 5. [`metadata`] fills every field from JSON-LD, OpenGraph, meta tags,
+//!    and `header` the headline, byline and date line it repeats on top.
+//! 5. [`metadata`] fills the remaining fields from JSON-LD, OpenGraph, meta tags,
 //!    microdata and markup, each with its fallback chain.
 //!
 //! Input is hostile: it is capped in size and element count, every walk is a
 //! loop rather than recursion, and nothing panics on it.
 
-pub mod boilerplate;
-pub mod clutter;
-pub mod dom;
-pub mod header;
-pub mod metadata;
-pub mod parse;
-pub mod prescan;
+#![warn(missing_docs)]
+
+mod boilerplate;
+mod clutter;
+mod dom;
+mod header;
+mod metadata;
+mod parse;
+mod prescan;
 mod render;
-pub mod segment;
-pub mod select;
+mod segment;
+mod select;
 mod tokenize;
+
+// The benchmark compares dates the way the extractor reads them.
+pub use metadata::parse_time;
 
 use std::collections::HashSet;
 
@@ -48,22 +53,16 @@ pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 /// How much of the text language detection reads.
 const LANG_SAMPLE_BYTES: usize = 2048;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ExtractError {
-    /// Kept for callers that match on it; the engine truncates instead of refusing.
-    #[error("page is too large")]
-    TooLarge,
-}
-
 /// Extracts the article from `html`, fetched from `url` (used to make links
-/// and images absolute). A page without an article yields empty text, not an error.
-pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError> {
+/// and images absolute). Any input yields a page: one without an article
+/// has empty text, and an oversized one is cut at [`MAX_INPUT_BYTES`].
+pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
     let stripped = prescan::strip_raw_text(html);
     let normalised = prescan::normalise_newlines(truncate(&stripped, MAX_INPUT_BYTES));
     let doc = parse::parse(&normalised);
     let dom = dom::Dom::build(&doc);
     let base = base_url(&dom, url);
-    let meta = metadata::Metadata::from_dom(&dom, base.as_ref());
+    let mut page = metadata::read(&dom, base.as_ref());
     let all = segment::blocks(&dom, dom.body());
     let roots = select::article_roots(&dom, &all);
     let captions: HashSet<String> = all
@@ -76,34 +75,20 @@ pub fn extract(html: &str, url: Option<&Url>) -> Result<Extracted, ExtractError>
         .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
         .collect();
     let mut blocks = clutter::clean(&dom, body, &captions);
-    let byline = (!meta.authors.is_empty()).then(|| meta.authors.join(", "));
     let header = header::Header::new(
-        meta.title.as_deref(),
-        meta.site_name.as_deref(),
-        byline.as_deref(),
-        meta.published,
+        page.title.as_deref(),
+        page.site_name.as_deref(),
+        page.byline.as_deref(),
+        page.published,
     );
     header::drop_echoes(&mut blocks, &header);
-    clutter::drop_lead_image(&mut blocks, meta.image.as_deref(), base.as_ref());
-    let text = render::text(&blocks);
-    let html = render::sanitised_html(&blocks, base.as_ref());
-    let lang = meta.lang.clone().or_else(|| detect_lang(&text));
-    Ok(Extracted {
-        title: meta.title,
-        byline,
-        authors: meta.authors,
-        published: meta.published,
-        modified: meta.modified,
-        site_name: meta.site_name,
-        image: meta.image,
-        lang,
-        canonical_url: meta.canonical_url,
-        description: meta.description,
-        section: meta.section,
-        keywords: meta.keywords,
-        text,
-        html,
-    })
+    clutter::drop_lead_image(&mut blocks, page.image.as_deref(), base.as_ref());
+    page.text = render::text(&blocks);
+    page.html = render::sanitised_html(&blocks, base.as_ref());
+    if page.lang.is_none() {
+        page.lang = detect_lang(&page.text);
+    }
+    page
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
@@ -187,7 +172,7 @@ mod tests {
             <body><article><img src="/img/pier.jpg?w=640">{prose}{prose}<img src="/img/map.png"></article></body></html>"#
         );
         let base = url::Url::parse("https://news.example/a/1").unwrap();
-        let page = super::extract(&html, Some(&base)).unwrap();
+        let page = super::extract(&html, Some(&base));
         assert_eq!(page.image.as_deref(), Some("https://news.example/img/pier.jpg"));
         assert!(
             !page.html.contains("pier.jpg") && page.html.contains("map.png"),

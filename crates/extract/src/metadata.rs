@@ -5,31 +5,20 @@
 //!
 //! One pass over the flattened page gathers every source; the chains then
 //! pick from them, so no selector is compiled or run per field.
+//!
+//! The fields are [`Extracted`]'s own: `read` fills all but the body
+//! (`text`, `html`), which the rest of the engine adds.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime};
+use newsdesk_domain::Extracted;
 use serde_json::Value;
 use url::Url;
 
 use crate::dom::{Dom, Kind};
 use crate::segment::{collapse, lower_words};
 use crate::tokenize::unescape;
-
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Metadata {
-    pub title: Option<String>,
-    pub authors: Vec<String>,
-    pub published: Option<DateTime<FixedOffset>>,
-    pub modified: Option<DateTime<FixedOffset>>,
-    pub site_name: Option<String>,
-    pub image: Option<String>,
-    pub lang: Option<String>,
-    pub canonical_url: Option<String>,
-    pub description: Option<String>,
-    pub section: Option<String>,
-    pub keywords: Vec<String>,
-}
 
 /// Everything the chains choose from, gathered in one pass.
 #[derive(Default)]
@@ -79,93 +68,96 @@ const MODIFIED_META: &[&str] = &[
 /// metadata collection quadratic.
 const MAX_FIELD_CHARS: usize = 2_000;
 
-impl Metadata {
-    pub fn from_dom(dom: &Dom, url: Option<&Url>) -> Metadata {
-        let s = gather(dom);
-        let ld = s.ld.as_ref();
-        let ld_str = |key: &str| ld.and_then(|v| text_of(&v[key]));
-        let meta = |names: &[&str]| names.iter().find_map(|n| s.meta.get(*n).cloned());
-        let absolute = |v: String| absolutize(&v, url);
-        let authors = ld
-            .map(|v| names_of(&v["author"]))
-            .filter(|a| !a.is_empty())
+/// The page's metadata, with links made absolute against `url`; `text` and
+/// `html` are left empty.
+pub(crate) fn read(dom: &Dom, url: Option<&Url>) -> Extracted {
+    let s = gather(dom);
+    let ld = s.ld.as_ref();
+    let ld_str = |key: &str| ld.and_then(|v| text_of(&v[key]));
+    let meta = |names: &[&str]| names.iter().find_map(|n| s.meta.get(*n).cloned());
+    let absolute = |v: String| absolutize(&v, url);
+    let authors = ld
+        .map(|v| names_of(&v["author"]))
+        .filter(|a| !a.is_empty())
+        .or_else(|| {
+            meta(&[
+                "author",
+                "parsely-author",
+                "sailthru.author",
+                "dc:creator",
+                "byl",
+                "article:author",
+            ])
+            .filter(|a| !a.starts_with("http"))
+            .map(|a| split_names(&a))
+        })
+        .or_else(|| s.itemprops.get("author").map(|a| split_names(a)))
+        .or_else(|| s.rel_author.as_deref().map(split_names))
+        .or_else(|| s.byline_text.as_deref().map(split_names))
+        .unwrap_or_default();
+    Extracted {
+        title: ld
+            .and_then(|v| ld_title(v, s.title_tag.as_deref()))
             .or_else(|| {
                 meta(&[
-                    "author",
-                    "parsely-author",
-                    "sailthru.author",
-                    "dc:creator",
-                    "byl",
-                    "article:author",
+                    "dc:title",
+                    "dcterms:title",
+                    "dcterm:title",
+                    "og:title",
+                    "title",
+                    "twitter:title",
+                    "parsely-title",
                 ])
-                .filter(|a| !a.starts_with("http"))
-                .map(|a| split_names(&a))
             })
-            .or_else(|| s.itemprops.get("author").map(|a| split_names(a)))
-            .or_else(|| s.rel_author.as_deref().map(split_names))
-            .or_else(|| s.byline_text.as_deref().map(split_names))
-            .unwrap_or_default();
-        Metadata {
-            title: ld
-                .and_then(|v| ld_title(v, s.title_tag.as_deref()))
-                .or_else(|| {
-                    meta(&[
-                        "dc:title",
-                        "dcterms:title",
-                        "dcterm:title",
-                        "og:title",
-                        "title",
-                        "twitter:title",
-                        "parsely-title",
-                    ])
-                })
-                .or_else(|| s.title_tag.as_deref().map(|t| clean_title(t, &s.headings))),
-            authors,
-            // The first source that holds a real date: a placeholder in one
-            // ("0001-01-01") must not hide the next.
-            published: std::iter::once(ld_str("datePublished"))
-                .chain(PUBLISHED_META.iter().map(|n| s.meta.get(*n).cloned()))
-                .chain([s.itemprops.get("datePublished").cloned(), s.times.first().cloned()])
-                .flatten()
-                .find_map(|t| parse_time(&t)),
-            modified: std::iter::once(ld_str("dateModified"))
-                .chain(MODIFIED_META.iter().map(|n| s.meta.get(*n).cloned()))
-                .chain([s.itemprops.get("dateModified").cloned()])
-                .flatten()
-                .find_map(|t| parse_time(&t)),
-            site_name: meta(&["og:site_name"])
-                .or_else(|| ld.and_then(|v| text_of(&v["publisher"]["name"])))
-                .or_else(|| meta(&["application-name", "apple-mobile-web-app-title"])),
-            image: meta(&[
-                "og:image",
-                "og:image:url",
-                "og:image:secure_url",
-                "twitter:image",
-                "twitter:image:src",
-            ])
-            .or_else(|| ld.and_then(|v| image_of(&v["image"])))
-            .or_else(|| s.itemprops.get("image").cloned())
+            .or_else(|| s.title_tag.as_deref().map(|t| clean_title(t, &s.headings))),
+        byline: (!authors.is_empty()).then(|| authors.join(", ")),
+        authors,
+        // The first source that holds a real date: a placeholder in one
+        // ("0001-01-01") must not hide the next.
+        published: std::iter::once(ld_str("datePublished"))
+            .chain(PUBLISHED_META.iter().map(|n| s.meta.get(*n).cloned()))
+            .chain([s.itemprops.get("datePublished").cloned(), s.times.first().cloned()])
+            .flatten()
+            .find_map(|t| parse_time(&t)),
+        modified: std::iter::once(ld_str("dateModified"))
+            .chain(MODIFIED_META.iter().map(|n| s.meta.get(*n).cloned()))
+            .chain([s.itemprops.get("dateModified").cloned()])
+            .flatten()
+            .find_map(|t| parse_time(&t)),
+        site_name: meta(&["og:site_name"])
+            .or_else(|| ld.and_then(|v| text_of(&v["publisher"]["name"])))
+            .or_else(|| meta(&["application-name", "apple-mobile-web-app-title"])),
+        image: meta(&[
+            "og:image",
+            "og:image:url",
+            "og:image:secure_url",
+            "twitter:image",
+            "twitter:image:src",
+        ])
+        .or_else(|| ld.and_then(|v| image_of(&v["image"])))
+        .or_else(|| s.itemprops.get("image").cloned())
+        .and_then(absolute),
+        lang: s
+            .html_lang
+            .clone()
+            .or_else(|| meta(&["content-language", "og:locale", "dc:language"]))
+            .or_else(|| ld_str("inLanguage"))
+            .map(|l| primary_subtag(&l))
+            .filter(|l| l.len() >= 2 && l.len() <= 3),
+        canonical_url: s
+            .canonical
+            .clone()
+            .or_else(|| meta(&["og:url", "twitter:url"]))
+            .or_else(|| ld_str("url"))
             .and_then(absolute),
-            lang: s
-                .html_lang
-                .clone()
-                .or_else(|| meta(&["content-language", "og:locale", "dc:language"]))
-                .or_else(|| ld_str("inLanguage"))
-                .map(|l| primary_subtag(&l))
-                .filter(|l| l.len() >= 2 && l.len() <= 3),
-            canonical_url: s
-                .canonical
-                .clone()
-                .or_else(|| meta(&["og:url", "twitter:url"]))
-                .or_else(|| ld_str("url"))
-                .and_then(absolute),
-            description: meta(&["og:description", "description", "twitter:description", "dc:description"])
-                .or_else(|| ld_str("description")),
-            section: ld
-                .and_then(|v| first_text(&v["articleSection"]))
-                .or_else(|| meta(&["article:section", "parsely-section", "section"])),
-            keywords: keywords(ld, &s),
-        }
+        description: meta(&["og:description", "description", "twitter:description", "dc:description"])
+            .or_else(|| ld_str("description")),
+        section: ld
+            .and_then(|v| first_text(&v["articleSection"]))
+            .or_else(|| meta(&["article:section", "parsely-section", "section"])),
+        keywords: keywords(ld, &s),
+        text: String::new(),
+        html: String::new(),
     }
 }
 
@@ -421,7 +413,7 @@ fn clean_title(raw: &str, headings: &[String]) -> String {
 /// Site": sites decorate `og:title` and JSON-LD headlines as they do
 /// `<title>`. (The title field keeps such a title whole, as readability.js
 /// does; this is for recognising the headline where the page repeats it.)
-pub fn without_site_name<'t>(title: &'t str, site: Option<&str>) -> &'t str {
+pub(crate) fn without_site_name<'t>(title: &'t str, site: Option<&str>) -> &'t str {
     let Some(site) = site.filter(|s| !s.is_empty()) else {
         return title;
     };
@@ -590,9 +582,9 @@ fn parse_any_time(s: &str) -> Option<DateTime<FixedOffset>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    fn meta_of(html: &str, url: Option<&Url>) -> Metadata {
+    fn meta_of(html: &str, url: Option<&Url>) -> Extracted {
         let doc = crate::parse::parse(html);
-        Metadata::from_dom(&Dom::build(&doc), url)
+        read(&Dom::build(&doc), url)
     }
 
     #[test]
@@ -644,6 +636,7 @@ mod tests {
         let m = meta_of(html, Some(&base));
         assert_eq!(m.title.as_deref(), Some("LD headline"));
         assert_eq!(m.authors, vec!["Ana Ruiz", "Bo Li"]);
+        assert_eq!(m.byline.as_deref(), Some("Ana Ruiz, Bo Li"));
         assert_eq!(m.published.unwrap().to_rfc3339(), "2025-08-17T14:05:00+02:00");
         assert_eq!(m.site_name.as_deref(), Some("The Site"));
         assert_eq!(m.image.as_deref(), Some("https://ex.com/img/lead.jpg"));

@@ -46,6 +46,7 @@ pub struct FaultUrls {
     pub bad_items_feed: String,
     /// A normal, well-formed article page (the one item that should succeed).
     pub ok_item: String,
+    /// The headline of [`Self::ok_item`].
     pub ok_item_headline: String,
     /// Clean paragraphs of [`Self::ok_item`].
     pub ok_item_paragraphs: Vec<String>,
@@ -59,6 +60,7 @@ pub struct FaultUrls {
     pub wrong_charset_item: String,
     /// What a reader should see on [`Self::wrong_charset_item`].
     pub wrong_charset_headline: String,
+    /// Clean paragraphs of [`Self::wrong_charset_item`], as a reader should see them.
     pub wrong_charset_paragraphs: Vec<String>,
     /// Answers 404.
     pub not_found_item: String,

@@ -18,6 +18,8 @@
 //! [`Newswire::start_with_faults`] adds a host whose feeds misbehave (see
 //! [`FaultUrls`]).
 
+#![warn(missing_docs)]
+
 mod content;
 mod faults;
 mod feeds;
@@ -120,10 +122,13 @@ impl FeedFormat {
 pub struct OutletInfo {
     /// Short stable identifier, e.g. `"kestrel"`.
     pub key: String,
+    /// Display name, e.g. `"The Kestrel Bay Gazette"`.
     pub name: String,
     /// Absolute URL of the front page (with trailing slash).
     pub homepage: String,
+    /// Absolute URL of the outlet's one feed.
     pub feed_url: String,
+    /// The format that feed is served in.
     pub format: FeedFormat,
     /// The loopback IP the outlet is bound to.
     pub host: String,
@@ -132,7 +137,9 @@ pub struct OutletInfo {
 /// One news event (a story cluster) of the demo content.
 #[derive(Debug, Clone)]
 pub struct EventInfo {
+    /// Short stable identifier, as in [`ArticleInfo::event`].
     pub key: String,
+    /// What happened, in a line.
     pub title: String,
 }
 
@@ -144,9 +151,11 @@ pub struct ArticleInfo {
     pub url: String,
     /// Outlet display name.
     pub outlet: String,
+    /// The outlet's [`OutletInfo::key`].
     pub outlet_key: String,
     /// Key of the news event this article covers.
     pub event: String,
+    /// The headline, as the page and the feed give it.
     pub headline: String,
     /// Byline (the wire agency for syndicated copies).
     pub author: String,
@@ -158,6 +167,7 @@ pub struct ArticleInfo {
     pub age: Duration,
     /// `Some(agency)` when this is a near-verbatim republished wire story.
     pub syndicated_from: Option<String>,
+    /// Absolute URL of the lead image (`og:image`).
     pub image_url: String,
 }
 
@@ -167,6 +177,7 @@ pub struct ArticleInfo {
 pub struct RequestRecord {
     /// Absolute URL requested (including the query string, if any).
     pub url: String,
+    /// When it arrived.
     pub at: Instant,
 }
 

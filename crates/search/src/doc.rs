@@ -14,17 +14,22 @@ use crate::Hit;
 /// What the index knows of one article.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchDoc {
+    /// The article's row id in the store; unique in the index.
     pub id: ArticleId,
+    /// Headline; weighs more than the body in ranking.
     pub title: String,
     /// Plain text of the body.
     pub text: String,
+    /// The publisher's display name; searched as text.
     pub source_name: String,
+    /// The publisher's slug; what the source filter matches.
     pub source_slug: String,
     /// Names of the people, places and organisations the article mentions.
     pub entities: Vec<String>,
     /// Publication time, or discovery time when the page gave none: the
     /// time "newest first" and the date filters go by.
     pub published: DateTime<Utc>,
+    /// Canonical URL of the publisher's page.
     pub url: String,
 }
 

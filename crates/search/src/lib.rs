@@ -9,7 +9,9 @@
 //! Ranking is BM25 over the title (boosted), body text, source name and
 //! entity names; filters by source, publication date and entity narrow the
 //! matches without changing their order. Queries are parsed leniently, so
-//! no input makes a search fail. See [`schema`] for how text is tokenised.
+//! no input makes a search fail. See `schema.rs` for how text is tokenised.
+
+#![warn(missing_docs)]
 
 mod doc;
 mod query;
@@ -42,20 +44,31 @@ const TITLE_BOOST: f32 = 3.0;
 /// the body.
 const ENTITY_BOOST: f32 = 1.5;
 
+/// Why an index operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
+    /// The index directory could not be created or opened.
     #[error("search index at {path}: {message}")]
-    Open { path: PathBuf, message: String },
+    Open {
+        /// The index directory.
+        path: PathBuf,
+        /// What went wrong there.
+        message: String,
+    },
+    /// Another process holds the index's writer lock.
     #[error(
         "search index at {0} is in use by another newsdesk process (stop `newsdesk serve` first, or point search_dir elsewhere)"
     )]
     Locked(PathBuf),
+    /// tantivy failed to read or write the index.
     #[error("search index: {0}")]
     Index(#[from] tantivy::TantivyError),
+    /// The article source given to [`SearchIndex::rebuild`] failed.
     #[error("rebuilding the search index: {0}")]
     Source(String),
 }
 
+/// What every index operation returns.
 pub type Result<T> = std::result::Result<T, SearchError>;
 
 /// The results of one search.
@@ -63,17 +76,24 @@ pub type Result<T> = std::result::Result<T, SearchError>;
 pub struct SearchResults {
     /// Matching articles in all, not only on this page.
     pub total: usize,
+    /// This page of them, in the query's order.
     pub hits: Vec<Hit>,
 }
 
 /// One matching article.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
+    /// The article's row id in the store.
     pub id: ArticleId,
+    /// Headline.
     pub title: String,
+    /// Canonical URL of the publisher's page.
     pub url: String,
+    /// The publisher's display name.
     pub source_name: String,
+    /// The publisher's slug, for its page link.
     pub source_slug: String,
+    /// Publication time, or discovery time when the page gave none.
     pub published: DateTime<Utc>,
     /// Where in the text the query matched; the text's opening when only
     /// the title, source or filters matched.

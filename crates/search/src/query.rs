@@ -47,6 +47,7 @@ pub struct SearchQuery {
     pub to: Option<DateTime<Utc>>,
     /// Only articles naming this entity (case-insensitive, whole name).
     pub entity: Option<String>,
+    /// Order of the hits.
     pub sort: Sort,
     /// Hits per page; clamped to `1..=MAX_LIMIT`.
     pub limit: usize,

@@ -11,6 +11,7 @@ pub(crate) const SNIPPET_CHARS: usize = 200;
 /// `highlights` range, or use [`Snippet::to_html`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snippet {
+    /// A short stretch of the article's plain text.
     pub text: String,
     /// Byte ranges into `text` that matched the query; sorted, disjoint, on
     /// character boundaries.
@@ -92,7 +93,7 @@ mod tests {
     fn html_escapes_text_and_adds_only_marks() {
         let s = Snippet {
             text: "<script>alert('x')</script> & rates".into(),
-            highlights: vec![30..35],
+            highlights: vec![Range { start: 30, end: 35 }],
         };
         assert_eq!(
             s.to_html(),

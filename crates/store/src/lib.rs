@@ -1,9 +1,24 @@
-//! Persistence for newsdesk: sources, feeds, articles and the fetch log.
+//! Persistence for newsdesk: everything the pipeline and the website keep.
 //!
-//! Every other crate talks to storage through the [`Store`] trait, so a
-//! PostgreSQL backend can be added beside [`sqlite::SqliteStore`] without
-//! touching them. The trait is synchronous: SQLite calls are short and run
-//! on blocking threads (`tokio::task::spawn_blocking`) in async callers.
+//! Two traits cover it, so a PostgreSQL backend can be added beside
+//! [`SqliteStore`] without touching their callers:
+//!
+//! - [`Store`], the pipeline's data: sources and their feeds with their
+//!   polling state; the pending queue (feed entries waiting for their page)
+//!   and the articles it becomes; each article's analysis and the entity
+//!   index built from it; stories, syndication marks and related-story
+//!   links; the fetch log; and the cache of LLM replies.
+//! - [`Community`], the readers' side: accounts, login sessions, comments
+//!   and reports of comments.
+//!
+//! [`SqliteStore`] implements both on one SQLite file, which numbered
+//! migrations bring up to date on open. Writes go through one connection
+//! behind a mutex, each in a `BEGIN IMMEDIATE` transaction; reads go through
+//! a pool of query-only connections that, in WAL mode, never wait for the
+//! writer. Both traits are synchronous: SQLite calls are short, and async
+//! callers run them on blocking threads through [`blocking`].
+
+#![warn(missing_docs)]
 
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{
@@ -11,21 +26,26 @@ use newsdesk_domain::{
 };
 
 mod blocking;
-pub mod community;
-pub mod sqlite;
+mod community;
+mod sqlite;
 
 pub use blocking::blocking;
 pub use community::{CommentOnArticle, Community, NewComment};
 pub use sqlite::SqliteStore;
 
+/// What every store call returns.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database failed (I/O, lock timeout, corrupt file, bad schema version).
     #[error("database error: {0}")]
     Database(String),
+    /// A row the call refers to does not exist (a feed, a source, a comment…).
     #[error("{0} not found")]
     NotFound(String),
+    /// The input breaks a rule of the data (an empty name, a reply on another article…).
     #[error("invalid input: {0}")]
     Invalid(String),
     /// A uniqueness rule was broken, e.g. a username that is taken.
@@ -39,10 +59,15 @@ pub enum StoreError {
 /// A feed poll that succeeded (200 or 304).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PollSuccess {
+    /// When the poll ran.
     pub checked_at: DateTime<Utc>,
+    /// When the feed is next due.
     pub next_check_at: DateTime<Utc>,
+    /// The polling interval the schedule settled on.
     pub interval_secs: i64,
+    /// The response's `ETag`, for the next conditional request.
     pub etag: Option<String>,
+    /// The response's `Last-Modified`, for the next conditional request.
     pub last_modified: Option<String>,
     /// The feed's own title, when the body was parsed.
     pub title: Option<String>,
@@ -60,6 +85,7 @@ pub enum Queued {
 /// The result of completing an article with its extracted page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Completed {
+    /// The page was stored on the article's own row.
     Stored(ArticleId),
     /// The page's canonical URL belongs to another stored article: this row
     /// was folded into that one, whose id is given.
@@ -69,14 +95,23 @@ pub enum Completed {
 /// An article as listed on the home and source pages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleCard {
+    /// The article's row id.
     pub id: ArticleId,
+    /// Headline.
     pub title: String,
+    /// Canonical URL of the publisher's page.
     pub url: String,
+    /// The publisher's display name.
     pub source_name: String,
+    /// The publisher's slug, for its page link.
     pub source_slug: String,
+    /// Publication time, where known.
     pub published_at: Option<DateTime<Utc>>,
+    /// When the crawler first saw the article.
     pub discovered_at: DateTime<Utc>,
+    /// Short plain-text excerpt.
     pub excerpt: Option<String>,
+    /// Absolute URL of the lead image.
     pub image: Option<String>,
 }
 
@@ -85,7 +120,9 @@ pub struct ArticleCard {
 pub struct EntityRef {
     /// Stable URL key derived from the name ("marco-rubio").
     pub slug: String,
+    /// Canonical name, as the analysis gave it.
     pub name: String,
+    /// Person, organisation, place or other.
     pub kind: EntityKind,
     /// Mentions in one article (from [`Store::entities_of`]) or the number
     /// of articles naming it (from [`Store::entity`]).
@@ -95,19 +132,28 @@ pub struct EntityRef {
 /// One HTTP fetch, successful or not, for the fetch log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchRecord {
+    /// When the fetch started.
     pub at: DateTime<Utc>,
+    /// The URL requested.
     pub url: String,
+    /// The feed polled, for a feed fetch.
     pub feed_id: Option<FeedId>,
+    /// The article whose page was fetched, for a page fetch.
     pub article_id: Option<ArticleId>,
+    /// The response status; none when no response came.
     pub http_status: Option<u16>,
+    /// Why the fetch failed, if it did.
     pub error: Option<String>,
+    /// Body bytes received.
     pub bytes: u64,
+    /// Time the fetch took.
     pub elapsed_ms: u64,
 }
 
 /// What the clusterer decided when one article arrived; stored in one transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoryAssignment {
+    /// The article that arrived.
     pub article: ArticleId,
     /// The article's story; created if new.
     pub story: StoryId,
@@ -122,7 +168,9 @@ pub struct StoryAssignment {
 /// An article's place in a story.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleStory {
+    /// The story.
     pub story: StoryId,
+    /// Whether the article is a near-verbatim copy of another outlet's report.
     pub syndicated: bool,
     /// Wire agency or publisher the copy came from, where known.
     pub origin: Option<String>,
@@ -131,14 +179,18 @@ pub struct ArticleStory {
 /// One article on a story page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoryArticle {
+    /// The article as listed.
     pub card: ArticleCard,
+    /// Whether it is a near-verbatim copy of another outlet's report.
     pub syndicated: bool,
+    /// Wire agency or publisher the copy came from, where known.
     pub origin: Option<String>,
 }
 
 /// One entry of an article's "Related Articles".
 #[derive(Debug, Clone, PartialEq)]
 pub struct RelatedArticle {
+    /// The article as listed.
     pub card: ArticleCard,
     /// In the same story (another outlet's report), not only a related story.
     pub same_story: bool,
@@ -147,27 +199,40 @@ pub struct RelatedArticle {
 /// Everything the article page shows from the store, read together.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleView {
+    /// The article itself.
     pub article: Article,
+    /// Its publisher.
     pub source: Source,
     /// The article's place in its story, and the story, once clustered.
     pub story: Option<(ArticleStory, Story)>,
+    /// Its "Related Articles", as [`Store::related_articles`] ranks them.
     pub related: Vec<RelatedArticle>,
+    /// Its analysis, once analysed.
     pub analysis: Option<Analysis>,
+    /// The entities it names, most mentioned first.
     pub entities: Vec<EntityRef>,
 }
 
 /// A stored article as the clusterer needs it to rebuild its window on start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterSeed {
+    /// The article.
     pub article: ArticleId,
+    /// The story it was assigned to.
     pub story: StoryId,
+    /// Headline.
     pub title: String,
     /// The start of the body (at most a few thousand characters).
     pub lead: String,
+    /// The publisher's name.
     pub source: String,
+    /// Authors for display.
     pub byline: Option<String>,
+    /// Publication time, where known.
     pub published_at: Option<DateTime<Utc>>,
+    /// Whether it was marked a syndicated copy.
     pub syndicated: bool,
+    /// Wire agency or publisher the copy came from, where known.
     pub origin: Option<String>,
 }
 
@@ -176,8 +241,11 @@ pub struct ClusterSeed {
 pub trait Store: Send + Sync {
     /// Finds a source by name or creates it; its slug is derived from the name and unique.
     fn upsert_source(&self, name: &str, homepage: Option<&str>) -> Result<Source>;
+    /// Every source, by name (case-insensitively).
     fn sources(&self) -> Result<Vec<Source>>;
+    /// A source by id.
     fn source(&self, id: SourceId) -> Result<Option<Source>>;
+    /// A source by the slug in its page's URL.
     fn source_by_slug(&self, slug: &str) -> Result<Option<Source>>;
 
     /// Subscribes to a feed; adding a known URL returns the existing feed.
@@ -185,7 +253,9 @@ pub trait Store: Send + Sync {
     fn add_feed(&self, source: SourceId, url: &str) -> Result<Feed>;
     /// Unsubscribes; its articles stay. Returns false when no such feed.
     fn remove_feed(&self, url: &str) -> Result<bool>;
+    /// Every subscribed feed, in subscription order.
     fn feeds(&self) -> Result<Vec<Feed>>;
+    /// A source's feeds, in subscription order.
     fn feeds_of_source(&self, source: SourceId) -> Result<Vec<Feed>>;
     /// Feeds whose `next_check_at` is at or before `now`, most overdue first.
     fn due_feeds(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Feed>>;
@@ -201,7 +271,7 @@ pub trait Store: Send + Sync {
         next_check_at: DateTime<Utc>,
     ) -> Result<()>;
 
-    /// Pending articles, oldest first.
+    /// Pending articles: those that failed fewest times first, then oldest first.
     fn pending_articles(&self, limit: usize) -> Result<Vec<Article>>;
     /// Stores the extracted page and marks the article ready. `canonical_url`
     /// (already canonicalised) replaces the stored URL when it differs.
@@ -210,18 +280,21 @@ pub trait Store: Send + Sync {
     /// until it has failed three times; then, or without `retry`, it is
     /// marked failed and listed with its feed summary.
     fn fail_article(&self, id: ArticleId, error: &str, retry: bool) -> Result<()>;
+    /// An article by id, in any status.
     fn article(&self, id: ArticleId) -> Result<Option<Article>>;
     /// Up to `limit` ready articles with ids above `after`, in id order:
     /// call again with the last id to walk them all in batches.
     fn ready_articles_after(&self, after: ArticleId, limit: usize) -> Result<Vec<Article>>;
     /// Ready and failed articles, newest first (published time, else discovery time).
     fn latest(&self, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;
+    /// [`Store::latest`], for one source.
     fn latest_of_source(&self, source: SourceId, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;
 
     /// Stores a clustering decision: the article's story (created if new),
     /// merged stories folded in, syndication marks, related-story links; and
     /// refreshes the counts of every story touched.
     fn assign_story(&self, assignment: &StoryAssignment) -> Result<()>;
+    /// A story by id.
     fn story(&self, id: StoryId) -> Result<Option<Story>>;
     /// The article's story and syndication, once clustered.
     fn article_story(&self, article: ArticleId) -> Result<Option<ArticleStory>>;
@@ -242,6 +315,7 @@ pub trait Store: Send + Sync {
     /// clusterer's window to rebuild after a restart.
     fn cluster_seeds(&self, since: DateTime<Utc>) -> Result<Vec<ClusterSeed>>;
 
+    /// Appends one fetch to the fetch log.
     fn log_fetch(&self, record: &FetchRecord) -> Result<()>;
     /// Most recent fetch log rows, newest first.
     fn recent_fetches(&self, limit: usize) -> Result<Vec<FetchRecord>>;

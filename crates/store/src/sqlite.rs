@@ -364,6 +364,64 @@ impl Store for SqliteStore {
     }
 }
 
+impl Community for SqliteStore {
+    fn create_user(&self, username: &str, password_hash: &str, at: DateTime<Utc>) -> Result<User> {
+        self.write(|tx| community::create_user(tx, username, password_hash, at))
+    }
+
+    fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>> {
+        self.read(|c| community::user_for_login(c, username))
+    }
+
+    fn create_session(&self, token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| community::create_session(tx, token_hash, user, expires_at))
+    }
+
+    fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+        self.read(|c| community::session_user(c, token_hash, now))
+    }
+
+    fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.write(|tx| community::delete_session(tx, token_hash))
+    }
+
+    fn add_comment(&self, comment: &NewComment) -> Result<Comment> {
+        self.write(|tx| community::add_comment(tx, comment))
+    }
+
+    fn comment(&self, id: CommentId) -> Result<Option<Comment>> {
+        self.read(|c| community::get_comment(c, id))
+    }
+
+    fn comments_of_article(&self, article: ArticleId) -> Result<Vec<Comment>> {
+        self.read(|c| community::of_article(c, article))
+    }
+
+    fn comments_of_user(&self, user: UserId, limit: usize) -> Result<Vec<CommentOnArticle>> {
+        self.read(|c| community::of_user(c, user, limit))
+    }
+
+    fn edit_comment(&self, id: CommentId, body: &str, at: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| community::edit(tx, id, body, at))
+    }
+
+    fn delete_comment(&self, id: CommentId) -> Result<()> {
+        self.write(|tx| community::delete(tx, id))
+    }
+
+    fn report_comment(&self, id: CommentId, reporter: UserId, reason: &str, at: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| community::report(tx, id, reporter, reason, at))
+    }
+
+    fn set_comment_hidden(&self, id: CommentId, hidden: bool) -> Result<()> {
+        self.write(|tx| community::set_hidden(tx, id, hidden))
+    }
+
+    fn reported_comments(&self, limit: usize) -> Result<Vec<CommentOnArticle>> {
+        self.read(|c| community::reported(c, limit))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,63 +502,5 @@ mod tests {
         assert!(store.writer.is_poisoned());
         store.upsert_source("Still works", None).unwrap();
         assert_eq!(store.sources().unwrap().len(), 1);
-    }
-}
-
-impl Community for SqliteStore {
-    fn create_user(&self, username: &str, password_hash: &str, at: DateTime<Utc>) -> Result<User> {
-        self.write(|tx| community::create_user(tx, username, password_hash, at))
-    }
-
-    fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>> {
-        self.read(|c| community::user_for_login(c, username))
-    }
-
-    fn create_session(&self, token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> Result<()> {
-        self.write(|tx| community::create_session(tx, token_hash, user, expires_at))
-    }
-
-    fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
-        self.read(|c| community::session_user(c, token_hash, now))
-    }
-
-    fn delete_session(&self, token_hash: &str) -> Result<()> {
-        self.write(|tx| community::delete_session(tx, token_hash))
-    }
-
-    fn add_comment(&self, comment: &NewComment) -> Result<Comment> {
-        self.write(|tx| community::add_comment(tx, comment))
-    }
-
-    fn comment(&self, id: CommentId) -> Result<Option<Comment>> {
-        self.read(|c| community::get_comment(c, id))
-    }
-
-    fn comments_of_article(&self, article: ArticleId) -> Result<Vec<Comment>> {
-        self.read(|c| community::of_article(c, article))
-    }
-
-    fn comments_of_user(&self, user: UserId, limit: usize) -> Result<Vec<CommentOnArticle>> {
-        self.read(|c| community::of_user(c, user, limit))
-    }
-
-    fn edit_comment(&self, id: CommentId, body: &str, at: DateTime<Utc>) -> Result<()> {
-        self.write(|tx| community::edit(tx, id, body, at))
-    }
-
-    fn delete_comment(&self, id: CommentId) -> Result<()> {
-        self.write(|tx| community::delete(tx, id))
-    }
-
-    fn report_comment(&self, id: CommentId, reporter: UserId, reason: &str, at: DateTime<Utc>) -> Result<()> {
-        self.write(|tx| community::report(tx, id, reporter, reason, at))
-    }
-
-    fn set_comment_hidden(&self, id: CommentId, hidden: bool) -> Result<()> {
-        self.write(|tx| community::set_hidden(tx, id, hidden))
-    }
-
-    fn reported_comments(&self, limit: usize) -> Result<Vec<CommentOnArticle>> {
-        self.read(|c| community::reported(c, limit))
     }
 }
