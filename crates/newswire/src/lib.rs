@@ -23,7 +23,7 @@
 mod content;
 mod faults;
 mod feeds;
-mod pages;
+mod outlet_pages;
 mod util;
 
 use std::net::Ipv4Addr;
@@ -439,7 +439,7 @@ async fn outlet_handler(State(st): State<OutletState>, uri: Uri) -> Response {
     let html = |body: String| ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
 
     if path == "/" || path == "/index.html" {
-        return html(pages::homepage(&st.world, st.outlet, now));
+        return html(outlet_pages::homepage(&st.world, st.outlet, now));
     }
     if path == "/robots.txt" {
         return (
@@ -468,15 +468,15 @@ async fn outlet_handler(State(st): State<OutletState>, uri: Uri) -> Response {
         }
     }
     if st.outlet == c.private_outlet && path == c.private.path {
-        return html(pages::article_page(&st.world, st.outlet, &c.private, now));
+        return html(outlet_pages::article_page(&st.world, st.outlet, &c.private, now));
     }
     if let Some(a) = c.articles.iter().find(|a| a.outlet == st.outlet && a.path == path) {
-        return html(pages::article_page(&st.world, st.outlet, a, now));
+        return html(outlet_pages::article_page(&st.world, st.outlet, a, now));
     }
     (
         StatusCode::NOT_FOUND,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        pages::not_found(&o.name),
+        outlet_pages::not_found(&o.name),
     )
         .into_response()
 }

@@ -1,4 +1,4 @@
-//! HTML pages of the demo outlets.
+//! HTML pages of the demo outlets: home pages, article pages, 404s.
 //!
 //! Article pages deliberately carry the clutter real publisher pages have
 //! (nav, cookie banners, ad markers and promos *inside* the body, share bars,
