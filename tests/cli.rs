@@ -18,3 +18,28 @@ fn a_bad_feed_address_is_refused_before_a_database_is_created() {
     assert!(!stderr.contains('\u{1b}'), "colour codes on a pipe: {stderr:?}");
     assert!(!database.exists(), "a database was created for a refused command");
 }
+
+/// Log lines on a pipe carry no colour codes, and `--log-format json` makes
+/// each one a JSON object (opening a new database logs its migrations).
+#[test]
+fn logs_on_a_pipe_are_plain_text_or_json() {
+    for format in ["text", "json"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+            .args(["--log-format", format, "reindex"])
+            .env("NEWSDESK_DATABASE", dir.path().join("newsdesk.db"))
+            .env("RUST_LOG", "info")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("migration"), "{format}: {stderr}");
+        assert!(!stderr.contains('\u{1b}'), "{format}: colour codes on a pipe: {stderr:?}");
+        if format == "json" {
+            for line in stderr.lines() {
+                let entry: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+                assert!(entry["level"].is_string(), "{line}");
+            }
+        }
+    }
+}
