@@ -15,9 +15,12 @@ use crate::tokens::terms;
 /// A sentence given as (part of) an answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cited {
-    /// 1-based sentence number in the article, for "[3]"-style citations.
+    /// 1-based sentence number in the article, for `[3]`-style citations.
     pub number: usize,
+    /// The sentence as it stands in the article.
     pub text: String,
+    /// BM25 relevance to the question, boosted when the sentence holds what
+    /// the question asks for (a name for "who", a date for "when", …).
     pub score: f64,
 }
 

@@ -1215,6 +1215,12 @@ pub const NOT_NAMES: &[&str] = &[
     "your",
 ];
 
+/// Whether a lowercase word is a title or role that can precede a name
+/// ("president", "gen"), so name comparisons can ignore it.
+pub fn is_title(word: &str) -> bool {
+    contains(TITLES, word)
+}
+
 /// Sorted-list lookup of a lowercase word.
 pub fn contains(list: &[&str], word: &str) -> bool {
     list.binary_search(&word).is_ok()

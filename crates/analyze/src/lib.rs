@@ -5,16 +5,26 @@
 //! summary, people/organisations/places from capitalisation, context cues
 //! and hand-compiled gazetteers, direct quotes with their speakers, and a
 //! question answerer over the article's own sentences.
+//!
+//! [`analyze`] runs the whole pass and [`ask`] answers a question; the
+//! pieces the LLM check and the benchmarks reuse ([`sentences`], [`terms`],
+//! [`summarize_with`], [`is_title`]) are exported too.
 
-pub mod ask;
-pub mod entities;
-pub mod gazetteer;
-pub mod quotes;
+#![warn(missing_docs)]
+
+mod ask;
+mod entities;
+mod gazetteer;
+mod quotes;
 pub mod sentences;
-pub mod summary;
-pub mod tokens;
+mod summary;
+mod tokens;
 
 pub use ask::{ask, Answer, Cited};
+pub use gazetteer::is_title;
+pub use summary::{summarize_with, SummaryParams};
+pub use tokens::{stem, terms};
+
 use newsdesk_domain::{Analysis, Quote};
 
 /// How many sentences a summary has unless the caller asks otherwise.
@@ -30,7 +40,7 @@ pub fn analyze(title: Option<&str>, text: &str, n: usize) -> Analysis {
     let spans = quotes::find_spans(text);
     let attributed = quotes::attribute(text, &sents, &spans, &ents);
     let chars = CharIndex::new(text);
-    let params = summary::Params::default();
+    let params = summary::SummaryParams::default();
     let (summary, key_points) = summary::summary_and_key_points(&params, text, title, &sents, n, KEY_POINTS);
     Analysis {
         summary: summary.into_iter().map(|r| text[r].to_string()).collect(),

@@ -12,6 +12,7 @@ use std::ops::Range;
 /// One sentence: a byte range into the text, and its paragraph number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sentence {
+    /// Byte range of the sentence in the text, without surrounding spaces.
     pub span: Range<usize>,
     /// Index of the paragraph (non-empty line) holding it.
     pub para: usize,

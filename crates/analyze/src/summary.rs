@@ -17,24 +17,30 @@ use crate::tokens::terms;
 
 /// Feature weights of the sentence score.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Params {
+pub struct SummaryParams {
+    /// Weight of closeness to the lead.
     pub position: f64,
     /// Sentences at index `position_scale` get half the position score of the first.
     pub position_scale: f64,
+    /// Weight of the cosine between the sentence's terms and the article's.
     pub centrality: f64,
+    /// Weight of the share of title terms the sentence repeats.
     pub title: f64,
     /// Penalty per word beyond `ideal_words`.
     pub length: f64,
+    /// Sentence length, in words, above which `length` starts to count.
     pub ideal_words: f64,
+    /// Penalty for the share of the sentence in quote marks (a question adds half).
     pub quote: f64,
+    /// Discount times a candidate's largest term overlap with a sentence already picked.
     pub redundancy: f64,
     /// Sentences shorter than this many words are never picked.
     pub min_words: usize,
 }
 
-impl Default for Params {
+impl Default for SummaryParams {
     fn default() -> Self {
-        Params {
+        SummaryParams {
             position: 1.0,
             position_scale: 2.0,
             centrality: 1.0,
@@ -56,14 +62,10 @@ struct Scored {
     score: f64,
 }
 
-/// The `n` best sentences of `text` (byte ranges, article order), with default weights.
-pub fn summarize(text: &str, title: Option<&str>, sentences: &[Sentence], n: usize) -> Vec<Range<usize>> {
-    summarize_with(&Params::default(), text, title, sentences, n)
-}
-
-/// [`summarize`] with explicit weights, for tuning.
+/// The `n` best sentences of `text` (byte ranges, article order) under the
+/// weights `p`; the benchmarks tune the weights through it.
 pub fn summarize_with(
-    p: &Params,
+    p: &SummaryParams,
     text: &str,
     title: Option<&str>,
     sentences: &[Sentence],
@@ -78,7 +80,7 @@ const KEY_POINT_WORDS: usize = 25;
 /// The summary (article order) and up to `k` key points: the best-ranked
 /// short sentences, best first. One scoring pass serves both.
 pub fn summary_and_key_points(
-    p: &Params,
+    p: &SummaryParams,
     text: &str,
     title: Option<&str>,
     sentences: &[Sentence],
@@ -96,7 +98,7 @@ pub fn summary_and_key_points(
 }
 
 /// Scores every sentence; the scores do not yet know about redundancy.
-fn score(p: &Params, text: &str, title: Option<&str>, sentences: &[Sentence]) -> Vec<Scored> {
+fn score(p: &SummaryParams, text: &str, title: Option<&str>, sentences: &[Sentence]) -> Vec<Scored> {
     let doc_terms: Vec<Vec<String>> = sentences.iter().map(|s| terms(&text[s.span.clone()])).collect();
     let mut doc_tf: HashMap<&str, f64> = HashMap::new();
     for t in doc_terms.iter().flatten() {
@@ -142,7 +144,7 @@ struct Features {
 }
 
 impl Features {
-    fn score(&self, p: &Params) -> f64 {
+    fn score(&self, p: &SummaryParams) -> f64 {
         p.position * self.position + p.centrality * self.centrality + p.title * self.title
             - p.length * self.excess_words
             - p.quote * self.quote
@@ -184,7 +186,7 @@ fn quote_share(s: &str) -> f64 {
 }
 
 /// Greedy selection with redundancy discount.
-fn pick(p: &Params, scored: &[Scored], n: usize) -> Vec<Range<usize>> {
+fn pick(p: &SummaryParams, scored: &[Scored], n: usize) -> Vec<Range<usize>> {
     let mut chosen: Vec<usize> = Vec::new();
     while chosen.len() < n {
         let best = scored
@@ -221,7 +223,7 @@ mod tests {
 
     fn summary(n: usize, title: Option<&str>) -> Vec<&'static str> {
         let sents = split(ARTICLE);
-        summarize(ARTICLE, title, &sents, n)
+        summarize_with(&SummaryParams::default(), ARTICLE, title, &sents, n)
             .into_iter()
             .map(|r| &ARTICLE[r])
             .collect()
@@ -254,9 +256,9 @@ mod tests {
 
     #[test]
     fn empty_and_unpunctuated_text() {
-        assert!(summarize("", None, &[], 3).is_empty());
+        assert!(summarize_with(&SummaryParams::default(), "", None, &[], 3).is_empty());
         let t = "word ".repeat(10_000);
         let s = split(&t);
-        assert_eq!(summarize(&t, None, &s, 3).len(), 1);
+        assert_eq!(summarize_with(&SummaryParams::default(), &t, None, &s, 3).len(), 1);
     }
 }

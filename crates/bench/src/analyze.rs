@@ -13,8 +13,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use newsdesk_analyze::summary::{summarize_with, Params};
-use newsdesk_analyze::{analyze, sentences};
+use newsdesk_analyze::{analyze, sentences, summarize_with, SummaryParams};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -36,7 +35,7 @@ fn rouge_tokens(s: &str) -> Vec<String> {
     s.to_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(newsdesk_analyze::tokens::stem)
+        .map(newsdesk_analyze::stem)
         .collect()
 }
 
@@ -82,7 +81,7 @@ struct Doc<'a> {
     reference: Vec<String>,
 }
 
-fn mean_rouge(docs: &[Doc<'_>], p: &Params, n: usize) -> f64 {
+fn mean_rouge(docs: &[Doc<'_>], p: &SummaryParams, n: usize) -> f64 {
     let total: f64 = docs
         .iter()
         .map(|d| {
@@ -114,7 +113,7 @@ pub fn summary(corpus: &Path, n: usize, out_dir: &Path, tune: bool) -> Result<()
         .sum::<f64>()
         * 100.0
         / docs.len().max(1) as f64;
-    let base = Params::default();
+    let base = SummaryParams::default();
     println!("documents: {}", docs.len());
     println!(
         "approx ROUGE-1  lead-{n}: {lead_score:.2}  ours: {:.2}",
@@ -130,21 +129,21 @@ pub fn summary(corpus: &Path, n: usize, out_dir: &Path, tune: bool) -> Result<()
 }
 
 /// The default weights with one feature switched off at a time.
-fn ablations(base: &Params) -> Vec<(&'static str, Params)> {
+fn ablations(base: &SummaryParams) -> Vec<(&'static str, SummaryParams)> {
     vec![
-        ("position", Params { position: 0.0, ..*base }),
+        ("position", SummaryParams { position: 0.0, ..*base }),
         (
             "centrality",
-            Params {
+            SummaryParams {
                 centrality: 0.0,
                 ..*base
             },
         ),
-        ("length", Params { length: 0.0, ..*base }),
-        ("quote", Params { quote: 0.0, ..*base }),
+        ("length", SummaryParams { length: 0.0, ..*base }),
+        ("quote", SummaryParams { quote: 0.0, ..*base }),
         (
             "redundancy",
-            Params {
+            SummaryParams {
                 redundancy: 0.0,
                 ..*base
             },
@@ -160,13 +159,13 @@ fn grid(docs: &[Doc<'_>], n: usize) {
             for length in [0.0, 0.01, 0.02, 0.04] {
                 for ideal_words in [10.0, 15.0, 20.0] {
                     for quote in [0.0, 0.3, 0.6] {
-                        let p = Params {
+                        let p = SummaryParams {
                             position_scale,
                             centrality,
                             length,
                             ideal_words,
                             quote,
-                            ..Params::default()
+                            ..SummaryParams::default()
                         };
                         results.push((mean_rouge(docs, &p, n), p));
                     }

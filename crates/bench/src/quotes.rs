@@ -70,7 +70,7 @@ fn name_words(s: &str) -> HashSet<String> {
     name.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\''))
         .map(|w| w.trim_end_matches("'s"))
         .filter(|w| w.starts_with(char::is_uppercase) && w.len() > 1 && !PRONOUNS.contains(w))
-        .filter(|w| !newsdesk_analyze::gazetteer::contains(newsdesk_analyze::gazetteer::TITLES, &w.to_lowercase()))
+        .filter(|w| !newsdesk_analyze::is_title(&w.to_lowercase()))
         .map(str::to_string)
         .collect()
 }

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use newsdesk_domain::Feed;
-use newsdesk_fetch::schedule::{error_backoff, next_interval, ScheduleBounds};
-use newsdesk_fetch::{parse_feed, FetchError, Response, Validators};
+use newsdesk_fetch::{error_backoff, next_interval, parse_feed, FetchError, Response, ScheduleBounds, Validators};
 use newsdesk_store::{blocking, PollSuccess, Queued, StoreError};
 
 use crate::fetch_log::Fetched;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use newsdesk_domain::Feed;
 use newsdesk_fetch::{discover_feeds, parse_feed, urls, FetchError, Fetcher, ParsedFeed, Validators};
 use newsdesk_store::{blocking, Store, StoreError};
-use newsdesk_web::admin::BoxFuture;
+use newsdesk_web::BoxFuture;
 use serde::Deserialize;
 use url::Url;
 

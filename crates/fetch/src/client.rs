@@ -33,9 +33,12 @@ const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/fee
 /// Knobs for [`Fetcher`]; `Default` is suitable for production.
 #[derive(Debug, Clone)]
 pub struct FetchConfig {
+    /// Sent with every request, robots.txt included; its first word is the
+    /// agent token robots.txt rules are matched against.
     pub user_agent: String,
     /// Whole attempt (connect, headers and body), per try.
     pub timeout: Duration,
+    /// Establishing the TCP and TLS connection, per try.
     pub connect_timeout: Duration,
     /// Cap on the (decompressed) body.
     pub max_body_bytes: u64,
@@ -49,10 +52,12 @@ pub struct FetchConfig {
     pub backoff_base: Duration,
     /// Longest we wait between retries, whatever `Retry-After` asks for.
     pub max_retry_after: Duration,
+    /// Redirect hops followed before giving up.
     pub max_redirects: usize,
     /// Hosts (`127.0.0.1`, `localhost`) or networks (`10.0.0.0/8`) exempt
     /// from the SSRF guard.
     pub allow_hosts: Vec<String>,
+    /// Consult robots.txt (and honour its Crawl-delay) before each request.
     pub obey_robots: bool,
     /// How long a fetched robots.txt is trusted.
     pub robots_ttl: Duration,
@@ -86,7 +91,9 @@ impl Default for FetchConfig {
 /// Cache validators from a previous response, for a conditional GET.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {
+    /// Sent back as `If-None-Match`.
     pub etag: Option<String>,
+    /// Sent back as `If-Modified-Since`.
     pub last_modified: Option<String>,
 }
 
@@ -95,10 +102,15 @@ pub struct Validators {
 pub struct Response {
     /// Where we ended up after redirects.
     pub final_url: Url,
+    /// HTTP status of the final hop.
     pub status: u16,
+    /// A 304: the validators still hold and `body` is empty.
     pub not_modified: bool,
+    /// The `ETag` header, for the next conditional GET.
     pub etag: Option<String>,
+    /// The `Last-Modified` header, for the next conditional GET.
     pub last_modified: Option<String>,
+    /// The `Content-Type` header; its `charset` guides [`Response::text`].
     pub content_type: Option<String>,
     /// Decompressed body.
     pub body: Vec<u8>,
@@ -107,7 +119,8 @@ pub struct Response {
 }
 
 impl Response {
-    /// The body as text, decoded per [`charset::decode`].
+    /// The body as text: BOM first, then the declared charset if the bytes
+    /// agree with it, else sniffed; undecodable bytes become U+FFFD.
     pub fn text(&self) -> String {
         charset::decode(&self.body, self.content_type.as_deref())
     }
@@ -157,6 +170,7 @@ struct Raw {
 type BoxedFetch<'a> = Pin<Box<dyn Future<Output = Result<Response, FetchError>> + Send + 'a>>;
 
 impl Fetcher {
+    /// Builds the client; fails only if the TLS backend cannot be set up.
     pub fn new(config: FetchConfig) -> Result<Self, FetchError> {
         let guard = Arc::new(SsrfGuard::new(&config.allow_hosts));
         let client = reqwest::Client::builder()
@@ -185,10 +199,6 @@ impl Fetcher {
                 config,
             }),
         })
-    }
-
-    pub fn config(&self) -> &FetchConfig {
-        &self.inner.config
     }
 
     /// GETs `url`, conditionally if `validators` are given (a 304 yields

@@ -6,37 +6,94 @@ use std::time::Duration;
 /// Why a fetch (or a parse of what was fetched) failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
+    /// The URL does not parse, or is not http(s) with a host.
     #[error("invalid URL {url:?}: {reason}")]
-    InvalidUrl { url: String, reason: String },
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// What the parser or the policy objected to.
+        reason: String,
+    },
 
+    /// The host resolves to (or is) an address the SSRF guard refuses.
     #[error("refused to fetch {url}: {reason} (SSRF guard)")]
-    Blocked { url: String, reason: String },
+    Blocked {
+        /// The URL refused.
+        url: String,
+        /// Which address, and which kind of network it belongs to.
+        reason: String,
+    },
 
+    /// The site's robots.txt forbids our user agent this path.
     #[error("robots.txt disallows fetching {url}")]
-    RobotsDisallowed { url: String },
+    RobotsDisallowed {
+        /// The URL refused.
+        url: String,
+    },
 
     /// robots.txt answered 5xx/429 or could not be reached; we back off from
     /// the whole origin for a while, as Google's robots.txt spec asks.
     #[error("robots.txt for {url} is unavailable ({reason}); not fetching for now")]
-    RobotsUnavailable { url: String, reason: String },
+    RobotsUnavailable {
+        /// The URL not fetched.
+        url: String,
+        /// Why robots.txt could not be read.
+        reason: String,
+    },
 
+    /// An attempt exceeded [`FetchConfig::timeout`](crate::FetchConfig::timeout).
     #[error("timed out fetching {url} after {timeout:?}")]
-    Timeout { url: String, timeout: Duration },
+    Timeout {
+        /// The URL that timed out.
+        url: String,
+        /// The limit that was hit.
+        timeout: Duration,
+    },
 
+    /// A status that is neither success, 304 nor a followable redirect.
     #[error("HTTP {status} from {url}")]
-    Status { url: String, status: u16 },
+    Status {
+        /// The URL that answered.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+    },
 
+    /// The decompressed body passed [`FetchConfig::max_body_bytes`](crate::FetchConfig::max_body_bytes).
     #[error("response from {url} exceeds the {limit}-byte limit")]
-    TooLarge { url: String, limit: u64 },
+    TooLarge {
+        /// The URL whose body was cut off.
+        url: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
 
+    /// More hops than [`FetchConfig::max_redirects`](crate::FetchConfig::max_redirects), or a loop.
     #[error("too many redirects (or a redirect loop) fetching {url}; limit {max}")]
-    TooManyRedirects { url: String, max: usize },
+    TooManyRedirects {
+        /// The URL first asked for.
+        url: String,
+        /// The hop limit.
+        max: usize,
+    },
 
+    /// DNS, connection, TLS or stream failure below HTTP.
     #[error("network error fetching {url}: {reason}")]
-    Network { url: String, reason: String },
+    Network {
+        /// The URL being fetched.
+        url: String,
+        /// The underlying error, as text.
+        reason: String,
+    },
 
+    /// The body is not a feed that feed-rs can read.
     #[error("could not parse feed {url}: {reason}")]
-    Parse { url: String, reason: String },
+    Parse {
+        /// The feed's URL.
+        url: String,
+        /// The parser's complaint.
+        reason: String,
+    },
 }
 
 impl FetchError {

@@ -24,9 +24,11 @@ const FEED_TYPES: &[&str] = &[
 /// A parsed feed, reduced to what newsdesk stores.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedFeed {
+    /// The feed's own title, for naming a new source.
     pub title: Option<String>,
     /// The website the feed belongs to (absolute), when the feed says.
     pub site_url: Option<String>,
+    /// Items in document order, each with an absolute http(s) link.
     pub entries: Vec<FeedEntry>,
 }
 

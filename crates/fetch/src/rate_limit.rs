@@ -55,7 +55,8 @@ impl RateLimiter {
         slot.interval = slot.interval.max(interval);
     }
 
-    /// The interval currently enforced for `host`.
+    /// The interval currently enforced for `host`; only tests look.
+    #[cfg(test)]
     pub fn interval(&self, host: &str) -> Duration {
         let host = host.to_ascii_lowercase();
         self.lock()

@@ -14,7 +14,9 @@ pub const MAX_ERROR_BACKOFF: Duration = Duration::from_secs(24 * 60 * 60);
 /// Limits for [`next_interval`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScheduleBounds {
+    /// Never poll more often than this, however busy the feed.
     pub min: Duration,
+    /// Never wait longer than this, however quiet the feed.
     pub max: Duration,
 }
 
@@ -61,7 +63,7 @@ pub fn next_interval(
 }
 
 /// Delay before retrying a feed after `error_count` consecutive failures:
-/// `base`, `2·base`, `4·base`, … capped at [`MAX_ERROR_BACKOFF`].
+/// `base`, `2·base`, `4·base`, … capped at one day (`MAX_ERROR_BACKOFF`).
 pub fn error_backoff(error_count: i64, base: Duration) -> Duration {
     let doublings = error_count.clamp(1, 32) - 1;
     base.saturating_mul(1u32 << doublings).min(MAX_ERROR_BACKOFF)

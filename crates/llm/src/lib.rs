@@ -18,8 +18,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use newsdesk_analyze::sentences::split;
-use newsdesk_analyze::tokens::terms;
-use newsdesk_analyze::{ask, Answer, Cited};
+use newsdesk_analyze::{ask, terms, Answer, Cited};
 use serde_json::{json, Value};
 
 /// Where and how to reach the model.

@@ -27,7 +27,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Every API route as (method, path under `/api`), read from the table
-/// [`routes`] mounts, so the test holding the OpenAPI document to the routes
+/// the API router mounts, so the test holding the OpenAPI document to the routes
 /// sees exactly what is served.
 pub fn endpoints() -> Vec<(Method, &'static str)> {
     table().into_iter().map(|(method, path, _)| (method, path)).collect()

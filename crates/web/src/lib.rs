@@ -4,9 +4,14 @@
 //! reads that run on blocking threads, so a slow query never stalls the
 //! async runtime. Every failure becomes an error page with a proper status;
 //! none takes the server down. Forms work without JavaScript and carry a
-//! CSRF token checked before any handler runs ([`session`]).
+//! CSRF token checked before any handler runs.
+//!
+//! [`router`] (or [`serve`]) takes an [`AppState`]; adding and importing
+//! feeds is left to a [`FeedAdmin`] that the caller supplies.
 
-pub mod admin;
+#![warn(missing_docs)]
+
+mod admin;
 mod api;
 mod atom;
 mod caching;
@@ -15,8 +20,8 @@ mod limits;
 mod llm_cache;
 mod metrics;
 mod pages;
-pub mod session;
-pub mod timefmt;
+mod session;
+mod timefmt;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,25 +36,25 @@ use newsdesk_search::SearchIndex;
 use newsdesk_store::{Community, Store};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use admin::FeedAdmin;
+pub use admin::{BoxFuture, FeedAdmin};
 pub use api::endpoints as api_endpoints;
 pub use caching::PAGE_TTL;
-pub use error::WebError;
+use error::WebError;
 use limits::RateLimits;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub community: Arc<dyn Community>,
-    pub admin: Arc<dyn FeedAdmin>,
-    pub search: Arc<SearchIndex>,
+    store: Arc<dyn Store>,
+    community: Arc<dyn Community>,
+    admin: Arc<dyn FeedAdmin>,
+    search: Arc<SearchIndex>,
     /// Shown in the header and page titles.
-    pub site_name: String,
+    site_name: String,
     /// Mark cookies Secure: set when the site is served over https.
-    pub secure_cookies: bool,
+    secure_cookies: bool,
     /// Phrases "ask the article" answers when an endpoint is configured.
-    pub llm: Option<Arc<LlmClient>>,
+    llm: Option<Arc<LlmClient>>,
     limits: Arc<RateLimits>,
     /// Store calls running at once. More than a few per core only adds
     /// thread switches; the rest wait their turn, in order, as cheap tasks.
@@ -57,6 +62,9 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// State for a site named `site_name`; `secure_cookies` when it is
+    /// served over https. Answers are not phrased by an LLM until
+    /// [`AppState::with_llm`].
     pub fn new(
         store: Arc<dyn Store>,
         community: Arc<dyn Community>,
@@ -183,7 +191,7 @@ fn header_layer(name: header::HeaderName, value: &'static str) -> SetResponseHea
 
 /// The client's address, for per-IP limits; "unknown" when the server was
 /// not started with connection info (as in unit tests of the router).
-pub struct ClientIp(pub String);
+pub(crate) struct ClientIp(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;

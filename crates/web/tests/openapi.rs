@@ -16,8 +16,7 @@ use chrono::{Duration, Utc};
 use newsdesk_domain::{Analysis, ArticleId, Entity, EntityKind, Extracted, FeedEntry, StoryId};
 use newsdesk_search::{SearchDoc, SearchIndex};
 use newsdesk_store::{Community, NewComment, PollSuccess, Queued, SqliteStore, Store, StoryAssignment};
-use newsdesk_web::admin::BoxFuture;
-use newsdesk_web::{AppState, FeedAdmin};
+use newsdesk_web::{AppState, BoxFuture, FeedAdmin};
 use serde_json::Value;
 use tower::ServiceExt;
 
