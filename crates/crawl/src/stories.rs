@@ -126,7 +126,7 @@ impl Stories {
 /// Under that low threshold the title cosine weighs less than the
 /// benchmark's 0.3: at 0.3, two different stories of one city (a bridge
 /// closure, a transit strike) clear it and become one, while
-/// 0.2 keeps every newswire event apart (tests/pipeline/semantic.rs) and
+/// 0.2 keeps every newswire event apart (crates/crawl/tests/pipeline/semantic.rs) and
 /// scored within 0.01 NMI of 0.3 on MStream. It matters only for embedded
 /// articles.
 fn live_config() -> Config {
