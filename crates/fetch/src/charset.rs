@@ -68,7 +68,34 @@ fn decode_declared(encoding: &'static Encoding, body: &[u8]) -> Option<String> {
         return Some(String::from_utf8_lossy(body).into_owned());
     }
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    if had_errors && encoding == UTF_8 && mostly_utf8(body) {
+        // A few stray bytes in a UTF-8 page (a truncated character, a
+        // pasted legacy byte) do not make the page legacy-encoded: decode
+        // it as UTF-8 with U+FFFD for them, as browsers do.
+        return Some(text.into_owned());
+    }
     (!had_errors).then(|| text.into_owned())
+}
+
+/// Whether valid multi-byte UTF-8 characters outnumber invalid sequences.
+/// Text in legacy 8-bit and CJK encodings forms a valid multi-byte UTF-8
+/// character only by chance, far more often an invalid sequence, so this
+/// tells a UTF-8 page with a few bad bytes from a page that only claims
+/// UTF-8; a page whose only non-ASCII bytes are invalid (smart quotes from
+/// windows-1252, say) is still sniffed.
+fn mostly_utf8(mut body: &[u8]) -> bool {
+    // In valid UTF-8 every non-ASCII character has exactly one lead byte.
+    let lead_bytes = |b: &[u8]| b.iter().filter(|&&b| b >= 0xC0).count();
+    let (mut valid, mut invalid) = (0, 0);
+    while let Err(e) = std::str::from_utf8(body) {
+        valid += lead_bytes(&body[..e.valid_up_to()]);
+        invalid += 1;
+        // No error length: the body ends inside a character.
+        let bad = e.error_len().unwrap_or(body.len() - e.valid_up_to());
+        body = &body[e.valid_up_to() + bad..];
+    }
+    valid += lead_bytes(body);
+    valid > invalid
 }
 
 /// `<meta charset>`, `<meta http-equiv … charset=>` or `<?xml … encoding=?>`
@@ -189,6 +216,35 @@ mod tests {
         assert!(decode(&page, Some("text/html; charset=ISO-8859-1")).ends_with(RU));
         // Unknown label is ignored.
         assert_eq!(decode(RU.as_bytes(), Some("text/html; charset=bogus")), RU);
+    }
+
+    #[test]
+    fn stray_bytes_in_declared_utf8_become_replacement_characters() {
+        let mut page = format!("<meta charset=\"utf-8\"><p>{RU}</p><p>Café ").into_bytes();
+        page.push(0xFF);
+        page.extend_from_slice("crème brûlée</p>".as_bytes());
+        let text = decode(&page, None);
+        assert!(text.ends_with("<p>Café \u{FFFD}crème brûlée</p>"), "{text}");
+        assert!(text.contains(RU), "{text}");
+        let text = decode(&page[22..], Some("text/html; charset=utf-8"));
+        assert!(text.ends_with("Café \u{FFFD}crème brûlée</p>"), "{text}");
+    }
+
+    #[test]
+    fn legacy_bytes_under_a_utf8_declaration_are_still_sniffed() {
+        // Only invalid non-ASCII bytes (windows-1252 curly quotes): no
+        // evidence of UTF-8 at all, so the bytes decide.
+        let page = b"<meta charset=utf-8><p>\x93Quoted\x94 and it\x92s fine, the harbour\x92s open.</p>";
+        assert_eq!(
+            decode(page, None),
+            "<meta charset=utf-8><p>\u{201C}Quoted\u{201D} and it\u{2019}s fine, the harbour\u{2019}s open.</p>"
+        );
+        // Whole pages in another encoding, where some byte pairs happen to
+        // be valid UTF-8.
+        let utf8 = Some("text/html; charset=utf-8");
+        assert_eq!(decode(&enc(WINDOWS_1251, RU), utf8), RU);
+        assert_eq!(decode(&enc(GB18030, ZH), utf8), ZH);
+        assert_eq!(decode(&enc(SHIFT_JIS, JA), utf8), JA);
     }
 
     #[test]
