@@ -34,7 +34,10 @@ fn logs_on_a_pipe_are_plain_text_or_json() {
         assert!(out.status.success(), "{out:?}");
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert!(stderr.contains("migration"), "{format}: {stderr}");
-        assert!(!stderr.contains('\u{1b}'), "{format}: colour codes on a pipe: {stderr:?}");
+        assert!(
+            !stderr.contains('\u{1b}'),
+            "{format}: colour codes on a pipe: {stderr:?}"
+        );
         if format == "json" {
             for line in stderr.lines() {
                 let entry: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
