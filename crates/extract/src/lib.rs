@@ -19,6 +19,9 @@
 //! 5. [`metadata`] fills the remaining fields from JSON-LD, OpenGraph, meta tags,
 //!    microdata and markup, each with its fallback chain.
 //!
+//! No string comes out with C0 control characters or soft hyphens
+//! (`invisible`): they break XML feeds and split words.
+//!
 //! Input is hostile: it is capped in size and element count, every walk is a
 //! loop rather than recursion, and nothing panics on it.
 
@@ -28,6 +31,7 @@ mod boilerplate;
 mod clutter;
 mod dom;
 mod header;
+mod invisible;
 mod metadata;
 mod parse;
 mod prescan;
@@ -84,7 +88,7 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
     header::drop_echoes(&mut blocks, &header);
     clutter::drop_lead_image(&mut blocks, page.image.as_deref(), base.as_ref());
     page.text = render::text(&blocks);
-    page.html = render::sanitised_html(&blocks, base.as_ref());
+    page.html = invisible::strip_controls(&render::sanitised_html(&blocks, base.as_ref())).into_owned();
     if page.lang.is_none() {
         page.lang = detect_lang(&page.text);
     }
@@ -163,6 +167,31 @@ fn iso639_1(code3: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn no_control_characters_or_soft_hyphens_in_extracted_strings() {
+        let prose = "<p>The harbour re&shy;opened on Monday after a week of storms,&#1; and the first ferries sailed at dawn.</p>";
+        let html = format!(
+            r#"<html><head><meta property="og:title" content="Harbour&#1; reopens&#127;">
+            <meta property="og:site_name" content="The Harbour&#x1F; Times">
+            <meta name="author" content="Ana&#2; Ruiz">
+            <meta name="keywords" content="ferries, &#3;, har&#173;bour"></head>
+            <body><article>{prose}<p>&#4;</p>{prose}</article></body></html>"#
+        );
+        let page = super::extract(&html, None);
+        assert_eq!(page.title.as_deref(), Some("Harbour reopens"));
+        assert_eq!(page.site_name.as_deref(), Some("The Harbour Times"));
+        assert_eq!(page.byline.as_deref(), Some("Ana Ruiz"));
+        assert_eq!(page.authors, ["Ana Ruiz"]);
+        assert_eq!(page.keywords, ["ferries", "harbour"]);
+        let sentence = "The harbour reopened on Monday after a week of storms, and the first ferries sailed at dawn.";
+        assert_eq!(page.text, format!("{sentence}\n\n{sentence}"));
+        assert!(
+            !page.html.contains(|c: char| c.is_ascii_control() && c != '\n'),
+            "{}",
+            page.html
+        );
+    }
+
     #[test]
     fn the_lead_image_is_not_repeated_in_the_body() {
         let prose =

@@ -7,7 +7,8 @@
 //! pick from them, so no selector is compiled or run per field.
 //!
 //! The fields are [`Extracted`]'s own: `read` fills all but the body
-//! (`text`, `html`), which the rest of the engine adds.
+//! (`text`, `html`), which the rest of the engine adds. No string comes out
+//! with control characters or soft hyphens.
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,6 +18,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::dom::{Dom, Kind};
+use crate::invisible;
 use crate::segment::{collapse, lower_words};
 use crate::tokenize::unescape;
 
@@ -95,7 +97,9 @@ pub(crate) fn read(dom: &Dom, url: Option<&Url>) -> Extracted {
         .or_else(|| s.rel_author.as_deref().map(split_names))
         .or_else(|| s.byline_text.as_deref().map(split_names))
         .unwrap_or_default();
-    Extracted {
+    // Before the byline is joined from them.
+    let authors = invisible::fields(authors);
+    let mut page = Extracted {
         title: ld
             .and_then(|v| ld_title(v, s.title_tag.as_deref()))
             .or_else(|| {
@@ -158,7 +162,9 @@ pub(crate) fn read(dom: &Dom, url: Option<&Url>) -> Extracted {
         keywords: keywords(ld, &s),
         text: String::new(),
         html: String::new(),
-    }
+    };
+    invisible::clean_metadata(&mut page);
+    page
 }
 
 /// JSON-LD's `headline`, or its `name` when the two differ and `name` covers

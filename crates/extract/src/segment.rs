@@ -137,6 +137,13 @@ impl Run {
             link_chars: 0,
         }
     }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.html.clear();
+        self.chars = 0;
+        self.link_chars = 0;
+    }
 }
 
 /// What to do when an element's subtree ends.
@@ -266,11 +273,17 @@ fn push_image(e: &crate::parse::Element, owner: usize, out: &mut Vec<Block>) {
 fn flush(dom: &Dom, run: &mut Run, out: &mut Vec<Block>) {
     if run.chars > 0 {
         let kind = kind_of(dom.nodes[run.owner].tag());
+        let visible = crate::invisible::strip(&run.text);
         let text = if kind == BlockKind::Preformatted {
-            run.text.trim_matches('\n').to_string()
+            visible.trim_matches('\n').to_string()
         } else {
-            collapse(&run.text)
+            collapse(&visible)
         };
+        // A run of nothing but invisible characters is no block.
+        if text.trim().is_empty() {
+            run.clear();
+            return;
+        }
         out.push(Block {
             kind,
             text,
@@ -280,10 +293,7 @@ fn flush(dom: &Dom, run: &mut Run, out: &mut Vec<Block>) {
             link_chars: run.link_chars,
         });
     }
-    run.text.clear();
-    run.html.clear();
-    run.chars = 0;
-    run.link_chars = 0;
+    run.clear();
 }
 
 pub fn collapse(s: &str) -> String {

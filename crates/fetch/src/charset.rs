@@ -2,9 +2,9 @@
 //! bytes agree with them: publishers often declare a charset they do not use.
 //!
 //! Order: byte-order mark, Content-Type `charset`, `<meta>`/XML declaration
-//! in the first 1024 bytes, then statistical sniffing with chardetng. When
-//! the header and the document declare different charsets, both are
-//! distrusted and the bytes are sniffed.
+//! in the first 1024 bytes, then valid UTF-8, then statistical sniffing with
+//! chardetng. When the header and the document declare different charsets,
+//! both are distrusted and the bytes are sniffed.
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
@@ -12,6 +12,11 @@ use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 /// How far into the document `<meta charset>` / `<?xml encoding?>` is sought
 /// (the HTML spec's prescan window).
 const PRESCAN_BYTES: usize = 1024;
+
+/// How many bytes chardetng reads, from the first non-ASCII byte on. Its
+/// guess settles within a few KiB of non-ASCII text, while feeding it a
+/// whole page cost most of `newsdesk extract`'s time.
+const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Decodes `body` to a `String`; never fails (undecodable bytes become U+FFFD).
 pub fn decode(body: &[u8], content_type: Option<&str>) -> String {
@@ -27,6 +32,11 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> String {
     };
     if let Some(text) = declared.and_then(|enc| decode_declared(enc, body)) {
         return text;
+    }
+    // chardetng takes valid UTF-8 as UTF-8 anyway (and pure ASCII decodes
+    // the same either way); checking validity first is far cheaper.
+    if let Ok(text) = std::str::from_utf8(body) {
+        return text.to_owned();
     }
     let encoding = sniff(body);
     encoding.decode_without_bom_handling(body).0.into_owned()
@@ -58,7 +68,34 @@ fn decode_declared(encoding: &'static Encoding, body: &[u8]) -> Option<String> {
         return Some(String::from_utf8_lossy(body).into_owned());
     }
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    if had_errors && encoding == UTF_8 && mostly_utf8(body) {
+        // A few stray bytes in a UTF-8 page (a truncated character, a
+        // pasted legacy byte) do not make the page legacy-encoded: decode
+        // it as UTF-8 with U+FFFD for them, as browsers do.
+        return Some(text.into_owned());
+    }
     (!had_errors).then(|| text.into_owned())
+}
+
+/// Whether valid multi-byte UTF-8 characters outnumber invalid sequences.
+/// Text in legacy 8-bit and CJK encodings forms a valid multi-byte UTF-8
+/// character only by chance, far more often an invalid sequence, so this
+/// tells a UTF-8 page with a few bad bytes from a page that only claims
+/// UTF-8; a page whose only non-ASCII bytes are invalid (smart quotes from
+/// windows-1252, say) is still sniffed.
+fn mostly_utf8(mut body: &[u8]) -> bool {
+    // In valid UTF-8 every non-ASCII character has exactly one lead byte.
+    let lead_bytes = |b: &[u8]| b.iter().filter(|&&b| b >= 0xC0).count();
+    let (mut valid, mut invalid) = (0, 0);
+    while let Err(e) = std::str::from_utf8(body) {
+        valid += lead_bytes(&body[..e.valid_up_to()]);
+        invalid += 1;
+        // No error length: the body ends inside a character.
+        let bad = e.error_len().unwrap_or(body.len() - e.valid_up_to());
+        body = &body[e.valid_up_to() + bad..];
+    }
+    valid += lead_bytes(body);
+    valid > invalid
 }
 
 /// `<meta charset>`, `<meta http-equiv … charset=>` or `<?xml … encoding=?>`
@@ -96,12 +133,22 @@ fn label(value: &str) -> Option<&'static Encoding> {
     Encoding::for_label(value.trim().trim_matches(['"', '\'']).as_bytes())
 }
 
-/// Best guess from the bytes alone; valid UTF-8 is always taken as UTF-8.
+/// Best guess from the bytes alone, for a body that is not valid UTF-8.
 fn sniff(body: &[u8]) -> &'static Encoding {
+    // Only non-ASCII bytes and their neighbours carry evidence, and pages
+    // often open with many KiB of ASCII markup: start at the word holding
+    // the first non-ASCII byte.
+    let first = body.iter().position(|b| !b.is_ascii()).unwrap_or(0);
+    let start = body[..first]
+        .iter()
+        .rposition(|b| b.is_ascii_whitespace() || *b == b'>')
+        .map_or(0, |i| i + 1);
+    let sample = &body[start..body.len().min(start + SNIFF_BYTES)];
     // ISO-2022-JP is denied: its escapes can hide markup from sanitisers.
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
-    detector.feed(body, true);
-    detector.guess(None, Utf8Detection::Allow)
+    detector.feed(sample, start + sample.len() == body.len());
+    // The whole body is known not to be UTF-8, whatever the sample shows.
+    detector.guess(None, Utf8Detection::Deny)
 }
 
 #[cfg(test)]
@@ -169,6 +216,53 @@ mod tests {
         assert!(decode(&page, Some("text/html; charset=ISO-8859-1")).ends_with(RU));
         // Unknown label is ignored.
         assert_eq!(decode(RU.as_bytes(), Some("text/html; charset=bogus")), RU);
+    }
+
+    #[test]
+    fn stray_bytes_in_declared_utf8_become_replacement_characters() {
+        let mut page = format!("<meta charset=\"utf-8\"><p>{RU}</p><p>Café ").into_bytes();
+        page.push(0xFF);
+        page.extend_from_slice("crème brûlée</p>".as_bytes());
+        let text = decode(&page, None);
+        assert!(text.ends_with("<p>Café \u{FFFD}crème brûlée</p>"), "{text}");
+        assert!(text.contains(RU), "{text}");
+        let text = decode(&page[22..], Some("text/html; charset=utf-8"));
+        assert!(text.ends_with("Café \u{FFFD}crème brûlée</p>"), "{text}");
+    }
+
+    #[test]
+    fn legacy_bytes_under_a_utf8_declaration_are_still_sniffed() {
+        // Only invalid non-ASCII bytes (windows-1252 curly quotes): no
+        // evidence of UTF-8 at all, so the bytes decide.
+        let page = b"<meta charset=utf-8><p>\x93Quoted\x94 and it\x92s fine, the harbour\x92s open.</p>";
+        assert_eq!(
+            decode(page, None),
+            "<meta charset=utf-8><p>\u{201C}Quoted\u{201D} and it\u{2019}s fine, the harbour\u{2019}s open.</p>"
+        );
+        // Whole pages in another encoding, where some byte pairs happen to
+        // be valid UTF-8.
+        let utf8 = Some("text/html; charset=utf-8");
+        assert_eq!(decode(&enc(WINDOWS_1251, RU), utf8), RU);
+        assert_eq!(decode(&enc(GB18030, ZH), utf8), ZH);
+        assert_eq!(decode(&enc(SHIFT_JIS, JA), utf8), JA);
+    }
+
+    #[test]
+    fn long_undeclared_page_is_sniffed_from_its_text() {
+        // More ASCII markup than the sniff window before any text, then
+        // more text than the window: still windows-1251.
+        let mut page = b"<html><head><script>".to_vec();
+        page.extend_from_slice(&b"var x = 1;\n".repeat(SNIFF_BYTES / 8));
+        page.extend_from_slice(b"</script></head><body>");
+        let mut body = String::new();
+        while body.len() < 2 * SNIFF_BYTES {
+            body.push_str("<p>");
+            body.push_str(RU);
+            body.push_str("</p>\n");
+        }
+        page.extend_from_slice(&enc(WINDOWS_1251, &body));
+        let text = decode(&page, Some("text/html"));
+        assert!(text.ends_with(&body), "not decoded as windows-1251");
     }
 
     #[test]
