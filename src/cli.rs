@@ -166,8 +166,8 @@ async fn opml(config: &Config, cmd: OpmlCommand) -> Result<()> {
         OpmlCommand::Import { file } => {
             let xml = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             // Parsed before the database is opened: a bad file changes nothing.
-            newsdesk_crawl::parse_opml(&xml)?;
-            let n = app::subscriptions(config)?.import_opml(&xml).await?;
+            let feeds = newsdesk_crawl::parse_opml(&xml)?;
+            let n = app::subscriptions(config)?.subscribe_all(feeds).await?;
             println!("imported {n} feeds");
         }
         OpmlCommand::Export => print!("{}", app::subscriptions(config)?.export_opml().await?),

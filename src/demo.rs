@@ -19,16 +19,14 @@ pub async fn demo(mut config: Config, port: u16) -> Result<()> {
     prepare(&mut config, &wire, port)?;
     let db = app::open_store(&config)?;
     let embeddings = app::embeddings(&config).await?;
-    let subscriptions = newsdesk_crawl::Subscriptions::new(db.clone(), app::fetcher(&config)?);
-    for outlet in wire.outlets() {
-        subscriptions
-            .subscribe(newsdesk_crawl::Subscription {
-                source: outlet.name.clone(),
-                url: outlet.feed_url.clone(),
-                homepage: Some(outlet.homepage.clone()),
-            })
-            .await?;
-    }
+    let outlets = wire.outlets().iter().map(|outlet| newsdesk_crawl::Subscription {
+        source: outlet.name.clone(),
+        url: outlet.feed_url.clone(),
+        homepage: Some(outlet.homepage.clone()),
+    });
+    newsdesk_crawl::Subscriptions::new(db.clone(), app::fetcher(&config)?)
+        .subscribe_all(outlets.collect())
+        .await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;

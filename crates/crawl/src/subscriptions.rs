@@ -104,11 +104,18 @@ impl Subscriptions {
 
     /// Subscribes to `feed` as given, without fetching it.
     pub async fn subscribe(&self, feed: Subscription) -> Result<Feed, SubscribeError> {
-        Ok(blocking(&self.store, move |s| {
-            let source = s.upsert_source(&feed.source, feed.homepage.as_deref())?;
-            s.add_feed(source.id, &feed.url)
+        Ok(blocking(&self.store, move |s| store_subscription(s, &feed)).await?)
+    }
+
+    /// Subscribes to every feed of `feeds` as given, in one store call;
+    /// returns how many.
+    pub async fn subscribe_all(&self, feeds: Vec<Subscription>) -> Result<usize, SubscribeError> {
+        let count = feeds.len();
+        blocking(&self.store, move |s| {
+            feeds.iter().try_for_each(|f| store_subscription(s, f).map(drop))
         })
-        .await?)
+        .await?;
+        Ok(count)
     }
 
     /// Subscribes to `starters` when the store has no feeds at all (a first
@@ -117,10 +124,7 @@ impl Subscriptions {
         if !blocking(&self.store, |s| s.feeds()).await?.is_empty() {
             return Ok(0);
         }
-        for feed in starters {
-            self.subscribe(feed.clone()).await?;
-        }
-        Ok(starters.len())
+        self.subscribe_all(starters.to_vec()).await
     }
 
     /// One line per feed: URL, source and health, tab-separated.
@@ -153,17 +157,7 @@ impl Subscriptions {
 
     /// Subscribes to every feed in an OPML document; returns how many it names.
     pub async fn import_opml(&self, xml: &str) -> Result<usize, SubscribeError> {
-        let feeds = crate::opml::parse(xml)?;
-        let count = feeds.len();
-        blocking(&self.store, move |s| {
-            for f in &feeds {
-                let source = s.upsert_source(&f.source, f.homepage.as_deref())?;
-                s.add_feed(source.id, &f.url)?;
-            }
-            Ok(())
-        })
-        .await?;
-        Ok(count)
+        self.subscribe_all(crate::opml::parse(xml)?).await
     }
 
     /// The subscribed feeds as an OPML document.
@@ -171,6 +165,12 @@ impl Subscriptions {
         let (sources, feeds) = blocking(&self.store, |s| Ok((s.sources()?, s.feeds()?))).await?;
         crate::opml::write(&sources, &feeds)
     }
+}
+
+/// The feed's source, created or updated, then the feed under it.
+fn store_subscription(store: &dyn Store, feed: &Subscription) -> newsdesk_store::Result<Feed> {
+    let source = store.upsert_source(&feed.source, feed.homepage.as_deref())?;
+    store.add_feed(source.id, &feed.url)
 }
 
 impl newsdesk_web::FeedAdmin for Subscriptions {
