@@ -104,12 +104,35 @@ const CONTENT_NAMES: &[&str] = &[
     "story-content",
 ];
 
+/// How much of the markup's evidence against an element is believed. Tags
+/// and names are evidence, not a verdict: a page builder names every block
+/// "widget", a forum names every post "comment", a browser puts an unclosed
+/// `<aside>`'s successors inside it, a streaming renderer ships the page in a
+/// `hidden` element. So extraction trusts everything first and, when that
+/// leaves almost no text, trusts less.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Trust {
+    /// Tags, hiding and class/id names all mark boilerplate.
+    TagsAndNames,
+    /// Class/id names, and with them forms, are ignored.
+    Tags,
+    /// Only tags that can never hold readable text count; `nav`, `aside`,
+    /// `footer` and hidden elements are read like any other, and so is
+    /// what `<noscript>` holds.
+    TextlessTags,
+}
+
 /// Whether this element and its subtree are never article text: scripts,
 /// navigation, forms' controls, hidden elements.
-pub fn is_junk_tag(e: &Element) -> bool {
+pub fn is_junk_tag(e: &Element, trust: Trust) -> bool {
+    is_textless_tag(e.name()) || (trust < Trust::TextlessTags && (is_furniture_tag(e.name()) || is_hidden(e)))
+}
+
+/// Tags whose content is never text a reader reads as the page's.
+fn is_textless_tag(tag: &str) -> bool {
     // A `match` rather than a list scan: every element of the page is asked.
-    let junk = matches!(
-        e.name(),
+    matches!(
+        tag,
         "script"
             | "style"
             | "noscript"
@@ -125,9 +148,6 @@ pub fn is_junk_tag(e: &Element) -> bool {
             | "select"
             | "textarea"
             | "option"
-            | "nav"
-            | "aside"
-            | "footer"
             | "head"
             | "title"
             | "meta"
@@ -139,8 +159,12 @@ pub fn is_junk_tag(e: &Element) -> bool {
             | "source"
             | "map"
             | "label"
-    );
-    junk || is_hidden(e)
+    )
+}
+
+/// Page furniture around the content: usually, not always, boilerplate.
+fn is_furniture_tag(tag: &str) -> bool {
+    matches!(tag, "nav" | "aside" | "footer")
 }
 
 /// Whether the element's class or id names it boilerplate (share bar,
@@ -236,7 +260,7 @@ mod tests {
                     .filter(|e| matches!(e.name(), "div" | "span" | "section" | "form"))
             })
             .unwrap();
-        is_junk_tag(el) || has_junk_name(el)
+        is_junk_tag(el, Trust::TagsAndNames) || has_junk_name(el)
     }
 
     #[test]

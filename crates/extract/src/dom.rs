@@ -7,6 +7,7 @@
 //! every walk is a loop: a page with 100,000 nested elements costs neither
 //! recursion depth nor repeated text collection.
 
+use crate::boilerplate::Trust;
 use crate::parse::{Data, Document, Element};
 
 /// Index of the root (the document) in [`Dom::nodes`].
@@ -72,8 +73,14 @@ pub struct Dom<'a> {
 
 impl<'a> Dom<'a> {
     /// Views the parsed page (already flat and in pre-order) and computes
-    /// junk flags and text statistics.
+    /// junk flags and text statistics, trusting all the markup's evidence.
+    #[cfg(test)]
     pub fn build(doc: &'a Document<'_>) -> Dom<'a> {
+        Dom::build_trusting(doc, Trust::TagsAndNames)
+    }
+
+    /// [`Dom::build`], believing only as much of the markup as `trust` says.
+    pub fn build_trusting(doc: &'a Document<'_>, trust: Trust) -> Dom<'a> {
         let nodes = doc
             .nodes
             .iter()
@@ -100,16 +107,16 @@ impl<'a> Dom<'a> {
             })
             .collect();
         let mut dom = Dom { nodes };
-        dom.mark_junk_tags();
+        dom.mark_junk_tags(trust);
         dom.count_text();
-        if dom.mark_junk_names() {
+        if trust == Trust::TagsAndNames && dom.mark_junk_names() {
             dom.count_text();
         }
         dom
     }
 
     /// Pre-order pass: junk and link flags flow from parent to child.
-    fn mark_junk_tags(&mut self) {
+    fn mark_junk_tags(&mut self, trust: Trust) {
         for i in 1..self.nodes.len() {
             let parent = self.nodes[i].parent;
             let (p_junk, p_link) = (self.nodes[parent].junk, self.nodes[parent].in_link);
@@ -118,7 +125,7 @@ impl<'a> Dom<'a> {
             node.in_link = p_link || link;
             node.junk = p_junk;
             if let Kind::Element(e) = node.kind {
-                node.junk |= crate::boilerplate::is_junk_tag(e);
+                node.junk |= crate::boilerplate::is_junk_tag(e, trust);
             }
         }
     }

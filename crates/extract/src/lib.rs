@@ -16,7 +16,11 @@
 //! 4. `clutter` drops the blocks publishers inject into the article
 //!    (ad markers, "Read Also" promos, newsletter boxes, agency credits…),
 //!    and `header` the headline, byline and date line it repeats on top.
-//! 5. [`metadata`] fills the remaining fields from JSON-LD, OpenGraph, meta tags,
+//! 5. When that leaves almost no text, the markup lied (a page builder names
+//!    every block "widget", a forum serves its thread in `<noscript>`): steps
+//!    2–4 run again believing first no class names, then only the tags that
+//!    can never hold text (`boilerplate::Trust`).
+//! 6. [`metadata`] fills the remaining fields from JSON-LD, OpenGraph, meta tags,
 //!    microdata and markup, each with its fallback chain.
 //!
 //! No string comes out with C0 control characters or soft hyphens
@@ -43,11 +47,13 @@ mod tokenize;
 // The benchmark compares dates the way the extractor reads them.
 pub use metadata::parse_time;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use newsdesk_domain::Extracted;
 use url::Url;
 
+use boilerplate::Trust;
 use segment::BlockKind;
 
 /// Only the first this many bytes of a page (once scripts and styles are cut)
@@ -64,11 +70,73 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
     let stripped = prescan::strip_raw_text(html);
     let normalised = prescan::normalise_newlines(truncate(&stripped, MAX_INPUT_BYTES));
     let doc = parse::parse(&normalised);
-    let dom = dom::Dom::build(&doc);
+    let dom = dom::Dom::build_trusting(&doc, Trust::TagsAndNames);
     let base = base_url(&dom, url);
     let mut page = metadata::read(&dom, base.as_ref());
-    let all = segment::blocks(&dom, dom.body());
-    let roots = select::article_roots(&dom, &all);
+    let mut body = article(&dom, &page, base.as_ref());
+    if is_scant(&body.text) {
+        body = distrust_markup(&doc, &normalised, &page, base.as_ref(), body);
+    }
+    page.text = body.text;
+    page.html = body.html;
+    if page.lang.is_none() {
+        page.lang = detect_lang(&page.text);
+    }
+    page
+}
+
+/// Below this many characters of text, an extraction has probably lost the
+/// article to markup that lied about it (trafilatura's threshold for
+/// trying its fallbacks is the same).
+const SCANT_TEXT_CHARS: usize = 250;
+/// A less trusting extraction replaces a scant one only when it finds this
+/// many times more text: otherwise the short page was short.
+const MIN_FALLBACK_GAIN: f32 = 1.5;
+
+/// The article's text and sanitised HTML.
+struct Body {
+    text: String,
+    html: String,
+}
+
+fn is_scant(text: &str) -> bool {
+    text.len() < SCANT_TEXT_CHARS
+}
+
+/// Extracts again believing less of the markup, level by level, while the
+/// result stays scant.
+fn distrust_markup(doc: &parse::Document, html: &str, page: &Extracted, base: Option<&Url>, scant: Body) -> Body {
+    let names_ignored = article(&dom::Dom::build_trusting(doc, Trust::Tags), page, base);
+    let best = more_text(scant, names_ignored);
+    if !is_scant(&best.text) {
+        return best;
+    }
+    let unwrapped = prescan::unwrap_noscript(html);
+    let reparsed;
+    let doc = match &unwrapped {
+        Cow::Owned(u) => {
+            reparsed = parse::parse(u);
+            &reparsed
+        }
+        Cow::Borrowed(_) => doc,
+    };
+    let furniture_read = article(&dom::Dom::build_trusting(doc, Trust::TextlessTags), page, base);
+    more_text(best, furniture_read)
+}
+
+/// The fallback when it found clearly more text than the scant extraction.
+fn more_text(scant: Body, fallback: Body) -> Body {
+    if fallback.text.len() as f32 > scant.text.len() as f32 * MIN_FALLBACK_GAIN {
+        fallback
+    } else {
+        scant
+    }
+}
+
+/// Finds the article's blocks in `dom` and cleans them of clutter.
+fn article(dom: &dom::Dom, page: &Extracted, base: Option<&Url>) -> Body {
+    let all = segment::blocks(dom, dom.body());
+    let roots = select::article_roots(dom, &all);
     let captions: HashSet<String> = all
         .iter()
         .filter(|b| b.kind == BlockKind::Caption)
@@ -78,7 +146,7 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
         .into_iter()
         .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
         .collect();
-    let mut blocks = clutter::clean(&dom, body, &captions);
+    let mut blocks = clutter::clean(dom, body, &captions);
     let header = header::Header::new(
         page.title.as_deref(),
         page.site_name.as_deref(),
@@ -86,13 +154,11 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
         page.published,
     );
     header::drop_echoes(&mut blocks, &header);
-    clutter::drop_lead_image(&mut blocks, page.image.as_deref(), base.as_ref());
-    page.text = render::text(&blocks);
-    page.html = invisible::strip_controls(&render::sanitised_html(&blocks, base.as_ref())).into_owned();
-    if page.lang.is_none() {
-        page.lang = detect_lang(&page.text);
+    clutter::drop_lead_image(&mut blocks, page.image.as_deref(), base);
+    Body {
+        text: render::text(&blocks),
+        html: invisible::strip_controls(&render::sanitised_html(&blocks, base)).into_owned(),
     }
-    page
 }
 
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
@@ -190,6 +256,43 @@ mod tests {
             "{}",
             page.html
         );
+    }
+
+    const POST: &str = "<p>The harbour reopened on Monday after a week of storms, and the first ferries sailed at dawn with \
+        their decks full of lorries, commuters and a few tourists who had waited in town since Friday.</p>";
+
+    #[test]
+    fn content_under_names_that_read_as_boilerplate_is_found_when_nothing_else_is() {
+        let widget = format!("<div class='elementor-widget elementor-widget-text-editor'>{POST}</div>");
+        let html = format!("<body><div class=menu><a href=/>Home</a></div>{}</body>", widget.repeat(3));
+        assert_eq!(super::extract(&html, None).text.matches("harbour reopened").count(), 3);
+    }
+
+    #[test]
+    fn content_in_furniture_tags_hiding_or_noscript_is_found_when_nothing_else_is() {
+        let pages = [
+            // An unclosed <aside> holds the rest of the page, as browsers parse it.
+            format!("<body><aside class=banner><a href=/>Offer</a><main>{POST}{POST}</main></body>"),
+            // A streaming renderer ships the page hidden and reveals it by script.
+            format!("<body><div hidden id='S:0'><article>{POST}{POST}</article></div></body>"),
+            // A forum serves crawlers its thread inside <noscript>.
+            format!("<body><section id=splash>Loading</section><noscript><div class=post>{POST}</div><div class=post>{POST}</div></noscript></body>"),
+        ];
+        for html in pages {
+            let text = super::extract(&html, None).text;
+            assert_eq!(text.matches("harbour reopened").count(), 2, "{html}");
+        }
+    }
+
+    #[test]
+    fn a_long_article_keeps_boilerplate_named_and_hidden_parts_out() {
+        let html = format!(
+            "<body><article>{}</article><div class=comments><p>I disagree with every word of this, and so does my cat, \
+             who has read it twice.</p></div><div hidden><p>Subscribe to our newsletter for more stories like this one, every day.</p></div></body>",
+            POST.repeat(3)
+        );
+        let text = super::extract(&html, None).text;
+        assert!(!text.contains("cat") && !text.contains("newsletter"), "{text}");
     }
 
     #[test]

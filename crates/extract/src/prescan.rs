@@ -41,6 +41,36 @@ pub fn normalise_newlines(html: &str) -> Cow<'_, str> {
     Cow::Owned(html.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
+/// `html` with its `<noscript>` and `</noscript>` tags removed, so that what
+/// they hold parses as ordinary markup. A page rendered by script often
+/// keeps its only static copy there (forums serve crawlers this way).
+pub fn unwrap_noscript(html: &str) -> Cow<'_, str> {
+    let bytes = html.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut pos = 0;
+    while let Some(off) = memchr::memchr(b'<', &bytes[pos..]) {
+        let start = pos + off;
+        let name_at = start + 1 + usize::from(bytes.get(start + 1) == Some(&b'/'));
+        if !starts_with_tag(&bytes[name_at.min(bytes.len())..], b"noscript") {
+            pos = start + 1;
+            continue;
+        }
+        let Some(end) = find(html, name_at, ">") else { break };
+        let buf = out.get_or_insert_with(|| String::with_capacity(html.len()));
+        buf.push_str(&html[copied..start]);
+        copied = end + 1;
+        pos = end + 1;
+    }
+    match out {
+        None => Cow::Borrowed(html),
+        Some(mut buf) => {
+            buf.push_str(&html[copied..]);
+            Cow::Owned(buf)
+        }
+    }
+}
+
 /// If a skippable construct starts at `start` (a `<`), where it ends.
 /// An unterminated one runs to the end of the page, as the tokenizer would read it.
 fn skippable_end(html: &str, start: usize) -> Option<usize> {
@@ -116,5 +146,15 @@ mod tests {
         assert_eq!(strip_raw_text("<p>a</p><!-- open"), "<p>a</p>");
         assert!(matches!(strip_raw_text("<p>plain < text</p>"), Cow::Borrowed(_)));
         assert_eq!(strip_raw_text("<script"), "<script");
+    }
+
+    #[test]
+    fn noscript_tags_are_unwrapped_and_their_content_kept() {
+        assert_eq!(
+            unwrap_noscript("<div><NOSCRIPT data-path=/t><p>Post</p></noscript ></div><noscripts>x"),
+            "<div><p>Post</p></div><noscripts>x"
+        );
+        assert_eq!(unwrap_noscript("<p>a</p><noscript"), "<p>a</p><noscript");
+        assert!(matches!(unwrap_noscript("<p>plain</p>"), Cow::Borrowed(_)));
     }
 }
