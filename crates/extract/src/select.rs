@@ -4,8 +4,10 @@
 //! container's ancestors (the readability.js scheme): long text with commas
 //! votes strongly, link lists barely, and class names such as `article-body`
 //! or `sidebar` tip the balance. The winner is widened to a common ancestor
-//! when several near-equal candidates split the article between them, and
-//! joined by the siblings that look like more of the same.
+//! when several near-equal candidates split the article between them, raised
+//! to an ancestor that adds much more prose and few links (sections a page
+//! builder nests apart), and joined by the siblings that look like more of
+//! the same.
 
 use crate::dom::{Dom, ROOT};
 use crate::segment::{Block, BlockKind};
@@ -73,7 +75,67 @@ pub fn article_roots(dom: &Dom, blocks: &[Block]) -> Vec<usize> {
         parent if has_prose_twin(dom, parent) => parent,
         _ => top,
     };
+    let top = climb(dom, top, blocks);
     siblings(dom, top, &final_score)
+}
+
+/// Of the text an ancestor adds to the winner, at most this share may be links…
+const MAX_ADDED_LINK_DENSITY: f32 = 0.25;
+/// …and at least this share must be prose (blocks long enough to vote).
+const MIN_ADDED_PROSE: f32 = 0.5;
+
+/// …and the ancestor is taken only when it holds this many times the winner's prose.
+const MIN_CLIMB_GAIN: u32 = 2;
+
+/// Page builders nest every section of an article in its own deep stack of
+/// wrappers, too far apart for their votes to meet: the winner is then one
+/// section. An ancestor whose extra text is prose, not links or furniture,
+/// and much more of it than the winner holds, holds the rest of the article.
+/// (A little more prose beside a whole article is teasers and boxes.)
+fn climb(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
+    let prose = prose_chars(dom, blocks);
+    let highest = highest_prose_ancestor(dom, top, &prose);
+    if prose[highest] >= prose[top].saturating_mul(MIN_CLIMB_GAIN) {
+        highest
+    } else {
+        top
+    }
+}
+
+/// The highest ancestor of `top` reached through parents that each add mostly prose.
+fn highest_prose_ancestor(dom: &Dom, top: usize, prose: &[u32]) -> usize {
+    let mut current = top;
+    loop {
+        let parent = dom.nodes[current].parent;
+        if parent == ROOT || matches!(dom.nodes[parent].tag(), "body" | "html") {
+            return current;
+        }
+        let (p, c) = (&dom.nodes[parent], &dom.nodes[current]);
+        let added = p.chars.saturating_sub(c.chars) as f32;
+        let added_links = p.link_chars.saturating_sub(c.link_chars) as f32;
+        let added_prose = prose[parent].saturating_sub(prose[current]) as f32;
+        if added_links > added * MAX_ADDED_LINK_DENSITY || added_prose < added * MIN_ADDED_PROSE {
+            return current;
+        }
+        current = parent;
+    }
+}
+
+/// Per node, the characters of voting blocks in its subtree.
+fn prose_chars(dom: &Dom, blocks: &[Block]) -> Vec<u32> {
+    let mut prose = vec![0u32; dom.nodes.len()];
+    for b in blocks {
+        if b.kind != BlockKind::Image && b.chars >= MIN_VOTING_CHARS && b.link_density() < 0.5 {
+            prose[b.owner] += b.chars;
+        }
+    }
+    for i in (1..dom.nodes.len()).rev() {
+        let parent = dom.nodes[i].parent;
+        if parent != i {
+            prose[parent] += prose[i];
+        }
+    }
+    prose
 }
 
 /// Votes per node (indexed like [`Dom::nodes`]) and the nodes that got any.
@@ -286,6 +348,47 @@ mod tests {
             chunk(2)
         );
         assert_eq!(article_text(&html).len(), 6);
+    }
+
+    #[test]
+    fn sections_nested_apart_by_a_page_builder_are_joined() {
+        let para = "<p>The council met on Tuesday, and after a long debate, it voted to rebuild the old bridge.</p>";
+        // Builders give every element a unique class, so no two sections look alike.
+        let section = |n: usize| {
+            format!(
+                "<div class=row-{n}><div class=col><div class=inner><img src=/{n}.png><div class=frame><div class=box>\
+                 <div class=c>{}</div></div></div></div></div></div>",
+                para.repeat(n)
+            )
+        };
+        let html = format!(
+            "<nav><a href=/>Home</a></nav><div class=builder><div class=area>{}<h2>Next</h2>{}{}{}</div></div>\
+             <div class=more><a href=/a>Elsewhere on the site today</a><a href=/b>And another story here</a></div>",
+            section(4),
+            section(1),
+            section(1),
+            section(2)
+        );
+        let text = article_text(&html);
+        assert_eq!(
+            text.iter().filter(|t| t.starts_with("The council")).count(),
+            8,
+            "{text:?}"
+        );
+        assert!(!text.iter().any(|t| t.contains("Elsewhere")), "{text:?}");
+    }
+
+    #[test]
+    fn a_whole_article_does_not_rise_to_take_in_teasers_beside_it() {
+        let para = "<p>The council met on Tuesday, and after a long debate, it voted to rebuild the old bridge.</p>";
+        let teaser = "<div class=teaser><h3><a href=/t>Another story</a></h3><p>A short summary of another story, \
+                      which the site shows beside every article it runs.</p></div>";
+        let html = format!(
+            "<div class=page><div class=story>{}</div>{teaser}</div>",
+            para.repeat(6)
+        );
+        let text = article_text(&html);
+        assert!(!text.iter().any(|t| t.contains("short summary")), "{text:?}");
     }
 
     #[test]
