@@ -196,7 +196,24 @@ pub fn has_junk_name(e: &Element) -> bool {
     if e.attr("itemprop") == Some("articleBody") || contains_any(names, CONTENT_NAMES, &CONTENT) {
         return false;
     }
-    contains_any(names, JUNK_NAMES, &JUNK) || names.split([' ', '_']).any(|w| w == "ad" || w == "ads")
+    contains_word(names, JUNK_NAMES, &JUNK) || names.split([' ', '_']).any(|w| w == "ad" || w == "ads")
+}
+
+/// Whether `names` contains one of `fragments` as a whole word or its
+/// plural: "comments" and "share-bar" name boilerplate, "commentary",
+/// "node-promoted" and "newspager" do not.
+fn contains_word(names: &str, fragments: &[&str], automaton: &OnceLock<AhoCorasick>) -> bool {
+    let bytes = names.as_bytes();
+    let is_word = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphanumeric);
+    automaton
+        .get_or_init(|| AhoCorasick::new(fragments).expect("a few short fixed patterns always build"))
+        .find_overlapping_iter(names)
+        .any(|m| {
+            let (start, end) = (m.start(), m.end());
+            let starts_word = start == 0 || !is_word(start - 1);
+            let ends_word = !is_word(end) || (bytes[end] == b's' && !is_word(end + 1)) || bytes[end - 1] == b'-';
+            starts_word && ends_word
+        })
 }
 
 /// Whether `names` contains any of `fragments`. Most elements are asked, so
@@ -275,5 +292,10 @@ mod tests {
         assert!(!junk("<div class='section' id='sharing-with-a-remote-server'>x</div>"));
         assert!(junk("<div id='article-share-tools-top'>x</div>"));
         assert!(junk("<form action='/search'><p>Enter search terms</p></form>"));
+        assert!(junk("<div class='post-comments'>x</div>"));
+        assert!(junk("<div class='dfp-slot-3'>x</div>"));
+        assert!(!junk("<div class='commentary'>x</div>"));
+        assert!(!junk("<div class='node-promoted'>x</div>"));
+        assert!(!junk("<div id='newspager'>x</div>"));
     }
 }
