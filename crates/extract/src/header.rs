@@ -62,6 +62,12 @@ impl<'a> Header<'a> {
         }
     }
 
+    /// Whether `text` is the headline.
+    pub fn is_headline(&self, text: &str) -> bool {
+        let w = lower_words(text);
+        !w.is_empty() && self.headlines.contains(&w)
+    }
+
     /// Whether `text`, whose lower-cased words are `w`, repeats the header.
     fn echoes(&self, text: &str, w: &[String]) -> bool {
         if w.is_empty() {

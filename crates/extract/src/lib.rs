@@ -136,7 +136,13 @@ fn more_text(scant: Body, fallback: Body) -> Body {
 /// Finds the article's blocks in `dom` and cleans them of clutter.
 fn article(dom: &dom::Dom, page: &Extracted, base: Option<&Url>) -> Body {
     let all = segment::blocks(dom, dom.body());
-    let roots = select::article_roots(dom, &all);
+    let header = header::Header::new(
+        page.title.as_deref(),
+        page.site_name.as_deref(),
+        page.byline.as_deref(),
+        page.published,
+    );
+    let roots = select::article_roots(dom, &all, &header);
     let captions: HashSet<String> = all
         .iter()
         .filter(|b| b.kind == BlockKind::Caption)
@@ -147,12 +153,6 @@ fn article(dom: &dom::Dom, page: &Extracted, base: Option<&Url>) -> Body {
         .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
         .collect();
     let mut blocks = clutter::clean(dom, body, &captions);
-    let header = header::Header::new(
-        page.title.as_deref(),
-        page.site_name.as_deref(),
-        page.byline.as_deref(),
-        page.published,
-    );
     header::drop_echoes(&mut blocks, &header);
     clutter::drop_lead_image(&mut blocks, page.image.as_deref(), base);
     Body {
@@ -258,13 +258,17 @@ mod tests {
         );
     }
 
-    const POST: &str = "<p>The harbour reopened on Monday after a week of storms, and the first ferries sailed at dawn with \
+    const POST: &str =
+        "<p>The harbour reopened on Monday after a week of storms, and the first ferries sailed at dawn with \
         their decks full of lorries, commuters and a few tourists who had waited in town since Friday.</p>";
 
     #[test]
     fn content_under_names_that_read_as_boilerplate_is_found_when_nothing_else_is() {
         let widget = format!("<div class='elementor-widget elementor-widget-text-editor'>{POST}</div>");
-        let html = format!("<body><div class=menu><a href=/>Home</a></div>{}</body>", widget.repeat(3));
+        let html = format!(
+            "<body><div class=menu><a href=/>Home</a></div>{}</body>",
+            widget.repeat(3)
+        );
         assert_eq!(super::extract(&html, None).text.matches("harbour reopened").count(), 3);
     }
 

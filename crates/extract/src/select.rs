@@ -3,13 +3,16 @@
 //! Every block of prose votes for its container and, more weakly, for the
 //! container's ancestors (the readability.js scheme): long text with commas
 //! votes strongly, link lists barely, and class names such as `article-body`
-//! or `sidebar` tip the balance. The winner is widened to a common ancestor
+//! or `sidebar` tip the balance. Candidates far below the headline (the
+//! `<h1>`) or before it lose weight: reviews and comments outvote a short
+//! description by length alone. The winner is widened to a common ancestor
 //! when several near-equal candidates split the article between them, raised
 //! to an ancestor that adds much more prose and few links (sections a page
 //! builder nests apart), and joined by the siblings that look like more of
 //! the same.
 
-use crate::dom::{Dom, ROOT};
+use crate::dom::{Dom, Kind, ROOT};
+use crate::header::Header;
 use crate::segment::{Block, BlockKind};
 
 /// Blocks shorter than this (non-space characters) do not vote.
@@ -58,14 +61,16 @@ const NEGATIVE: &[&str] = &[
 
 /// The article's root elements, in document order. A page too short for any
 /// block to vote is taken whole (what is not boilerplate is its content).
-pub fn article_roots(dom: &Dom, blocks: &[Block]) -> Vec<usize> {
+pub fn article_roots(dom: &Dom, blocks: &[Block], header: &Header) -> Vec<usize> {
     let scores = vote(dom, blocks);
     let final_score = |i: usize| scores.score[i].map_or(0.0, |s| s * (1.0 - dom.nodes[i].link_density()));
+    let headline = Headline::find(dom, blocks, header);
+    let placed_score = |i: usize| final_score(i) * headline.as_ref().map_or(1.0, |h| h.nearness(dom, i));
     let Some(top) = scores
         .candidates
         .iter()
         .copied()
-        .max_by(|a, b| final_score(*a).total_cmp(&final_score(*b)).then(b.cmp(a)))
+        .max_by(|a, b| placed_score(*a).total_cmp(&placed_score(*b)).then(b.cmp(a)))
     else {
         return vec![dom.body()];
     };
@@ -136,6 +141,64 @@ fn prose_chars(dom: &Dom, blocks: &[Block]) -> Vec<u32> {
         }
     }
     prose
+}
+
+/// A candidate wholly before the headline is weighed by this: what precedes
+/// the headline is navigation and promotion far more often than the article.
+const BEFORE_HEADLINE: f32 = 0.5;
+/// The least weight of a candidate far below the headline.
+const MIN_NEARNESS: f32 = 0.25;
+
+/// The page's headline as a landmark: the article contains it or starts
+/// soon after it. Reviews, comments and link lists lie further down; on a
+/// product page they outvote the description by length alone.
+struct Headline {
+    node: usize,
+    /// Per node, the characters of text before it in document order.
+    chars_before: Vec<u32>,
+}
+
+impl Headline {
+    /// The `<h1>` that repeats the page's title, or else the page's only `<h1>`.
+    fn find(dom: &Dom, blocks: &[Block], header: &Header) -> Option<Headline> {
+        let mut h1s = blocks.iter().filter(|b| b.kind == BlockKind::Heading(1));
+        let block = match h1s.clone().find(|b| header.is_headline(&b.text)) {
+            Some(b) => b,
+            None => match (h1s.next(), h1s.next()) {
+                (Some(only), None) => only,
+                _ => return None,
+            },
+        };
+        let mut chars_before = Vec::with_capacity(dom.nodes.len());
+        let mut seen = 0u32;
+        for n in &dom.nodes {
+            chars_before.push(seen);
+            if matches!(n.kind, Kind::Text(_)) {
+                seen += n.chars;
+            }
+        }
+        Some(Headline {
+            node: block.owner,
+            chars_before,
+        })
+    }
+
+    /// How near candidate `i` lies to the headline, from 1 (it holds the
+    /// headline, or starts before more text has passed than it holds itself)
+    /// down to [`MIN_NEARNESS`].
+    fn nearness(&self, dom: &Dom, i: usize) -> f32 {
+        let end = dom.nodes[i].end;
+        if dom.contains(i, self.node) {
+            return 1.0;
+        }
+        if end <= self.node {
+            return BEFORE_HEADLINE;
+        }
+        let headline_end = dom.nodes[self.node].end;
+        let gap = self.chars_before[i].saturating_sub(self.chars_before[headline_end.min(i)]) as f32;
+        let own = dom.nodes[i].chars.max(1) as f32;
+        (own / gap.max(own)).max(MIN_NEARNESS)
+    }
 }
 
 /// Votes per node (indexed like [`Dom::nodes`]) and the nodes that got any.
@@ -314,7 +377,7 @@ mod tests {
         let doc = crate::parse::parse(html);
         let dom = Dom::build(&doc);
         let blocks = crate::segment::blocks(&dom, dom.body());
-        let roots = article_roots(&dom, &blocks);
+        let roots = article_roots(&dom, &blocks, &Header::new(None, None, None, None));
         blocks
             .into_iter()
             .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
@@ -389,6 +452,22 @@ mod tests {
         );
         let text = article_text(&html);
         assert!(!text.iter().any(|t| t.contains("short summary")), "{text:?}");
+    }
+
+    #[test]
+    fn the_block_under_the_headline_beats_longer_prose_far_below_it() {
+        let description = "<p>A dynamic microphone with a warm tone, a built-in preamp, and a shield against hum.</p>";
+        let review = "<p>I bought this for my podcast, and after a month of daily use, I love it, though, sadly, the cable is short.</p>";
+        let specs = "<tr><td>Frequency response</td><td>50 Hz to 20 kHz</td></tr>".repeat(20);
+        let html = format!(
+            "<div class=product><h1>Studio Microphone</h1><div class=desc>{}</div><table>{specs}</table></div>\
+             <div class=reviews><h2>Reviews</h2><div class=list>{}</div></div>",
+            description.repeat(5),
+            review.repeat(5)
+        );
+        let text = article_text(&html);
+        assert!(text.iter().any(|t| t.contains("dynamic microphone")), "{text:?}");
+        assert!(!text.iter().any(|t| t.contains("podcast")), "{text:?}");
     }
 
     #[test]
