@@ -159,6 +159,10 @@ fn is_textless_tag(tag: &str) -> bool {
             | "source"
             | "map"
             | "label"
+            // Ruby annotations: the reading aid printed above the characters,
+            // which in running text would repeat every annotated word.
+            | "rt"
+            | "rp"
     )
 }
 

@@ -72,11 +72,23 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
     let doc = parse::parse(&normalised);
     let dom = dom::Dom::build_trusting(&doc, Trust::TagsAndNames);
     let base = base_url(&dom, url);
-    let mut page = metadata::read(&dom, base.as_ref());
-    let mut body = article(&dom, &page, base.as_ref());
+    let (mut page, declares_article) = metadata::read(&dom, base.as_ref());
+    let known = Known {
+        header: header::Header::new(
+            page.title.as_deref(),
+            page.site_name.as_deref(),
+            page.byline.as_deref(),
+            page.published,
+        ),
+        image: page.image.as_deref(),
+        base: base.as_ref(),
+        declares_article,
+    };
+    let mut body = article(&dom, &known);
     if is_scant(&body.text) {
-        body = distrust_markup(&doc, &normalised, &page, base.as_ref(), body);
+        body = distrust_markup(&doc, &normalised, &known, body);
     }
+    drop(known);
     page.text = body.text;
     page.html = body.html;
     if page.lang.is_none() {
@@ -93,6 +105,14 @@ const SCANT_TEXT_CHARS: usize = 250;
 /// many times more text: otherwise the short page was short.
 const MIN_FALLBACK_GAIN: f32 = 1.5;
 
+/// What is known about the page before its body is looked for.
+struct Known<'a> {
+    header: header::Header<'a>,
+    image: Option<&'a str>,
+    base: Option<&'a Url>,
+    declares_article: bool,
+}
+
 /// The article's text and sanitised HTML.
 struct Body {
     text: String,
@@ -105,8 +125,8 @@ fn is_scant(text: &str) -> bool {
 
 /// Extracts again believing less of the markup, level by level, while the
 /// result stays scant.
-fn distrust_markup(doc: &parse::Document, html: &str, page: &Extracted, base: Option<&Url>, scant: Body) -> Body {
-    let names_ignored = article(&dom::Dom::build_trusting(doc, Trust::Tags), page, base);
+fn distrust_markup(doc: &parse::Document, html: &str, known: &Known, scant: Body) -> Body {
+    let names_ignored = article(&dom::Dom::build_trusting(doc, Trust::Tags), known);
     let best = more_text(scant, names_ignored);
     if !is_scant(&best.text) {
         return best;
@@ -120,7 +140,7 @@ fn distrust_markup(doc: &parse::Document, html: &str, page: &Extracted, base: Op
         }
         Cow::Borrowed(_) => doc,
     };
-    let furniture_read = article(&dom::Dom::build_trusting(doc, Trust::TextlessTags), page, base);
+    let furniture_read = article(&dom::Dom::build_trusting(doc, Trust::TextlessTags), known);
     more_text(best, furniture_read)
 }
 
@@ -134,15 +154,9 @@ fn more_text(scant: Body, fallback: Body) -> Body {
 }
 
 /// Finds the article's blocks in `dom` and cleans them of clutter.
-fn article(dom: &dom::Dom, page: &Extracted, base: Option<&Url>) -> Body {
+fn article(dom: &dom::Dom, known: &Known) -> Body {
     let all = segment::blocks(dom, dom.body());
-    let header = header::Header::new(
-        page.title.as_deref(),
-        page.site_name.as_deref(),
-        page.byline.as_deref(),
-        page.published,
-    );
-    let roots = select::article_roots(dom, &all, &header);
+    let roots = select::article_roots(dom, &all, &known.header, known.declares_article);
     let captions: HashSet<String> = all
         .iter()
         .filter(|b| b.kind == BlockKind::Caption)
@@ -153,11 +167,11 @@ fn article(dom: &dom::Dom, page: &Extracted, base: Option<&Url>) -> Body {
         .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
         .collect();
     let mut blocks = clutter::clean(dom, body, &captions);
-    header::drop_echoes(&mut blocks, &header);
-    clutter::drop_lead_image(&mut blocks, page.image.as_deref(), base);
+    header::drop_echoes(&mut blocks, &known.header);
+    clutter::drop_lead_image(&mut blocks, known.image, known.base);
     Body {
         text: render::text(&blocks),
-        html: invisible::strip_controls(&render::sanitised_html(&blocks, base)).into_owned(),
+        html: invisible::strip_controls(&render::sanitised_html(&blocks, known.base)).into_owned(),
     }
 }
 
@@ -297,6 +311,40 @@ mod tests {
         );
         let text = super::extract(&html, None).text;
         assert!(!text.contains("cat") && !text.contains("newsletter"), "{text}");
+    }
+
+    #[test]
+    fn a_page_that_is_not_an_article_gives_its_whole_main_element() {
+        let features = "<li><h3>Fast sync</h3>Files reach every device in seconds.</li>".repeat(3);
+        let body = format!(
+            "<body><nav><a href=/>Home</a></nav><main><h1>Sync for teams</h1><div class=intro>{POST}{POST}</div>\
+             <ul>{features}</ul><section><h2>Pricing</h2><p>From 5 euros a month.</p></section></main>\
+             <footer>Contact</footer></body>"
+        );
+        let text = super::extract(&body, None).text;
+        assert!(
+            text.contains("Files reach every device") && text.contains("From 5 euros"),
+            "{text}"
+        );
+        // An article keeps to its prose.
+        let article = format!("<head><meta property='og:type' content='article'></head>{body}");
+        let text = super::extract(&article, None).text;
+        assert!(
+            text.contains("harbour reopened") && !text.contains("From 5 euros"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn ruby_annotations_are_not_read_into_the_text() {
+        let html =
+            "<article><p>The festival opened in <ruby>東京<rp>(</rp><rt>とうきょう</rt><rp>)</rp></ruby> on Friday, \
+                    and crowds filled the streets of the old town until late at night.</p></article>";
+        let text = super::extract(html, None).text;
+        assert!(
+            text.contains("in 東京 on Friday") && !text.contains("とうきょう"),
+            "{text}"
+        );
     }
 
     #[test]

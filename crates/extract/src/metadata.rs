@@ -72,8 +72,15 @@ const MAX_FIELD_CHARS: usize = 2_000;
 
 /// The page's metadata, with links made absolute against `url`; `text` and
 /// `html` are left empty.
-pub(crate) fn read(dom: &Dom, url: Option<&Url>) -> Extracted {
+/// What the page's metadata says, and whether the page declares itself an
+/// article (JSON-LD of an Article type, or `og:type` "article").
+pub(crate) fn read(dom: &Dom, url: Option<&Url>) -> (Extracted, bool) {
     let s = gather(dom);
+    let declares_article = s.ld.is_some() || s.meta.get("og:type").is_some_and(|t| t.eq_ignore_ascii_case("article"));
+    (fields(s, url), declares_article)
+}
+
+fn fields(s: Sources, url: Option<&Url>) -> Extracted {
     let ld = s.ld.as_ref();
     let ld_str = |key: &str| ld.and_then(|v| text_of(&v[key]));
     let meta = |names: &[&str]| names.iter().find_map(|n| s.meta.get(*n).cloned());
@@ -590,7 +597,7 @@ mod tests {
     use super::*;
     fn meta_of(html: &str, url: Option<&Url>) -> Extracted {
         let doc = crate::parse::parse(html);
-        read(&Dom::build(&doc), url)
+        read(&Dom::build(&doc), url).0
     }
 
     #[test]

@@ -61,7 +61,10 @@ const NEGATIVE: &[&str] = &[
 
 /// The article's root elements, in document order. A page too short for any
 /// block to vote is taken whole (what is not boilerplate is its content).
-pub fn article_roots(dom: &Dom, blocks: &[Block], header: &Header) -> Vec<usize> {
+/// A page that does not declare itself an article (a product, a service, a
+/// forum thread) is more than its best prose: when a `<main>` holds the
+/// winner, the page's author has already said where its content is.
+pub fn article_roots(dom: &Dom, blocks: &[Block], header: &Header, declares_article: bool) -> Vec<usize> {
     let scores = vote(dom, blocks);
     let final_score = |i: usize| scores.score[i].map_or(0.0, |s| s * (1.0 - dom.nodes[i].link_density()));
     let headline = Headline::find(dom, blocks, header);
@@ -81,6 +84,11 @@ pub fn article_roots(dom: &Dom, blocks: &[Block], header: &Header) -> Vec<usize>
         _ => top,
     };
     let top = climb(dom, top, blocks);
+    if !declares_article {
+        if let Some(main) = main_around(dom, top) {
+            return vec![main];
+        }
+    }
     siblings(dom, top, &final_score)
 }
 
@@ -199,6 +207,19 @@ impl Headline {
         let own = dom.nodes[i].chars.max(1) as f32;
         (own / gap.max(own)).max(MIN_NEARNESS)
     }
+}
+
+/// The `<main>` (or `role=main`) element holding `top`.
+fn main_around(dom: &Dom, top: usize) -> Option<usize> {
+    let mut i = top;
+    while i != ROOT {
+        let e = dom.nodes[i].element()?;
+        if e.name() == "main" || e.attr("role") == Some("main") {
+            return Some(i);
+        }
+        i = dom.nodes[i].parent;
+    }
+    None
 }
 
 /// Votes per node (indexed like [`Dom::nodes`]) and the nodes that got any.
@@ -377,7 +398,7 @@ mod tests {
         let doc = crate::parse::parse(html);
         let dom = Dom::build(&doc);
         let blocks = crate::segment::blocks(&dom, dom.body());
-        let roots = article_roots(&dom, &blocks, &Header::new(None, None, None, None));
+        let roots = article_roots(&dom, &blocks, &Header::new(None, None, None, None), true);
         blocks
             .into_iter()
             .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
