@@ -1,43 +1,90 @@
 #!/usr/bin/env bash
-# Times newsdesk's extractor against trafilatura (PyPI) and Mozilla's
-# Readability.js with jsdom (npm) on the same ScrapingHub pages, each on one
-# thread, in one run, and prints pages/s and the speed ratios.
+# Compares newsdesk's extractor with trafilatura (PyPI), rs-trafilatura (the
+# crates.io Rust port of trafilatura, run by bench/rs-trafilatura/) and, for
+# speed only, Mozilla's Readability.js with jsdom (npm), in one run.
 #
 # Usage: bench/compare-extract.sh [CORPUS_DIR] [SCRATCH_DIR]
-#   CORPUS_DIR  default ../shared/corpora/scrapinghub (relative to the repo root)
-#   SCRATCH_DIR where trafilatura and readability are installed; default /tmp/newsdesk-compare
-# Every timer covers parsing plus extraction only: all pages are read and
-# gunzipped into memory before the clock starts, as in `newsdesk-bench
-# extract`. newsdesk and trafilatura report the median of three runs;
-# readability.js, at about 20 s a run, one.
+#   CORPUS_DIR  the ScrapingHub corpus; default ../shared/corpora/scrapinghub
+#               (relative to the repo root)
+#   SCRATCH_DIR where trafilatura and readability are installed and outputs
+#               are written; default /tmp/newsdesk-compare
+# Environment:
+#   WCXB_DIR          the WCXB dev corpus; default ../shared/corpora/wcxb-dev
+#   SCORER            the official scorer; default ../shared/scorers/score_extract.py
+#   CARGO_TARGET_DIR  honoured as cargo does; CARGO_BUILD_JOBS (default 2) is
+#                     passed to cargo as -j
+#
+# Quality: each extractor writes one JSON line {"path","text"} per page of
+# WCXB (html/ID.html.gz, ground-truth.json, page-types.json, snippets.json)
+# and of ScrapingHub; bench/score-by-type.py scores them with the official
+# scorer: shingle P/R/F1 overall and per page type, snippet P/R/F1 over all
+# pages (WCXB only; ScrapingHub has neither types nor snippets). newsdesk is
+# `newsdesk extract FILES...` without --url; trafilatura is extract(html_bytes,
+# url=the page's url) with its defaults; rs-trafilatura is
+# extract_bytes(html) with its defaults. A page an extractor raises or panics
+# on counts as empty text.
+#
+# Speed, on the ScrapingHub pages, each extractor on one thread:
+# - in memory: all pages are read and gunzipped (newsdesk and rs-trafilatura:
+#   also decoded to UTF-8) before the clock starts, and the timer covers
+#   parsing plus extraction only, as in `newsdesk-bench extract`. newsdesk,
+#   trafilatura and rs-trafilatura report the median of three runs;
+#   readability.js, at about 20 s a run, one.
+# - whole process: `newsdesk extract` on the gzipped files, pinned to CPU 0
+#   with taskset, timed from exec to exit (start-up, read, gunzip, decode,
+#   extract, JSON to /dev/null), median of three runs, set against the
+#   in-memory figures above; and its peak RSS (max resident set, from
+#   /usr/bin/time, else from getrusage in Python) in a fourth run.
 set -euo pipefail
+export LC_ALL=C
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 corpus="$(cd "${1:-$root/../shared/corpora/scrapinghub}" && pwd)"
 scratch="${2:-/tmp/newsdesk-compare}"
+wcxb="$(cd "${WCXB_DIR:-$root/../shared/corpora/wcxb-dev}" && pwd)"
+scorer="${SCORER:-$root/../shared/scorers/score_extract.py}"
+[ -f "$scorer" ] || { echo "no scorer at $scorer" >&2; exit 1; }
 mkdir -p "$scratch"
+scratch="$(cd "$scratch" && pwd)"
 
 echo "== installing trafilatura and @mozilla/readability + jsdom into $scratch" >&2
 [ -x "$scratch/venv/bin/python" ] || python3 -m venv "$scratch/venv"
 "$scratch/venv/bin/pip" install -q trafilatura lxml_html_clean >&2
 ( cd "$scratch" && { [ -f package.json ] || npm init -y >/dev/null; } && npm install --silent jsdom @mozilla/readability >&2 )
 
-echo "== building newsdesk-bench (release)" >&2
-( cd "$root" && cargo build --release -j 2 -p newsdesk-bench >&2 )
-# cargo puts it under CARGO_TARGET_DIR when that is set.
-bench="${CARGO_TARGET_DIR:-$root/target}/release/newsdesk-bench"
+jobs="${CARGO_BUILD_JOBS:-2}"
+# cargo puts binaries under CARGO_TARGET_DIR when that is set; the harness,
+# a workspace of its own, is built into the same directory.
+target="${CARGO_TARGET_DIR:-$root/target}"
+echo "== building newsdesk, newsdesk-bench and the rs-trafilatura harness (release)" >&2
+( cd "$root" && cargo build --release -j "$jobs" -p newsdesk -p newsdesk-bench >&2 )
+cargo build --release -j "$jobs" --locked --manifest-path "$root/bench/rs-trafilatura/Cargo.toml" \
+  --target-dir "$target" >&2
+newsdesk="$target/release/newsdesk"
+bench="$target/release/newsdesk-bench"
+rs_traf="$target/release/rs-trafilatura-harness"
 
+# traf.py CORPUS OUT.jsonl: times trafilatura.extract on every page held in
+# memory (prints pages/s), then writes the texts as JSONL.
 cat > "$scratch/traf.py" <<'PY'
 import gzip, json, pathlib, sys, time
 import trafilatura
-corpus = pathlib.Path(sys.argv[1])
+corpus, out_path = pathlib.Path(sys.argv[1]), sys.argv[2]
 truth = json.loads((corpus / "ground-truth.json").read_text())
-pages = [(gzip.decompress((corpus / "html" / f"{pid}.html.gz").read_bytes()), truth[pid].get("url"))
-         for pid in sorted(truth)]
+paths = [corpus / "html" / f"{pid}.html.gz" for pid in sorted(truth)]
+pages = [(gzip.decompress(p.read_bytes()), truth[p.name[:-len(".html.gz")]].get("url")) for p in paths]
+texts = []
 start = time.perf_counter()
 for html, url in pages:
-    trafilatura.extract(html, url=url)
-print(f"{len(pages) / (time.perf_counter() - start):.2f}")
+    try:
+        texts.append(trafilatura.extract(html, url=url) or "")
+    except Exception:  # a page trafilatura raises on counts as empty text
+        texts.append("")
+elapsed = time.perf_counter() - start
+with open(out_path, "w", encoding="utf-8") as out:
+    for p, text in zip(paths, texts):
+        out.write(json.dumps({"path": str(p), "text": text}) + "\n")
+print(f"{len(pages) / elapsed:.2f}")
 PY
 
 cat > "$scratch/readability.js" <<'JS'
@@ -62,18 +109,86 @@ for (const [html, url] of pages) {
 console.log((pages.length / (Number(process.hrtime.bigint() - start) / 1e9)).toFixed(2));
 JS
 
+# ---- quality ----------------------------------------------------------------
+
+# extract_all NAME CORPUS: writes $scratch/NAME-EXTRACTOR.jsonl for the three.
+extract_all() {
+  local name="$1" dir="$2"
+  local files=("$dir"/html/*.html.gz)
+  echo "== extracting $name (${#files[@]} pages): newsdesk, rs-trafilatura, trafilatura" >&2
+  "$newsdesk" extract "${files[@]}" > "$scratch/$name-newsdesk.jsonl"
+  "$rs_traf" "${files[@]}" > "$scratch/$name-rs-trafilatura.jsonl"
+  "$scratch/venv/bin/python" "$scratch/traf.py" "$dir" "$scratch/$name-trafilatura.jsonl" >/dev/null
+}
+score() {
+  local name="$1" dir="$2"
+  python3 "$root/bench/score-by-type.py" "$scorer" "$dir" \
+    newsdesk="$scratch/$name-newsdesk.jsonl" \
+    trafilatura="$scratch/$name-trafilatura.jsonl" \
+    rs-trafilatura="$scratch/$name-rs-trafilatura.jsonl"
+}
+extract_all wcxb "$wcxb"
+extract_all scrapinghub "$corpus"
+
+echo "== quality: WCXB dev ($wcxb), shingle P/R/F1 by page type"
+score wcxb "$wcxb"
+echo
+echo "== quality: ScrapingHub ($corpus), shingle P/R/F1"
+score scrapinghub "$corpus"
+echo
+
+# ---- speed ------------------------------------------------------------------
+
 # The median of three runs: newsdesk's run takes a tenth of a second, so one
 # preemption by another process would move a single run by several percent.
 median3() { for _ in 1 2 3; do "$@"; done | sort -g | sed -n 2p; }
-ours_once() { "$bench" extract --corpus "$corpus" | awk '/pages\/s/ {print $1; exit}'; }
+ours_once() { "$bench" extract --corpus "$corpus" | awk '/pages\/s/ && !n++ {print $1}'; }
+rs_traf_once() { "$rs_traf" --time "$corpus"/html/*.html.gz | awk '/pages\/s/ && !n++ {print $1}'; }
+traf_once() { "$scratch/venv/bin/python" "$scratch/traf.py" "$corpus" "$scratch/scrapinghub-trafilatura.jsonl"; }
 
-echo "== timing on $(ls "$corpus"/html/*.html.gz | wc -l) pages" >&2
+files=("$corpus"/html/*.html.gz)
+pin=()
+if command -v taskset >/dev/null; then pin=(taskset -c 0); else echo "no taskset: the whole-process run is not pinned" >&2; fi
+# Seconds from exec to exit of one `newsdesk extract` over every file
+# ($EPOCHREALTIME needs no fork, so the clock brackets the process alone).
+whole_once() {
+  local start=$EPOCHREALTIME
+  "${pin[@]}" "$newsdesk" extract "${files[@]}" >/dev/null
+  awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.4f\n", e - s }'
+}
+# Peak RSS in KiB of one more such run.
+peak_rss() {
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f %M -o "$scratch/rss" "${pin[@]}" "$newsdesk" extract "${files[@]}" >/dev/null
+    tail -n 1 "$scratch/rss"
+  else
+    python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "${pin[@]}" "$newsdesk" extract "${files[@]}"
+  fi
+}
+
+echo "== timing on ${#files[@]} pages" >&2
 ours=$(median3 ours_once)
-traf=$(median3 "$scratch/venv/bin/python" "$scratch/traf.py" "$corpus")
+traf=$(median3 traf_once)
+rs=$(median3 rs_traf_once)
 read_js=$(cd "$scratch" && node readability.js "$corpus")
+whole_secs=$(median3 whole_once)
+rss_kib=$(peak_rss)
+whole=$(awk -v n="${#files[@]}" -v s="$whole_secs" 'BEGIN { printf "%.2f", n / s }')
 
-printf '%-16s %10s pages/s\n' newsdesk "$ours" trafilatura "$traf" readability.js "$read_js"
-awk -v o="$ours" -v t="$traf" -v r="$read_js" 'BEGIN {
-  printf "newsdesk / trafilatura:    %.1fx\n", o / t
-  printf "newsdesk / readability.js: %.1fx\n", o / r
+echo "== speed: ScrapingHub, ${#files[@]} pages, one thread"
+echo "in memory (parse + extract; median of 3, readability.js 1 run):"
+printf '  %-16s %10s pages/s\n' newsdesk "$ours" trafilatura "$traf" rs-trafilatura "$rs" readability.js "$read_js"
+awk -v o="$ours" -v t="$traf" -v s="$rs" -v r="$read_js" 'BEGIN {
+  printf "  newsdesk / trafilatura:    %.1fx\n", o / t
+  printf "  newsdesk / rs-trafilatura: %.1fx\n", o / s
+  printf "  newsdesk / readability.js: %.1fx\n", o / r
+}'
+echo "whole process (newsdesk extract on the .html.gz files, ${pin[*]:-unpinned}, median of 3):"
+printf '  %-16s %10s pages/s  (%s s for %d pages), peak RSS %.1f MiB\n' \
+  newsdesk "$whole" "$whole_secs" "${#files[@]}" "$(awk -v k="$rss_kib" 'BEGIN { print k / 1024 }')"
+awk -v w="$whole" -v t="$traf" -v s="$rs" 'BEGIN {
+  printf "  newsdesk whole process / trafilatura in memory:    %.1fx\n", w / t
+  printf "  newsdesk whole process / rs-trafilatura in memory: %.1fx\n", w / s
 }'
