@@ -24,7 +24,15 @@ const MAX_CARD_EXTRA_CHARS: u32 = 60;
 
 /// Drops the clutter among the article's blocks. `captions` are the texts of
 /// every caption on the page: a paragraph that merely repeats one is dropped.
-pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<Block> {
+/// Link-dense blocks are dropped, except, with `keep_headline_links` (on a
+/// page that is a listing rather than an article), those whose links are
+/// whole headlines rather than menu entries.
+pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>, keep_headline_links: bool) -> Vec<Block> {
+    let menu = keep_headline_links.then(|| dom.menu_link_chars());
+    let is_headline_link = |b: &Block| {
+        menu.as_ref()
+            .is_some_and(|m| b.link_chars.saturating_sub(m[b.owner]) >= crate::dom::MIN_HEADLINE_LINK_CHARS)
+    };
     let mut kept = Vec::with_capacity(blocks.len());
     let mut skip_promo_target = false;
     let mut promo_list: Option<PromoList> = None;
@@ -54,7 +62,7 @@ pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>) -> Vec<B
             }
         }
         if block.kind == BlockKind::Caption
-            || block.link_density() > MAX_LINK_DENSITY
+            || (block.link_density() > MAX_LINK_DENSITY && !is_headline_link(&block))
             || (captions.contains(&block.text) && block.text.len() < 400)
         {
             continue;
@@ -456,7 +464,7 @@ mod tests {
     fn clean_blocks(html: &str) -> Vec<Block> {
         let doc = crate::parse::parse(html);
         let dom = crate::dom::Dom::build(&doc);
-        clean(&dom, crate::segment::blocks(&dom, dom.body()), &HashSet::new())
+        clean(&dom, crate::segment::blocks(&dom, dom.body()), &HashSet::new(), false)
     }
 
     fn texts(html: &str) -> Vec<String> {

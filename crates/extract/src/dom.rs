@@ -17,6 +17,17 @@ pub const ROOT: usize = 0;
 /// the page's text is kept: it is the article under an odd name.
 const MAX_NAMED_JUNK_SHARE: f32 = 0.4;
 
+/// A link with fewer characters than this is a menu entry, not a headline.
+pub const MIN_HEADLINE_LINK_CHARS: u32 = 25;
+
+/// Whether an `<a>` points to another page (not an address, a phone number
+/// or a place on this page).
+fn links_to_page(n: &DomNode) -> bool {
+    let href = n.element().and_then(|e| e.attr("href")).unwrap_or("").trim_start();
+    let scheme = |p: &str| href.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    !(href.is_empty() || href.starts_with('#') || scheme("mailto:") || scheme("tel:") || scheme("javascript:"))
+}
+
 /// What a node is: only elements and text matter to extraction.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind<'a> {
@@ -228,6 +239,24 @@ impl<'a> Dom<'a> {
             self.nodes[parent].chars += chars;
             self.nodes[parent].link_chars += links;
         }
+    }
+
+    /// Per node, the characters of menu links in its subtree: links too short
+    /// to be a headline, or not to a page (`mailto:`, `tel:`, `#top`). On a
+    /// listing, the content is links too, but each one is a whole headline.
+    pub fn menu_link_chars(&self) -> Vec<u32> {
+        let mut menu = vec![0u32; self.nodes.len()];
+        for i in (1..self.nodes.len()).rev() {
+            let n = &self.nodes[i];
+            if n.tag() == "a" && n.link_chars > 0 && (n.link_chars < MIN_HEADLINE_LINK_CHARS || !links_to_page(n)) {
+                menu[i] = n.link_chars;
+            }
+            let parent = n.parent;
+            if parent != i {
+                menu[parent] += menu[i];
+            }
+        }
+        menu
     }
 
     /// Element children of `i`, in order.

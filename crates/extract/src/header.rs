@@ -225,7 +225,7 @@ mod tests {
         let doc = crate::parse::parse(html);
         let dom = crate::dom::Dom::build(&doc);
         let captions = HashSet::new();
-        let mut blocks = crate::clutter::clean(&dom, crate::segment::blocks(&dom, dom.body()), &captions);
+        let mut blocks = crate::clutter::clean(&dom, crate::segment::blocks(&dom, dom.body()), &captions, false);
         drop_echoes(&mut blocks, header);
         blocks
             .into_iter()

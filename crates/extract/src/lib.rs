@@ -110,6 +110,8 @@ struct Known<'a> {
     header: header::Header<'a>,
     image: Option<&'a str>,
     base: Option<&'a Url>,
+    /// The page says it is an article (JSON-LD, OpenGraph); a product, a
+    /// listing or a service page does not.
     declares_article: bool,
 }
 
@@ -166,7 +168,7 @@ fn article(dom: &dom::Dom, known: &Known) -> Body {
         .into_iter()
         .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
         .collect();
-    let mut blocks = clutter::clean(dom, body, &captions);
+    let mut blocks = clutter::clean(dom, body, &captions, !known.declares_article);
     header::drop_echoes(&mut blocks, &known.header);
     clutter::drop_lead_image(&mut blocks, known.image, known.base);
     Body {
@@ -333,6 +335,26 @@ mod tests {
             text.contains("harbour reopened") && !text.contains("From 5 euros"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_listing_keeps_its_headline_links_but_not_its_menu_links() {
+        let item = |n: usize| {
+            format!(
+                "<div class=item><h3><a href=/story/{n}>Ferry services resume on the northern route number {n}</a></h3>\
+                 <p>Crews worked through the weekend, and the first boats left on time this morning.</p>\
+                 <p><a href=/tag/ferries>Ferries</a> <a href=/tag/weather>Weather</a> <a href='mailto:desk@news.example'>desk@news.example.org</a></p></div>"
+            )
+        };
+        let items: String = (1..=4).map(item).collect();
+        let listing = format!("<body><h1>Latest transport news</h1><div class=list>{items}</div></body>");
+        let text = super::extract(&listing, None).text;
+        assert_eq!(text.matches("Ferry services resume").count(), 4, "{text}");
+        assert!(!text.contains("Weather") && !text.contains("desk@"), "{text}");
+        // Beside an article, the same links are promotion.
+        let article = format!("<head><meta property='og:type' content='article'></head>{listing}");
+        let text = super::extract(&article, None).text;
+        assert!(!text.contains("Ferry services resume"), "{text}");
     }
 
     #[test]
