@@ -88,7 +88,6 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
     if is_scant(&body.text) {
         body = distrust_markup(&doc, &normalised, &known, body);
     }
-    drop(known);
     page.text = body.text;
     page.html = body.html;
     if page.lang.is_none() {
@@ -102,7 +101,7 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
 /// trying its fallbacks is the same).
 const SCANT_TEXT_CHARS: usize = 250;
 /// A less trusting extraction replaces a scant one only when it finds this
-/// many times more text: otherwise the short page was short.
+/// many times more text (in bytes): otherwise the short page was short.
 const MIN_FALLBACK_GAIN: f32 = 1.5;
 
 /// What is known about the page before its body is looked for.
@@ -122,7 +121,7 @@ struct Body {
 }
 
 fn is_scant(text: &str) -> bool {
-    text.len() < SCANT_TEXT_CHARS
+    text.chars().nth(SCANT_TEXT_CHARS - 1).is_none()
 }
 
 /// Extracts again believing less of the markup, level by level, while the

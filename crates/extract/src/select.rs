@@ -94,9 +94,10 @@ pub fn article_roots(dom: &Dom, blocks: &[Block], header: &Header, declares_arti
 
 /// Of the text an ancestor adds to the winner, at most this share may be links…
 const MAX_ADDED_LINK_DENSITY: f32 = 0.25;
-/// …and at least this share must be prose (blocks long enough to vote).
+/// …and at least this share must be prose (blocks long enough to vote, and
+/// mostly not links)…
 const MIN_ADDED_PROSE: f32 = 0.5;
-
+const MAX_PROSE_LINK_DENSITY: f32 = 0.5;
 /// …and the ancestor is taken only when it holds this many times the winner's prose.
 const MIN_CLIMB_GAIN: u32 = 2;
 
@@ -138,7 +139,7 @@ fn highest_prose_ancestor(dom: &Dom, top: usize, prose: &[u32]) -> usize {
 fn prose_chars(dom: &Dom, blocks: &[Block]) -> Vec<u32> {
     let mut prose = vec![0u32; dom.nodes.len()];
     for b in blocks {
-        if b.kind != BlockKind::Image && b.chars >= MIN_VOTING_CHARS && b.link_density() < 0.5 {
+        if b.kind != BlockKind::Image && b.chars >= MIN_VOTING_CHARS && b.link_density() < MAX_PROSE_LINK_DENSITY {
             prose[b.owner] += b.chars;
         }
     }
