@@ -1,7 +1,9 @@
 //! Extraction quality may not fall below the figures in docs/BENCHMARKS.md:
-//! floors just under them, on the shared corpora. Each test skips, saying
+//! floors just under them, on the shared corpora (WCXB dev: over all pages
+//! and on its articles). Each test skips, saying
 //! so, when its corpus is not beside the repository.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use newsdesk_bench::extract::{score_readability, score_scrapinghub, summarise, PageScore};
@@ -46,4 +48,24 @@ fn readability_pages_quality_floor() {
     let rate = |field: &str| run.fields.get(field).map_or(0.0, |&(hit, n)| hit as f64 / n as f64);
     assert!(rate("title") >= 0.95, "titles {:.3}", rate("title"));
     assert!(rate("published") >= 0.95, "published {:.3}", rate("published"));
+}
+
+#[test]
+fn wcxb_dev_quality_floor() {
+    let Some(dir) = corpus("wcxb-dev", "page-types.json") else {
+        return;
+    };
+    let (scores, _) = score_scrapinghub(&dir).unwrap();
+    assert_eq!(scores.len(), 1337);
+    let (_, _, f) = macro_average(&scores);
+    assert!(f >= 0.82, "all pages: F1 {f:.4}");
+    let types: HashMap<String, String> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("page-types.json")).unwrap()).unwrap();
+    let articles: Vec<_> = scores
+        .into_iter()
+        .filter(|(id, _)| types.get(id).is_some_and(|t| t == "article"))
+        .collect();
+    assert_eq!(articles.len(), 709);
+    let (_, _, f) = macro_average(&articles);
+    assert!(f >= 0.935, "articles: F1 {f:.4}");
 }
