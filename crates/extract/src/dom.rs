@@ -245,18 +245,31 @@ impl<'a> Dom<'a> {
     /// to be a headline, or not to a page (`mailto:`, `tel:`, `#top`). On a
     /// listing, the content is links too, but each one is a whole headline.
     pub fn menu_link_chars(&self) -> Vec<u32> {
-        let mut menu = vec![0u32; self.nodes.len()];
+        let own = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let is_menu =
+                    n.tag() == "a" && n.link_chars > 0 && (n.link_chars < MIN_HEADLINE_LINK_CHARS || !links_to_page(n));
+                if is_menu {
+                    n.link_chars
+                } else {
+                    0
+                }
+            })
+            .collect();
+        self.subtree_totals(own)
+    }
+
+    /// Per node, the sum of `own` over its subtree (itself included).
+    pub fn subtree_totals(&self, mut own: Vec<u32>) -> Vec<u32> {
         for i in (1..self.nodes.len()).rev() {
-            let n = &self.nodes[i];
-            if n.tag() == "a" && n.link_chars > 0 && (n.link_chars < MIN_HEADLINE_LINK_CHARS || !links_to_page(n)) {
-                menu[i] = n.link_chars;
-            }
-            let parent = n.parent;
+            let parent = self.nodes[i].parent;
             if parent != i {
-                menu[parent] += menu[i];
+                own[parent] += own[i];
             }
         }
-        menu
+        own
     }
 
     /// Element children of `i`, in order.

@@ -143,13 +143,7 @@ fn prose_chars(dom: &Dom, blocks: &[Block]) -> Vec<u32> {
             prose[b.owner] += b.chars;
         }
     }
-    for i in (1..dom.nodes.len()).rev() {
-        let parent = dom.nodes[i].parent;
-        if parent != i {
-            prose[parent] += prose[i];
-        }
-    }
-    prose
+    dom.subtree_totals(prose)
 }
 
 /// A candidate wholly before the headline is weighed by this: what precedes
