@@ -1,34 +1,19 @@
-//! People, organisations and places, without a statistical model.
+//! People, organisations and places in an article.
 //!
-//! Candidates are runs of capitalised words in each sentence. Titles
-//! ("Secretary of State", "President") are cut off the front and mark what
-//! follows as a person; role words ("envoy", "adviser"), first names, place
-//! and organisation lists, prepositions ("in Kyiv") and organisation
-//! suffixes ("Commission") vote on the kind. Mentions are then merged into
-//! entities: a lone surname joins the full name it ends ("Witkoff" → "Steve
-//! Witkoff"), and spelling variants share a key ("Zelenskyy" = "Zelensky").
+//! The statistical [`tagger`] finds names in each sentence and the
+//! headline; repeats of a found name elsewhere are added, and every mention
+//! votes on its entity's kind. Mentions are then merged into entities: a
+//! lone surname joins the full name it ends ("Witkoff" → "Steve Witkoff"),
+//! and spelling variants share a key ("Zelenskyy" = "Zelensky").
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use newsdesk_domain::{Entity, EntityKind};
 
 use crate::gazetteer::{self as gz, contains};
 use crate::sentences::Sentence;
-
-/// Title words that may follow a title but never start one ("Attorney General").
-const TITLE_TAILS: &[&str] = &["general", "leader", "major", "officer", "staff", "state"];
-
-/// Lowercase words allowed inside a name between capitalised words.
-const CONNECTORS: &[&str] = &[
-    "al", "bin", "da", "de", "del", "der", "di", "dos", "du", "el", "la", "le", "of", "van", "von",
-];
-
-/// Longest run of words taken as one name; longer runs are headlines or junk.
-const MAX_NAME_WORDS: usize = 10;
-
-/// Verbs after a name that suggest a speaking person.
-const SPEECH_VERBS: &[&str] = &["added", "asked", "says", "said", "stated", "tells", "told", "wrote"];
+use crate::tagger;
 
 /// One place an entity is named: a byte range in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,15 +65,6 @@ impl Entities {
     }
 }
 
-/// A token of a sentence: byte range and text (possessive stripped).
-#[derive(Debug, Clone)]
-struct Tok<'a> {
-    span: Range<usize>,
-    text: &'a str,
-    /// The token had a possessive "'s", so a name ends here.
-    possessive: bool,
-}
-
 /// Votes for each kind, gathered over a candidate's mentions.
 #[derive(Debug, Clone, Copy, Default)]
 struct Votes {
@@ -97,251 +73,420 @@ struct Votes {
     place: i32,
 }
 
+impl Votes {
+    fn of(kind: tagger::Kind, weight: i32) -> Votes {
+        let mut v = Votes::default();
+        match kind {
+            tagger::Kind::Person => v.person = weight,
+            tagger::Kind::Organization => v.org = weight,
+            tagger::Kind::Place => v.place = weight,
+        }
+        v
+    }
+}
+
 /// A candidate mention before merging.
 #[derive(Debug, Clone)]
 struct Candidate {
-    span: Range<usize>,
+    /// Where it is in the text; `None` for a name in the headline.
+    span: Option<Range<usize>>,
     tokens: Vec<String>,
     votes: Votes,
-    sentence_initial: bool,
 }
 
-/// Finds the entities of `text`, given its sentences.
-pub fn extract(text: &str, sentences: &[Sentence]) -> Entities {
+/// What a name the tagger found says about its kind.
+const TAGGED_VOTE: i32 = 3;
+
+/// What the page's structure says (a dateline, a results line, a name's
+/// head word): more than the tagger's reading of the words.
+const STRUCTURE_VOTE: i32 = TAGGED_VOTE + 1;
+
+/// A name with the weight of its evidence.
+type Weighted = (tagger::Name, i32);
+
+/// What a repeat of an already tagged name says: its other mentions decide.
+const REPEAT_VOTE: i32 = 1;
+
+/// Longest repeat of a known name looked for, in tokens.
+const MAX_REPEAT_TOKENS: usize = 6;
+
+/// One sentence as the tagger sees it.
+struct Tokenized<'a> {
+    tokens: Vec<tagger::Token<'a>>,
+    words: Vec<&'a str>,
+}
+
+impl<'a> Tokenized<'a> {
+    fn new(text: &'a str, span: Range<usize>) -> Tokenized<'a> {
+        let tokens = tagger::tokenize(text, span);
+        let words = tokens.iter().map(|t| t.text).collect();
+        Tokenized { tokens, words }
+    }
+}
+
+/// Finds the entities of `text`, given its sentences, and of its headline.
+///
+/// The tagger reads each sentence; a name it found once is then looked
+/// for wherever else it appears capitalised (a headline in capitals, a
+/// results line, a sentence it missed), and the kind of an entity is the
+/// vote of all its mentions.
+pub fn extract(title: Option<&str>, text: &str, sentences: &[Sentence]) -> Entities {
+    let model = tagger::Model::builtin();
+    let body: Vec<Tokenized<'_>> = sentences.iter().map(|s| Tokenized::new(text, s.span.clone())).collect();
+    let headline = title.map(|t| Tokenized::new(t, 0..t.len()));
+    let case = tagger::DocCase::new(body.iter().map(|s| s.words.as_slice()));
+    let all = || {
+        body.iter()
+            .map(|s| (s, true))
+            .chain(headline.iter().map(|s| (s, false)))
+    };
     let mut cands = Vec::new();
-    for s in sentences {
-        let toks = tokenize(text, s.span.clone());
-        candidates_of_sentence(text, &toks, &mut cands);
+    let mut covered: Vec<Vec<bool>> = Vec::new();
+    for (k, (sentence, in_body)) in all().enumerate() {
+        let tagged = tagger::names(&model.tag(&case, &sentence.words));
+        let mut names: Vec<Weighted> = tagged.into_iter().map(|n| (n, TAGGED_VOTE)).collect();
+        if k < DATELINE_SENTENCES && in_body {
+            dateline(&sentence.words, &mut names);
+        }
+        if is_results_line(&sentence.words) {
+            teams(&sentence.words, &mut names);
+        }
+        let mut taken = vec![false; sentence.words.len()];
+        for (name, weight) in names {
+            taken[name.tokens.clone()].iter_mut().for_each(|t| *t = true);
+            push(&mut cands, sentence, name.tokens, Votes::of(name.kind, weight), in_body);
+        }
+        covered.push(taken);
+    }
+    let known = Known::new(&cands);
+    for ((sentence, in_body), taken) in all().zip(&mut covered) {
+        repeats(sentence, taken, &known, in_body, &mut cands);
+        headed_runs(sentence, taken, in_body, &mut cands);
     }
     merge(cands)
 }
 
-/// Splits a sentence into word tokens; inner `.`, `-` and `'` stay inside ("U.S", "Holtz-Eakin", "O'Brien").
-fn tokenize(text: &str, span: Range<usize>) -> Vec<Tok<'_>> {
-    let s = &text[span.clone()];
-    let mut out = Vec::new();
-    let mut chars = s.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if !c.is_alphanumeric() {
+/// A wire dateline opening the article ("LONDON 1996-08-30", "BEIRUT,
+/// Lebanon (AP) —", "JACKSON, Miss. -") names a place, whatever the tagger made of the
+/// capitals: the names in it are replaced by that place.
+fn dateline(words: &[&str], names: &mut Vec<Weighted>) {
+    let end = words
+        .iter()
+        .take(MAX_DATELINE_WORDS)
+        .take_while(|w| is_shouted(w))
+        .count();
+    if end == 0 {
+        return;
+    }
+    let mut next = end;
+    let region = words.get(next) == Some(&",");
+    if region {
+        next += 1 + words[next + 1..]
+            .iter()
+            .take_while(|w| is_capitalised(w) || **w == ".")
+            .count();
+    }
+    let rest = &words[next.min(words.len())..];
+    let agency = rest.first().is_some_and(|w| matches!(*w, "(" | "-" | "--" | "—" | "–"));
+    let dated = rest.len() <= 4 && rest.first().is_some_and(|w| is_number(w));
+    if agency || dated || (region && rest.is_empty()) {
+        names.retain(|(n, _)| n.tokens.start >= end);
+        names.insert(
+            0,
+            (
+                tagger::Name {
+                    kind: tagger::Kind::Place,
+                    tokens: 0..end,
+                },
+                STRUCTURE_VOTE,
+            ),
+        );
+    }
+}
+
+/// How far into the article a dateline may sit (after a repeated headline
+/// and a byline).
+const DATELINE_SENTENCES: usize = 3;
+
+/// Most words a dateline's place runs to ("RIO DE JANEIRO").
+const MAX_DATELINE_WORDS: usize = 4;
+
+/// A word in capitals throughout: at least two letters, no lowercase.
+fn is_shouted(word: &str) -> bool {
+    word.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && word
+            .chars()
+            .all(|c| c.is_uppercase() || matches!(c, '-' | '.' | '\'' | '’'))
+}
+
+/// A score, a time, a price: starts with a digit and holds nothing but
+/// digits and the marks between them.
+fn is_number(word: &str) -> bool {
+    word.starts_with(|c: char| c.is_ascii_digit())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | ':' | '/'))
+}
+
+/// A results or standings line: names and numbers with hardly any running
+/// words ("Aston Villa 2 Derby 0", "Newcastle 3 3 0 0 7 2 9").
+fn is_results_line(words: &[&str]) -> bool {
+    let numbers = words.iter().filter(|w| is_number(w)).count();
+    let prose = words
+        .iter()
+        .filter(|w| w.starts_with(char::is_lowercase) && w.chars().count() >= 3)
+        .count();
+    numbers >= 2 && prose == 0 && words.iter().any(|w| is_capitalised(w))
+}
+
+/// In a results line, a name followed by its score is a team: a club is an
+/// organisation, a national side the country's place. With one name on the
+/// line, a person the tagger saw (a golfer and their rounds) stays a
+/// person; two scored names are two sides of a match. Names in brackets
+/// (an athlete's country) and dates are left alone.
+fn teams(words: &[&str], names: &mut Vec<Weighted>) {
+    let scored = scored_runs(words);
+    for run in &scored {
+        let person = names
+            .iter()
+            .any(|(n, _)| n.kind == tagger::Kind::Person && n.tokens.start < run.end && run.start < n.tokens.end);
+        if person && scored.len() < 2 {
             continue;
         }
-        let mut end = i + c.len_utf8();
-        while let Some(&(j, d)) = chars.peek() {
-            let joins = matches!(d, '.' | '-' | '\'' | '’') && s[j + d.len_utf8()..].starts_with(char::is_alphanumeric);
-            if d.is_alphanumeric() || joins {
-                end = j + d.len_utf8();
-                chars.next();
-            } else {
-                break;
-            }
+        let name: Vec<String> = words[run.clone()].iter().map(|w| w.to_lowercase()).collect();
+        let kind = if contains(gz::COUNTRIES, &name.join(" ")) {
+            tagger::Kind::Place
+        } else {
+            tagger::Kind::Organization
+        };
+        names.retain(|(n, _)| n.tokens.end <= run.start || run.end <= n.tokens.start);
+        names.push((
+            tagger::Name {
+                kind,
+                tokens: run.clone(),
+            },
+            STRUCTURE_VOTE,
+        ));
+    }
+    names.sort_by_key(|(n, _)| n.tokens.start);
+}
+
+/// Runs of capitalised words outside brackets that a number follows, other
+/// than calendar words ("September 1").
+fn scored_runs(words: &[&str]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < words.len() {
+        match words[i] {
+            "(" => depth += 1,
+            ")" => depth = depth.saturating_sub(1),
+            _ => {}
         }
-        let word = &s[i..end];
-        let stripped = strip_possessive(word);
-        let possessive = stripped.len() != word.len() || s[end..].starts_with(['\'', '’']);
-        out.push(Tok {
-            span: span.start + i..span.start + i + stripped.len(),
-            text: stripped,
-            possessive,
-        });
+        if depth > 0 || !is_capitalised(words[i]) {
+            i += 1;
+            continue;
+        }
+        let end = i + words[i..]
+            .iter()
+            .take_while(|w| is_capitalised(w) || is_connector(w))
+            .count();
+        let calendar = words[i..end].iter().all(|w| contains(gz::NOT_NAMES, &w.to_lowercase()));
+        if words.get(end).is_some_and(|w| is_number(w)) && !calendar {
+            out.push(i..end);
+        }
+        i = end;
     }
     out
 }
 
-fn strip_possessive(w: &str) -> &str {
-    w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w)
+/// A lowercase word inside a name ("Bosnia and Herzegovina", "Queen of the South").
+fn is_connector(word: &str) -> bool {
+    matches!(word, "and" | "of" | "the" | "de" | "del" | "du" | "la")
 }
 
-fn is_capitalised(w: &str) -> bool {
-    w.chars().next().is_some_and(char::is_uppercase)
+/// Records the name at `range` of a sentence as a candidate: a possessive
+/// stays on its word ("St Brennan's Hospital"), and a person loses the
+/// titles in front ("Councillor Amara Singh"). A name whose head word says
+/// what it is ("… Board", "… Road", "Port …") is that, whatever the tagger said.
+fn push(out: &mut Vec<Candidate>, sentence: &Tokenized<'_>, range: Range<usize>, votes: Votes, in_body: bool) {
+    let mut run = &sentence.tokens[range];
+    while run.last().is_some_and(|t| is_possessive(t.text)) {
+        run = &run[..run.len() - 1];
+    }
+    if votes.person > 0 {
+        let titles = run
+            .iter()
+            .take_while(|t| gz::is_title(&t.text.trim_end_matches('.').to_lowercase()))
+            .count();
+        run = &run[titles.min(run.len().saturating_sub(1))..];
+    }
+    let mut tokens: Vec<String> = Vec::new();
+    for t in run.iter().filter(|t| t.text.chars().any(char::is_alphanumeric)) {
+        match tokens.last_mut() {
+            Some(last) if is_possessive(t.text) => last.push_str(t.text),
+            _ => tokens.push(t.text.trim_end_matches('.').to_string()),
+        }
+    }
+    let (Some(first), Some(last)) = (run.first(), run.last()) else {
+        return;
+    };
+    if tokens.is_empty() {
+        return;
+    }
+    let votes = head_kind(&tokens).map_or(votes, |kind| Votes::of(kind, STRUCTURE_VOTE));
+    out.push(Candidate {
+        span: in_body.then_some(first.span.start..last.span.end),
+        tokens,
+        votes,
+    });
 }
 
-fn is_all_caps(w: &str) -> bool {
-    w.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !w.chars().any(char::is_lowercase)
+fn is_possessive(token: &str) -> bool {
+    matches!(token, "'s" | "’s" | "'S" | "’S")
 }
 
-/// Whether the text between two tokens keeps them in one name ("W. Bush", "Gen. Mark").
-fn joinable_gap(gap: &str, prev: &str) -> bool {
-    let g = gap.trim();
-    g.is_empty() && gap.len() <= 2
-        || (g == "." && gap.len() <= 3 && (prev.chars().count() == 1 || contains(gz::TITLES, &prev.to_lowercase())))
+/// The kind a multi-word name's own words give it: an organisation's head
+/// noun last ("Relations Board"), a place's ("Harbour Road"), or a place
+/// word first in a two-word name ("Port Calder").
+fn head_kind(tokens: &[String]) -> Option<tagger::Kind> {
+    let [first, .., last] = tokens else { return None };
+    let (first, last) = (first.to_lowercase(), last.to_lowercase());
+    if contains(gz::ORG_HEADS, &last) {
+        Some(tagger::Kind::Organization)
+    } else if contains(gz::PLACE_HEADS, &last) || (tokens.len() == 2 && contains(gz::PLACE_PREFIXES, &first)) {
+        Some(tagger::Kind::Place)
+    } else {
+        None
+    }
 }
 
-/// Turns the capitalised runs of one sentence into candidates.
-fn candidates_of_sentence(text: &str, toks: &[Tok<'_>], out: &mut Vec<Candidate>) {
+/// Tagged names, in spelling-tolerant form ([`norm`]), with the kind each was tagged as most; a
+/// person's surname alone also counts as the person.
+struct Known {
+    names: HashMap<String, tagger::Kind, tagger::FxBuild>,
+    /// First words of the names, so most tokens skip the search.
+    starts: HashSet<String, tagger::FxBuild>,
+}
+
+impl Known {
+    fn new(cands: &[Candidate]) -> Known {
+        let mut votes: HashMap<String, Votes> = HashMap::new();
+        for c in cands {
+            let folded: Vec<String> = c.tokens.iter().map(|t| norm(t)).collect();
+            add(votes.entry(folded.join(" ")).or_default(), c.votes);
+            if c.votes.person > 0 && folded.len() > 1 {
+                add(votes.entry(folded[folded.len() - 1].clone()).or_default(), c.votes);
+            }
+        }
+        let names: HashMap<String, tagger::Kind, tagger::FxBuild> = votes
+            .into_iter()
+            .filter_map(|(name, v)| Some((name, tagger_kind(kind_of(v))?)))
+            .collect();
+        let starts = names
+            .keys()
+            .filter_map(|n| n.split(' ').next())
+            .map(String::from)
+            .collect();
+        Known { names, starts }
+    }
+
+    /// The longest known name starting at word `i` and touching no tagged word.
+    fn longest_at(&self, words: &[&str], taken: &[bool], i: usize) -> Option<(Range<usize>, tagger::Kind)> {
+        let fold = |w: &str| norm(w);
+        let first = fold(words[i]);
+        if !self.starts.contains(&first) {
+            return None;
+        }
+        let mut name = first;
+        let mut found = None;
+        for end in i + 1..=(i + MAX_REPEAT_TOKENS).min(words.len()) {
+            if taken[end - 1] {
+                break;
+            }
+            if end > i + 1 {
+                name.push(' ');
+                name.push_str(&fold(words[end - 1]));
+            }
+            if let Some(&kind) = self.names.get(&name) {
+                found = Some((i..end, kind));
+            }
+        }
+        found
+    }
+}
+
+fn add(to: &mut Votes, v: Votes) {
+    to.person += v.person;
+    to.org += v.org;
+    to.place += v.place;
+}
+
+/// Candidates for capitalised repeats of known names that the tagger left
+/// untagged; their words are marked taken.
+fn repeats(sentence: &Tokenized<'_>, taken: &mut [bool], known: &Known, in_body: bool, out: &mut Vec<Candidate>) {
+    let words = &sentence.words;
     let mut i = 0;
-    while i < toks.len() {
-        if !is_capitalised(toks[i].text) {
+    while i < words.len() {
+        match known.longest_at(words, taken, i).filter(|_| is_capitalised(words[i])) {
+            Some((range, kind)) => {
+                i = range.end;
+                taken[range.clone()].iter_mut().for_each(|t| *t = true);
+                push(out, sentence, range, Votes::of(kind, REPEAT_VOTE), in_body);
+            }
+            None => i += 1,
+        }
+    }
+}
+
+/// Candidates for untagged runs of capitalised words whose head word says
+/// what they name ("Westmarch Labour Relations Board", "Harbour Road").
+fn headed_runs(sentence: &Tokenized<'_>, taken: &[bool], in_body: bool, out: &mut Vec<Candidate>) {
+    let words = &sentence.words;
+    let mut i = 0;
+    while i < words.len() {
+        if taken[i] || !is_capitalised(words[i]) {
             i += 1;
             continue;
         }
-        let end = run_end(text, toks, i);
-        let prev = i.checked_sub(1).map(|p| toks[p].text.to_lowercase());
-        let next = toks.get(end).map(|t| t.text.to_lowercase());
-        segment_run(&toks[i..end], prev.as_deref(), next.as_deref(), i == 0, out);
+        let mut end = i + 1;
+        while end < words.len() && !taken[end] {
+            let connector = matches!(words[end], "of" | "for" | "and" | "the" | "de");
+            let continues = connector && words.get(end + 1).is_some_and(|w| is_capitalised(w));
+            if !(is_capitalised(words[end]) || continues) {
+                break;
+            }
+            end += if continues { 2 } else { 1 };
+        }
+        let mut start = i;
+        while start < end && is_opener(&words[start].to_lowercase()) {
+            start += 1;
+        }
+        let mut stop = end;
+        while stop > start && gz::is_title(&words[stop - 1].to_lowercase()) {
+            stop -= 1;
+        }
+        let tokens: Vec<String> = words[start..stop].iter().map(|w| w.to_string()).collect();
+        if let Some(kind) = head_kind(&tokens) {
+            push(out, sentence, start..stop, Votes::of(kind, TAGGED_VOTE), in_body);
+        }
         i = end;
     }
 }
 
-/// Index one past the capitalised run that starts at `i`.
-fn run_end(text: &str, toks: &[Tok<'_>], i: usize) -> usize {
-    let mut end = i + 1;
-    while end < toks.len() && end - i < MAX_NAME_WORDS && !toks[end - 1].possessive {
-        let gap = &text[toks[end - 1].span.end..toks[end].span.start];
-        if !joinable_gap(gap, toks[end - 1].text) {
-            break;
-        }
-        let t = toks[end].text;
-        let digits = t.chars().all(|c| c.is_ascii_digit());
-        let connector = contains(CONNECTORS, t)
-            || (t == "the" && toks[end - 1].text == "of")
-            || (digits && !is_all_caps(toks[end - 1].text));
-        // A number joins on its own; a word connector only before a capital.
-        if is_capitalised(t) || (connector && (digits || capitalised_after_connectors(toks, end + 1))) {
-            end += 1;
-        } else {
-            break;
-        }
-    }
-    // A run never ends on a connector.
-    while end > i + 1 && !is_capitalised(toks[end - 1].text) && !toks[end - 1].text.chars().all(|c| c.is_ascii_digit())
-    {
-        end -= 1;
-    }
-    end
+/// A capitalised word that opens a sentence rather than a name ("The",
+/// "In"); a nationality stays ("European Commission").
+fn is_opener(lower: &str) -> bool {
+    let nationality = ["an", "ish", "ese", "eli"].iter().any(|end| lower.ends_with(end));
+    contains(gz::NOT_NAMES, lower) && !nationality
 }
 
-/// Whether a capitalised word follows the connectors ("der", "the") starting at `i`.
-fn capitalised_after_connectors(toks: &[Tok<'_>], i: usize) -> bool {
-    toks[i.min(toks.len())..]
-        .iter()
-        .take(3)
-        .find(|t| !(contains(CONNECTORS, t.text) || t.text == "the"))
-        .is_some_and(|t| is_capitalised(t.text))
+fn is_capitalised(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
 }
 
-/// Cuts titles off a run and records the name (and any organisation before the title).
-fn segment_run(run: &[Tok<'_>], prev: Option<&str>, next: Option<&str>, initial: bool, out: &mut Vec<Candidate>) {
-    let lower: Vec<String> = run.iter().map(|t| t.text.to_lowercase().replace('.', "")).collect();
-    if run.len() >= 2 && run.iter().all(|t| is_all_caps(t.text)) {
-        return; // Shouted boilerplate: "STORY CONTINUES BELOW THIS AD".
-    }
-    let mut start = 0;
-    while start < run.len() && strippable(&lower, start) {
-        start += 1;
-    }
-    let initial = initial && start == 0;
-    let Some((t0, t1)) = title_range(&lower, start) else {
-        push_candidate(&run[start..], Votes::default(), prev, next, initial, out);
-        return;
-    };
-    if t0 > start {
-        push_candidate(&run[start..t0], Votes::default(), prev, None, initial, out);
-    }
-    let votes = Votes {
-        person: 4,
-        ..Votes::default()
-    };
-    push_candidate(&run[t1..], votes, Some("president"), next, false, out);
-}
-
-/// Whether the run's word `i` is an opener or nationality to drop from the
-/// front of a name; "European" stays in "European Commission".
-fn strippable(lower: &[String], i: usize) -> bool {
-    let w = lower[i].as_str();
-    if !contains(gz::NOT_NAMES, w) || contains(gz::TITLES, w) {
-        return false;
-    }
-    let nationality = w.ends_with("an") || w.ends_with("ish") || w.ends_with("ese") || w.ends_with("eli");
-    let org_follows = lower[i + 1..]
-        .iter()
-        .take_while(|w| !contains(gz::TITLES, w))
-        .last()
-        .is_some_and(|l| contains(gz::ORG_SUFFIXES, l));
-    !(nationality && org_follows)
-}
-
-/// The title inside a run, as token indices `[t0, t1)`, when a name follows it.
-fn title_range(lower: &[String], from: usize) -> Option<(usize, usize)> {
-    let t0 = (from..lower.len()).find(|&i| contains(gz::TITLES, &lower[i]))?;
-    let mut t1 = t0 + 1;
-    loop {
-        if t1 + 1 >= lower.len() {
-            break;
-        }
-        let w = &lower[t1];
-        if contains(gz::TITLES, w) || TITLE_TAILS.contains(&w.as_str()) {
-            t1 += 1;
-        } else if w == "of" && t1 + 2 < lower.len() {
-            t1 += 2;
-            if lower[t1 - 1] == "the" && t1 + 1 < lower.len() {
-                t1 += 1;
-            }
-        } else {
-            break;
-        }
-    }
-    (t1 < lower.len()).then_some((t0, t1))
-}
-
-/// Records a candidate with context votes, unless it is empty or a lone non-name.
-fn push_candidate(
-    run: &[Tok<'_>],
-    mut votes: Votes,
-    prev: Option<&str>,
-    next: Option<&str>,
-    initial: bool,
-    out: &mut Vec<Candidate>,
-) {
-    let tokens: Vec<String> = run.iter().map(|t| t.text.to_string()).collect();
-    if tokens.is_empty() || tokens.iter().all(|t| !t.chars().any(char::is_alphabetic)) {
-        return;
-    }
-    let lower: Vec<String> = tokens.iter().map(|t| t.to_lowercase().replace('.', "")).collect();
-    if tokens.len() == 1 && (contains(gz::NOT_NAMES, &lower[0]) || contains(gz::TITLES, &lower[0])) {
-        return;
-    }
-    add_votes(&lower, &tokens, prev, next, &mut votes);
-    let span = run[0].span.start..run[run.len() - 1].span.end;
-    out.push(Candidate {
-        span,
-        tokens,
-        votes,
-        sentence_initial: initial,
-    });
-}
-
-/// Gazetteer and context votes for one candidate.
-fn add_votes(lower: &[String], tokens: &[String], prev: Option<&str>, next: Option<&str>, v: &mut Votes) {
-    let whole = lower.join(" ");
-    let last = lower[lower.len() - 1].as_str();
-    if contains(gz::PLACES, &whole) || contains(gz::PLACE_PHRASES, &whole) {
-        v.place += 4;
-    }
-    if contains(gz::ORGS, &whole) || (lower.len() > 1 && contains(gz::ORG_SUFFIXES, last)) {
-        v.org += 5;
-    }
-    if lower.len() == 1 && is_all_caps(&tokens[0]) && !contains(gz::PLACES, &whole) {
-        v.org += 2;
-    }
-    if lower.len() >= 2 && contains(gz::FIRST_NAMES, &lower[0]) {
-        v.person += 3;
-    }
-    if lower.len() >= 2
-        && !lower.iter().any(|w| w == "of")
-        && !tokens.iter().any(|t| t.chars().any(|c| c.is_ascii_digit()))
-    {
-        v.person += 1;
-    }
-    match prev {
-        Some(p) if contains(gz::ROLE_CUES, p) => v.person += 3,
-        Some("in" | "at" | "near" | "across" | "outside" | "inside") => v.place += 2,
-        Some("from" | "to") => v.place += 1,
-        Some("the") => v.org += 1,
-        _ => {}
-    }
-    if next.is_some_and(|n| SPEECH_VERBS.contains(&n)) {
-        v.person += 1;
-    }
+fn strip_possessive(w: &str) -> &str {
+    w.strip_suffix("'s").or_else(|| w.strip_suffix("’s")).unwrap_or(w)
 }
 
 /// Title words stripped from a name before lookup.
@@ -394,8 +539,10 @@ fn key(toks: &[String]) -> String {
 struct Group {
     forms: HashMap<Vec<String>, u32>,
     votes: Votes,
+    /// Where it is named in the text (not the headline).
     mentions: Vec<Range<usize>>,
-    all_initial: bool,
+    /// How often it is named, headline included.
+    count: u32,
 }
 
 /// Merges candidate mentions into entities.
@@ -405,31 +552,46 @@ fn merge(cands: Vec<Candidate>) -> Entities {
     for c in cands {
         let k = key(&c.tokens);
         let gi = *by_key.entry(k).or_insert_with(|| {
-            groups.push(Group {
-                all_initial: true,
-                ..Group::default()
-            });
+            groups.push(Group::default());
             groups.len() - 1
         });
         let g = &mut groups[gi];
         *g.forms.entry(c.tokens).or_default() += 1;
-        g.votes.person += c.votes.person;
-        g.votes.org += c.votes.org;
-        g.votes.place += c.votes.place;
-        g.mentions.push(c.span);
-        g.all_initial &= c.sentence_initial;
+        add(&mut g.votes, c.votes);
+        g.mentions.extend(c.span);
+        g.count += 1;
     }
     let target = link_surnames(&groups, &by_key);
     build(groups, target)
+}
+
+/// Orders a group's forms: more mentions, then not in capitals throughout
+/// (a headline's "JAPAN" shows as "Japan"), then longer, then alphabetical.
+fn preferred_form(a: &(&Vec<String>, &u32), b: &(&Vec<String>, &u32)) -> std::cmp::Ordering {
+    let shouted = |f: &[String]| f.iter().all(|w| is_shouted(w));
+    a.1.cmp(b.1)
+        .then(shouted(b.0).cmp(&shouted(a.0)))
+        .then(a.0.len().cmp(&b.0.len()))
+        .then(b.0.cmp(a.0))
 }
 
 /// The most common form of a group, preferring longer forms on ties.
 fn best_form(g: &Group) -> &Vec<String> {
     g.forms
         .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then(a.0.len().cmp(&b.0.len())).then(b.0.cmp(a.0)))
+        .max_by(preferred_form)
         .map(|(f, _)| f)
         .expect("a group has at least one form")
+}
+
+/// The tagger's kind for an entity kind, if it has one.
+fn tagger_kind(kind: EntityKind) -> Option<tagger::Kind> {
+    match kind {
+        EntityKind::Person => Some(tagger::Kind::Person),
+        EntityKind::Organization => Some(tagger::Kind::Organization),
+        EntityKind::Place => Some(tagger::Kind::Place),
+        _ => None,
+    }
 }
 
 fn kind_of(v: Votes) -> EntityKind {
@@ -454,7 +616,7 @@ fn link_surnames(groups: &[Group], by_key: &HashMap<String, usize>) -> Vec<usize
         if form.len() < 2 || kind_of(g.votes) != EntityKind::Person {
             continue;
         }
-        let n = g.mentions.len();
+        let n = g.count as usize;
         for end in [norm(&form[form.len() - 1]), norm(&form[0])] {
             let e = best.entry(end).or_insert((gi, n));
             if n > e.1 {
@@ -483,18 +645,15 @@ fn build(mut groups: Vec<Group>, target: Vec<usize>) -> Entities {
             let dst = &mut groups[t];
             dst.votes.person += g.votes.person.max(1);
             dst.mentions.extend(g.mentions);
-            dst.all_initial = false;
+            dst.count += g.count;
             for (f, n) in g.forms {
                 *dst.forms.entry(f).or_default() += n;
             }
         }
     }
     let mut ents = Entities::default();
-    for g in groups.into_iter().filter(|g| !g.mentions.is_empty()) {
+    for g in groups.into_iter().filter(|g| g.count > 0) {
         let kind = kind_of(g.votes);
-        if g.all_initial && kind == EntityKind::Other {
-            continue; // A capitalised sentence opener, not a name.
-        }
         add_entity(&mut ents, g, kind);
     }
     ents.mentions.sort_by_key(|m| m.span.start);
@@ -508,7 +667,7 @@ fn add_entity(ents: &mut Entities, g: Group, kind: EntityKind) {
         .forms
         .iter()
         .filter(|(f, _)| f.len() == longest || kind != EntityKind::Person)
-        .max_by(|a, b| a.1.cmp(b.1).then(a.0.len().cmp(&b.0.len())).then(b.0.cmp(a.0)))
+        .max_by(preferred_form)
         .map(|(f, _)| f.clone())
         .unwrap_or_default();
     for f in g.forms.keys() {
@@ -522,7 +681,7 @@ fn add_entity(ents: &mut Entities, g: Group, kind: EntityKind) {
     ents.list.push(Entity {
         name: display_name(&name_form),
         kind,
-        mentions: g.mentions.len() as u32,
+        mentions: g.count,
     });
     ents.mentions
         .extend(g.mentions.into_iter().map(|span| Mention { span, entity: idx }));
@@ -544,7 +703,7 @@ mod tests {
     use crate::sentences::split;
 
     fn ents(text: &str) -> Entities {
-        extract(text, &split(text))
+        extract(None, text, &split(text))
     }
 
     fn find<'a>(e: &'a Entities, name: &str) -> Option<&'a Entity> {
@@ -599,6 +758,57 @@ mod tests {
     fn dotted_acronyms_keep_their_dots() {
         let e = ents("Officials in the U.S. and the U.K. said so. The U.S. agreed.");
         assert_eq!(find(&e, "U.S.").map(|x| x.mentions), Some(2));
+    }
+
+    fn kind_of_name(e: &Entities, name: &str) -> Option<EntityKind> {
+        find(e, name).map(|x| x.kind)
+    }
+
+    #[test]
+    fn a_dateline_names_a_place() {
+        let e = ents("LONDON 1996-08-30\nShares rose on Friday.");
+        assert_eq!(kind_of_name(&e, "LONDON"), Some(EntityKind::Place));
+        let e = ents("JACKSON, Miss. - A judge blocked the law on Thursday.");
+        assert_eq!(kind_of_name(&e, "JACKSON"), Some(EntityKind::Place));
+        let e = ents("NASA , the space agency , said it would launch on Monday.");
+        assert_ne!(kind_of_name(&e, "NASA"), Some(EntityKind::Place));
+    }
+
+    #[test]
+    fn results_lines_name_teams() {
+        let e = ents("Results on Saturday :\nAston Villa 2 Derby 0\nJapan 2 Syria 1\nColin Montgomerie 69 70 71\nTuesday , September 1 , 2015");
+        assert_eq!(kind_of_name(&e, "Aston Villa"), Some(EntityKind::Organization));
+        assert_eq!(kind_of_name(&e, "Derby"), Some(EntityKind::Organization));
+        assert_eq!(kind_of_name(&e, "Japan"), Some(EntityKind::Place));
+        assert_eq!(kind_of_name(&e, "Syria"), Some(EntityKind::Place));
+        assert_eq!(kind_of_name(&e, "Colin Montgomerie"), Some(EntityKind::Person));
+        assert!(find(&e, "September").is_none());
+    }
+
+    #[test]
+    fn head_words_decide_unknown_names() {
+        let e = ents("Talks resume before a mediator from the Westmarch Labour Relations Board in Port Calder.");
+        assert_eq!(
+            kind_of_name(&e, "Westmarch Labour Relations Board"),
+            Some(EntityKind::Organization)
+        );
+        assert_eq!(kind_of_name(&e, "Port Calder"), Some(EntityKind::Place));
+    }
+
+    #[test]
+    fn the_headline_is_read_and_capitals_repeat_known_names() {
+        let text = "Japan began the defence of their title with a win against Syria on Friday.";
+        let e = extract(Some("SOCCER - JAPAN GET LUCKY WIN"), text, &split(text));
+        assert_eq!(
+            find(&e, "Japan").map(|x| (x.kind, x.mentions)),
+            Some((EntityKind::Place, 2))
+        );
+        let mention = &e.mentions[0];
+        assert_eq!(
+            &text[mention.span.clone()],
+            "Japan",
+            "headline mentions have no span in the text"
+        );
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //!
 //! Everything here runs on the reader's machine with no network and no
 //! model download: a sentence splitter tuned for news, an extractive
-//! summary, people/organisations/places from capitalisation, context cues
-//! and hand-compiled gazetteers, direct quotes with their speakers, and a
-//! question answerer over the article's own sentences.
+//! summary, people/organisations/places from a small statistical tagger
+//! ([`tagger`], its model compiled in) checked against the page's structure
+//! (datelines, results lines, head words), direct quotes with their
+//! speakers, and a question answerer over the article's own sentences.
 //!
 //! [`analyze`] runs the whole pass and [`ask`] answers a question; the
 //! pieces the LLM check and the benchmarks reuse ([`sentences`], [`terms`],
@@ -18,6 +19,7 @@ mod gazetteer;
 mod quotes;
 pub mod sentences;
 mod summary;
+pub mod tagger;
 mod tokens;
 
 pub use ask::{ask, Answer, Cited};
@@ -36,7 +38,7 @@ const KEY_POINTS: usize = 5;
 /// Analyses one article: summary of `n` sentences, key points, entities and quotes.
 pub fn analyze(title: Option<&str>, text: &str, n: usize) -> Analysis {
     let sents = sentences::split(text);
-    let ents = entities::extract(text, &sents);
+    let ents = entities::extract(title, text, &sents);
     let spans = quotes::find_spans(text);
     let attributed = quotes::attribute(text, &sents, &spans, &ents);
     let chars = CharIndex::new(text);

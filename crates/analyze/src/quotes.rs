@@ -898,7 +898,7 @@ mod tests {
 
     fn quotes(text: &str) -> Vec<(String, Option<String>)> {
         let sents = split(text);
-        let ents = crate::entities::extract(text, &sents);
+        let ents = crate::entities::extract(None, text, &sents);
         attribute(text, &sents, &find_spans(text), &ents)
             .into_iter()
             .map(|a| (text[a.content].to_string(), a.speaker))

@@ -10,7 +10,8 @@
 //! - [`analyze`]: summary ROUGE, quote detection and analysis speed;
 //! - [`cluster`]: story quality on MStream, speed, memory and latency
 //!   (and, with the `semantic` feature, title embeddings in `semantic`);
-//! - [`generate`]: a synthetic archive in a SQLite store for `bench/site.sh`.
+//! - [`generate`]: a synthetic archive in a SQLite store for `bench/site.sh`;
+//! - [`tagger`]: trains the name tagger built into `newsdesk-analyze`.
 
 #![warn(missing_docs)]
 
@@ -21,3 +22,4 @@ pub mod generate;
 mod quotes;
 #[cfg(feature = "semantic")]
 pub mod semantic;
+pub mod tagger;

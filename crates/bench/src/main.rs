@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use newsdesk_bench::{analyze, cluster, extract, generate};
+use newsdesk_bench::{analyze, cluster, extract, generate, tagger};
 use newsdesk_store::{SqliteStore, Store};
 
 /// Measures newsdesk's quality, speed and memory (docs/BENCHMARKS.md).
@@ -90,6 +90,15 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "0.2,0.4")]
         semantic_weight: Vec<f32>,
     },
+    /// Train the name tagger on open-ner-en, write its model and score it on the dev split.
+    TrainTagger {
+        #[arg(long, default_value = "../shared/corpora/open-ner-en")]
+        corpus: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        epochs: usize,
+        #[arg(long, default_value = "crates/analyze/model/tagger.bin")]
+        out: PathBuf,
+    },
 }
 
 fn main() -> Result<()> {
@@ -103,6 +112,7 @@ fn main() -> Result<()> {
         } => analyze::summary(&corpus, sentences, &out, tune),
         Command::Quotes { corpus, verbose } => analyze::quotes(&corpus, verbose),
         Command::Analyze { corpus, rounds } => analyze::speed(&corpus, rounds),
+        Command::TrainTagger { corpus, epochs, out } => tagger::run(&corpus, epochs, &out),
         Command::Generate { database, articles } => {
             let store: Arc<dyn Store> = Arc::new(
                 SqliteStore::open(&database)

@@ -1,0 +1,280 @@
+//! What the tagger sees of each token: the word, its shape and affixes, its
+//! neighbours, gazetteer hits, and what the rest of the document says about
+//! the word's case. Each feature is a 32-bit hash of its template and
+//! values; the model keeps weights only for hashes it learned.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use super::hash::FxBuild;
+use crate::gazetteer as gz;
+
+/// Longest multi-word gazetteer entry looked for.
+const MAX_PHRASE: usize = 4;
+
+/// What the whole document says about word case, so that a word in an
+/// all-caps headline or at a sentence start can be read like its other uses.
+#[derive(Debug, Default)]
+pub struct DocCase {
+    /// Words seen in lowercase.
+    lower: HashSet<String, FxBuild>,
+    /// Words seen capitalised (not all caps) away from a sentence start.
+    capitalised: HashSet<String, FxBuild>,
+}
+
+impl DocCase {
+    /// Gathers the case evidence of a document's sentences.
+    pub fn new<'a>(sentences: impl IntoIterator<Item = &'a [&'a str]>) -> DocCase {
+        let mut doc = DocCase::default();
+        for words in sentences {
+            let shouting = is_shouting(words);
+            for (i, w) in words.iter().enumerate() {
+                let first = w.chars().next().unwrap_or(' ');
+                if first.is_lowercase() {
+                    doc.lower.insert(w.to_string());
+                } else if i > 0 && first.is_uppercase() && !shouting && !is_all_caps(w) {
+                    doc.capitalised.insert(w.to_lowercase());
+                }
+            }
+        }
+        doc
+    }
+}
+
+/// Whether a sentence is written in capitals throughout (a wire headline).
+fn is_shouting(words: &[&str]) -> bool {
+    let letters: Vec<&&str> = words.iter().filter(|w| w.chars().any(char::is_alphabetic)).collect();
+    letters.len() >= 2 && letters.iter().all(|w| is_all_caps(w))
+}
+
+fn is_all_caps(w: &str) -> bool {
+    w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase)
+}
+
+/// The word as the tagger compares it: lowercase, digits as `0`.
+fn normal(w: &str) -> String {
+    w.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c.is_ascii_digit() { '0' } else { c })
+        .collect()
+}
+
+/// "Xxxx", "XX", "d.d", with runs cut at two.
+fn shape(w: &str) -> String {
+    let mut out = String::new();
+    let mut last = ' ';
+    let mut run = 0;
+    for c in w.chars() {
+        let s = if c.is_uppercase() {
+            'X'
+        } else if c.is_lowercase() {
+            'x'
+        } else if c.is_numeric() {
+            'd'
+        } else {
+            c
+        };
+        run = if s == last { run + 1 } else { 1 };
+        last = s;
+        if run <= 2 {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// The gazetteers as hash tables: one word's facts as bit flags, and the
+/// multi-word places and organisations.
+struct Lexicon {
+    words: HashMap<&'static str, u8, FxBuild>,
+    /// Phrase → 1 place, 2 organisation.
+    phrases: HashMap<&'static str, u8, FxBuild>,
+    /// First words of the phrases, so most tokens skip the phrase search.
+    phrase_starts: HashSet<&'static str, FxBuild>,
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    LEXICON.get_or_init(|| {
+        let lists = [
+            gz::FIRST_NAMES,
+            gz::PLACES,
+            gz::ORGS,
+            gz::ORG_SUFFIXES,
+            gz::TITLES,
+            gz::ROLE_CUES,
+            gz::NOT_NAMES,
+            gz::FEMALE_NAMES,
+        ];
+        let mut lex = Lexicon {
+            words: HashMap::default(),
+            phrases: HashMap::default(),
+            phrase_starts: HashSet::default(),
+        };
+        for (bit, list) in lists.iter().enumerate() {
+            for &w in *list {
+                *lex.words.entry(w).or_default() |= 1 << bit;
+            }
+        }
+        // Places first: a name on both lists stays a place, as before.
+        for (kind, list) in [(2, gz::ORGS), (1, gz::PLACE_PHRASES), (1, gz::PLACES)] {
+            for &p in list.iter().filter(|p| p.contains(' ')) {
+                lex.phrases.insert(p, kind);
+                lex.phrase_starts.extend(p.split(' ').next());
+            }
+        }
+        lex
+    })
+}
+
+/// Gazetteer facts about one word (bit flags).
+fn lexicon_flags(lower: &str) -> u8 {
+    lexicon().words.get(lower.trim_end_matches('.')).copied().unwrap_or(0)
+}
+
+/// Marks tokens covered by a multi-word place or organisation in the
+/// gazetteers: 1 = place, 2 = organisation, +4 on the first word.
+fn phrase_marks(lower: &[String]) -> Vec<u8> {
+    let lex = lexicon();
+    let mut marks = vec![0u8; lower.len()];
+    for start in 0..lower.len() {
+        if !lex.phrase_starts.contains(lower[start].as_str()) {
+            continue;
+        }
+        let mut phrase = lower[start].clone();
+        let mut found = None;
+        for (len, next) in lower[start + 1..].iter().take(MAX_PHRASE - 1).enumerate() {
+            phrase.push(' ');
+            phrase.push_str(next);
+            if let Some(&kind) = lex.phrases.get(phrase.as_str()) {
+                found = Some((len + 2, kind));
+            }
+        }
+        if let Some((len, kind)) = found {
+            marks[start] = kind | 4;
+            marks[start + 1..start + len].iter_mut().for_each(|m| *m = kind);
+        }
+    }
+    marks
+}
+
+/// FNV-1a over a template id and its parts: one feature's hash.
+fn bucket(template: u8, parts: &[&[u8]]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5 ^ u32::from(template);
+    h = h.wrapping_mul(0x0100_0193);
+    for part in parts {
+        for &b in *part {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+        h = (h ^ 0xff).wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// The feature hashes of every token of one sentence.
+pub fn sentence_features(doc: &DocCase, words: &[&str]) -> Vec<Vec<u32>> {
+    let lower: Vec<String> = words.iter().map(|w| normal(w)).collect();
+    let shapes: Vec<String> = words.iter().map(|w| shape(w)).collect();
+    let flags: Vec<u8> = lower.iter().map(|w| lexicon_flags(w)).collect();
+    let phrases = phrase_marks(&lower);
+    let shouting = is_shouting(words);
+    let numbers = words.iter().filter(|w| w.chars().any(|c| c.is_ascii_digit())).count();
+    let tabular = [u8::from(numbers >= 2 && numbers * 4 >= words.len())];
+    let word = |i: isize| -> &[u8] {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| lower.get(i))
+            .map_or(if i < 0 { b"<s>" } else { b"</s>" }, |w| w.as_bytes())
+    };
+    let shape_at = |i: isize| -> &[u8] {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| shapes.get(i))
+            .map_or(b"-", |s| s.as_bytes())
+    };
+    let flag_at = |i: isize| -> u8 { usize::try_from(i).ok().and_then(|i| flags.get(i)).copied().unwrap_or(0) };
+    (0..words.len())
+        .map(|i| {
+            let j = i as isize;
+            let w = lower[i].as_str();
+            let prefix = &w[..w.char_indices().nth(3).map_or(w.len(), |(b, _)| b)];
+            let suffix = &w[w.char_indices().rev().nth(2).map_or(0, |(b, _)| b)..];
+            let suffix2 = &w[w.char_indices().rev().nth(1).map_or(0, |(b, _)| b)..];
+            let case = case_evidence(doc, words[i], w, i == 0, shouting);
+            let mut f = vec![
+                bucket(0, &[]),
+                bucket(1, &[w.as_bytes()]),
+                bucket(2, &[shape_at(j)]),
+                bucket(3, &[prefix.as_bytes()]),
+                bucket(4, &[suffix.as_bytes()]),
+                bucket(5, &[suffix2.as_bytes()]),
+                bucket(6, &[word(j - 1)]),
+                bucket(7, &[word(j + 1)]),
+                bucket(8, &[word(j - 2)]),
+                bucket(9, &[word(j + 2)]),
+                bucket(10, &[shape_at(j - 1), shape_at(j)]),
+                bucket(11, &[shape_at(j), shape_at(j + 1)]),
+                bucket(12, &[word(j - 1), w.as_bytes()]),
+                bucket(13, &[w.as_bytes(), word(j + 1)]),
+                bucket(14, &[&[flag_at(j)]]),
+                bucket(15, &[&[flag_at(j - 1)]]),
+                bucket(16, &[&[flag_at(j + 1)]]),
+                bucket(17, &[&[phrases[i]]]),
+                bucket(18, &[&[u8::from(i == 0), case]]),
+                bucket(19, &[&[u8::from(shouting)], shape_at(j)]),
+                bucket(20, &[&tabular, shape_at(j)]),
+                bucket(21, &[shape_at(j - 1), w.as_bytes()]),
+                bucket(22, &[w.as_bytes(), shape_at(j + 1)]),
+            ];
+            for bit in 0..8 {
+                if flag_at(j) & 1 << bit != 0 {
+                    f.push(bucket(23, &[&[bit], shape_at(j)]));
+                }
+            }
+            f
+        })
+        .collect()
+}
+
+/// What the rest of the document says about a capitalised word: 0 nothing,
+/// 1 it also appears in lowercase (a common word), 2 it appears capitalised
+/// mid-sentence (a name), 3 both.
+fn case_evidence(doc: &DocCase, word: &str, lower: &str, initial: bool, shouting: bool) -> u8 {
+    let first = word.chars().next().unwrap_or(' ');
+    if !first.is_uppercase() || !(initial || shouting || is_all_caps(word)) {
+        return 4;
+    }
+    u8::from(doc.lower.contains(lower)) | u8::from(doc.capitalised.contains(lower)) << 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_and_normal_forms() {
+        assert_eq!(shape("McDonald's"), "XxXxx'x");
+        assert_eq!(shape("1996-08-30"), "dd-dd-dd");
+        assert_eq!(normal("Zürich 1996"), "zürich 0000");
+    }
+
+    #[test]
+    fn gazetteer_phrases_are_marked() {
+        let lower: Vec<String> = ["in", "new", "york", "city"].iter().map(|s| s.to_string()).collect();
+        let marks = phrase_marks(&lower);
+        assert_eq!(marks[0], 0);
+        assert!(marks[1] & 4 != 0 && marks[2] == marks[1] & 3);
+    }
+
+    #[test]
+    fn case_elsewhere_in_the_document_is_evidence() {
+        let sents: Vec<Vec<&str>> = vec![
+            vec!["JAPAN", "GET", "LUCKY", "WIN"],
+            vec!["Japan", "beat", "Syria", "'s", "luck"],
+        ];
+        let doc = DocCase::new(sents.iter().map(Vec::as_slice));
+        assert_eq!(case_evidence(&doc, "LUCKY", "lucky", false, true), 0);
+        assert_eq!(case_evidence(&doc, "SYRIA", "syria", false, true), 2);
+        assert_eq!(sentence_features(&doc, &sents[0]).len(), 4);
+    }
+}

@@ -1,0 +1,173 @@
+//! Training the tagger: an averaged structured perceptron (Collins 2002)
+//! over whole documents, so the document-level case features see what they
+//! will see at run time.
+
+use std::collections::HashMap;
+
+use super::{decode, features, serialize, DocCase, FxBuild, Scores, ROWS, TAGS};
+
+/// Every how many sentences one is also learned in capitals, as wire
+/// headlines are written, so that shape alone does not decide a name.
+const SHOUTED_EVERY: usize = 8;
+
+/// A sentence of training data: words and their tag indices.
+#[derive(Debug, Clone)]
+pub struct Sentence {
+    /// The words.
+    pub words: Vec<String>,
+    /// One tag index per word (see [`super::TAG_NAMES`]).
+    pub tags: Vec<usize>,
+}
+
+/// The sentences of one document, in order.
+pub type Document = Vec<Sentence>;
+
+/// One feature's float weights per tag, with running sums for averaging.
+#[derive(Default, Clone, Copy)]
+struct Row {
+    weights: [f32; TAGS],
+    sums: [f64; TAGS],
+}
+
+/// Float weights with running sums for averaging.
+struct Perceptron {
+    rows: HashMap<u32, Row, FxBuild>,
+    transitions: Vec<f32>,
+    transition_sums: Vec<f64>,
+    step: f64,
+}
+
+impl Scores for Perceptron {
+    fn add_emissions(&self, feature: u32, sums: &mut [f32; TAGS]) {
+        if let Some(row) = self.rows.get(&feature) {
+            sums.iter_mut().zip(&row.weights).for_each(|(s, w)| *s += w);
+        }
+    }
+
+    fn transition(&self, prev: Option<usize>, next: usize) -> f32 {
+        self.transitions[prev.unwrap_or(TAGS) * TAGS + next]
+    }
+}
+
+impl Perceptron {
+    fn new() -> Perceptron {
+        Perceptron {
+            rows: HashMap::default(),
+            transitions: vec![0.0; ROWS * TAGS],
+            transition_sums: vec![0.0; ROWS * TAGS],
+            step: 1.0,
+        }
+    }
+
+    /// Moves weight from the predicted sequence's features to the gold one's.
+    fn update(&mut self, feats: &[Vec<u32>], gold: &[usize], guess: &[usize]) {
+        for i in 0..gold.len() {
+            let prev_gold = i.checked_sub(1).map(|p| gold[p]);
+            let prev_guess = i.checked_sub(1).map(|p| guess[p]);
+            if gold[i] == guess[i] && prev_gold == prev_guess {
+                continue;
+            }
+            for (tag, prev, delta) in [(gold[i], prev_gold, 1.0), (guess[i], prev_guess, -1.0)] {
+                let t = prev.unwrap_or(TAGS) * TAGS + tag;
+                self.transitions[t] += delta;
+                self.transition_sums[t] += self.step * f64::from(delta);
+                if gold[i] != guess[i] {
+                    for &h in &feats[i] {
+                        let row = self.rows.entry(h).or_default();
+                        row.weights[tag] += delta;
+                        row.sums[tag] += self.step * f64::from(delta);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The averaged weights: w − Σ(step·Δ)/steps.
+    fn averaged(&self) -> (Vec<f32>, HashMap<u32, [f32; TAGS]>) {
+        let avg = |w: f32, s: f64| (f64::from(w) - s / self.step) as f32;
+        let transitions = self
+            .transitions
+            .iter()
+            .zip(&self.transition_sums)
+            .map(|(&w, &s)| avg(w, s))
+            .collect();
+        let rows = self
+            .rows
+            .iter()
+            .map(|(&h, r)| (h, std::array::from_fn(|t| avg(r.weights[t], r.sums[t]))))
+            .collect();
+        (transitions, rows)
+    }
+}
+
+/// One sentence ready to learn: its features and gold tags.
+struct Prepared {
+    features: Vec<Vec<u32>>,
+    gold: Vec<usize>,
+}
+
+/// Features of every sentence of every document, plus shouted copies.
+fn prepare(docs: &[Document]) -> Vec<Prepared> {
+    let mut out = Vec::new();
+    let mut seen = 0;
+    for doc in docs {
+        let words: Vec<Vec<&str>> = doc
+            .iter()
+            .map(|s| s.words.iter().map(String::as_str).collect())
+            .collect();
+        let case = DocCase::new(words.iter().map(Vec::as_slice));
+        for (sentence, words) in doc.iter().zip(&words) {
+            out.push(Prepared {
+                features: features::sentence_features(&case, words),
+                gold: sentence.tags.clone(),
+            });
+            seen += 1;
+            if seen % SHOUTED_EVERY == 0 {
+                let upper: Vec<String> = words.iter().map(|w| w.to_uppercase()).collect();
+                let upper: Vec<&str> = upper.iter().map(String::as_str).collect();
+                out.push(Prepared {
+                    features: features::sentence_features(&case, &upper),
+                    gold: sentence.tags.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Trains for `epochs` passes in a fixed pseudo-random order and returns the
+/// model file's bytes. `report` hears each epoch's share of sentences whose
+/// tags were all right before the update.
+pub fn train(docs: &[Document], epochs: usize, mut report: impl FnMut(usize, f64)) -> Vec<u8> {
+    let data = prepare(docs);
+    let mut model = Perceptron::new();
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for epoch in 0..epochs {
+        shuffle(&mut order, &mut seed);
+        let mut right = 0;
+        for &k in &order {
+            let p = &data[k];
+            let guess = decode(&model, &p.features);
+            if guess == p.gold {
+                right += 1;
+            } else {
+                model.update(&p.features, &p.gold, &guess);
+            }
+            model.step += 1.0;
+        }
+        report(epoch + 1, right as f64 / data.len().max(1) as f64);
+    }
+    let (transitions, rows) = model.averaged();
+    serialize(&transitions, &rows)
+}
+
+/// Fisher–Yates with a 64-bit LCG: the same order on every machine.
+fn shuffle(order: &mut [usize], seed: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        order.swap(i, (*seed >> 33) as usize % (i + 1));
+    }
+}
