@@ -97,6 +97,10 @@ struct Candidate {
 /// What a name the tagger found says about its kind.
 const TAGGED_VOTE: i32 = 3;
 
+/// What the tagger's reading of a headline says: less than of a sentence,
+/// since headlines drop the articles and verbs that give a name away.
+const HEADLINE_VOTE: i32 = TAGGED_VOTE - 1;
+
 /// What the page's structure says (a dateline, a results line, a name's
 /// head word): more than the tagger's reading of the words.
 const STRUCTURE_VOTE: i32 = TAGGED_VOTE + 1;
@@ -143,8 +147,10 @@ pub fn extract(title: Option<&str>, text: &str, sentences: &[Sentence]) -> Entit
     let mut cands = Vec::new();
     let mut covered: Vec<Vec<bool>> = Vec::new();
     for (k, (sentence, in_body)) in all().enumerate() {
-        let tagged = tagger::names(&model.tag(&case, &sentence.words));
-        let mut names: Vec<Weighted> = tagged.into_iter().map(|n| (n, TAGGED_VOTE)).collect();
+        let tags = model.tag(&case, &sentence.words);
+        let tagged = tagger::names(&tags);
+        let weight = if in_body { TAGGED_VOTE } else { HEADLINE_VOTE };
+        let mut names: Vec<Weighted> = tagged.into_iter().map(|n| (n, weight)).collect();
         if k < DATELINE_SENTENCES && in_body {
             dateline(&sentence.words, &mut names);
         }
@@ -594,6 +600,19 @@ fn tagger_kind(kind: EntityKind) -> Option<tagger::Kind> {
     }
 }
 
+/// A group's kind. A single word that no full name took in ("Millbrook",
+/// not "Hwang") is seldom a person: news names a person in full first. So
+/// when such a word also had votes as a place or organisation, those win.
+fn settled_kind(g: &Group) -> EntityKind {
+    let kind = kind_of(g.votes);
+    let lone = g.forms.keys().all(|f| f.len() == 1);
+    if kind == EntityKind::Person && lone && (g.votes.org > 0 || g.votes.place > 0) {
+        kind_of(Votes { person: 0, ..g.votes })
+    } else {
+        kind
+    }
+}
+
 fn kind_of(v: Votes) -> EntityKind {
     let best = v.person.max(v.org).max(v.place);
     if best <= 0 {
@@ -653,7 +672,7 @@ fn build(mut groups: Vec<Group>, target: Vec<usize>) -> Entities {
     }
     let mut ents = Entities::default();
     for g in groups.into_iter().filter(|g| g.count > 0) {
-        let kind = kind_of(g.votes);
+        let kind = settled_kind(&g);
         add_entity(&mut ents, g, kind);
     }
     ents.mentions.sort_by_key(|m| m.span.start);

@@ -90,9 +90,11 @@ pub fn summary_and_key_points(
     let scored = score(p, text, title, sentences);
     let mut summary = pick(p, &scored, n);
     summary.sort_by_key(|r| r.start);
+    // Key points add to the summary: a sentence is shown once.
     let short: Vec<Scored> = scored
         .into_iter()
         .filter(|s| text[s.span.clone()].split_whitespace().count() <= KEY_POINT_WORDS)
+        .filter(|s| !summary.contains(&s.span))
         .collect();
     (summary, pick(p, &short, k))
 }
@@ -244,6 +246,16 @@ mod tests {
         );
         let positions: Vec<usize> = got.iter().map(|s| ARTICLE.find(s).unwrap()).collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn key_points_never_repeat_the_summary() {
+        let sents = split(ARTICLE);
+        let title = Some("Senate passes budget bill");
+        let (summary, points) = summary_and_key_points(&SummaryParams::default(), ARTICLE, title, &sents, 3, 5);
+        assert_eq!(summary.len(), 3);
+        assert!(!points.is_empty(), "the article has short sentences beyond its summary");
+        assert!(points.iter().all(|p| !summary.contains(p)), "{summary:?} {points:?}");
     }
 
     #[test]

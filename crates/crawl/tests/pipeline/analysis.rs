@@ -3,7 +3,9 @@
 
 use super::support;
 
-use newsdesk_domain::{Analysis, ArticleStatus};
+use std::collections::BTreeSet;
+
+use newsdesk_domain::{Analysis, ArticleStatus, EntityKind};
 use newsdesk_newswire::Newswire;
 use support::*;
 
@@ -15,6 +17,7 @@ async fn crawled_articles_are_analysed_and_indexed() {
     h.crawler.run_pass().await.unwrap();
 
     let mut quotes = Vec::new();
+    let mut named = BTreeSet::new();
     for card in h.store.latest(1000, 0).unwrap() {
         let article = h.store.article(card.id).unwrap().unwrap();
         if article.status != ArticleStatus::Ready {
@@ -30,9 +33,26 @@ async fn crawled_articles_are_analysed_and_indexed() {
             analysis.summary.iter().all(|s| article.text.contains(s.as_str())),
             "summary is extractive"
         );
+        assert!(
+            analysis.key_points.iter().all(|k| !analysis.summary.contains(k)),
+            "{}: a key point repeats the summary",
+            article.url
+        );
+        for e in &analysis.entities {
+            if let Some((_, kind)) = FIXTURE_NAMES.iter().find(|(name, _)| *name == e.name) {
+                assert_eq!(e.kind, *kind, "{} in {}", e.name, article.url);
+                named.insert(e.name.clone());
+            }
+        }
         quotes.extend(analysis.quotes.clone());
         assert_page_view_is_consistent(&h, &article, analysis);
     }
+    let missing: Vec<&str> = FIXTURE_NAMES
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !named.contains(*name))
+        .collect();
+    assert!(missing.is_empty(), "never found: {missing:?}");
     assert!(
         quotes
             .iter()
@@ -51,6 +71,34 @@ async fn crawled_articles_are_analysed_and_indexed() {
     assert!(okafor.mentions >= 1);
     assert!(!h.store.articles_mentioning("teresa-okafor", 10).unwrap().is_empty());
 }
+
+/// Names from the fixture articles with their kind, wherever an article names them.
+const FIXTURE_NAMES: &[(&str, EntityKind)] = &[
+    ("Gregory Hwang", EntityKind::Person),
+    ("Rosa Delgado", EntityKind::Person),
+    ("Helen Achebe", EntityKind::Person),
+    ("Irene Kowal", EntityKind::Person),
+    ("Mei Tanaka", EntityKind::Person),
+    ("Sean Gallagher", EntityKind::Person),
+    ("Marcus Vell", EntityKind::Person),
+    ("Teresa Okafor", EntityKind::Person),
+    ("Calder Metro Transit", EntityKind::Organization),
+    ("Westmarch Labour Relations Board", EntityKind::Organization),
+    ("Westmarch University", EntityKind::Organization),
+    ("Westmarch Emergency Management Agency", EntityKind::Organization),
+    ("Westmarch Police", EntityKind::Organization),
+    ("Copperfield Rotary Club", EntityKind::Organization),
+    ("Red Lantern Relief Society", EntityKind::Organization),
+    ("Ashford Valley Council", EntityKind::Organization),
+    ("Port Calder", EntityKind::Place),
+    ("Harbour Road", EntityKind::Place),
+    ("Sentinel Street", EntityKind::Place),
+    ("Kestrel Bay", EntityKind::Place),
+    ("Halvard Bridge", EntityKind::Place),
+    ("River Osk", EntityKind::Place),
+    ("Copperfield", EntityKind::Place),
+    ("Millbrook", EntityKind::Place),
+];
 
 /// The article page's one-read view holds what the separate reads return.
 fn assert_page_view_is_consistent(h: &Harness, article: &newsdesk_domain::Article, analysis: Analysis) {
