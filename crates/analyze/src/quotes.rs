@@ -357,6 +357,9 @@ enum Speaker {
     Pronoun(bool),
     /// A speech cue with an unnamed or plural speaker ("a spokesman", "they").
     Unnamed,
+    /// No name, but a description that names who speaks for whom ("a
+    /// narrator in the Clinton ad", "the New York businessman").
+    Described(String),
 }
 
 /// An attributed quote, byte offsets.
@@ -405,7 +408,8 @@ pub fn attribute(
         };
         let trailed = tag_after(trail_of(text, sentences, spans, i)).is_some();
         let one_word = text[q.content.clone()].split_whitespace().count() < 2;
-        let direct = is_direct(text, q) && !is_title(text, q, trailed) && !is_transcript(text, q);
+        let long = text[q.content.clone()].split_whitespace().count() >= SPEECH_WORDS;
+        let direct = (is_direct(text, q) || long) && !is_title(text, q, trailed) && !is_transcript(text, q);
         keep.push((tagged || is_speech_like(text, q)) && direct && (trailed || !one_word));
         names.push(name);
     }
@@ -430,7 +434,7 @@ fn speech_tag(
     q: &Span,
 ) -> Option<Speaker> {
     let trail = trail_of(text, sentences, spans, i);
-    if let Some(t) = tag_after(trail) {
+    if let Some(t) = tag_after(trail).or_else(|| continued_clause(text, q, trail)) {
         return Some(t);
     }
     let sent_start = sentence_at(sentences, q.outer.start).map_or(q.line.start, |s| s.span.start);
@@ -440,10 +444,76 @@ fn speech_tag(
         .filter(|p| p.line == q.line)
         .map_or(0, |p| p.outer.end);
     let lead_start = sent_start.max(prev_end).min(q.outer.start);
-    if let Some(t) = tag_before(clip_back(&text[lead_start..q.outer.start], 600)) {
+    let lead = clip_back(&text[lead_start..q.outer.start], 600);
+    if !is_direct(text, q) {
+        return reporter(lead);
+    }
+    if let Some(t) = tag_before(lead).or_else(|| name_before_colon(lead)) {
         return Some(t);
     }
     colon_intro(text, sentences, q)
+}
+
+/// A quote that ends in a comma, '?' or '!' leaves its sentence open: what
+/// follows is the reporting clause, whatever its verb ("…,” Bozell points
+/// out; “…,” Kelly charged; “…,” shot back Bennett). Its subject, or the
+/// name after a leading verb, speaks.
+fn continued_clause(text: &str, q: &Span, trail: &str) -> Option<Speaker> {
+    let inner = text[q.content.start..q.outer.end]
+        .trim_end_matches(|c: char| !c.is_alphanumeric() && c != ',' && c != '?' && c != '!');
+    if !inner.ends_with([',', '?', '!']) {
+        return None;
+    }
+    let t = trail.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '—' | '―' | '–' | '-'));
+    let words = words_of(t);
+    let (at, first) = *words.first()?;
+    if at != 0 {
+        return None;
+    }
+    if let Some(p) = pronoun(first) {
+        return Some(p);
+    }
+    if first.starts_with(char::is_lowercase) {
+        // "…,” echoed Jared Potts; “…?” shot back Megyn Kelly.
+        const MAX_VERB_WORDS: usize = 2;
+        let verb = words
+            .iter()
+            .take(MAX_VERB_WORDS)
+            .take_while(|(_, w)| w.starts_with(char::is_lowercase))
+            .count();
+        let (name_start, name) = *words.get(verb)?;
+        let (last_at, last) = words[verb - 1];
+        let joined = t[last_at + last.len()..name_start].trim().is_empty();
+        return (joined && name.starts_with(char::is_uppercase))
+            .then(|| name_at(&t[last_at + last.len()..]))
+            .flatten();
+    }
+    if contains(gz::NOT_NAMES, &first.to_lowercase()) {
+        return None;
+    }
+    let end = capitalised_run_end(t, &words, 0);
+    let rest = t[end..].trim_start();
+    let verb_or_apposition = rest.starts_with(',') || rest.starts_with(char::is_lowercase);
+    verb_or_apposition.then(|| Speaker::Name(t[..end].to_string()))
+}
+
+/// The speaker of words woven into a sentence: the subject of its first
+/// speech verb, the one that reports the rest ("Witkoff also said Russia
+/// had agreed to a law that it would not 'go after…'" is Witkoff's).
+fn reporter(lead: &str) -> Option<Speaker> {
+    let words = words_of(lead);
+    let (at, _) = *words.iter().find(|(_, w)| is_cue(w))?;
+    subject_before(&lead[..at])
+}
+
+/// "Trump: ‘I’m the worst…’", "doesn’t surprise pollster Daron Shaw: “…”":
+/// a name right before the colon that opens the quote speaks.
+fn name_before_colon(lead: &str) -> Option<Speaker> {
+    let before = lead.trim_end().strip_suffix(':')?;
+    match subject_before(before)? {
+        Speaker::Name(n) => Some(Speaker::Name(n)),
+        _ => None,
+    }
 }
 
 /// The sentence holding byte `pos`, by binary search (sentences are in order).
@@ -515,8 +585,15 @@ fn colon_intro(text: &str, sentences: &[crate::sentences::Sentence], q: &Span) -
         .partition_point(|s| s.span.end <= q.line.start)
         .checked_sub(1)?;
     let s = clip_back(text[sentences[idx].span.clone()].trim_end(), 600);
-    s.ends_with(':').then(|| tag_before(s.trim_end_matches(':'))).flatten()
+    let intro = s.strip_suffix(':')?;
+    // Without a speech verb ("Cruz called them on it:") the clause's subject speaks.
+    tag_before(intro).or_else(|| first_name_in(intro))
 }
+
+/// Quoted words this many or more are someone's words even when woven
+/// into the writer's sentence ("Obama said “it gets me mad every time I
+/// think about it”"); scare quotes and titles run shorter.
+const SPEECH_WORDS: usize = 6;
 
 /// How many quotes on each side may lend their tag.
 const NEIGHBOURS: usize = 8;
@@ -680,7 +757,7 @@ fn descriptor_stop(w: &str) -> bool {
 /// A preposition ends the skip, so "a spokesman for X" stays unnamed.
 fn descriptor_len(words: &[(usize, &str)]) -> usize {
     const MAX_DESCRIPTOR: usize = 5;
-    let lowercase = |w: &str| w.chars().all(|c| c.is_lowercase() || c == '-');
+    let lowercase = |w: &str| !w.chars().any(char::is_uppercase);
     let n = words
         .iter()
         .take(MAX_DESCRIPTOR)
@@ -745,7 +822,7 @@ fn subject_before(s: &str) -> Option<Speaker> {
         }
     }
     if let Some(body) = s.strip_suffix(',') {
-        s = body.rfind(',').map_or(body, |c| &body[..c]).trim_end();
+        s = appositive_subject(strip_parenthetical(body.trim_end()));
     }
     let words = words_of(s);
     let &(at, w) = words.last()?;
@@ -756,10 +833,61 @@ fn subject_before(s: &str) -> Option<Speaker> {
         return Some(p);
     }
     if !w.starts_with(char::is_uppercase) {
-        return Some(Speaker::Unnamed);
+        return Some(described(s, &words).map_or(Speaker::Unnamed, Speaker::Described));
     }
     let start = name_start(s, &words);
     Some(Speaker::Name(s[start..].trim_end_matches(['\'', '’']).to_string()))
+}
+
+/// Most words of a description taken as a speaker.
+const MAX_DESCRIPTION_WORDS: usize = 7;
+
+/// The noun phrase ending `s` that describes the speaker, from its
+/// determiner ("the", "a", a possessive) to the end, when it holds a
+/// capitalised word other than its first: "a narrator in the Clinton ad",
+/// "the New York businessman", not "the official".
+fn described(s: &str, words: &[(usize, &str)]) -> Option<String> {
+    let tail = &words[words.len().saturating_sub(MAX_DESCRIPTION_WORDS)..];
+    let breaks =
+        |p: &[(usize, &str)]| s[p[0].0 + p[0].1.len()..p[1].0].contains([',', ';', ':', '"', '“', '”', '(', ')']);
+    // The phrase starts after the last punctuation, at its first determiner.
+    let clause = tail.windows(2).rposition(breaks).map_or(0, |k| k + 1);
+    let det = clause
+        + tail[clause..]
+            .iter()
+            .position(|(_, w)| matches!(w.to_lowercase().as_str(), "a" | "an" | "the"))?;
+    let phrase = &tail[det..];
+    let named = phrase[1..].iter().any(|(_, w)| w.starts_with(char::is_uppercase));
+    named.then(|| s[phrase[0].0..].trim_end().to_string())
+}
+
+/// The subject in "NAME, appositive(s)," before a verb: the last
+/// comma-separated part that is a capitalised name ("her adviser, Jake
+/// Sullivan," → "Jake Sullivan"; "Clinton, 35, the daughter of…," →
+/// "Clinton"), else the text before the last comma, as before.
+fn appositive_subject(body: &str) -> &str {
+    const MAX_PARTS: usize = 4;
+    let is_name = |part: &str| {
+        let words = words_of(part);
+        !words.is_empty()
+            && words.iter().all(|(_, w)| {
+                w.starts_with(char::is_uppercase)
+                    || matches!(*w, "of" | "von" | "der" | "van" | "de" | "al" | "bin" | "la")
+            })
+            && !contains(gz::NOT_NAMES, &words[0].1.to_lowercase())
+    };
+    let mut end = body.len();
+    for _ in 0..MAX_PARTS {
+        let start = body[..end].rfind(',').map_or(0, |c| c + 1);
+        if is_name(&body[start..end]) {
+            return body[..end].trim_end();
+        }
+        if start == 0 {
+            break;
+        }
+        end = start - 1;
+    }
+    body.rfind(',').map_or(body, |c| &body[..c]).trim_end()
 }
 
 /// Drops a trailing "(R-Utah)" from a name.
@@ -805,6 +933,7 @@ fn name_start(s: &str, words: &[(usize, &str)]) -> usize {
 fn resolve(text: &str, tag: Speaker, q: &Span, people: &[&Mention], ents: &Entities) -> Option<String> {
     match tag {
         Speaker::Unnamed => None,
+        Speaker::Described(d) => Some(d),
         Speaker::Name(n) => Some(match ents.resolve(&n) {
             Some(e) => ents.list[e].name.clone(),
             None => strip_title_words(&n),
@@ -907,6 +1036,35 @@ mod tests {
 
     fn q(t: &str, s: Option<&str>) -> (String, Option<String>) {
         (t.to_string(), s.map(str::to_string))
+    }
+
+    fn speaker_of(text: &str, start: &str) -> Option<String> {
+        let found = quotes(text).into_iter().find(|(t, _)| t.starts_with(start));
+        found.unwrap_or_else(|| panic!("no quote {start:?} in {text:?}")).1
+    }
+
+    #[test]
+    fn a_quote_ending_in_a_comma_is_followed_by_its_reporting_clause() {
+        let t = "\u{201c}There were some of us who thought you might work with them,\u{201d} Brent Bozell points out.";
+        assert_eq!(speaker_of(t, "There were"), Some("Brent Bozell".into()));
+        let t = "\u{201c}Can you name one accomplishment of the party?\u{201d} shot back Megyn Kelly.";
+        assert_eq!(speaker_of(t, "Can you"), Some("Megyn Kelly".into()));
+    }
+
+    #[test]
+    fn colons_introduce_their_speaker() {
+        let t = "The surge does not surprise Republican pollster Daron Shaw: \u{201c}Lesser-known candidates often rise early.\u{201d}";
+        assert_eq!(speaker_of(t, "Lesser-known"), Some("Daron Shaw".into()));
+        let t = "Senator Ted Cruz called them on it:\n\u{201c}The questions asked in this debate illustrate the problem.\u{201d}";
+        assert_eq!(speaker_of(t, "The questions"), Some("Ted Cruz".into()));
+    }
+
+    #[test]
+    fn appositives_and_descriptions_name_the_speaker() {
+        let t = "In a statement, her senior policy adviser, Jake Sullivan, said: \u{201c}Cooperation is strongest when Europe is united.\u{201d}";
+        assert_eq!(speaker_of(t, "Cooperation"), Some("Jake Sullivan".into()));
+        let t = "\u{201c}Why didn\u{2019}t he pay his taxes?\u{201d} a narrator in the Clinton ad asks.";
+        assert_eq!(speaker_of(t, "Why didn"), Some("a narrator in the Clinton ad".into()));
     }
 
     #[test]
