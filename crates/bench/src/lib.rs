@@ -8,6 +8,7 @@
 //! Each module is one family of subcommands:
 //! - [`extract`]: extraction quality (shingle P/R/F1), pages/s and peak RSS;
 //! - [`analyze`]: summary ROUGE, quote detection and analysis speed;
+//! - [`entities`]: people, organisations and places, by the project's scorer;
 //! - [`cluster`]: story quality on MStream, speed, memory and latency
 //!   (and, with the `semantic` feature, title embeddings in `semantic`);
 //! - [`generate`]: a synthetic archive in a SQLite store for `bench/site.sh`;
@@ -17,9 +18,11 @@
 
 pub mod analyze;
 pub mod cluster;
+pub mod entities;
 pub mod extract;
 pub mod generate;
 mod quotes;
+mod scorers;
 #[cfg(feature = "semantic")]
 pub mod semantic;
 pub mod tagger;

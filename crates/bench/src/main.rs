@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use newsdesk_bench::{analyze, cluster, extract, generate, tagger};
+use newsdesk_bench::{analyze, cluster, entities, extract, generate, tagger};
 use newsdesk_store::{SqliteStore, Store};
 
 /// Measures newsdesk's quality, speed and memory (docs/BENCHMARKS.md).
@@ -41,6 +41,14 @@ enum Command {
         /// Print every miss.
         #[arg(long)]
         verbose: bool,
+    },
+    /// Document-level people, organisations and places by the project's scorer
+    /// (a gum-wikinews-style JSONL, or the open-ner-en directory for its dev split).
+    Entities {
+        #[arg(long, default_value = "../shared/corpora/gum-wikinews/gum-wikinews.jsonl")]
+        corpus: PathBuf,
+        #[arg(long, default_value = "target/bench")]
+        out: PathBuf,
     },
     /// Articles per second of the whole analysis on one thread (CNN/DailyMail CSV).
     Analyze {
@@ -111,6 +119,7 @@ fn main() -> Result<()> {
             tune,
         } => analyze::summary(&corpus, sentences, &out, tune),
         Command::Quotes { corpus, verbose } => analyze::quotes(&corpus, verbose),
+        Command::Entities { corpus, out } => entities::run(&corpus, &out),
         Command::Analyze { corpus, rounds } => analyze::speed(&corpus, rounds),
         Command::TrainTagger { corpus, epochs, out } => tagger::run(&corpus, epochs, &out),
         Command::Generate { database, articles } => {

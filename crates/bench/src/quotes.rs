@@ -14,6 +14,7 @@
 //! printed beside the strict one.
 
 use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -97,9 +98,18 @@ pub fn quotes(corpus: &Path, verbose: bool) -> Result<()> {
         }
     }
     let mut t = Tally::default();
+    let predictions = Path::new("target/bench").join(format!(
+        "quotes-{}.jsonl",
+        corpus.file_stem().and_then(|s| s.to_str()).unwrap_or("polnear")
+    ));
+    std::fs::create_dir_all("target/bench")?;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&predictions)?);
     for r in first.values() {
-        score_article(r, &mut t, verbose);
+        let quotes = score_article(r, &mut t, verbose);
+        serde_json::to_writer(&mut w, &serde_json::json!({"id": r.filename, "quotes": quotes}))?;
+        writeln!(w)?;
     }
+    w.flush()?;
     let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
     println!(
         "articles: {}  gold direct quotes: {}  predicted: {}",
@@ -118,10 +128,20 @@ pub fn quotes(corpus: &Path, verbose: bool) -> Result<()> {
         pct(t.speaker_right, t.speaker_total),
         t.speaker_total
     );
-    Ok(())
+    crate::scorers::report("score_quotes.py", corpus, &predictions, |v| {
+        let f = |k: &str| v[k].as_f64().unwrap_or(0.0);
+        format!(
+            "precision {:.3}, recall {:.3}, speaker accuracy {:.3} of {}",
+            f("precision"),
+            f("recall"),
+            f("speaker_accuracy"),
+            v["speaker_cases"]
+        )
+    })
 }
 
-fn score_article(r: &Record, t: &mut Tally, verbose: bool) {
+/// Scores one article into `t` and returns its predicted quotes.
+fn score_article(r: &Record, t: &mut Tally, verbose: bool) -> Vec<newsdesk_domain::Quote> {
     let gold: Vec<&Attribution> = r.attributions.iter().filter(|a| is_direct(a)).collect();
     let pred = newsdesk_analyze::analyze(None, &r.text, 3).quotes;
     t.gold += gold.len();
@@ -164,6 +184,7 @@ fn score_article(r: &Record, t: &mut Tally, verbose: bool) {
             );
         }
     }
+    pred
 }
 
 fn score_speaker(r: &Record, g: &Attribution, q: &newsdesk_domain::Quote, t: &mut Tally, verbose: bool) {

@@ -20,7 +20,7 @@ struct Line {
 }
 
 /// Reads a split as documents (sentences grouped by `source/doc`, in file order).
-fn read_split(path: &Path) -> Result<Vec<train::Document>> {
+pub(crate) fn read_split(path: &Path) -> Result<Vec<train::Document>> {
     let text = newsdesk_fetch::read_page(path)?;
     let mut docs: BTreeMap<String, (usize, train::Document)> = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
