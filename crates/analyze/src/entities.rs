@@ -358,7 +358,10 @@ fn is_possessive(token: &str) -> bool {
 fn head_kind(tokens: &[String]) -> Option<tagger::Kind> {
     let [first, .., last] = tokens else { return None };
     let (first, last) = (first.to_lowercase(), last.to_lowercase());
-    if contains(gz::ORG_HEADS, &last) {
+    let whole = tokens.join(" ").to_lowercase();
+    if contains(gz::PLACES, &whole) || contains(gz::PLACE_PHRASES, &whole) {
+        Some(tagger::Kind::Place)
+    } else if contains(gz::ORG_HEADS, &last) {
         Some(tagger::Kind::Organization)
     } else if contains(gz::PLACE_HEADS, &last) || (tokens.len() == 2 && contains(gz::PLACE_PREFIXES, &first)) {
         Some(tagger::Kind::Place)

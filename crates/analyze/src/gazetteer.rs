@@ -1216,15 +1216,21 @@ pub const PLACE_HEADS: &[&str] = &[
     "valley",
 ];
 
-/// Last words that make a name an organisation: "… Relations Board",
-/// "… Weather Service". Narrower than [`ORG_SUFFIXES`]: no "union" (Soviet
-/// Union), "center" (a building) or "bank" (West Bank).
+/// Last words that make a name an organisation: an agency's ("… Relations
+/// Board"), a company's ("… Semiconductors", "… Ltd"), a club's ("… Rovers",
+/// "… United"). Narrower than [`ORG_SUFFIXES`]: no "union" (Soviet Union) or
+/// "center" (a building); a known place phrase ("West Bank") stays a place.
 pub const ORG_HEADS: &[&str] = &[
     "agency",
+    "airlines",
+    "airways",
+    "albion",
     "alliance",
     "army",
     "association",
+    "athletic",
     "authority",
+    "bank",
     "board",
     "bureau",
     "coalition",
@@ -1232,21 +1238,36 @@ pub const ORG_HEADS: &[&str] = &[
     "commission",
     "committee",
     "company",
+    "corp",
     "corporation",
     "council",
     "department",
+    "fc",
     "federation",
     "foundation",
     "group",
+    "holdings",
+    "inc",
+    "industries",
     "institute",
+    "llc",
+    "ltd",
     "ministry",
+    "motors",
     "navy",
     "party",
+    "pharmaceuticals",
+    "plc",
     "police",
+    "rovers",
     "school",
+    "semiconductors",
     "service",
     "society",
+    "technologies",
+    "united",
     "university",
+    "wanderers",
 ];
 
 /// First words that make a two-word name a place: "Port Calder", "Lake Erie".

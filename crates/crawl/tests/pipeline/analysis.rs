@@ -90,6 +90,8 @@ const FIXTURE_NAMES: &[(&str, EntityKind)] = &[
     ("Copperfield Rotary Club", EntityKind::Organization),
     ("Red Lantern Relief Society", EntityKind::Organization),
     ("Ashford Valley Council", EntityKind::Organization),
+    ("Veltrix Semiconductors", EntityKind::Organization),
+    ("Port Calder Rovers", EntityKind::Organization),
     ("Port Calder", EntityKind::Place),
     ("Harbour Road", EntityKind::Place),
     ("Sentinel Street", EntityKind::Place),
