@@ -438,6 +438,8 @@ fn speech_tag(
         return Some(t);
     }
     let sent_start = sentence_at(sentences, q.outer.start).map_or(q.line.start, |s| s.span.start);
+    // A dateline opening the sentence ("WASHINGTON (UPI) —") is not its subject.
+    let sent_start = sent_start + crate::sentences::dateline_len(&text[sent_start..q.outer.start]);
     let prev_end = i
         .checked_sub(1)
         .map(|p| &spans[p])
@@ -553,7 +555,11 @@ fn trail_of<'a>(text: &'a str, sentences: &[crate::sentences::Sentence], spans: 
     if text[q.outer.end..end].trim().is_empty() {
         // '"Why now?" Clinton said.' splits after the question mark: the tag is the next sentence.
         let next = sentences.get(sentences.partition_point(|s| s.span.start < end));
-        if let Some(n) = next.filter(|n| n.span.end <= q.line.end) {
+        // A longer next sentence reports something else ("Reluctantly,
+        // Brafman said he had come to…"); a tag is short.
+        let short =
+            |n: &&crate::sentences::Sentence| text[n.span.clone()].split_whitespace().count() <= TAG_SENTENCE_WORDS;
+        if let Some(n) = next.filter(|n| n.span.end <= q.line.end).filter(short) {
             end = n.span.end.min(next_start);
         }
     }
@@ -586,14 +592,45 @@ fn colon_intro(text: &str, sentences: &[crate::sentences::Sentence], q: &Span) -
         .checked_sub(1)?;
     let s = clip_back(text[sentences[idx].span.clone()].trim_end(), 600);
     let intro = s.strip_suffix(':')?;
-    // Without a speech verb ("Cruz called them on it:") the clause's subject speaks.
-    tag_before(intro).or_else(|| first_name_in(intro))
+    // Without a speech verb ("…— Cruz called them on it:") the last name
+    // acting in the clause speaks.
+    tag_before(intro).or_else(|| last_actor_in(intro))
+}
+
+/// The last capitalised name of a clause that is not merely its opening
+/// word: one later in the clause, or one a lowercase word (a verb) follows
+/// ("Cruz called them on it", not "Wait, it gets better").
+fn last_actor_in(s: &str) -> Option<Speaker> {
+    let words = words_of(s);
+    let mut found = None;
+    let mut i = 0;
+    while i < words.len() {
+        let (at, w) = words[i];
+        let l = w.to_lowercase();
+        if !w.starts_with(char::is_uppercase) || contains(gz::NOT_NAMES, &l) || contains(gz::TITLES, &l) {
+            i += 1;
+            continue;
+        }
+        let end = capitalised_run_end(s, &words, i);
+        let next = words.iter().position(|(a, _)| *a >= end);
+        let verb_follows =
+            next.is_some_and(|j| s[end..words[j].0].trim().is_empty() && words[j].1.starts_with(char::is_lowercase));
+        if i > 0 || verb_follows {
+            found = Some(Speaker::Name(s[at..end].to_string()));
+        }
+        i = next.unwrap_or(words.len());
+    }
+    found
 }
 
 /// Quoted words this many or more are someone's words even when woven
 /// into the writer's sentence ("Obama said “it gets me mad every time I
 /// think about it”"); scare quotes and titles run shorter.
 const SPEECH_WORDS: usize = 6;
+
+/// Most words of a sentence that is only a quote's tag ("Clinton said
+/// on Tuesday in Des Moines.").
+const TAG_SENTENCE_WORDS: usize = 10;
 
 /// How many quotes on each side may lend their tag.
 const NEIGHBOURS: usize = 8;
@@ -1057,6 +1094,26 @@ mod tests {
         assert_eq!(speaker_of(t, "Lesser-known"), Some("Daron Shaw".into()));
         let t = "Senator Ted Cruz called them on it:\n\u{201c}The questions asked in this debate illustrate the problem.\u{201d}";
         assert_eq!(speaker_of(t, "The questions"), Some("Ted Cruz".into()));
+    }
+
+    #[test]
+    fn a_colon_intro_without_a_speech_verb_hands_over_its_actor() {
+        let t = "That is, when the CNBC moderators yielded to snark, Cruz called them on it:\n\u{201c}The questions asked in this debate illustrate why people distrust the media.\u{201d}";
+        assert_eq!(speaker_of(t, "The questions"), Some("Cruz".into()));
+        let t = "Wait, it gets better:\n\u{201c}By law, the president sets the maximum number of refugees each year.\u{201d}";
+        assert_eq!(speaker_of(t, "By law"), None);
+    }
+
+    #[test]
+    fn a_dateline_is_not_the_subject() {
+        let t = "WASHINGTON (AP) \u{2014} Jane Doe rallied supporters, saying: \u{201c}We have to be ready to stop him.\u{201d}";
+        assert_eq!(speaker_of(t, "We have"), Some("Jane Doe".into()));
+    }
+
+    #[test]
+    fn a_long_next_sentence_is_not_a_tag() {
+        let t = "Brafman said, \u{201c}I have never had that happen in thirty-seven years.\u{201d} Reluctantly, Brafman said he had come to the conclusion that the judge was right about the plea.";
+        assert_eq!(speaker_of(t, "I have never"), Some("Brafman".into()));
     }
 
     #[test]
