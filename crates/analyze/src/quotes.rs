@@ -710,7 +710,17 @@ fn tag_after(trail: &str) -> Option<Speaker> {
     if t[..at].contains(['!', '?', '"', '“', '”']) {
         return None;
     }
-    leading_name(t, &words[..cue]).or_else(|| subject_before(&t[..at]))
+    let subject = leading_name(t, &words[..cue]).or_else(|| subject_before(&t[..at]));
+    // "“…” about the decision, said RoseAnn DeMoro": after a comma the
+    // verb comes first and the name after it.
+    let inverted =
+        t[..at].trim_end().ends_with(',') && !matches!(subject, Some(Speaker::Name(_) | Speaker::Pronoun(_)));
+    if inverted {
+        if let Some(name @ Speaker::Name(_)) = name_at(&t[at + words[cue].1.len()..]) {
+            return Some(name);
+        }
+    }
+    subject
 }
 
 /// The name opening a tag whose verb comes after an appositive:
@@ -1102,6 +1112,12 @@ mod tests {
         assert_eq!(speaker_of(t, "The questions"), Some("Cruz".into()));
         let t = "Wait, it gets better:\n\u{201c}By law, the president sets the maximum number of refugees each year.\u{201d}";
         assert_eq!(speaker_of(t, "By law"), None);
+    }
+
+    #[test]
+    fn after_a_comma_the_verb_may_come_before_the_name() {
+        let t = "\u{201c}We\u{2019}re extremely happy\u{201d} about the decision, said RoseAnn DeMoro, executive director of the union.";
+        assert_eq!(speaker_of(t, "We\u{2019}re"), Some("RoseAnn DeMoro".into()));
     }
 
     #[test]
