@@ -281,6 +281,11 @@ fn classify(prev: Option<char>, c: char, next: Option<char>, stack: &[Open]) -> 
     });
     let has = |k: Kind| stack.iter().any(|o| o.kind == k);
     match c {
+        // A publisher's typo: an opening mark right after the quote's last
+        // punctuation, before a space, closes it (“It's unusual,“ said…).
+        '“' if has(Kind::Double) && prev.is_some_and(|p| matches!(p, ',' | '.' | '?' | '!')) && next_ends => {
+            Some((Kind::Double, false))
+        }
         '“' | '„' | '«' => Some((Kind::Double, true)),
         '”' | '»' => Some((Kind::Double, false)),
         '"' if has(Kind::Double) || (after_word && next_ends && has(Kind::Single)) => Some((Kind::Double, false)),
@@ -390,7 +395,7 @@ pub fn attribute(
             None if q.continues && i > 0 => (true, names[i - 1].clone()),
             None => match lender(spans, &tags, i) {
                 Some(j) if j < i => (true, names[j].clone()),
-                None if follows_quoted_paragraph(text, spans, i) && names[i - 1].is_some() => {
+                None if follows_quoted_paragraph(text, sentences, spans, i) && names[i - 1].is_some() => {
                     (true, names[i - 1].clone())
                 }
                 Some(j) => (
@@ -656,7 +661,7 @@ fn lender(spans: &[Span], tags: &[Option<Speaker>], i: usize) -> Option<usize> {
 /// Whether quote `i` is a paragraph of its own right after a paragraph that
 /// ended in a quote: news writing runs one speaker's words on this way
 /// ("'…,' Viguerie says. ¶ 'He checks all our boxes.'").
-fn follows_quoted_paragraph(text: &str, spans: &[Span], i: usize) -> bool {
+fn follows_quoted_paragraph(text: &str, sentences: &[crate::sentences::Sentence], spans: &[Span], i: usize) -> bool {
     let Some(prev) = i.checked_sub(1).map(|j| &spans[j]) else {
         return false;
     };
@@ -667,14 +672,16 @@ fn follows_quoted_paragraph(text: &str, spans: &[Span], i: usize) -> bool {
         return false;
     }
     let alone = text[q.line.clone()].trim().len() == text[q.outer.clone()].trim().len();
-    // At most the speech tag follows the previous quote in its paragraph.
-    let tail = &text[prev.outer.end..prev.line.end];
-    alone
-        && tail
-            .split_terminator(['.', '!', '?'])
-            .filter(|s| !s.trim().is_empty())
-            .count()
-            <= 1
+    // At most the speech tag follows the previous quote in its paragraph:
+    // no more than one sentence starts after it ("St. Regis" is no stop).
+    let tail = prev.outer.end..prev.line.end;
+    let first = sentences.partition_point(|s| s.span.start < tail.start);
+    let after = sentences[first..]
+        .iter()
+        .take_while(|s| s.span.start < tail.end)
+        .filter(|s| !text[s.span.clone()].trim().is_empty())
+        .count();
+    alone && after <= 1
 }
 
 /// Words of a clause with byte offsets.
@@ -1118,6 +1125,19 @@ mod tests {
     fn after_a_comma_the_verb_may_come_before_the_name() {
         let t = "\u{201c}We\u{2019}re extremely happy\u{201d} about the decision, said RoseAnn DeMoro, executive director of the union.";
         assert_eq!(speaker_of(t, "We\u{2019}re"), Some("RoseAnn DeMoro".into()));
+    }
+
+    #[test]
+    fn a_typed_opening_mark_can_close_a_quote() {
+        let t = "\u{201c}It's unusual,\u{201c} said Larry Noble, an attorney. \u{201c}It's a hard thing to pull off.\u{201d}";
+        assert_eq!(speaker_of(t, "It's unusual"), Some("Larry Noble".into()));
+        assert_eq!(speaker_of(t, "It's a hard"), Some("Larry Noble".into()));
+    }
+
+    #[test]
+    fn an_abbreviation_in_a_tag_does_not_end_the_run_of_quotes() {
+        let t = "\u{201c}We like a lot of the candidates,\u{201d} Sheldon Adelson said ahead of opening his new St. Regis hotel.\n\u{201c}It\u{2019}s changing every day, and the polls keep moving.\u{201d}";
+        assert_eq!(speaker_of(t, "It\u{2019}s changing"), Some("Sheldon Adelson".into()));
     }
 
     #[test]
