@@ -1,8 +1,11 @@
 //! People, organisations and places in an article.
 //!
 //! The statistical [`tagger`] finds names in each sentence and the
-//! headline; repeats of a found name elsewhere are added, and every mention
-//! votes on its entity's kind. Mentions are then merged into entities: a
+//! headline; the page's structure corrects it where wire copy is
+//! unambiguous (a dateline is a place, a scored name in a results line a
+//! team, a head word like "Board" or "Road" the kind of the name it ends);
+//! capitalised repeats of a found name are added, and every mention votes
+//! on its entity's kind. Mentions are then merged into entities: a
 //! lone surname joins the full name it ends ("Witkoff" → "Steve Witkoff"),
 //! and spelling variants share a key ("Zelenskyy" = "Zelensky").
 
