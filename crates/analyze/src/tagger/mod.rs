@@ -142,6 +142,9 @@ pub struct Model {
     weights: HashMap<u32, [i16; TAGS], FxBuild>,
 }
 
+/// Tokens tagged at once; real sentences are far shorter.
+const MAX_SENTENCE_TOKENS: usize = 400;
+
 /// Bytes of one weight row in the file: the hash, then a weight per tag.
 const ROW_BYTES: usize = 4 + TAGS * 2;
 
@@ -186,9 +189,13 @@ impl Model {
         })
     }
 
-    /// Tags one sentence of a document.
+    /// Tags one sentence of a document. A run-on "sentence" (a page with no
+    /// stops) is tagged in windows, so memory stays bounded per window.
     pub fn tag(&self, doc: &DocCase, words: &[&str]) -> Vec<usize> {
-        decode(self, &sentence_features(doc, words))
+        words
+            .chunks(MAX_SENTENCE_TOKENS)
+            .flat_map(|window| decode(self, &sentence_features(doc, window)))
+            .collect()
     }
 }
 
@@ -265,6 +272,24 @@ mod tests {
                     tokens: 4..6
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn a_run_on_sentence_is_tagged_in_windows() {
+        let mut words = vec!["and"; MAX_SENTENCE_TOKENS + 5];
+        words.extend(["Angela", "Merkel", "met", "officials", "in", "Berlin", "."]);
+        let doc = DocCase::new([&words[..]]);
+        let tags = Model::builtin().tag(&doc, &words);
+        assert_eq!(tags.len(), words.len());
+        let found = names(&tags);
+        let start = MAX_SENTENCE_TOKENS + 5;
+        assert!(
+            found.contains(&Name {
+                kind: Kind::Person,
+                tokens: start..start + 2
+            }),
+            "{found:?}"
         );
     }
 
