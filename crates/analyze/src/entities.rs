@@ -57,12 +57,7 @@ impl Entities {
 
     /// Entities sorted for display: most mentioned first, then by name.
     pub fn ranked(&self) -> Vec<Entity> {
-        let mut out: Vec<Entity> = self
-            .list
-            .iter()
-            .filter(|e| e.kind != EntityKind::Other || e.mentions >= 2)
-            .cloned()
-            .collect();
+        let mut out = self.list.clone();
         out.sort_by(|a, b| b.mentions.cmp(&a.mentions).then_with(|| a.name.cmp(&b.name)));
         out
     }

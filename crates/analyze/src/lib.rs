@@ -9,7 +9,8 @@
 //!
 //! [`analyze`] runs the whole pass and [`ask`] answers a question; the
 //! pieces the LLM check and the benchmarks reuse ([`sentences`], [`terms`],
-//! [`summarize_with`], [`is_title`]) are exported too.
+//! [`summarize_with`], [`is_title`], and [`tagger`] with its training) are
+//! exported too.
 
 #![warn(missing_docs)]
 

@@ -878,8 +878,7 @@ fn capitalised_run_end(s: &str, words: &[(usize, &str)], i: usize) -> usize {
         let gap = &s[w[0].0 + w[0].1.len()..w[1].0];
         let ok_gap = name_gap(gap);
         let word = w[1].1;
-        let joins = word.starts_with(char::is_uppercase)
-            || matches!(word, "of" | "von" | "der" | "van" | "de" | "al" | "bin" | "the" | "la");
+        let joins = word.starts_with(char::is_uppercase) || is_name_particle(word) || word == "the";
         if !(ok_gap && joins) || w[0].1.ends_with("'s") || w[0].1.ends_with("’s") {
             break;
         }
@@ -893,6 +892,11 @@ fn capitalised_run_end(s: &str, words: &[(usize, &str)], i: usize) -> usize {
         }
     }
     e
+}
+
+/// A lowercase word inside a name: "Ursula von der Leyen", "Bank of England".
+fn is_name_particle(w: &str) -> bool {
+    matches!(w, "of" | "von" | "der" | "van" | "de" | "al" | "bin" | "la")
 }
 
 /// Whether the text between two words keeps them in one name: "Mr. Obama", "G.K. Butterfield", "Holtz-Eakin".
@@ -972,10 +976,9 @@ fn appositive_subject(body: &str) -> &str {
     let is_name = |part: &str| {
         let words = words_of(part);
         !words.is_empty()
-            && words.iter().all(|(_, w)| {
-                w.starts_with(char::is_uppercase)
-                    || matches!(*w, "of" | "von" | "der" | "van" | "de" | "al" | "bin" | "la")
-            })
+            && words
+                .iter()
+                .all(|(_, w)| w.starts_with(char::is_uppercase) || is_name_particle(w))
             && !contains(gz::NOT_NAMES, &words[0].1.to_lowercase())
     };
     let mut end = body.len();

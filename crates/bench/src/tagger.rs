@@ -85,10 +85,7 @@ fn score(model: &Model, docs: &[train::Document]) {
     let started = Instant::now();
     let mut tokens = 0;
     for doc in docs {
-        let words: Vec<Vec<&str>> = doc
-            .iter()
-            .map(|s| s.words.iter().map(String::as_str).collect())
-            .collect();
+        let words = train::document_words(doc);
         let case = DocCase::new(words.iter().map(Vec::as_slice));
         for (sentence, words) in doc.iter().zip(&words) {
             tokens += words.len();

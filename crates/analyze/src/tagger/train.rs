@@ -29,6 +29,13 @@ struct Row {
     sums: [f64; TAGS],
 }
 
+/// A document's sentences as word slices, the form the features read.
+pub fn document_words(doc: &[Sentence]) -> Vec<Vec<&str>> {
+    doc.iter()
+        .map(|s| s.words.iter().map(String::as_str).collect())
+        .collect()
+}
+
 /// Float weights with running sums for averaging.
 struct Perceptron {
     rows: HashMap<u32, Row, FxBuild>,
@@ -111,10 +118,7 @@ fn prepare(docs: &[Document]) -> Vec<Prepared> {
     let mut out = Vec::new();
     let mut seen = 0;
     for doc in docs {
-        let words: Vec<Vec<&str>> = doc
-            .iter()
-            .map(|s| s.words.iter().map(String::as_str).collect())
-            .collect();
+        let words = document_words(doc);
         let case = DocCase::new(words.iter().map(Vec::as_slice));
         for (sentence, words) in doc.iter().zip(&words) {
             out.push(Prepared {
