@@ -50,6 +50,9 @@ enum Command {
     /// Import or export subscriptions as OPML.
     #[command(subcommand)]
     Opml(OpmlCommand),
+    /// Create administrator accounts (registration on the site only makes readers).
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Assign JSONL items {"id","title","text"?,"published"?,"source"?,"url"?}
     /// to stories; prints {"id","story"} per item.
     Cluster {
@@ -102,6 +105,12 @@ enum OpmlCommand {
     Export,
 }
 
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin account; its password is the first line of standard input.
+    Create { name: String },
+}
+
 /// Parses the command line; `--config`'s help lists every variable the
 /// configuration reads, from the list it reads them by.
 pub fn parse() -> Cli {
@@ -136,6 +145,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Reindex => app::reindex(&config()?).await,
         Command::Feeds(cmd) => feeds(&config()?, cmd).await,
         Command::Opml(cmd) => opml(&config()?, cmd).await,
+        Command::Admin(AdminCommand::Create { name }) => create_admin(&config()?, &name),
         Command::Cluster { path } => jsonl::cluster::run(open_input(path)?, &mut stdout(), &mut std::io::stderr()),
         Command::Analyze { sentences, path } => jsonl::analyze::run(open_input(path)?, stdout(), sentences),
         Command::Extract { url, paths } => {
@@ -172,6 +182,21 @@ async fn opml(config: &Config, cmd: OpmlCommand) -> Result<()> {
         }
         OpmlCommand::Export => print!("{}", app::subscriptions(config)?.export_opml().await?),
     }
+    Ok(())
+}
+
+/// `newsdesk admin create NAME`: the first admin comes from whoever runs
+/// the server, never from a race to register.
+fn create_admin(config: &Config, name: &str) -> Result<()> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let store = app::open_store(config)?;
+    let user = newsdesk_web::create_account(store.as_ref(), name, password, newsdesk_domain::Role::Admin)
+        .map_err(anyhow::Error::msg)?;
+    println!("created admin {}", user.username);
     Ok(())
 }
 

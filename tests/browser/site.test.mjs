@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import http from 'node:http';
 
 const BASE = process.env.BASE_URL;
 const SHOTS = process.env.SCREENSHOT_DIR; // set to refresh the README's screenshots
@@ -110,5 +111,40 @@ test('a form post without the CSRF token is refused', async () => {
     return r.status;
   });
   assert.equal(status, 403);
+  await context.close();
+});
+
+// Issue #15, row 1: a page on another port of the same host plants our
+// CSRF cookie with a value it knows and posts a comment form carrying it.
+test('a page on another port cannot plant a token and post as the reader', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const name = `victim${Date.now() % 100000}`;
+  await page.goto(`${BASE}/register`);
+  await page.fill('#username', name);
+  await page.fill('#password', 'a long enough password');
+  await page.click('form.stacked button[type=submit]');
+  await page.waitForURL(`${BASE}/`);
+  await page.locator('ol.cards article.card h2 a').first().click();
+  await page.waitForSelector('section.comments');
+  const articleUrl = page.url();
+
+  const planted = 'a'.repeat(64);
+  const attacker = http.createServer((_, res) => {
+    // Cookies ignore ports, and a response may replace an HttpOnly cookie.
+    res.setHeader('set-cookie', `nd_csrf=${planted}; Path=/; SameSite=Lax`);
+    res.setHeader('content-type', 'text/html');
+    res.end(`<form method="post" action="${articleUrl}/comments">
+      <input name="csrf" value="${planted}"><input name="body" value="Planted by another port">
+      </form><script>document.forms[0].submit();</script>`);
+  });
+  await new Promise((ok) => attacker.listen(0, '127.0.0.1', ok));
+  const response = page.waitForResponse((r) => r.request().method() === 'POST');
+  await page.goto(`http://127.0.0.1:${attacker.address().port}/`);
+  assert.equal((await response).status(), 403, 'the forged post is refused');
+  attacker.close();
+
+  await page.goto(articleUrl);
+  assert.ok(!(await page.locator('section.comments').innerText()).includes('Planted by another port'));
   await context.close();
 });

@@ -167,9 +167,16 @@ impl Subscriptions {
     }
 }
 
-/// The feed's source, created or updated, then the feed under it.
+/// The feed's source, created or updated, then the feed under it. Only a
+/// web address becomes the source's homepage link: an OPML file or a feed
+/// may name `javascript:` or `data:` there.
 fn store_subscription(store: &dyn Store, feed: &Subscription) -> newsdesk_store::Result<Feed> {
-    let source = store.upsert_source(&feed.source, feed.homepage.as_deref())?;
+    let homepage = feed
+        .homepage
+        .as_deref()
+        .and_then(|h| urls::canonicalize(h).ok())
+        .map(String::from);
+    let source = store.upsert_source(&feed.source, homepage.as_deref())?;
     store.add_feed(source.id, &feed.url)
 }
 

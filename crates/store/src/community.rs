@@ -4,7 +4,7 @@
 //! stays readable; [`crate::SqliteStore`] implements both.
 
 use chrono::{DateTime, Utc};
-use newsdesk_domain::{ArticleId, Comment, CommentId, User, UserId};
+use newsdesk_domain::{ArticleId, Comment, CommentId, Role, User, UserId};
 
 use crate::Result;
 
@@ -35,23 +35,29 @@ pub struct CommentOnArticle {
 /// Readers' accounts, login sessions, comments and reports. Like [`crate::Store`],
 /// safe to share across threads, with every method atomic.
 pub trait Community: Send + Sync {
-    /// Creates an account. The first account ever created is an admin, so a
-    /// fresh install can be managed without a console. A taken username
-    /// (case-insensitively) is `StoreError::Conflict`.
-    fn create_user(&self, username: &str, password_hash: &str, at: DateTime<Utc>) -> Result<User>;
+    /// Creates an account with `role`. A taken username (case-insensitively)
+    /// is `StoreError::Conflict`.
+    fn create_user(&self, username: &str, password_hash: &str, role: Role, at: DateTime<Utc>) -> Result<User>;
     /// The account and its password hash, for checking a login.
     fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>>;
 
     /// Stores a session under the hash of its token (the token itself lives
-    /// only in the reader's cookie).
-    fn create_session(&self, token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> Result<()>;
+    /// only in the reader's cookie), and deletes every session expired by
+    /// `now`, so they never pile up.
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
     /// The session's user, if the session exists and has not expired.
     fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>>;
     /// Ends a session (logout); an unknown hash is not an error.
     fn delete_session(&self, token_hash: &str) -> Result<()>;
 
-    /// Adds a comment; a reply's parent must be on the same article
-    /// (`StoreError::Invalid` otherwise).
+    /// Adds a comment; the article must exist (`StoreError::NotFound`
+    /// otherwise) and a reply's parent must be on it (`StoreError::Invalid`).
     fn add_comment(&self, comment: &NewComment) -> Result<Comment>;
     /// A comment by id, deleted or hidden ones included.
     fn comment(&self, id: CommentId) -> Result<Option<Comment>>;

@@ -33,7 +33,7 @@ use crate::{
     FetchRecord, NewComment, PollSuccess, Queued, RelatedArticle, Result, Store, StoreError, StoryArticle,
     StoryAssignment,
 };
-use newsdesk_domain::{Comment, CommentId, User, UserId};
+use newsdesk_domain::{Comment, CommentId, Role, User, UserId};
 use rows::Ctx;
 
 /// How long a connection waits for another process's lock before failing.
@@ -365,16 +365,22 @@ impl Store for SqliteStore {
 }
 
 impl Community for SqliteStore {
-    fn create_user(&self, username: &str, password_hash: &str, at: DateTime<Utc>) -> Result<User> {
-        self.write(|tx| community::create_user(tx, username, password_hash, at))
+    fn create_user(&self, username: &str, password_hash: &str, role: Role, at: DateTime<Utc>) -> Result<User> {
+        self.write(|tx| community::create_user(tx, username, password_hash, role, at))
     }
 
     fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>> {
         self.read(|c| community::user_for_login(c, username))
     }
 
-    fn create_session(&self, token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> Result<()> {
-        self.write(|tx| community::create_session(tx, token_hash, user, expires_at))
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(|tx| community::create_session(tx, token_hash, user, now, expires_at))
     }
 
     fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {

@@ -53,13 +53,24 @@ fn comment(store: &SqliteStore, article: ArticleId, user: UserId, parent: Option
 }
 
 #[test]
-fn first_account_is_admin_and_usernames_are_unique_ignoring_case() {
+fn accounts_keep_their_role_and_usernames_are_unique_ignoring_case() {
     let (_dir, store, _) = setup();
     let now = Utc::now();
-    assert_eq!(store.create_user("Ada", "hash-a", now).unwrap().role, Role::Admin);
-    assert_eq!(store.create_user("bob", "hash-b", now).unwrap().role, Role::Reader);
+    assert_eq!(
+        store.create_user("Ada", "hash-a", Role::Reader, now).unwrap().role,
+        Role::Reader,
+        "the first account gets no privilege for being first"
+    );
+    assert_eq!(
+        store.create_user("bob", "hash-b", Role::Admin, now).unwrap().role,
+        Role::Admin
+    );
+    assert_eq!(
+        store.create_user("cy", "hash-c", Role::Moderator, now).unwrap().role,
+        Role::Moderator
+    );
     assert!(matches!(
-        store.create_user("ADA", "x", now),
+        store.create_user("ADA", "x", Role::Reader, now),
         Err(StoreError::Conflict(_))
     ));
     let (user, hash) = store.user_for_login("ada").unwrap().unwrap();
@@ -71,13 +82,18 @@ fn first_account_is_admin_and_usernames_are_unique_ignoring_case() {
 fn sessions_expire_and_can_be_ended() {
     let (_dir, store, _) = setup();
     let now = Utc::now();
-    let user = store.create_user("ada", "h", now).unwrap();
-    store.create_session("live", user.id, now + Duration::hours(1)).unwrap();
+    let user = store.create_user("ada", "h", Role::Reader, now).unwrap();
     store
-        .create_session("old", user.id, now - Duration::seconds(1))
+        .create_session("old", user.id, now - Duration::days(2), now - Duration::seconds(1))
+        .unwrap();
+    store
+        .create_session("live", user.id, now, now + Duration::hours(1))
         .unwrap();
     assert_eq!(store.session_user("live", now).unwrap().unwrap().id, user.id);
-    assert!(store.session_user("old", now).unwrap().is_none());
+    assert!(
+        store.session_user("old", now - Duration::days(1)).unwrap().is_none(),
+        "a new session sweeps the expired ones from the table"
+    );
     assert!(store.session_user("never", now).unwrap().is_none());
     store.delete_session("live").unwrap();
     assert!(store.session_user("live", now).unwrap().is_none());
@@ -87,8 +103,8 @@ fn sessions_expire_and_can_be_ended() {
 fn threads_edits_deletes_and_reports() {
     let (_dir, store, [a, b]) = setup();
     let now = Utc::now();
-    let ada = store.create_user("ada", "h", now).unwrap().id;
-    let bob = store.create_user("bob", "h", now).unwrap().id;
+    let ada = store.create_user("ada", "h", Role::Reader, now).unwrap().id;
+    let bob = store.create_user("bob", "h", Role::Reader, now).unwrap().id;
     let root = comment(&store, a, ada, None, "First!");
     let reply = comment(&store, a, bob, Some(root), "A reply");
     comment(&store, b, bob, None, "Elsewhere");
@@ -102,6 +118,15 @@ fn threads_edits_deletes_and_reports() {
     assert!(matches!(
         store.add_comment(&on_other_article),
         Err(StoreError::Invalid(_))
+    ));
+    let on_no_article = NewComment {
+        article_id: ArticleId(9_999),
+        parent_id: None,
+        ..on_other_article
+    };
+    assert!(matches!(
+        store.add_comment(&on_no_article),
+        Err(StoreError::NotFound(_))
     ));
 
     let thread = store.comments_of_article(a).unwrap();

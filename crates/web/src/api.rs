@@ -223,22 +223,23 @@ pub struct SourceDetail {
     feeds: Vec<FeedHealth>,
 }
 
+/// A feed as the public sees it: no credentials, tokens or error text.
 #[derive(Serialize)]
 struct FeedHealth {
     url: String,
     last_checked_at: Option<DateTime<Utc>>,
     next_check_at: DateTime<Utc>,
-    last_error: Option<String>,
+    failing: bool,
     error_count: i64,
 }
 
 impl From<Feed> for FeedHealth {
     fn from(f: Feed) -> Self {
         FeedHealth {
-            url: f.url,
+            url: crate::pages::public_address(&f.url),
             last_checked_at: f.last_checked_at,
             next_check_at: f.next_check_at,
-            last_error: f.last_error,
+            failing: f.last_error.is_some(),
             error_count: f.error_count,
         }
     }

@@ -1,5 +1,10 @@
 //! Outgoing Atom feeds: top stories, the latest articles, each source,
 //! each entity, and any search.
+//!
+//! Titles, names and excerpts come from publishers and searchers, and XML
+//! 1.0 forbids most control characters even when escaped: one `&#1;` makes
+//! the whole feed unreadable. So characters XML cannot carry are dropped
+//! from the finished document, whatever field brought them.
 
 use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
 use axum::extract::{Path, Query, State};
@@ -130,9 +135,19 @@ fn render(title: &str, self_path: &str, cards: &[ArticleCard]) -> Response {
     };
     (
         [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-        feed.to_string(),
+        xml_chars_only(feed.to_string()),
     )
         .into_response()
+}
+
+/// The document without the characters XML 1.0 does not allow.
+fn xml_chars_only(mut xml: String) -> String {
+    let allowed =
+        |c: char| matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    if !xml.chars().all(allowed) {
+        xml.retain(allowed);
+    }
+    xml
 }
 
 fn entry(card: &ArticleCard) -> Entry {
@@ -161,5 +176,18 @@ fn entry(card: &ArticleCard) -> Entry {
         summary: card.excerpt.clone().map(Text::plain),
         content: None::<Content>,
         ..Entry::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_xml_forbids_are_dropped() {
+        assert_eq!(
+            xml_chars_only("<t>a\u{1}b\u{b}\u{FFFE}c\td\u{10400}</t>".into()),
+            "<t>abc\td\u{10400}</t>"
+        );
     }
 }

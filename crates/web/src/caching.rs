@@ -8,7 +8,8 @@
 //! Anonymous HTML pages are also kept in memory for [`PAGE_TTL`]: a burst of
 //! readers on one story is served from memory instead of re-running its
 //! store queries. Pages that carry a CSRF field (login, registration) are
-//! never kept, since the token belongs to one visitor.
+//! never kept by us or anyone else (`private, no-store`), since the token
+//! belongs to one visitor.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -103,6 +104,12 @@ pub async fn etag(State(cache): State<std::sync::Arc<PageCache>>, req: Request, 
     let Ok(bytes) = to_bytes(body, MAX_BUFFERED).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "response too large to send").into_response();
     };
+    if carries_form_token(&bytes) {
+        parts
+            .headers
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        return Response::from_parts(parts, Body::from(bytes));
+    }
     // A fast non-cryptographic hash: an ETag only has to change with the page.
     let mut hasher = rustc_hash::FxHasher::default();
     bytes.hash(&mut hasher);
@@ -126,15 +133,18 @@ fn with_header(mut response: Response, name: header::HeaderName, value: &'static
     response
 }
 
-/// Keeps an anonymous HTML page unless it carries a visitor's CSRF token.
+/// Whether a page holds a form with the visitor's own CSRF token.
+fn carries_form_token(body: &[u8]) -> bool {
+    const TOKEN_FIELD: &[u8] = b"name=\"csrf\"";
+    memchr::memmem::find(body, TOKEN_FIELD).is_some()
+}
+
+/// Keeps an anonymous HTML page (one without a form token: the caller checked).
 fn keep_if_public_html(cache: &PageCache, key: String, parts: &axum::http::response::Parts, body: &Bytes, tag: &str) {
     let Some(content_type) = parts.headers.get(header::CONTENT_TYPE) else {
         return;
     };
-    let html = content_type.to_str().is_ok_and(|t| t.starts_with("text/html"));
-    const TOKEN_FIELD: &[u8] = b"name=\"csrf\"";
-    let has_form_token = memchr::memmem::find(body, TOKEN_FIELD).is_some();
-    if html && !has_form_token {
+    if content_type.to_str().is_ok_and(|t| t.starts_with("text/html")) {
         cache.put(
             key,
             Kept {

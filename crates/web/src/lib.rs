@@ -15,19 +15,19 @@ mod admin;
 mod api;
 mod atom;
 mod caching;
+mod client;
 mod error;
 mod limits;
 mod llm_cache;
 mod metrics;
 mod pages;
+mod password;
+mod server;
 mod session;
 mod timefmt;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
@@ -39,8 +39,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use admin::{BoxFuture, FeedAdmin};
 pub use api::endpoints as api_endpoints;
 pub use caching::PAGE_TTL;
+use client::ClientIp;
 use error::WebError;
 use limits::RateLimits;
+pub use pages::account::create_account;
+pub use password::{HashGate, MIN_PASSWORD};
+pub use server::{ServerConfig, Timeouts};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -56,6 +60,9 @@ pub struct AppState {
     /// Phrases "ask the article" answers when an endpoint is configured.
     llm: Option<Arc<LlmClient>>,
     limits: Arc<RateLimits>,
+    /// Argon2 runs a few at a time, whatever the number of clients.
+    hashing: Arc<HashGate>,
+    server: Arc<ServerConfig>,
     /// Store calls running at once. More than a few per core only adds
     /// thread switches; the rest wait their turn, in order, as cheap tasks.
     store_slots: Arc<tokio::sync::Semaphore>,
@@ -82,6 +89,8 @@ impl AppState {
             secure_cookies,
             llm: None,
             limits: Arc::default(),
+            hashing: Arc::default(),
+            server: Arc::default(),
             store_slots: Arc::new(tokio::sync::Semaphore::new(store_slots())),
         }
     }
@@ -92,6 +101,16 @@ impl AppState {
             .acquire()
             .await
             .map_err(|_| WebError::Unavailable("the store is shutting down".into()))
+    }
+
+    /// Applies what the operator configured for exposing the site.
+    pub fn with_server(self, server: ServerConfig) -> AppState {
+        let https = server.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        AppState {
+            secure_cookies: self.secure_cookies || https,
+            server: Arc::new(server),
+            ..self
+        }
     }
 
     /// Lets an LLM phrase answers to questions about an article.
@@ -109,14 +128,15 @@ fn store_slots() -> usize {
 }
 
 /// Serves the site on `listener` until `shutdown` resolves, letting
-/// in-flight requests finish.
+/// in-flight requests finish. Slow clients are cut off by the state's
+/// [`Timeouts`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let timeouts = state.server.timeouts;
+    server::serve(listener, router(state), timeouts, shutdown).await
 }
 
 /// Installs the process-wide metrics recorder that `/metrics` renders.
@@ -128,6 +148,7 @@ pub fn install_metrics() {
 /// The whole site as one router.
 pub fn router(state: AppState) -> Router {
     metrics::install();
+    let body_timeout = state.server.timeouts.body;
     Router::new()
         .route("/", get(pages::home))
         .route("/article/{id}", get(pages::article))
@@ -180,6 +201,7 @@ pub fn router(state: AppState) -> Router {
         .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
 }
 
 const CSP: &str = "default-src 'self'; img-src 'self' https: http: data:; style-src 'self'; \
@@ -187,20 +209,4 @@ const CSP: &str = "default-src 'self'; img-src 'self' https: http: data:; style-
 
 fn header_layer(name: header::HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-}
-
-/// The client's address, for per-IP limits; "unknown" when the server was
-/// not started with connection info (as in unit tests of the router).
-pub(crate) struct ClientIp(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ci| ci.0.ip().to_string());
-        Ok(ClientIp(ip.unwrap_or_else(|| "unknown".into())))
-    }
 }

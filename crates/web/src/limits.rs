@@ -24,14 +24,28 @@ impl RateLimits {
             hits.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < window));
         }
         let times = hits.entry(key.to_string()).or_default();
-        while times.front().is_some_and(|t| now.duration_since(*t) >= window) {
-            times.pop_front();
-        }
+        forget_before(times, now, window);
         if times.len() >= max {
             return false;
         }
         times.push_back(now);
         true
+    }
+
+    /// Whether `key` has used up its `max` per `window`, without counting this as an attempt.
+    pub fn full(&self, key: &str, max: usize, window: Duration) -> bool {
+        let now = Instant::now();
+        let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        hits.get_mut(key).is_some_and(|times| {
+            forget_before(times, now, window);
+            times.len() >= max
+        })
+    }
+}
+
+fn forget_before(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
+    while times.front().is_some_and(|t| now.duration_since(*t) >= window) {
+        times.pop_front();
     }
 }
 
@@ -50,5 +64,17 @@ mod tests {
             limits.allow("ip:1", 3, Duration::ZERO),
             "an elapsed window frees the key"
         );
+    }
+
+    #[test]
+    fn full_looks_without_counting() {
+        let limits = RateLimits::default();
+        let minute = Duration::from_secs(60);
+        assert!(!limits.full("k", 2, minute));
+        limits.allow("k", 2, minute);
+        assert!(!limits.full("k", 2, minute), "looking did not count");
+        limits.allow("k", 2, minute);
+        assert!(limits.full("k", 2, minute));
+        assert!(!limits.full("k", 2, Duration::ZERO));
     }
 }

@@ -4,11 +4,16 @@
 //! when the site is served over https); the store keeps only its SHA-256,
 //! so a leaked database does not leak live sessions.
 //!
-//! CSRF: every visitor gets a random `nd_csrf` cookie (SameSite=Strict) and
-//! every form carries the same value in a hidden field. [`verify_csrf`]
-//! refuses any form post whose field does not match the cookie, before any
-//! handler runs, so no form can forget the check. A cross-site page can
-//! neither read nor set our cookie, so it cannot forge the field.
+//! CSRF, checked by [`verify_csrf`] on every form post before any handler
+//! runs, so no form can forget it:
+//! - A signed-in reader's forms carry a token derived from their session
+//!   token, which lives only in an HttpOnly cookie. A page elsewhere on the
+//!   same host can plant cookies, but cannot learn the session, so it cannot
+//!   compute the token.
+//! - Anonymous forms (login, registration) carry the value of a random
+//!   `nd_csrf` cookie (SameSite=Strict): a planted cookie can pass this, so
+//! - as defence in depth, a browser's own word on where a post comes from
+//!   (`Sec-Fetch-Site`, `Origin`) must name this site.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{FromRef, FromRequestParts, Request, State};
@@ -25,6 +30,8 @@ use subtle::ConstantTimeEq;
 use crate::{AppState, WebError};
 
 pub const SESSION_COOKIE: &str = "nd_session";
+/// Keeps the session-bound form token apart from any other hash of the session token.
+const CSRF_DOMAIN: &[u8] = b"newsdesk form token v1\0";
 const CSRF_COOKIE: &str = "nd_csrf";
 pub const CSRF_FIELD: &str = "csrf";
 /// Form posts are small; anything bigger is refused before parsing.
@@ -45,39 +52,46 @@ struct CsrfToken(String);
 pub fn random_token() -> Result<String, WebError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| WebError::Unavailable(format!("no randomness: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&bytes))
 }
 
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(token.as_bytes()))
 }
 
-/// Ensures the visitor has a CSRF cookie and refuses form posts without
-/// the matching field.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Ensures the visitor has a CSRF cookie and refuses form posts from
+/// elsewhere or without the token their session expects.
 pub async fn verify_csrf(State(state): State<AppState>, jar: CookieJar, req: Request, next: Next) -> Response {
-    let (cookie_token, fresh) = match jar.get(CSRF_COOKIE).map(|c| c.value().to_string()) {
+    let (visitor_cookie, fresh) = match jar.get(CSRF_COOKIE).map(|c| c.value().to_string()) {
         Some(t) if t.len() == 64 => (t, false),
         _ => match random_token() {
             Ok(t) => (t, true),
             Err(e) => return e.into_response(),
         },
     };
-    let req = if req.method() == Method::POST {
-        match check_form(req, &cookie_token).await {
-            Ok(req) => req,
-            Err(e) => return e.into_response(),
-        }
-    } else {
-        req
+    let session = jar.get(SESSION_COOKIE).map(|c| c.value()).filter(|t| !t.is_empty());
+    let token = match session {
+        Some(session) => session_form_token(session),
+        None => visitor_cookie.clone(),
     };
     let mut req = req;
-    req.extensions_mut().insert(CsrfToken(cookie_token.clone()));
+    if req.method() == Method::POST {
+        if from_elsewhere(&req, state.server.public_url.as_deref()) {
+            return WebError::Forbidden("This form was sent from another site.").into_response();
+        }
+        req = match check_form(req, &token).await {
+            Ok(req) => req,
+            Err(e) => return e.into_response(),
+        };
+    }
+    req.extensions_mut().insert(CsrfToken(token));
     let mut response = next.run(req).await;
     if fresh {
-        let cookie = Cookie::build((CSRF_COOKIE, cookie_token))
+        let cookie = Cookie::build((CSRF_COOKIE, visitor_cookie))
             .path("/")
             .http_only(true)
             .same_site(SameSite::Strict)
@@ -88,6 +102,54 @@ pub async fn verify_csrf(State(state): State<AppState>, jar: CookieJar, req: Req
         }
     }
     response
+}
+
+/// The form token of a signed-in session: a hash of its secret token.
+fn session_form_token(session: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(CSRF_DOMAIN);
+    hasher.update(session.as_bytes());
+    hex(&hasher.finalize())
+}
+
+/// Whether the browser says the post comes from another origin.
+/// `Sec-Fetch-Site` decides where sent. Otherwise `Origin` must name this
+/// site, except "null", which browsers also send for our own forms under
+/// our `no-referrer` policy; clients that send neither (old browsers,
+/// scripts) are judged by the token alone.
+fn from_elsewhere(req: &Request, public_origin: Option<&str>) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let origin = match headers.get(header::ORIGIN).map(HeaderValue::to_str) {
+        None | Some(Ok("null")) => return false,
+        Some(origin) => origin.ok().and_then(|o| url::Url::parse(o).ok()),
+    };
+    let Some(origin) = origin else {
+        return true;
+    };
+    match public_origin {
+        Some(public) => url::Url::parse(public).map_or(true, |p| p.origin() != origin.origin()),
+        None => {
+            let host = req.uri().authority().map(|a| a.as_str().to_string()).or_else(|| {
+                headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .map(String::from)
+            });
+            host.is_none_or(|host| !host.eq_ignore_ascii_case(&authority_of(&origin)))
+        }
+    }
+}
+
+/// `host[:port]` as a Host header carries it (no port when it is the scheme's default).
+fn authority_of(url: &url::Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// Reads the form body, checks its CSRF field, and hands the body back.

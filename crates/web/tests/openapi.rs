@@ -13,7 +13,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use chrono::{Duration, Utc};
-use newsdesk_domain::{Analysis, ArticleId, Entity, EntityKind, Extracted, FeedEntry, StoryId};
+use newsdesk_domain::{Analysis, ArticleId, Entity, EntityKind, Extracted, FeedEntry, Role, StoryId};
 use newsdesk_search::{SearchDoc, SearchIndex};
 use newsdesk_store::{Community, NewComment, PollSuccess, Queued, SqliteStore, Store, StoryAssignment};
 use newsdesk_web::{AppState, BoxFuture, FeedAdmin};
@@ -351,7 +351,7 @@ fn seed(db: &SqliteStore, search: &SearchIndex) -> Seed {
         now,
     )
     .unwrap();
-    let reader = db.create_user("reader", "not-a-real-hash", now).unwrap();
+    let reader = db.create_user("reader", "not-a-real-hash", Role::Reader, now).unwrap();
     db.add_comment(&NewComment {
         article_id: article,
         user_id: reader.id,

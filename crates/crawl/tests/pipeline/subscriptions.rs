@@ -37,3 +37,28 @@ async fn opml_export_then_import_keeps_every_feed() {
     assert!(wire.outlets().iter().all(|o| names.contains(&o.name)));
     assert!(other.subscriptions().import_opml("<opml><body><outline").await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_homepage_is_a_web_address_or_nothing() {
+    let wire = Newswire::start().await.unwrap();
+    let h = harness(&wire);
+    let xml = r#"<opml version="2.0"><head/><body>
+        <outline text="Script" xmlUrl="https://script.example/feed" htmlUrl="javascript:alert(document.domain)"/>
+        <outline text="Data" xmlUrl="https://data.example/feed" htmlUrl="data:text/html,hi"/>
+        <outline text="Web" xmlUrl="https://web.example/feed" htmlUrl="https://web.example/"/>
+        </body></opml>"#;
+    assert_eq!(h.subscriptions().import_opml(xml).await.unwrap(), 3);
+    let homepages: Vec<_> = h
+        .store
+        .sources()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.name, s.homepage))
+        .collect();
+    assert!(homepages.contains(&("Script".into(), None)), "{homepages:?}");
+    assert!(homepages.contains(&("Data".into(), None)), "{homepages:?}");
+    assert!(
+        homepages.contains(&("Web".into(), Some("https://web.example/".into()))),
+        "{homepages:?}"
+    );
+}

@@ -11,12 +11,19 @@ const USER_COLS: &str = "id, username, role, created_at";
 const COMMENT_COLS: &str = "c.id, c.article_id, c.user_id, u.username, c.parent_id, c.body, c.created_at, \
      c.edited_at, c.deleted, c.hidden, c.reports";
 
+/// Roles as the `users.role` column spells them.
+const ROLES: [(Role, &str); 3] = [
+    (Role::Admin, "admin"),
+    (Role::Moderator, "moderator"),
+    (Role::Reader, "reader"),
+];
+
 fn user(row: &Row<'_>) -> rusqlite::Result<User> {
-    let role = match row.get::<_, String>("role")?.as_str() {
-        "admin" => Role::Admin,
-        "moderator" => Role::Moderator,
-        _ => Role::Reader,
-    };
+    let spelled = row.get::<_, String>("role")?;
+    let role = ROLES
+        .iter()
+        .find(|(_, text)| *text == spelled)
+        .map_or(Role::Reader, |(role, _)| *role);
     Ok(User {
         id: UserId(row.get("id")?),
         username: row.get("username")?,
@@ -41,7 +48,13 @@ fn comment(row: &Row<'_>) -> rusqlite::Result<Comment> {
     })
 }
 
-pub(crate) fn create_user(conn: &Connection, username: &str, hash: &str, at: DateTime<Utc>) -> Result<User> {
+pub(crate) fn create_user(
+    conn: &Connection,
+    username: &str,
+    hash: &str,
+    role: Role,
+    at: DateTime<Utc>,
+) -> Result<User> {
     let taken: bool = conn
         .query_row(
             "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)",
@@ -52,10 +65,10 @@ pub(crate) fn create_user(conn: &Connection, username: &str, hash: &str, at: Dat
     if taken {
         return Err(StoreError::Conflict(format!("the username {username:?} is taken")));
     }
-    let first: bool = conn
-        .query_row("SELECT NOT EXISTS(SELECT 1 FROM users)", [], |r| r.get(0))
-        .ctx("count users")?;
-    let role = if first { "admin" } else { "reader" };
+    let role = ROLES
+        .iter()
+        .find(|(r, _)| *r == role)
+        .map_or("reader", |(_, text)| *text);
     conn.execute(
         "INSERT INTO users (username, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![username, hash, role, millis(at)],
@@ -73,7 +86,15 @@ pub(crate) fn user_for_login(conn: &Connection, username: &str) -> Result<Option
         .ctx("find user")
 }
 
-pub(crate) fn create_session(conn: &Connection, token_hash: &str, user: UserId, expires: DateTime<Utc>) -> Result<()> {
+pub(crate) fn create_session(
+    conn: &Connection,
+    token_hash: &str,
+    user: UserId,
+    now: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> Result<()> {
+    conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [millis(now)])
+        .ctx("delete expired sessions")?;
     conn.execute(
         "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
         params![token_hash, user.0, millis(expires)],
@@ -99,6 +120,16 @@ pub(crate) fn delete_session(conn: &Connection, token_hash: &str) -> Result<()> 
 }
 
 pub(crate) fn add_comment(conn: &Connection, c: &NewComment) -> Result<Comment> {
+    let article_exists: bool = conn
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM articles WHERE id = ?1)",
+            [c.article_id.0],
+            |r| r.get(0),
+        )
+        .ctx("find article")?;
+    if !article_exists {
+        return Err(StoreError::NotFound(format!("article {}", c.article_id.0)));
+    }
     if let Some(parent) = c.parent_id {
         let article: Option<i64> = conn
             .query_row("SELECT article_id FROM comments WHERE id = ?1", [parent.0], |r| {

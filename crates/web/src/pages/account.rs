@@ -1,26 +1,30 @@
 //! Registration, login, logout and "my comments".
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::CookieJar;
 use chrono::Utc;
 use maud::{html, Markup};
+use newsdesk_domain::{Role, User};
+use newsdesk_store::Community;
 use serde::Deserialize;
 
 use super::{blocking_community, layout};
+use crate::password::{self, MAX_PASSWORD, MIN_PASSWORD};
 use crate::session::{random_token, session_cookie, token_hash, Visitor, SESSION_COOKIE};
 use crate::{timefmt, AppState, ClientIp, WebError};
 
 const SESSION_DAYS: i64 = 30;
-const MIN_PASSWORD: usize = 10;
-/// Argon2 on a megabyte password is a denial of service; nobody types more.
-const MAX_PASSWORD: usize = 1024;
+/// How long failed logins are remembered.
+const LOGIN_WINDOW: Duration = Duration::from_secs(600);
+/// Login attempts per client network per window, any account.
+const LOGIN_ATTEMPTS_PER_CLIENT: usize = 20;
+/// Failed logins per account per client network per window. Counted per
+/// client, so a stranger's failures never lock the owner out.
+const LOGIN_FAILURES_PER_ACCOUNT: usize = 10;
 
 #[derive(Deserialize)]
 pub struct Next {
@@ -61,6 +65,28 @@ fn credentials_page(visitor: &Visitor, title: &str, action: &str, next: Option<&
     layout::page(visitor, title, body)
 }
 
+/// Creates an account with `role` from the command line, under the rules
+/// registration applies; the error says what to change.
+pub fn create_account(community: &dyn Community, username: &str, password: &str, role: Role) -> Result<User, String> {
+    let username = username.trim();
+    if let Some(problem) = account_problem(username, password) {
+        return Err(problem.into());
+    }
+    let hash = password::hash(password).map_err(|e| e.message())?;
+    community
+        .create_user(username, &hash, role, Utc::now())
+        .map_err(|e| e.to_string())
+}
+
+/// What is wrong with a new account's name or password, if anything.
+fn account_problem(username: &str, password: &str) -> Option<&'static str> {
+    if !valid_username(username) {
+        Some("Usernames are 3 to 32 letters, digits, '.', '-' or '_'.")
+    } else {
+        password::weakness(password)
+    }
+}
+
 fn valid_username(name: &str) -> bool {
     (3..=32).contains(&name.chars().count())
         && name
@@ -71,32 +97,25 @@ fn valid_username(name: &str) -> bool {
 pub async fn register(
     State(state): State<AppState>,
     visitor: Visitor,
-    ClientIp(ip): ClientIp,
+    ip: ClientIp,
     jar: CookieJar,
     Form(form): Form<Credentials>,
 ) -> Result<Response, WebError> {
     if !state
         .limits
-        .allow(&format!("register:{ip}"), 5, Duration::from_secs(3600))
+        .allow(&format!("register:{}", ip.limit_key()), 5, Duration::from_secs(3600))
     {
         return Err(WebError::TooMany(
             "Too many new accounts from your address. Try again later.",
         ));
     }
     let username = form.username.trim().to_string();
-    let error = if !valid_username(&username) {
-        Some("Usernames are 3 to 32 letters, digits, '.', '-' or '_'.")
-    } else if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&form.password.chars().count()) {
-        Some("Passwords need at least 10 characters.")
-    } else {
-        None
-    };
-    if let Some(error) = error {
+    if let Some(error) = account_problem(&username, &form.password) {
         return Ok(credentials_page(&visitor, "Register", "/register", None, Some(error)).into_response());
     }
-    let hash = hash_password(form.password).await?;
+    let hash = state.hashing.run(move || password::hash(&form.password)).await??;
     let name = username.clone();
-    let created = blocking_community(&state, move |c| c.create_user(&name, &hash, Utc::now())).await;
+    let created = blocking_community(&state, move |c| c.create_user(&name, &hash, Role::Reader, Utc::now())).await;
     match created {
         Ok(user) => start_session(&state, jar, user.id, "/").await,
         Err(WebError::BadRequest(message)) => {
@@ -109,31 +128,35 @@ pub async fn register(
 pub async fn login(
     State(state): State<AppState>,
     visitor: Visitor,
-    ClientIp(ip): ClientIp,
+    ip: ClientIp,
     jar: CookieJar,
     Form(form): Form<Credentials>,
 ) -> Result<Response, WebError> {
     let username = form.username.trim().to_lowercase();
-    let window = Duration::from_secs(600);
-    if !state.limits.allow(&format!("login-ip:{ip}"), 20, window)
-        || !state.limits.allow(&format!("login-user:{username}"), 10, window)
+    let client = ip.limit_key();
+    let failures = format!("login-failed:{username}:{client}");
+    if !state
+        .limits
+        .allow(&format!("login:{client}"), LOGIN_ATTEMPTS_PER_CLIENT, LOGIN_WINDOW)
+        || state.limits.full(&failures, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_WINDOW)
     {
         return Err(WebError::TooMany(
             "Too many login attempts. Wait a few minutes and try again.",
         ));
     }
+    let to = local_path(form.next.as_deref());
     let name = username.clone();
     let found = blocking_community(&state, move |c| c.user_for_login(&name)).await?;
     let password = form.password.chars().take(MAX_PASSWORD).collect::<String>();
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), hash),
-        None => (None, dummy_hash().to_string()),
-    };
-    // Verify even for unknown users, so timing does not reveal which names exist.
-    let ok = verify_password(password, hash).await? && user.is_some();
+    let (user, hash) = found.unzip();
+    let ok = state
+        .hashing
+        .run(move || password::verify(&password, hash.as_deref()))
+        .await?;
     match user.filter(|_| ok) {
-        Some(user) => start_session(&state, jar, user.id, &local_path(form.next.as_deref())).await,
+        Some(user) => start_session(&state, jar, user.id, &to).await,
         None => {
+            state.limits.allow(&failures, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_WINDOW);
             let page = credentials_page(
                 &visitor,
                 "Log in",
@@ -146,10 +169,14 @@ pub async fn login(
     }
 }
 
-/// Only same-site paths, so a crafted `next` cannot send the reader elsewhere.
+/// Only same-site paths, so a crafted `next` cannot send the reader
+/// elsewhere. Browsers drop tabs and line breaks from a URL and read `\` as
+/// `/`, so a path holding any of them, or any other control or space, is
+/// refused rather than cleaned.
 fn local_path(next: Option<&str>) -> String {
+    let plain = |p: &str| !p.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\');
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && plain(p) => p.to_string(),
         _ => "/".to_string(),
     }
 }
@@ -163,7 +190,7 @@ async fn start_session(
     let token = random_token()?;
     let hash = token_hash(&token);
     let expires = Utc::now() + chrono::Duration::days(SESSION_DAYS);
-    blocking_community(state, move |c| c.create_session(&hash, user, expires)).await?;
+    blocking_community(state, move |c| c.create_session(&hash, user, Utc::now(), expires)).await?;
     let mut cookie = session_cookie(Some(token), state.secure_cookies);
     cookie.set_max_age(time::Duration::days(SESSION_DAYS));
     Ok((jar.add(cookie), Redirect::to(to)).into_response())
@@ -200,46 +227,6 @@ pub async fn my_comments(State(state): State<AppState>, visitor: Visitor) -> Res
     Ok(layout::page(&visitor, "Your comments", body).into_response())
 }
 
-async fn hash_password(password: String) -> Result<String, WebError> {
-    let salt = new_salt()?;
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-    })
-    .await
-    .map_err(|e| WebError::Unavailable(e.to_string()))?
-    .map_err(|e| WebError::Unavailable(format!("hashing failed: {e}")))
-}
-
-async fn verify_password(password: String, hash: String) -> Result<bool, WebError> {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .map_err(|e| WebError::Unavailable(e.to_string()))
-}
-
-fn new_salt() -> Result<SaltString, WebError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| WebError::Unavailable(format!("no randomness: {e}")))?;
-    SaltString::encode_b64(&bytes).map_err(|e| WebError::Unavailable(format!("salt: {e}")))
-}
-
-/// An argon2id hash of nothing anyone knows, for unknown usernames.
-fn dummy_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| {
-        let hash = |salt: SaltString| {
-            Argon2::default()
-                .hash_password(b"no such user", &salt)
-                .map(|h| h.to_string())
-        };
-        new_salt().ok().and_then(|salt| hash(salt).ok()).unwrap_or_default()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +237,14 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example/")), "/");
         assert_eq!(local_path(Some("https://evil.example/")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(
+            local_path(Some("/\t/evil.example/x")),
+            "/",
+            "a tab vanishes in the browser"
+        );
+        assert_eq!(local_path(Some("/a\r\nSet-Cookie: x=1")), "/");
+        assert_eq!(local_path(Some("/a\0b")), "/");
+        assert_eq!(local_path(Some("/search?q=a%20b")), "/search?q=a%20b");
         assert_eq!(local_path(None), "/");
     }
 

@@ -186,7 +186,7 @@ fn signed_in(visitor: &Visitor) -> Result<&User, WebError> {
 pub async fn post(
     State(state): State<AppState>,
     visitor: Visitor,
-    ClientIp(ip): ClientIp,
+    ip: ClientIp,
     Path(article): Path<i64>,
     Form(form): Form<CommentForm>,
 ) -> Result<Redirect, WebError> {
@@ -194,7 +194,9 @@ pub async fn post(
     let body = clean_body(&form.body)?;
     let window = Duration::from_secs(600);
     if !state.limits.allow(&format!("comment-user:{}", user.id.0), 10, window)
-        || !state.limits.allow(&format!("comment-ip:{ip}"), 30, window)
+        || !state
+            .limits
+            .allow(&format!("comment-ip:{}", ip.limit_key()), 30, window)
     {
         return Err(WebError::TooMany("You are commenting too fast. Wait a few minutes."));
     }

@@ -212,9 +212,9 @@ fn feed_health(feeds: &[Feed]) -> Markup {
             ul {
                 @for feed in feeds {
                     li {
-                        code { (feed.url) }
+                        code { (public_address(&feed.url)) }
                         @match (&feed.last_error, feed.last_checked_at) {
-                            (Some(err), _) => { " — " span.error { "failing (" (feed.error_count) "×): " (err) } },
+                            (Some(_), _) => { " — " span.error { "failing (" (feed.error_count) "×)" } },
                             (None, Some(t)) => { " — ok, checked " (timefmt::relative(t, now)) },
                             (None, None) => { " — not checked yet" },
                         }
@@ -223,6 +223,21 @@ fn feed_health(feeds: &[Feed]) -> Markup {
             }
         }
     }
+}
+
+/// A feed's address fit for strangers: an operator may subscribe with a
+/// password or a private token in it, so credentials and the query string
+/// are left out.
+pub(crate) fn public_address(url: &str) -> String {
+    let Ok(mut url) = url::Url::parse(url) else {
+        return "(an unreadable address)".into();
+    };
+    // Both fail only for URLs that cannot carry credentials anyway.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.set_query(None);
+    url.set_fragment(None);
+    url.to_string()
 }
 
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
@@ -246,4 +261,18 @@ const STYLE: &str = include_str!("../../assets/style.css");
 
 pub async fn not_found() -> WebError {
     WebError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_addresses_carry_no_secrets() {
+        assert_eq!(
+            public_address("http://user:pw@feeds.example/feed.xml?token=s3cret#x"),
+            "http://feeds.example/feed.xml"
+        );
+        assert_eq!(public_address("not a url"), "(an unreadable address)");
+    }
 }
