@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 /// Every environment variable the configuration reads (`--config`'s help
 /// names them all; a test holds both to this list).
-pub const ENV_VARS: [&str; 12] = [
+pub const ENV_VARS: [&str; 14] = [
     "NEWSDESK_LISTEN",
     "NEWSDESK_DATABASE",
     "NEWSDESK_SEARCH_DIR",
@@ -24,6 +24,8 @@ pub const ENV_VARS: [&str; 12] = [
     "NEWSDESK_LLM_API_KEY",
     "NEWSDESK_SEMANTIC_MODEL",
     "NEWSDESK_ALLOW_HOSTS",
+    "NEWSDESK_TRUSTED_PROXIES",
+    "NEWSDESK_METRICS_TOKEN",
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -40,6 +42,7 @@ pub struct Config {
     pub database: PathBuf,
     /// Search index directory; `search/` beside the database when unset.
     pub search_dir: Option<PathBuf>,
+    pub server: ServerSettings,
     pub fetch: FetchSettings,
     pub crawl: CrawlSettings,
     pub cluster: ClusterSettings,
@@ -47,6 +50,34 @@ pub struct Config {
     pub llm: LlmSettings,
     /// Feeds subscribed on first start, when the database has none.
     pub starter_feeds: Vec<Subscription>,
+}
+
+/// What the website needs to know before strangers can reach it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Reverse proxies whose `X-Forwarded-For` names the client: addresses
+    /// or networks, e.g. "127.0.0.1" or "10.0.0.0/8". Empty: the header is ignored.
+    pub trusted_proxies: Vec<String>,
+    /// Bearer token for scraping `/metrics` from elsewhere than this machine.
+    pub metrics_token: Option<String>,
+    /// Seconds a client has to send a request's headers (and the longest an
+    /// idle connection stays open).
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body.
+    pub body_timeout_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        let timeouts = newsdesk_web::Timeouts::default();
+        ServerSettings {
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
+            header_timeout_secs: timeouts.headers.as_secs(),
+            body_timeout_secs: timeouts.body.as_secs(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -112,6 +143,7 @@ impl Default for Config {
             public_url: None,
             database: PathBuf::from("data/newsdesk.db"),
             search_dir: None,
+            server: ServerSettings::default(),
             fetch: FetchSettings::default(),
             crawl: CrawlSettings::default(),
             cluster: ClusterSettings::default(),
@@ -258,12 +290,13 @@ impl Config {
             self.cluster.semantic_model = Some(v).filter(|v| !v.trim().is_empty()).map(PathBuf::from);
         }
         if let Some(v) = get("NEWSDESK_ALLOW_HOSTS") {
-            self.fetch.allow_hosts = v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect();
+            self.fetch.allow_hosts = comma_list(&v);
+        }
+        if let Some(v) = get("NEWSDESK_TRUSTED_PROXIES") {
+            self.server.trusted_proxies = comma_list(&v);
+        }
+        if let Some(v) = get("NEWSDESK_METRICS_TOKEN") {
+            self.server.metrics_token = Some(v).filter(|v| !v.is_empty());
         }
         Ok(())
     }
@@ -272,6 +305,10 @@ impl Config {
         let rps = self.fetch.requests_per_second;
         if !(rps > 0.0 && rps <= 1000.0) {
             bail!("fetch.requests_per_second must be in (0, 1000], got {rps}");
+        }
+        self.trusted_proxies()?;
+        if self.server.header_timeout_secs == 0 || self.server.body_timeout_secs == 0 {
+            bail!("server.header_timeout_secs and server.body_timeout_secs must be at least 1");
         }
         if self.crawl.parallel_hosts == 0 {
             bail!("crawl.parallel_hosts must be at least 1");
@@ -284,6 +321,34 @@ impl Config {
             );
         }
         Ok(())
+    }
+
+    /// The website's settings for facing strangers.
+    pub fn web_server(&self) -> Result<newsdesk_web::ServerConfig> {
+        Ok(newsdesk_web::ServerConfig {
+            public_url: self.public_url.clone(),
+            trusted_proxies: self.trusted_proxies()?,
+            metrics_token: self.server.metrics_token.clone(),
+            timeouts: newsdesk_web::Timeouts {
+                headers: Duration::from_secs(self.server.header_timeout_secs),
+                body: Duration::from_secs(self.server.body_timeout_secs),
+            },
+        })
+    }
+
+    /// `server.trusted_proxies` read as networks; a bare address is a network of one.
+    fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>> {
+        self.server
+            .trusted_proxies
+            .iter()
+            .map(|entry| {
+                let entry = entry.trim();
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .with_context(|| format!("server.trusted_proxies: {entry:?} is not an address or network"))
+            })
+            .collect()
     }
 
     /// Whether readers reach the site over https (behind a proxy, usually).
@@ -325,6 +390,14 @@ impl Config {
         fc.obey_robots = self.fetch.obey_robots;
         fc
     }
+}
+
+fn comma_list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 #[cfg(test)]
@@ -403,6 +476,19 @@ mod tests {
             .unwrap();
         assert_eq!(c.search_dir(), PathBuf::from("/srv/index"));
         assert_eq!(c.fetch_config().per_host_interval, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let mut c: Config =
+            toml::from_str("[server]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"]").unwrap();
+        let server = c.web_server().unwrap();
+        let nets: Vec<String> = server.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(nets, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        c.apply_env(|k| (k == "NEWSDESK_TRUSTED_PROXIES").then(|| "proxy.local".into()))
+            .unwrap();
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("proxy.local"), "{err}");
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub async fn run(
         search,
         config.site_name.clone(),
         config.serves_https(),
-    );
+    )
+    .with_server(config.web_server()?);
     if let Some(llm) = config.llm_config() {
         tracing::info!("answers to questions are phrased by {} at {}", llm.model, llm.base_url);
         state = state.with_llm(LlmClient::new(llm)?);

@@ -46,3 +46,44 @@ fn logs_on_a_pipe_are_plain_text_or_json() {
         }
     }
 }
+
+/// The first admin comes from whoever runs the server (issue #15, row 9):
+/// the password is read from standard input, under registration's rules.
+#[test]
+fn admin_create_makes_an_admin_from_standard_input() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("newsdesk.db");
+    let create = |name: &str, password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+            .args(["admin", "create", name])
+            .env("NEWSDESK_DATABASE", &database)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = create("ops", "short");
+    assert!(!weak.status.success());
+    assert!(
+        String::from_utf8_lossy(&weak.stderr).contains("at least 10"),
+        "{weak:?}"
+    );
+
+    let made = create("ops", "correct horse battery");
+    assert!(made.status.success(), "{made:?}");
+    assert!(String::from_utf8_lossy(&made.stdout).contains("created admin ops"));
+    let store = newsdesk_store::SqliteStore::open(&database).unwrap();
+    let (user, _) = newsdesk_store::Community::user_for_login(&store, "ops")
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.role, newsdesk_domain::Role::Admin);
+
+    let again = create("OPS", "correct horse battery");
+    assert!(!again.status.success(), "names are unique ignoring case");
+}
