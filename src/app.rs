@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use newsdesk_crawl::{Crawler, Embeddings, Subscriptions};
+use newsdesk_crawl::{Crawler, Embeddings, Images, Subscriptions};
 use newsdesk_fetch::Fetcher;
 use newsdesk_search::SearchIndex;
 use newsdesk_store::{SqliteStore, Store};
@@ -43,6 +43,19 @@ pub fn crawler(config: &Config, store: Arc<dyn Store>, fetcher: Fetcher, embeddi
     Crawler::new(store, fetcher)
         .parallel_hosts(config.crawl.parallel_hosts)
         .embeddings(embeddings)
+}
+
+/// The image proxy: publishers' images fetched under the crawler's SSRF
+/// rules, signed with a key the store keeps, cached beside the database.
+pub fn image_proxy(config: &Config, store: &dyn Store) -> Result<newsdesk_web::ImageProxy> {
+    let mut fresh = [0u8; 32];
+    getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("no randomness for the image key: {e}"))?;
+    let fresh: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
+    let key = store.secret("image-proxy", &fresh)?;
+    let source = Arc::new(Images::new(&config.fetch_config())?);
+    let dir = config.image_cache_dir();
+    newsdesk_web::ImageProxy::new(source, key.as_bytes(), dir.clone(), config.server.image_cache_mib << 20)
+        .with_context(|| format!("opening the image cache {}", dir.display()))
 }
 
 /// Feed management over the configured store.

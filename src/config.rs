@@ -66,6 +66,8 @@ pub struct ServerSettings {
     pub header_timeout_secs: u64,
     /// Seconds a client has to send a request's body.
     pub body_timeout_secs: u64,
+    /// Disk space for relayed publishers' images (`images/` beside the database).
+    pub image_cache_mib: u64,
 }
 
 impl Default for ServerSettings {
@@ -76,6 +78,7 @@ impl Default for ServerSettings {
             metrics_token: None,
             header_timeout_secs: timeouts.headers.as_secs(),
             body_timeout_secs: timeouts.body.as_secs(),
+            image_cache_mib: 256,
         }
     }
 }
@@ -354,6 +357,11 @@ impl Config {
     /// Whether readers reach the site over https (behind a proxy, usually).
     pub fn serves_https(&self) -> bool {
         self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// Where relayed images are kept: `images/` beside the database.
+    pub fn image_cache_dir(&self) -> PathBuf {
+        self.database.with_file_name("images")
     }
 
     /// Where the search index lives: `search_dir`, else `search/` beside

@@ -42,6 +42,7 @@ pub async fn run(
 ) -> Result<()> {
     newsdesk_web::install_metrics();
     let store: Arc<dyn Store> = db.clone();
+    let store_for_images = store.clone();
     let search = app::open_index(config)?;
     newsdesk_crawl::catch_up(store.clone(), search.clone()).await?;
     let fetcher = app::fetcher(config)?;
@@ -56,7 +57,8 @@ pub async fn run(
         config.site_name.clone(),
         config.serves_https(),
     )
-    .with_server(config.web_server()?);
+    .with_server(config.web_server()?)
+    .with_images(app::image_proxy(config, &*store_for_images)?);
     if let Some(llm) = config.llm_config() {
         tracing::info!("answers to questions are phrased by {} at {}", llm.model, llm.base_url);
         state = state.with_llm(LlmClient::new(llm)?);

@@ -22,6 +22,7 @@
 mod embeddings;
 mod enrich;
 mod fetch_log;
+mod images;
 mod indexing;
 mod opml;
 mod page;
@@ -43,6 +44,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 pub use embeddings::{Embeddings, ModelError, NO_SEMANTIC_FEATURE};
+pub use images::Images;
 pub use indexing::{catch_up, reindex, IndexError};
 pub use opml::parse as parse_opml;
 pub use page::PageError;

@@ -335,4 +335,9 @@ pub trait Store: Send + Sync {
     fn llm_cached(&self, key: &str) -> Result<Option<String>>;
     /// Caches an LLM reply, replacing any under the same key.
     fn cache_llm(&self, key: &str, reply: &str, at: DateTime<Utc>) -> Result<()>;
+
+    /// The secret called `name`, keeping `fresh` as it when there is none
+    /// yet: the first process to ask decides, and every later one (and
+    /// every restart) gets the same value.
+    fn secret(&self, name: &str, fresh: &str) -> Result<String>;
 }

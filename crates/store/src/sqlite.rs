@@ -362,6 +362,18 @@ impl Store for SqliteStore {
     fn cache_llm(&self, key: &str, reply: &str, at: DateTime<Utc>) -> Result<()> {
         self.write(|tx| analysis::cache_llm(tx, key, reply, at))
     }
+
+    fn secret(&self, name: &str, fresh: &str) -> Result<String> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO secrets (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+                [name, fresh],
+            )
+            .ctx("keep secret")?;
+            tx.query_row("SELECT value FROM secrets WHERE name = ?1", [name], |r| r.get(0))
+                .ctx("read secret")
+        })
+    }
 }
 
 impl Community for SqliteStore {

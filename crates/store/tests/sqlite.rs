@@ -693,3 +693,19 @@ fn ready_articles_are_walked_in_id_batches() {
         .all(|a| a.status == ArticleStatus::Ready && !a.text.is_empty()));
     assert!(store.ready_articles_after(all[3], 10).unwrap().is_empty());
 }
+
+#[test]
+fn a_secret_is_made_once_and_kept_across_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    let store = open(&path);
+    assert_eq!(store.secret("image-proxy", "first").unwrap(), "first");
+    assert_eq!(
+        store.secret("image-proxy", "second").unwrap(),
+        "first",
+        "the first one stays"
+    );
+    assert_eq!(store.secret("other", "own").unwrap(), "own", "each name has its own");
+    drop(store);
+    assert_eq!(open(&path).secret("image-proxy", "third").unwrap(), "first");
+}

@@ -16,6 +16,8 @@ pub enum WebError {
     TooMany(&'static str),
     /// Storage failed (the DB is locked, a query broke): logged, shown as 503.
     Unavailable(String),
+    /// What we relay could not be had from its publisher (502).
+    BadGateway,
 }
 
 impl From<newsdesk_store::StoreError> for WebError {
@@ -39,6 +41,7 @@ impl WebError {
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::BadGateway => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -50,6 +53,7 @@ impl WebError {
             WebError::Unauthorized => "Please log in first.".into(),
             WebError::Forbidden(m) | WebError::TooMany(m) => m.to_string(),
             WebError::Unavailable(_) => "Something went wrong on our side. Please try again in a moment.".into(),
+            WebError::BadGateway => "The publisher did not give us that.".into(),
         }
     }
 }

@@ -17,6 +17,8 @@ mod atom;
 mod caching;
 mod client;
 mod error;
+mod image_cache;
+mod images;
 mod limits;
 mod llm_cache;
 mod metrics;
@@ -41,6 +43,7 @@ pub use api::endpoints as api_endpoints;
 pub use caching::PAGE_TTL;
 use client::ClientIp;
 use error::WebError;
+pub use images::{ImageProxy, ImageSource};
 use limits::RateLimits;
 pub use pages::account::create_account;
 pub use password::{HashGate, MIN_PASSWORD};
@@ -63,6 +66,8 @@ pub struct AppState {
     /// Argon2 runs a few at a time, whatever the number of clients.
     hashing: Arc<HashGate>,
     server: Arc<ServerConfig>,
+    /// Relays publishers' images; without it pages show none.
+    images: Option<Arc<ImageProxy>>,
     /// Store calls running at once. More than a few per core only adds
     /// thread switches; the rest wait their turn, in order, as cheap tasks.
     store_slots: Arc<tokio::sync::Semaphore>,
@@ -91,6 +96,7 @@ impl AppState {
             limits: Arc::default(),
             hashing: Arc::default(),
             server: Arc::default(),
+            images: None,
             store_slots: Arc::new(tokio::sync::Semaphore::new(store_slots())),
         }
     }
@@ -109,6 +115,14 @@ impl AppState {
         AppState {
             secure_cookies: self.secure_cookies || https,
             server: Arc::new(server),
+            ..self
+        }
+    }
+
+    /// Shows publishers' images, relayed through `proxy`.
+    pub fn with_images(self, proxy: ImageProxy) -> AppState {
+        AppState {
+            images: Some(Arc::new(proxy)),
             ..self
         }
     }
@@ -183,6 +197,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/metrics", get(metrics::render))
         .route("/static/style.css", get(pages::stylesheet))
+        .route("/img/{sig}", get(images::serve))
         .nest("/api", api::routes())
         .fallback(pages::not_found)
         .route_layer(axum::middleware::from_fn(metrics::track))
@@ -195,7 +210,8 @@ pub fn router(state: AppState) -> Router {
             caching::etag,
         ))
         .with_state(state)
-        // No inline script may run, no page may frame us, and no referrer
+        // No inline script may run, no page may frame us, no image comes
+        // from elsewhere (publishers' go through /img), and no referrer
         // leaks to the publishers we link to.
         .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
@@ -204,7 +220,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
 }
 
-const CSP: &str = "default-src 'self'; img-src 'self' https: http: data:; style-src 'self'; \
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
     script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 fn header_layer(name: header::HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -319,3 +319,45 @@ async fn anonymous_pages_are_served_from_memory_briefly_but_forms_never() {
     );
     assert_ne!(first, second);
 }
+
+/// Issue #15, row 12: readers' browsers load publishers' images from us.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn article_images_come_through_the_signed_proxy() {
+    let wire = Newswire::start().await.unwrap();
+    let (h, site) = crawled_site(&wire).await;
+    let card = h.store.latest(1, 0).unwrap().remove(0);
+    let resp = reqwest::get(format!("{site}/article/{}", card.id.0)).await.unwrap();
+    let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("img-src 'self' data:;"), "{csp}");
+    let page = resp.text().await.unwrap();
+    let src = page
+        .split("<img class=\"lead\" src=\"")
+        .nth(1)
+        .expect("the article shows its lead image")
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(src.starts_with("/img/"), "{src}");
+    for outlet in wire.outlets() {
+        assert!(
+            !page.contains(&format!("src=\"{}", outlet.homepage.trim_end_matches('/'))),
+            "no image straight from the publisher"
+        );
+    }
+
+    let image = reqwest::get(format!("{site}{src}")).await.unwrap();
+    assert_eq!(image.status(), 200);
+    assert_eq!(image.headers()["content-type"], "image/svg+xml");
+    assert!(image.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("sandbox"));
+    assert!(image.bytes().await.unwrap().starts_with(b"<svg"));
+
+    // Another address under the same signature is no image of ours.
+    let forged = src.replace("images", "secrets");
+    assert_eq!(reqwest::get(format!("{site}{forged}")).await.unwrap().status(), 404);
+    let unsigned = format!("{site}/img/00000000000000000000000000000000?url=http%3A%2F%2F127.0.0.1%2F");
+    assert_eq!(reqwest::get(unsigned).await.unwrap().status(), 404);
+}

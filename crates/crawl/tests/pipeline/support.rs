@@ -90,6 +90,13 @@ pub async fn serve_site(h: &Harness) -> String {
 pub async fn serve_site_with(h: &Harness, llm: Option<newsdesk_llm::LlmClient>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let images = newsdesk_web::ImageProxy::new(
+        Arc::new(newsdesk_crawl::Images::new(&h.fetch).unwrap()),
+        b"pipeline test key",
+        h.dir.path().join("images"),
+        16 << 20,
+    )
+    .unwrap();
     let mut state = newsdesk_web::AppState::new(
         h.store.clone(),
         h.db.clone(),
@@ -97,7 +104,8 @@ pub async fn serve_site_with(h: &Harness, llm: Option<newsdesk_llm::LlmClient>) 
         h.search.clone(),
         "newsdesk".into(),
         false,
-    );
+    )
+    .with_images(images);
     if let Some(llm) = llm {
         state = state.with_llm(llm);
     }

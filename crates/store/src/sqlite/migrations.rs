@@ -8,7 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::rows::Ctx;
 use crate::{Result, StoreError};
 
-const MIGRATIONS: &[&str] = &[V1, COMMUNITY, STORIES, ANALYSIS];
+const MIGRATIONS: &[&str] = &[V1, COMMUNITY, STORIES, ANALYSIS, SECRETS];
 
 /// Initial schema. Timestamps are unix milliseconds (UTC).
 const V1: &str = r#"
@@ -199,6 +199,15 @@ CREATE TABLE llm_cache (
     key        TEXT PRIMARY KEY,
     reply      TEXT NOT NULL,
     created_at INTEGER NOT NULL
+);
+"#;
+
+/// Keys the site signs with (the image proxy's), made on first use and
+/// shared by every process on the database.
+const SECRETS: &str = r#"
+CREATE TABLE secrets (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 "#;
 

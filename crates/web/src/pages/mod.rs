@@ -121,7 +121,7 @@ pub async fn article(
     let now = Utc::now();
     let body = html! {
         (stories::story_line(&context))
-        (article_body(&article, &source))
+        (article_body(&state, &article, &source))
         (ai::render(&panel, article.id))
         (comments::section(&visitor, article.id, &comments, now))
         (stories::related_block(&context, now))
@@ -129,7 +129,7 @@ pub async fn article(
     Ok(layout::page(&visitor, &article.title, body))
 }
 
-fn article_body(a: &Article, source: &Source) -> Markup {
+fn article_body(state: &AppState, a: &Article, source: &Source) -> Markup {
     let when = a.published_at.unwrap_or(a.discovered_at);
     html! {
         article.story {
@@ -141,11 +141,11 @@ fn article_body(a: &Article, source: &Source) -> Markup {
                     time datetime=(when.to_rfc3339()) { (timefmt::relative(when, Utc::now())) " · " (timefmt::absolute(when)) }
                 }
             }
-            @if let Some(image) = &a.image {
+            @if let Some(image) = a.image.as_deref().and_then(|i| crate::images::lead(state, i)) {
                 img.lead src=(image) alt={ "Image for: " (a.title) } loading="lazy";
             }
             @match a.status {
-                ArticleStatus::Ready => div.body { (PreEscaped(&a.html)) },
+                ArticleStatus::Ready => div.body { (PreEscaped(crate::images::body(state, &a.html))) },
                 _ => {
                     @if let Some(excerpt) = &a.excerpt { p { (excerpt) } }
                     (layout::message("We could not fetch the full article; read it at the publisher."))

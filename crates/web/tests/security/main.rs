@@ -6,6 +6,7 @@
 mod connections;
 mod feeds;
 mod forms;
+mod images;
 mod login;
 mod operator;
 mod support;

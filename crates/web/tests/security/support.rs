@@ -7,7 +7,7 @@ use chrono::{Duration, Utc};
 use newsdesk_domain::{ArticleId, Extracted, FeedEntry};
 use newsdesk_search::SearchIndex;
 use newsdesk_store::{PollSuccess, Queued, SqliteStore, Store};
-use newsdesk_web::{AppState, BoxFuture, FeedAdmin, ServerConfig};
+use newsdesk_web::{AppState, BoxFuture, FeedAdmin, ImageProxy, ServerConfig};
 use reqwest::cookie::Jar;
 use reqwest::redirect::Policy;
 use reqwest::Client;
@@ -30,19 +30,27 @@ pub struct Site {
 
 /// Serves a freshly seeded site with `server` settings.
 pub async fn site(server: ServerConfig) -> Site {
+    serve(|state| state.with_server(server)).await
+}
+
+/// Serves a freshly seeded site relaying images through `proxy`.
+pub async fn site_with_images(proxy: ImageProxy) -> Site {
+    serve(|state| state.with_images(proxy)).await
+}
+
+async fn serve(configure: impl FnOnce(AppState) -> AppState) -> Site {
     let dir = tempfile::tempdir().unwrap();
     let db = Arc::new(SqliteStore::open(&dir.path().join("newsdesk.db")).unwrap());
     let (article, source_slug) = seed(&db);
     let search = Arc::new(SearchIndex::open_in_ram().unwrap());
-    let state = AppState::new(
+    let state = configure(AppState::new(
         db.clone(),
         db.clone(),
         Arc::new(NoAdmin),
         search,
         "newsdesk".into(),
         false,
-    )
-    .with_server(server);
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(newsdesk_web::serve(listener, state, std::future::pending()));
