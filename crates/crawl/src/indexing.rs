@@ -62,19 +62,33 @@ pub fn reindex(store: &dyn Store, index: &SearchIndex) -> Result<usize, IndexErr
     Ok(index.rebuild(docs)?)
 }
 
-/// Rebuilds an empty index when the store has articles: the first start
-/// after upgrading to a version with search, or after deleting the index.
+/// Brings the index level with the store at start: rebuilt when empty (the
+/// first start with search, or a deleted index), and otherwise given the
+/// ready articles it lacks, which a crash between the store's write and the
+/// index's batched commit leaves behind.
 pub async fn catch_up(store: Arc<dyn Store>, index: Arc<SearchIndex>) -> Result<(), IndexError> {
-    if index.num_docs() > 0 {
-        return Ok(());
-    }
-    let n = tokio::task::spawn_blocking(move || reindex(store.as_ref(), &index))
-        .await
-        .map_err(|e| IndexError::Crashed(e.to_string()))??;
-    if n > 0 {
-        tracing::info!("search index rebuilt with {n} articles");
-    }
-    Ok(())
+    tokio::task::spawn_blocking(move || {
+        if index.num_docs() == 0 {
+            let n = reindex(store.as_ref(), &index)?;
+            if n > 0 {
+                tracing::info!("search index rebuilt with {n} articles");
+            }
+            return Ok(());
+        }
+        let missing = index.missing(store.ready_article_ids()?)?;
+        for &id in &missing {
+            if let Some(doc) = document(store.as_ref(), id)? {
+                index.index_article(&doc)?;
+            }
+        }
+        if !missing.is_empty() {
+            index.commit()?;
+            tracing::info!("search index caught up with {} articles", missing.len());
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| IndexError::Crashed(e.to_string()))?
 }
 
 /// Every ready article, read from the store in id-ordered batches so a

@@ -207,6 +207,19 @@ impl SearchIndex {
         }
     }
 
+    /// Those of `ids` the index holds no document for (as of the last
+    /// commit): a term lookup each, no document read.
+    pub fn missing(&self, ids: impl IntoIterator<Item = ArticleId>) -> Result<Vec<ArticleId>> {
+        let searcher = self.reader.searcher();
+        let mut missing = Vec::new();
+        for id in ids {
+            if searcher.doc_freq(&Term::from_field_i64(self.fields.id, id.0))? == 0 {
+                missing.push(id);
+            }
+        }
+        Ok(missing)
+    }
+
     /// Articles searchable now (as of the last commit).
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()

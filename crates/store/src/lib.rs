@@ -285,6 +285,9 @@ pub trait Store: Send + Sync {
     /// Up to `limit` ready articles with ids above `after`, in id order:
     /// call again with the last id to walk them all in batches.
     fn ready_articles_after(&self, after: ArticleId, limit: usize) -> Result<Vec<Article>>;
+    /// The id of every ready article, in id order (8 bytes each: for
+    /// checking what a derived index lacks).
+    fn ready_article_ids(&self) -> Result<Vec<ArticleId>>;
     /// Ready and failed articles, newest first (published time, else discovery time).
     fn latest(&self, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;
     /// [`Store::latest`], for one source.

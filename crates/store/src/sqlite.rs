@@ -281,6 +281,10 @@ impl Store for SqliteStore {
         self.read(|c| articles::ready_after(c, after, limit))
     }
 
+    fn ready_article_ids(&self) -> Result<Vec<ArticleId>> {
+        self.read(articles::ready_ids)
+    }
+
     fn latest(&self, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
         self.read(|c| articles::latest(c, None, limit, offset))
     }

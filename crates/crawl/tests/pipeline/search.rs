@@ -133,3 +133,30 @@ async fn the_entity_filter_finds_the_articles_naming_a_person() {
     );
     assert!(found(site, "Nobody Named This".into()).await.is_empty());
 }
+
+/// A crash between the store's writes and the index's batched commit
+/// leaves the index short; the next start gives it what it lacks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catch_up_indexes_what_a_crash_left_out() {
+    let wire = Newswire::start().await.unwrap();
+    let h = harness(&wire);
+    subscribe_outlets(&h.store, &wire);
+    h.crawler(8).run_pass().await.unwrap();
+    let ready = h.store.ready_article_ids().unwrap();
+    let index = std::sync::Arc::new(newsdesk_search::SearchIndex::open_in_ram().unwrap());
+    // Only some of the articles made it into a commit before the "crash".
+    let (indexed, lost) = ready.split_at(ready.len() / 3);
+    for &id in indexed {
+        let article = h.store.article(id).unwrap().unwrap();
+        let source = h.store.source(article.source_id).unwrap().unwrap();
+        index
+            .index_article(&newsdesk_search::SearchDoc::from_article(&article, &source, &[]))
+            .unwrap();
+    }
+    index.commit().unwrap();
+    assert_eq!(index.missing(ready.iter().copied()).unwrap(), lost);
+
+    newsdesk_crawl::catch_up(h.store.clone(), index.clone()).await.unwrap();
+    assert_eq!(index.num_docs() as usize, ready.len());
+    assert!(index.missing(ready.iter().copied()).unwrap().is_empty());
+}

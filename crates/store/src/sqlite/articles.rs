@@ -241,6 +241,12 @@ pub(crate) fn ready_after(conn: &Connection, after: ArticleId, limit: usize) -> 
         .ctx("list ready articles")
 }
 
+pub(crate) fn ready_ids(conn: &Connection) -> Result<Vec<ArticleId>> {
+    conn.prepare_cached("SELECT id FROM articles WHERE status = 'ready' ORDER BY id")
+        .and_then(|mut st| st.query_map([], |r| Ok(ArticleId(r.get(0)?)))?.collect())
+        .ctx("list ready article ids")
+}
+
 /// Listed (ready or failed) articles, newest first, optionally of one source.
 pub(crate) fn latest(
     conn: &Connection,
