@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Bounded soak (issue #15): DURATION of mixed page, search, API, feed and
 # login traffic against `newsdesk demo` (which keeps crawling its loopback
-# newswire), with a second load of cached pages only, side by side.
+# newswire), with a second load of cached pages only, side by side: 16
+# connections of the mix at one request per 20 ms each, 8 of cached pages
+# at one per 5 ms each (wrk's delay hook), plus a real login every 0.2 s.
 # Reports 5xx counts, latency percentiles and the server's RSS every 30 s.
 # Usage: bench/soak.sh   (DURATION=600 WORK=/tmp/newsdesk-soak)
 set -euo pipefail
@@ -25,11 +27,17 @@ for _ in $(seq 1 120); do
   [ "$(curl -s "$BASE/api/v1/articles?per_page=100" | grep -o '"id":' | wc -l)" -ge 40 ] && break; sleep 0.5
 done
 
-# Counts every status >= 500 per thread; `done` sums them.
+# The first story's id, for the cached mix.
+STORY=$(curl -s "$BASE/api/v1/stories?per_page=1" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
+
+# Counts every status >= 500 per thread; `done` sums them. Each connection
+# waits PAUSE ms between requests: a steady load with headroom, as a busy
+# instance sees, rather than a saturated machine.
 cat > "$WORK/count-5xx.lua" <<'LUA'
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init() server_errors = 0 end
+function delay() return PAUSE end
 function response(status) if status >= 500 then server_errors = server_errors + 1 end end
 function done()
   local total = 0
@@ -53,9 +61,9 @@ request = function()
   return wrk.format("GET", paths[pick])
 end
 LUA
-cat "$WORK/count-5xx.lua" >> "$WORK/mixed.lua"
-cp "$WORK/count-5xx.lua" "$WORK/cached.lua"
-echo 'request = function() return wrk.format("GET", ({"/", "/sources", "/story/1"})[math.random(1, 3)]) end' >> "$WORK/cached.lua"
+sed 's/PAUSE/20/' "$WORK/count-5xx.lua" >> "$WORK/mixed.lua"
+sed 's/PAUSE/5/' "$WORK/count-5xx.lua" > "$WORK/cached.lua"
+echo "request = function() return wrk.format(\"GET\", ({\"/\", \"/sources\", \"/story/$STORY\"})[math.random(1, 3)]) end" >> "$WORK/cached.lua"
 
 # Real logins (wrong passwords) from a client that keeps its cookies: argon2 under load.
 (

@@ -131,16 +131,19 @@ fn from_elsewhere(req: &Request, public_origin: Option<&str>) -> bool {
     };
     match public_origin {
         Some(public) => url::Url::parse(public).map_or(true, |p| p.origin() != origin.origin()),
-        None => {
-            let host = req.uri().authority().map(|a| a.as_str().to_string()).or_else(|| {
-                headers
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .map(String::from)
-            });
-            host.is_none_or(|host| !host.eq_ignore_ascii_case(&authority_of(&origin)))
-        }
+        None => request_host(req).is_none_or(|host| !host.eq_ignore_ascii_case(&authority_of(&origin))),
     }
+}
+
+/// The host the client asked for: HTTP/2's authority, else the Host header.
+fn request_host(req: &Request) -> Option<String> {
+    let authority = req.uri().authority().map(|a| a.as_str().to_string());
+    authority.or_else(|| {
+        req.headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(String::from)
+    })
 }
 
 /// `host[:port]` as a Host header carries it (no port when it is the scheme's default).
