@@ -7,10 +7,18 @@ mod config;
 mod demo;
 mod jsonl;
 mod logging;
+mod memory;
 mod serve;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    memory::return_large_blocks_to_the_os();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = cli::parse();
     logging::init(cli.log_format);
     cli::run(cli).await

@@ -46,7 +46,7 @@ use error::WebError;
 pub use images::{ImageProxy, ImageSource};
 use limits::RateLimits;
 pub use pages::account::create_account;
-pub use password::{HashGate, MIN_PASSWORD};
+use password::HashGate;
 pub use server::{ServerConfig, Timeouts};
 
 /// What every handler shares.

@@ -2,15 +2,17 @@
 //!
 //! Each argon2 hash takes 19 MiB for about a tenth of a second of one core.
 //! Per-address limits do not bound the total: many addresses at once would
-//! take memory without limit. So hashes run a few at a time (one per core),
-//! a few more may wait their turn, and the rest are told to come back.
+//! take memory without limit. So hashes run on a few dedicated threads (one
+//! per core), a few more may wait their turn, and the rest are told to come
+//! back. Dedicated threads also bound what stays allocated afterwards: the
+//! allocator keeps each thread's freed 19 MiB for reuse, so hashing on any
+//! of the runtime's blocking threads would leave that much behind on each.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use tokio::sync::Semaphore;
 
 use crate::WebError;
 
@@ -18,7 +20,7 @@ use crate::WebError;
 pub const MIN_PASSWORD: usize = 10;
 /// Argon2 on a megabyte password is a denial of service; nobody types more.
 pub const MAX_PASSWORD: usize = 1024;
-/// Hashes allowed to wait per running hash, before callers are turned away.
+/// Hashes allowed to wait per hashing thread, before callers are turned away.
 const WAITING_PER_SLOT: usize = 4;
 
 /// Why a password is refused at registration, if it is.
@@ -33,12 +35,12 @@ pub fn weakness(password: &str) -> Option<&'static str> {
     }
 }
 
-/// Runs argon2 at most `slots` at a time, with a bounded queue.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs argon2 on `slots` dedicated threads, with a bounded queue.
 #[derive(Debug)]
 pub struct HashGate {
-    running: Semaphore,
-    admitted: AtomicUsize,
-    max_admitted: usize,
+    jobs: SyncSender<Job>,
 }
 
 impl Default for HashGate {
@@ -48,43 +50,57 @@ impl Default for HashGate {
 }
 
 impl HashGate {
-    /// A gate running `slots` hashes at once.
+    /// A gate hashing on `slots` threads. Should none start, every hash is
+    /// refused as unavailable rather than left waiting.
     pub fn new(slots: usize) -> HashGate {
         let slots = slots.max(1);
-        HashGate {
-            running: Semaphore::new(slots),
-            admitted: AtomicUsize::new(0),
-            max_admitted: slots * (1 + WAITING_PER_SLOT),
+        let (jobs, queue) = mpsc::sync_channel::<Job>(slots * WAITING_PER_SLOT);
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..slots {
+            let queue = queue.clone();
+            let started = std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || work_through(&queue));
+            if let Err(e) = started {
+                tracing::error!("starting a password hashing thread failed: {e}");
+            }
         }
+        HashGate { jobs }
     }
 
-    /// Runs `work` on a blocking thread when a slot is free; refuses at once
+    /// Runs `work` on a hashing thread when one is free; refuses at once
     /// when the queue is full.
     pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, WebError> {
-        if self.admitted.fetch_add(1, Ordering::AcqRel) >= self.max_admitted {
-            self.admitted.fetch_sub(1, Ordering::AcqRel);
-            return Err(WebError::TooMany(
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            // The caller may have gone; the answer is then unwanted.
+            let _ = reply.send(work());
+        });
+        match self.jobs.try_send(job) {
+            Ok(()) => answer.await.map_err(|_| stopped()),
+            Err(TrySendError::Full(_)) => Err(WebError::TooMany(
                 "Too many sign-ins at once. Please try again in a moment.",
-            ));
+            )),
+            Err(TrySendError::Disconnected(_)) => Err(stopped()),
         }
-        let _admission = Admission(&self.admitted);
-        let _slot = self
-            .running
-            .acquire()
-            .await
-            .map_err(|_| WebError::Unavailable("password hashing stopped".into()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| WebError::Unavailable(format!("password hashing failed: {e}")))
     }
 }
 
-/// Gives an admission back however the caller leaves (done, error, or dropped future).
-struct Admission<'a>(&'a AtomicUsize);
+fn stopped() -> WebError {
+    WebError::Unavailable("password hashing stopped".into())
+}
 
-impl Drop for Admission<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+/// A hashing thread: runs queued jobs until the gate is dropped.
+fn work_through(queue: &Mutex<mpsc::Receiver<Job>>) {
+    loop {
+        let next = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        match next {
+            // A panicking hash must not take its thread with it.
+            Ok(job) => {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            }
+            Err(_) => return,
+        }
     }
 }
 
@@ -126,7 +142,7 @@ fn dummy_hash() -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -153,8 +169,8 @@ mod tests {
         let done = results.iter().filter(|r| r.is_ok()).count();
         assert!(most.load(Ordering::SeqCst) <= 2, "never more than the slots at once");
         assert!(
-            (10..40).contains(&done),
-            "the slots and their queue are served, not all: {done}"
+            (2 * WAITING_PER_SLOT..40).contains(&done),
+            "the queue is served, not all: {done}"
         );
         assert!(
             results.iter().all(|r| matches!(r, Ok(()) | Err(WebError::TooMany(_)))),
