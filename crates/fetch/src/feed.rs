@@ -1,6 +1,7 @@
 //! Feed parsing (RSS 0.9x/1.0/2.0, Atom, JSON Feed via feed-rs) into domain
 //! [`FeedEntry`]s, and discovery of feeds advertised by HTML pages.
 
+use encoding_rs::{UTF_16BE, UTF_16LE};
 use feed_rs::model::{Entry, Link, Text};
 use newsdesk_domain::FeedEntry;
 use scraper::{Html, Selector};
@@ -35,13 +36,14 @@ pub struct ParsedFeed {
 /// Parses a feed document; `feed_url` resolves relative links. Entries
 /// without a usable http(s) link are skipped, since newsdesk is link-based.
 pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, FetchError> {
+    let body = as_utf8(body);
     let feed = feed_rs::parser::Builder::new()
         .base_uri(Some(feed_url.as_str()))
         // Keep missing ids empty, so we can fall back to the link (feed-rs
         // would otherwise invent a hash we could not relate to anything).
         .id_generator(|_, _, _| String::new())
         .build()
-        .parse(body)
+        .parse(body.as_slice())
         .map_err(|e| FetchError::Parse {
             url: feed_url.to_string(),
             reason: e.to_string(),
@@ -58,6 +60,44 @@ pub fn parse_feed(body: &[u8], feed_url: &Url) -> Result<ParsedFeed, FetchError>
         site_url,
         entries: feed.entries.iter().filter_map(|e| entry(e, feed_url)).collect(),
     })
+}
+
+/// The feed decoded to UTF-8 here, for feed-rs, by the rules pages follow
+/// (byte-order mark, declared charset if the bytes agree, else sniffed).
+///
+/// Left to itself, feed-rs decodes through quick-xml, which switches decoders
+/// at an XML declaration naming another encoding and panics when that
+/// declaration ends past the first 64 bytes (a long declaration, one after
+/// a BOM, a second one further on). Once decoded, every declared encoding
+/// is stale: each `<?xml` declaration is renamed into an ordinary processing
+/// instruction, which the parser skips, and a UTF-8 BOM fixes the parser's
+/// decoder. JSON Feed, where `<?xml` could only be text, is left alone.
+fn as_utf8(body: &[u8]) -> Vec<u8> {
+    // XML's own detection of UTF-16 without a BOM (XML 1.0, appendix F),
+    // which pages have no use for.
+    let text = match body {
+        [b'<', 0, b'?', 0, ..] => UTF_16LE.decode_without_bom_handling(body).0.into_owned(),
+        [0, b'<', 0, b'?', ..] => UTF_16BE.decode_without_bom_handling(body).0.into_owned(),
+        _ => crate::charset::decode(body, None),
+    };
+    // How feed-rs tells XML from JSON.
+    if text.bytes().find(|b| matches!(b, b'<' | b'{')) != Some(b'<') {
+        return text.into_bytes();
+    }
+    let mut xml = Vec::with_capacity(text.len() + 16);
+    xml.extend_from_slice("\u{FEFF}".as_bytes());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("<?xml") {
+        let (head, tail) = rest.split_at(at + "<?xml".len());
+        xml.extend_from_slice(head.as_bytes());
+        // quick-xml's test for a declaration: `xml` then whitespace.
+        if tail.starts_with([' ', '\t', '\r', '\n']) {
+            xml.extend_from_slice(b"-decoded");
+        }
+        rest = tail;
+    }
+    xml.extend_from_slice(rest.as_bytes());
+    xml
 }
 
 fn entry(e: &Entry, feed_url: &Url) -> Option<FeedEntry> {
@@ -270,6 +310,59 @@ mod tests {
             assert!(matches!(err, FetchError::Parse { .. }), "{err}");
             assert!(err.to_string().contains("main.xml"), "{err}");
         }
+    }
+
+    /// Found by `fuzz/fuzz_targets/feed.rs`: an XML declaration naming a
+    /// legacy encoding and ending past byte 64 (a long declaration, a BOM
+    /// before it, a second one further on) made quick-xml, under feed-rs,
+    /// panic while switching decoders.
+    #[test]
+    fn late_encoding_declarations_do_not_panic() {
+        let minimised = b"<?xml version=\"1~0\" encoding=\"windows-1251\"01T12:00:00</updated?>";
+        assert!(matches!(
+            parse_feed(minimised, &feed_url()),
+            Err(FetchError::Parse { .. })
+        ));
+
+        let rss = |title: &str| {
+            format!(
+                "<rss version=\"2.0\"><channel><item><title>{title}</title>\
+                 <link>https://ru.example/1</link></item></channel></rss>"
+            )
+        };
+        let title_of = |doc: &[u8]| parse_feed(doc, &feed_url()).unwrap().entries[0].title.clone().unwrap();
+        let declaration = "<?xml version=\"1.0\" encoding=\"windows-1251\" standalone=\"yes\"?>\n";
+        // Text as character references, after a BOM: the panic.
+        let doc = format!(
+            "\u{FEFF}{declaration}{}",
+            rss("&#1053;&#1086;&#1074;&#1086;&#1089;&#1090;&#1080;")
+        );
+        assert_eq!(title_of(doc.as_bytes()), "Новости");
+        // Text in the declared encoding, the declaration padded past byte
+        // 64: was refused as malformed UTF-8.
+        let mut doc = declaration.replace("?>", "    ?>").into_bytes();
+        doc.extend_from_slice(&encoding_rs::WINDOWS_1251.encode(&rss("Новости")).0);
+        assert_eq!(title_of(&doc), "Новости");
+        // A second declaration further on; inside CDATA it is only text.
+        let padding = "<!-- padding -->".repeat(5);
+        let late = "<?xml version=\"1.0\" encoding=\"koi8-r\"?>";
+        for second in [late.to_string(), format!("<![CDATA[{late}]]>")] {
+            let doc = format!(
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?>{padding}{second}{}",
+                rss("Late")
+            );
+            let _ = parse_feed(doc.as_bytes(), &feed_url());
+        }
+        // UTF-16 without a BOM, which quick-xml recognises by `<\0?\0`.
+        let doc = format!(
+            "<?xml version=\"1.0\" encoding=\"koi8-r\" standalone=\"yes\"?>{}",
+            rss("UTF-16")
+        );
+        let utf16: Vec<u8> = doc.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let _ = parse_feed(&utf16, &feed_url());
+        let doc = format!("<?xml version=\"1.0\" encoding=\"UTF-16\"?>{}", rss("Новости"));
+        let utf16: Vec<u8> = doc.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(title_of(&utf16), "Новости", "UTF-16 without a BOM");
     }
 
     #[test]
