@@ -709,3 +709,32 @@ fn a_secret_is_made_once_and_kept_across_opens() {
     drop(store);
     assert_eq!(open(&path).secret("image-proxy", "third").unwrap(), "first");
 }
+
+/// Issue #15, row 11: a `javascript:` homepage stored before subscriptions
+/// checked them is dropped on the next start; web addresses stay.
+#[test]
+fn homepages_that_are_not_web_addresses_are_dropped_on_upgrade() {
+    let dir = TempDir::new().unwrap();
+    let path = db(&dir);
+    let store = open(&path);
+    store.upsert_source("Script", Some("javascript:alert(1)")).unwrap();
+    store.upsert_source("Web", Some("HTTPS://web.example/")).unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    // That migration is the last one: one version back replays it (after a
+    // later migration, this fails loudly rather than passing by accident).
+    let latest: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    conn.pragma_update(None, "user_version", latest - 1).unwrap();
+    drop(conn);
+    let homepages: Vec<_> = open(&path)
+        .sources()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.name, s.homepage))
+        .collect();
+    assert!(homepages.contains(&("Script".into(), None)), "{homepages:?}");
+    assert!(
+        homepages.contains(&("Web".into(), Some("HTTPS://web.example/".into()))),
+        "{homepages:?}"
+    );
+}

@@ -8,7 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::rows::Ctx;
 use crate::{Result, StoreError};
 
-const MIGRATIONS: &[&str] = &[V1, COMMUNITY, STORIES, ANALYSIS, SECRETS];
+const MIGRATIONS: &[&str] = &[V1, COMMUNITY, STORIES, ANALYSIS, SECRETS, WEB_HOMEPAGES];
 
 /// Initial schema. Timestamps are unix milliseconds (UTC).
 const V1: &str = r#"
@@ -209,6 +209,13 @@ CREATE TABLE secrets (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+"#;
+
+/// Homepages that are not web addresses (an OPML `htmlUrl="javascript:…"`
+/// stored before subscriptions checked them) are dropped.
+const WEB_HOMEPAGES: &str = r#"
+UPDATE sources SET homepage = NULL
+WHERE lower(homepage) NOT LIKE 'http://%' AND lower(homepage) NOT LIKE 'https://%';
 "#;
 
 /// The schema version this build writes.
