@@ -6,7 +6,7 @@
 //! idempotent: canonicalising a canonical URL's string gives it back, or
 //! one article could be stored under two keys. Its other promises are
 //! checked too: http(s) only, a host that is lowercase and has no trailing
-//! dot, no fragment, no empty query, no tracking parameter left. `resolve`
+//! dot, no fragment, no empty query, no `utm_` parameter left. `resolve`
 //! must return only http(s) URLs.
 #![no_main]
 
