@@ -57,11 +57,7 @@ impl DiskCache {
 
 impl Inner {
     fn path(&self, url: &str) -> PathBuf {
-        let name: String = Sha256::digest(url.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        self.dir.join(name)
+        self.dir.join(crate::session::hex(&Sha256::digest(url.as_bytes())))
     }
 
     fn put(&self, url: &str, bytes: &[u8]) -> std::io::Result<()> {

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::admin::BoxFuture;
 use crate::image_cache::DiskCache;
+use crate::session::hex;
 use crate::{AppState, WebError};
 
 /// Longest image address we sign or serve.
@@ -82,10 +83,6 @@ impl ImageProxy {
     fn signed(&self, url: &str, sig: &str) -> bool {
         decode_hex(sig).is_some_and(|sig| self.mac(url).verify_truncated_left(&sig).is_ok())
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
