@@ -27,7 +27,9 @@ use newsdesk_domain::{
 
 mod blocking;
 mod community;
+mod policy;
 mod sqlite;
+mod text;
 
 pub use blocking::blocking;
 pub use community::{CommentOnArticle, Community, NewComment};

@@ -16,7 +16,6 @@ mod migrations;
 mod rows;
 mod sources;
 mod stories;
-mod text;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};

@@ -8,7 +8,7 @@ use newsdesk_domain::{Analysis, ArticleId, EntityKind};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{self, millis, sql_int, Ctx, CARD_COLS};
-use super::text::slugify;
+use crate::text::slugify;
 use crate::{ArticleCard, EntityRef, Result, StoreError};
 
 /// Replaces the analysis of `article` and its entity links.

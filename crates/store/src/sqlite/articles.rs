@@ -5,15 +5,9 @@ use chrono::{DateTime, Utc};
 use newsdesk_domain::{Article, ArticleId, ArticleStatus, Extracted, FeedEntry, FeedId, SourceId};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::{self, millis, non_blank, sort_key, sql_int, Ctx, ARTICLE_COLS, CARD_COLS};
-use super::text::excerpt;
+use super::rows::{self, millis, sort_key, sql_int, Ctx, ARTICLE_COLS, CARD_COLS};
+use crate::policy::{non_blank, page_excerpt, MAX_ATTEMPTS};
 use crate::{ArticleCard, Completed, Queued, Result, StoreError};
-
-/// Page fetches an article gets (with `retry`) before it is marked failed.
-pub(crate) const MAX_ATTEMPTS: i64 = 3;
-
-/// Length of excerpts derived from a page's description or text.
-const EXCERPT_CHARS: usize = 300;
 
 /// Queues feed entries as pending articles. Entries whose URL or
 /// (feed, GUID) is already stored, or was seen earlier in `entries`, are
@@ -166,10 +160,7 @@ fn apply_page(conn: &Connection, article: &Article, url: &str, page: &Extracted)
     let title = non_blank(page.title.as_deref()).unwrap_or(&article.title);
     let byline = non_blank(page.byline.as_deref()).or(article.byline.as_deref());
     let published = page.published.map(|t| t.to_utc()).or(article.published_at);
-    let excerpt = non_blank(article.excerpt.as_deref())
-        .map(str::to_owned)
-        .or_else(|| page.description.as_deref().and_then(|d| excerpt(d, EXCERPT_CHARS)))
-        .or_else(|| excerpt(&page.text, EXCERPT_CHARS));
+    let excerpt = page_excerpt(article.excerpt.as_deref(), page);
     conn.prepare_cached(
         "UPDATE articles SET url = ?2, status = 'ready', title = ?3, byline = ?4,
              published_at = ?5, sort_at = ?6, image = COALESCE(?7, image),

@@ -5,25 +5,15 @@ use newsdesk_domain::{ArticleId, Comment, CommentId, Role, User, UserId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::rows::{millis, opt_time, sql_int, time, Ctx};
+use crate::policy::{parse_role, role_name};
 use crate::{CommentOnArticle, NewComment, Result, StoreError};
 
 const USER_COLS: &str = "id, username, role, created_at";
 const COMMENT_COLS: &str = "c.id, c.article_id, c.user_id, u.username, c.parent_id, c.body, c.created_at, \
      c.edited_at, c.deleted, c.hidden, c.reports";
 
-/// Roles as the `users.role` column spells them.
-const ROLES: [(Role, &str); 3] = [
-    (Role::Admin, "admin"),
-    (Role::Moderator, "moderator"),
-    (Role::Reader, "reader"),
-];
-
 fn user(row: &Row<'_>) -> rusqlite::Result<User> {
-    let spelled = row.get::<_, String>("role")?;
-    let role = ROLES
-        .iter()
-        .find(|(_, text)| *text == spelled)
-        .map_or(Role::Reader, |(role, _)| *role);
+    let role = parse_role(&row.get::<_, String>("role")?);
     Ok(User {
         id: UserId(row.get("id")?),
         username: row.get("username")?,
@@ -65,10 +55,7 @@ pub(crate) fn create_user(
     if taken {
         return Err(StoreError::Conflict(format!("the username {username:?} is taken")));
     }
-    let role = ROLES
-        .iter()
-        .find(|(r, _)| *r == role)
-        .map_or("reader", |(_, text)| *text);
+    let role = role_name(role);
     conn.execute(
         "INSERT INTO users (username, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![username, hash, role, millis(at)],

@@ -4,12 +4,10 @@ use chrono::{DateTime, Utc};
 use newsdesk_domain::{Feed, FeedId, SourceId};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::{self, millis, non_blank, sql_int, Ctx, FEED_COLS};
+use super::rows::{self, millis, sql_int, Ctx, FEED_COLS};
 use super::sources;
+use crate::policy::{non_blank, DEFAULT_INTERVAL_SECS};
 use crate::{PollSuccess, Result, StoreError};
-
-/// Polling interval of a new feed until the crawler adapts it.
-pub(crate) const DEFAULT_INTERVAL_SECS: i64 = 15 * 60;
 
 /// Subscribes `source` to `url`; a known URL returns the existing feed as is.
 pub(crate) fn add(conn: &Connection, source: SourceId, url: &str, now: DateTime<Utc>) -> Result<Feed> {

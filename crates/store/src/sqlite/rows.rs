@@ -25,11 +25,9 @@ pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-/// Listing key: the publication time, else the discovery time. A published
-/// time in the future (bad feed clocks, wrong time zones) is clamped to the
-/// discovery time so such articles cannot pin themselves to the top.
+/// Listing key: [`crate::policy::sort_time`] in milliseconds.
 pub(crate) fn sort_key(published: Option<DateTime<Utc>>, discovered: DateTime<Utc>) -> i64 {
-    millis(published.map_or(discovered, |p| p.min(discovered)))
+    millis(crate::policy::sort_time(published, discovered))
 }
 
 /// Converts counts from the API to SQLite integers, saturating.
@@ -123,9 +121,6 @@ pub(crate) const CARD_COLS: &str = "a.id AS id, a.title AS title, a.url AS url, 
      s.name AS source_name, s.slug AS source_slug, a.published_at AS published_at, \
      a.discovered_at AS discovered_at, a.excerpt AS excerpt, a.image AS image";
 
-/// Listing excerpts are capped here: a feed "summary" is sometimes the whole article.
-const CARD_EXCERPT_CHARS: usize = 300;
-
 pub(crate) fn card(row: &Row<'_>) -> rusqlite::Result<ArticleCard> {
     let excerpt: Option<String> = row.get("excerpt")?;
     Ok(ArticleCard {
@@ -136,7 +131,7 @@ pub(crate) fn card(row: &Row<'_>) -> rusqlite::Result<ArticleCard> {
         source_slug: row.get("source_slug")?,
         published_at: opt_time(row, "published_at")?,
         discovered_at: time(row, "discovered_at")?,
-        excerpt: excerpt.and_then(|e| super::text::excerpt(&e, CARD_EXCERPT_CHARS)),
+        excerpt: crate::policy::card_excerpt(excerpt),
         image: row.get("image")?,
     })
 }
@@ -157,9 +152,4 @@ pub(crate) fn fetch_record(row: &Row<'_>) -> rusqlite::Result<FetchRecord> {
         bytes: u64::try_from(bytes).unwrap_or(0),
         elapsed_ms: u64::try_from(elapsed).unwrap_or(0),
     })
-}
-
-/// Trims and turns blank strings into `None`: feeds often carry `""` fields.
-pub(crate) fn non_blank(s: Option<&str>) -> Option<&str> {
-    s.map(str::trim).filter(|s| !s.is_empty())
 }

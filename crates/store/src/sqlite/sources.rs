@@ -3,8 +3,9 @@
 use newsdesk_domain::{Source, SourceId};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::{self, non_blank, Ctx, SOURCE_COLS};
-use super::text::slugify;
+use super::rows::{self, Ctx, SOURCE_COLS};
+use crate::policy::non_blank;
+use crate::text::slugify;
 use crate::{Result, StoreError};
 
 /// Finds the source named `name` or creates it with a fresh unique slug.

@@ -2,24 +2,15 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use newsdesk_domain::{ArticleId, Story, StoryId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::rows::{self, millis, opt_time, sql_int, time, Ctx, CARD_COLS};
+use crate::policy::{
+    rank_related, rank_top, top_since, PER_RELATED_STORY, RELATED_STORIES, SEED_LEAD_CHARS, TOP_CANDIDATES,
+};
 use crate::{ArticleStory, ClusterSeed, RelatedArticle, Result, StoryArticle, StoryAssignment};
-
-/// Stories older than this (since their latest article) are not "top".
-const TOP_WINDOW_HOURS: i64 = 72;
-/// A top story's score halves every this many hours.
-const TOP_HALF_LIFE_HOURS: f64 = 12.0;
-/// Stories read before ranking: the most recently active ones.
-const TOP_CANDIDATES: usize = 2_000;
-/// Related stories consulted, and articles shown from each.
-const RELATED_STORIES: usize = 10;
-const PER_RELATED_STORY: usize = 2;
-/// Characters of body text handed to the clusterer on restart.
-const SEED_LEAD_CHARS: i64 = 3_000;
 
 const STORY_COLS: &str = "id, headline, first_seen, last_seen, article_count, source_count, original_share";
 
@@ -144,8 +135,8 @@ pub(crate) fn articles(conn: &Connection, id: StoryId) -> Result<Vec<StoryArticl
 }
 
 pub(crate) fn top(conn: &Connection, limit: usize, now: DateTime<Utc>) -> Result<Vec<Story>> {
-    let since = millis(now - Duration::hours(TOP_WINDOW_HOURS));
-    let mut stories: Vec<Story> = conn
+    let since = millis(top_since(now));
+    let stories: Vec<Story> = conn
         .prepare_cached(&format!(
             "SELECT {STORY_COLS} FROM stories WHERE last_seen >= ?1 AND article_count > 0
              ORDER BY last_seen DESC, id DESC LIMIT ?2"
@@ -155,19 +146,7 @@ pub(crate) fn top(conn: &Connection, limit: usize, now: DateTime<Utc>) -> Result
                 .collect()
         })
         .ctx("list recent stories")?;
-    let score = |s: &Story| {
-        let age_hours = (now - s.last_seen).num_minutes().max(0) as f64 / 60.0;
-        let coverage = 1.0 + s.source_count as f64 + 0.25 * (s.article_count - s.source_count).max(0) as f64;
-        coverage * 0.5f64.powf(age_hours / TOP_HALF_LIFE_HOURS)
-    };
-    stories.sort_by(|a, b| {
-        score(b)
-            .total_cmp(&score(a))
-            .then(b.last_seen.cmp(&a.last_seen))
-            .then(b.id.cmp(&a.id))
-    });
-    stories.truncate(limit);
-    Ok(stories)
+    Ok(rank_top(stories, now, limit))
 }
 
 pub(crate) fn related(conn: &Connection, article: ArticleId, limit: usize) -> Result<Vec<RelatedArticle>> {
@@ -204,33 +183,24 @@ pub(crate) fn related(conn: &Connection, article: ArticleId, limit: usize) -> Re
 /// Articles of the stories linked to `story`: stories ranked by link score
 /// damped by how far their latest article lags the freshest one.
 fn from_related_stories(conn: &Connection, story: i64, limit: usize) -> Result<Vec<RelatedArticle>> {
-    let linked: Vec<(i64, f64, i64)> = conn
+    let linked: Vec<(i64, f64, DateTime<Utc>)> = conn
         .prepare_cached(
             "SELECT l.related_id, l.score, s.last_seen FROM story_links l JOIN stories s ON s.id = l.related_id
              WHERE l.story_id = ?1 ORDER BY l.score DESC, l.related_id LIMIT ?2",
         )
         .and_then(|mut st| {
             st.query_map(params![story, sql_int(RELATED_STORIES)], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get(0)?, r.get(1)?, time(r, "last_seen")?))
             })?
             .collect()
         })
         .ctx("list related stories")?;
-    let freshest = linked.iter().map(|l| l.2).max().unwrap_or(0);
-    let mut ranked: Vec<(f64, i64)> = linked
-        .iter()
-        .map(|&(id, score, last)| {
-            let lag_days = (freshest - last) as f64 / 86_400_000.0;
-            (score * 0.5f64.powf(lag_days), id)
-        })
-        .collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let sql = format!(
         "SELECT {CARD_COLS} FROM articles a JOIN sources s ON s.id = a.source_id
          WHERE a.story_id = ?1 AND a.status <> 'pending' ORDER BY a.sort_at DESC, a.id DESC LIMIT ?2"
     );
     let mut out = Vec::new();
-    for (_, id) in ranked {
+    for id in rank_related(&linked) {
         let cards: Vec<_> = conn
             .prepare_cached(&sql)
             .and_then(|mut st| {
