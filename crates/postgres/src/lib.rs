@@ -23,8 +23,12 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio::runtime::Runtime;
+pub use deadpool_postgres::{GenericClient, Transaction};
 pub use tokio_postgres::types::ToSql;
-pub use tokio_postgres::{Client, Error as DbError, IsolationLevel, Row, Transaction};
+pub use tokio_postgres::{Error as DbError, IsolationLevel, Row};
+
+/// A pooled connection; its `prepare_cached` keeps statements per connection.
+pub type Client = deadpool_postgres::Client;
 
 #[cfg(feature = "testing")]
 pub mod testing;

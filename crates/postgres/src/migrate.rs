@@ -1,7 +1,7 @@
 //! Numbered, append-only migrations per component (the store, the search
 //! index), tracked in `schema_versions`.
 
-use tokio_postgres::Transaction;
+use deadpool_postgres::{GenericClient, Transaction};
 
 use crate::PgError;
 
@@ -46,7 +46,7 @@ pub(crate) async fn run(tx: &Transaction<'_>, component: &str, migrations: &[&st
     Ok(latest)
 }
 
-pub(crate) async fn version(c: &impl tokio_postgres::GenericClient, component: &str) -> Result<i64, PgError> {
+pub(crate) async fn version(c: &impl GenericClient, component: &str) -> Result<i64, PgError> {
     let exists: bool = c
         .query_one("SELECT to_regclass('schema_versions') IS NOT NULL", &[])
         .await

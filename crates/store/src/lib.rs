@@ -28,11 +28,13 @@ use newsdesk_domain::{
 mod blocking;
 mod community;
 mod policy;
+mod postgres;
 mod sqlite;
 mod text;
 
 pub use blocking::blocking;
 pub use community::{CommentOnArticle, Community, NewComment};
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// What every store call returns.

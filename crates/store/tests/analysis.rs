@@ -1,10 +1,13 @@
-//! Stored analyses and the entity index built from them.
+//! Stored analyses and the entity index built from them, on every backend.
+
+mod support;
 
 use chrono::{TimeZone, Utc};
 use newsdesk_domain::{Analysis, ArticleId, Entity, EntityKind, Extracted, FeedEntry, Quote};
-use newsdesk_store::{Queued, SqliteStore, Store};
+use newsdesk_store::Queued;
+use support::{each, Backend};
 
-fn ready_article(store: &SqliteStore, feed: newsdesk_domain::FeedId, n: u32) -> ArticleId {
+fn ready_article(store: &dyn Backend, feed: newsdesk_domain::FeedId, n: u32) -> ArticleId {
     let entry = FeedEntry {
         guid: format!("g{n}"),
         url: format!("https://example.com/{n}"),
@@ -62,64 +65,73 @@ fn analysis(people: &[(&str, u32)]) -> Analysis {
 
 #[test]
 fn analyses_round_trip_and_index_entities() {
-    let store = SqliteStore::open_in_memory().unwrap();
-    let source = store.upsert_source("Example", None).unwrap();
-    let feed = store.add_feed(source.id, "https://example.com/feed").unwrap();
-    let a = ready_article(&store, feed.id, 1);
-    let b = ready_article(&store, feed.id, 2);
-    assert_eq!(store.analysis(a).unwrap(), None);
+    each("analyses_round_trip_and_index_entities", |db| {
+        let store = db.open();
+        let store = &*store;
+        let source = store.upsert_source("Example", None).unwrap();
+        let feed = store.add_feed(source.id, "https://example.com/feed").unwrap();
+        let a = ready_article(store, feed.id, 1);
+        let b = ready_article(store, feed.id, 2);
+        assert_eq!(store.analysis(a).unwrap(), None);
 
-    let first = analysis(&[("Marco Rubio", 3), ("Steve Witkoff", 1)]);
-    store.save_analysis(a, &first, Utc::now()).unwrap();
-    store
-        .save_analysis(b, &analysis(&[("Marco Rubio", 1)]), Utc::now())
-        .unwrap();
-    assert_eq!(store.analysis(a).unwrap(), Some(first));
+        let first = analysis(&[("Marco Rubio", 3), ("Steve Witkoff", 1)]);
+        store.save_analysis(a, &first, Utc::now()).unwrap();
+        store
+            .save_analysis(b, &analysis(&[("Marco Rubio", 1)]), Utc::now())
+            .unwrap();
+        assert_eq!(store.analysis(a).unwrap(), Some(first));
 
-    let rubio = store.entity("marco-rubio").unwrap().expect("entity by slug");
-    assert_eq!(
-        (rubio.name.as_str(), rubio.kind, rubio.mentions),
-        ("Marco Rubio", EntityKind::Person, 2)
-    );
-    let names: Vec<_> = store
-        .entities_of(a)
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.slug, e.mentions))
-        .collect();
-    assert_eq!(names[0], ("marco-rubio".to_string(), 3));
-    assert_eq!(names.len(), 3);
-    let cards = store.articles_mentioning("marco-rubio", 10).unwrap();
-    assert_eq!(
-        cards.iter().map(|c| c.id).collect::<Vec<_>>(),
-        vec![b, a],
-        "newest first"
-    );
-    assert_eq!(store.articles_mentioning("steve-witkoff", 10).unwrap().len(), 1);
-    assert!(store.entity("nobody").unwrap().is_none());
+        let rubio = store.entity("marco-rubio").unwrap().expect("entity by slug");
+        assert_eq!(
+            (rubio.name.as_str(), rubio.kind, rubio.mentions),
+            ("Marco Rubio", EntityKind::Person, 2)
+        );
+        let names: Vec<_> = store
+            .entities_of(a)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.slug, e.mentions))
+            .collect();
+        assert_eq!(names[0], ("marco-rubio".to_string(), 3));
+        assert_eq!(names.len(), 3);
+        let cards = store.articles_mentioning("marco-rubio", 10).unwrap();
+        assert_eq!(
+            cards.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![b, a],
+            "newest first"
+        );
+        assert_eq!(store.articles_mentioning("steve-witkoff", 10).unwrap().len(), 1);
+        assert!(store.entity("nobody").unwrap().is_none());
+    });
 }
 
 #[test]
 fn re_analysis_replaces_links() {
-    let store = SqliteStore::open_in_memory().unwrap();
-    let source = store.upsert_source("Example", None).unwrap();
-    let feed = store.add_feed(source.id, "https://example.com/feed").unwrap();
-    let a = ready_article(&store, feed.id, 1);
-    store
-        .save_analysis(a, &analysis(&[("Steve Witkoff", 1)]), Utc::now())
-        .unwrap();
-    store
-        .save_analysis(a, &analysis(&[("Marco Rubio", 2)]), Utc::now())
-        .unwrap();
-    assert!(store.articles_mentioning("steve-witkoff", 10).unwrap().is_empty());
-    assert_eq!(store.entity("marco-rubio").unwrap().map(|e| e.mentions), Some(1));
+    each("re_analysis_replaces_links", |db| {
+        let store = db.open();
+        let store = &*store;
+        let source = store.upsert_source("Example", None).unwrap();
+        let feed = store.add_feed(source.id, "https://example.com/feed").unwrap();
+        let a = ready_article(store, feed.id, 1);
+        store
+            .save_analysis(a, &analysis(&[("Steve Witkoff", 1)]), Utc::now())
+            .unwrap();
+        store
+            .save_analysis(a, &analysis(&[("Marco Rubio", 2)]), Utc::now())
+            .unwrap();
+        assert!(store.articles_mentioning("steve-witkoff", 10).unwrap().is_empty());
+        assert_eq!(store.entity("marco-rubio").unwrap().map(|e| e.mentions), Some(1));
+    });
 }
 
 #[test]
 fn llm_replies_are_cached_by_key() {
-    let store = SqliteStore::open_in_memory().unwrap();
-    assert_eq!(store.llm_cached("k").unwrap(), None);
-    store.cache_llm("k", "first", Utc::now()).unwrap();
-    store.cache_llm("k", "second", Utc::now()).unwrap();
-    assert_eq!(store.llm_cached("k").unwrap().as_deref(), Some("second"));
+    each("llm_replies_are_cached_by_key", |db| {
+        let store = db.open();
+        let store = &*store;
+        assert_eq!(store.llm_cached("k").unwrap(), None);
+        store.cache_llm("k", "first", Utc::now()).unwrap();
+        store.cache_llm("k", "second", Utc::now()).unwrap();
+        assert_eq!(store.llm_cached("k").unwrap().as_deref(), Some("second"));
+    });
 }

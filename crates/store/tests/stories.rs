@@ -1,16 +1,18 @@
-//! Stories in `SqliteStore`: assignment, merges, syndication, rankings.
+//! Stories on every backend: assignment, merges, syndication, rankings.
+
+mod support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use newsdesk_domain::{ArticleId, Extracted, FeedEntry, StoryId};
-use newsdesk_store::{PollSuccess, Queued, SqliteStore, Store, StoryAssignment};
-use tempfile::TempDir;
+use newsdesk_store::{PollSuccess, Queued, StoryAssignment};
+use support::{each, Backend};
 
 fn t(hours: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000, 0).unwrap() + Duration::hours(hours)
 }
 
 /// Stores one ready article per (outlet, title, hour) and returns their ids.
-fn articles(store: &SqliteStore, items: &[(&str, &str, i64)]) -> Vec<ArticleId> {
+fn articles(store: &dyn Backend, items: &[(&str, &str, i64)]) -> Vec<ArticleId> {
     items
         .iter()
         .enumerate()
@@ -53,7 +55,7 @@ fn articles(store: &SqliteStore, items: &[(&str, &str, i64)]) -> Vec<ArticleId> 
         .collect()
 }
 
-fn assign(store: &SqliteStore, article: ArticleId, story: ArticleId) {
+fn assign(store: &dyn Backend, article: ArticleId, story: ArticleId) {
     store
         .assign_story(&StoryAssignment {
             article,
@@ -65,174 +67,186 @@ fn assign(store: &SqliteStore, article: ArticleId, story: ArticleId) {
         .unwrap();
 }
 
-fn store() -> (TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
-    (dir, store)
-}
-
 #[test]
 fn a_story_counts_its_articles_sources_and_original_share() {
-    let (_dir, store) = store();
-    let a = articles(
-        &store,
-        &[
-            ("Gazette", "Bridge closed", 0),
-            ("Ledger", "Bridge shut", 1),
-            ("Courier", "Bridge copy", 2),
-        ],
-    );
-    assign(&store, a[0], a[0]);
-    assign(&store, a[1], a[0]);
-    store
-        .assign_story(&StoryAssignment {
-            article: a[2],
-            story: StoryId(a[0].0),
-            merged: vec![],
-            syndicated: vec![(a[2], Some("Gazette".into()))],
-            related: vec![],
-        })
-        .unwrap();
-    let story = store.story(StoryId(a[0].0)).unwrap().unwrap();
-    assert_eq!((story.article_count, story.source_count), (3, 3));
-    assert!((story.original_share - 2.0 / 3.0).abs() < 1e-9);
-    assert_eq!(story.headline, "Bridge closed");
-    assert_eq!((story.first_seen, story.last_seen), (t(0), t(2)));
-    let listed = store.story_articles(story.id).unwrap();
-    assert_eq!(
-        listed.iter().map(|s| s.card.id).collect::<Vec<_>>(),
-        a,
-        "timeline order"
-    );
-    assert!(listed[2].syndicated && listed[2].origin.as_deref() == Some("Gazette"));
-    let of = store.article_story(a[2]).unwrap().unwrap();
-    assert!(of.syndicated && of.story == story.id);
-    assert_eq!(store.article_story(ArticleId(999)).unwrap(), None);
+    each("a_story_counts_its_articles_sources_and_original_share", |db| {
+        let store = db.open();
+        let store = &*store;
+        let a = articles(
+            store,
+            &[
+                ("Gazette", "Bridge closed", 0),
+                ("Ledger", "Bridge shut", 1),
+                ("Courier", "Bridge copy", 2),
+            ],
+        );
+        assign(store, a[0], a[0]);
+        assign(store, a[1], a[0]);
+        store
+            .assign_story(&StoryAssignment {
+                article: a[2],
+                story: StoryId(a[0].0),
+                merged: vec![],
+                syndicated: vec![(a[2], Some("Gazette".into()))],
+                related: vec![],
+            })
+            .unwrap();
+        let story = store.story(StoryId(a[0].0)).unwrap().unwrap();
+        assert_eq!((story.article_count, story.source_count), (3, 3));
+        assert!((story.original_share - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(story.headline, "Bridge closed");
+        assert_eq!((story.first_seen, story.last_seen), (t(0), t(2)));
+        let listed = store.story_articles(story.id).unwrap();
+        assert_eq!(
+            listed.iter().map(|s| s.card.id).collect::<Vec<_>>(),
+            a,
+            "timeline order"
+        );
+        assert!(listed[2].syndicated && listed[2].origin.as_deref() == Some("Gazette"));
+        let of = store.article_story(a[2]).unwrap().unwrap();
+        assert!(of.syndicated && of.story == story.id);
+        assert_eq!(store.article_story(ArticleId(999)).unwrap(), None);
+    });
 }
 
 #[test]
 fn merging_moves_articles_and_deletes_the_merged_story() {
-    let (_dir, store) = store();
-    let a = articles(
-        &store,
-        &[
-            ("Gazette", "Flood", 0),
-            ("Ledger", "Flooding", 1),
-            ("Courier", "Floods", 2),
-        ],
-    );
-    assign(&store, a[0], a[0]);
-    assign(&store, a[1], a[1]);
-    store
-        .assign_story(&StoryAssignment {
-            article: a[2],
-            story: StoryId(a[0].0),
-            merged: vec![StoryId(a[1].0)],
-            syndicated: vec![],
-            related: vec![],
-        })
-        .unwrap();
-    assert_eq!(store.story(StoryId(a[1].0)).unwrap(), None);
-    assert_eq!(store.story(StoryId(a[0].0)).unwrap().unwrap().article_count, 3);
-    assert_eq!(store.article_story(a[1]).unwrap().unwrap().story, StoryId(a[0].0));
+    each("merging_moves_articles_and_deletes_the_merged_story", |db| {
+        let store = db.open();
+        let store = &*store;
+        let a = articles(
+            store,
+            &[
+                ("Gazette", "Flood", 0),
+                ("Ledger", "Flooding", 1),
+                ("Courier", "Floods", 2),
+            ],
+        );
+        assign(store, a[0], a[0]);
+        assign(store, a[1], a[1]);
+        store
+            .assign_story(&StoryAssignment {
+                article: a[2],
+                story: StoryId(a[0].0),
+                merged: vec![StoryId(a[1].0)],
+                syndicated: vec![],
+                related: vec![],
+            })
+            .unwrap();
+        assert_eq!(store.story(StoryId(a[1].0)).unwrap(), None);
+        assert_eq!(store.story(StoryId(a[0].0)).unwrap().unwrap().article_count, 3);
+        assert_eq!(store.article_story(a[1]).unwrap().unwrap().story, StoryId(a[0].0));
+    });
 }
 
 #[test]
 fn related_articles_list_other_outlets_first_then_related_stories() {
-    let (_dir, store) = store();
-    let a = articles(
-        &store,
-        &[
-            ("Gazette", "Bridge closed", 0),
-            ("Ledger", "Bridge shut", 1),
-            ("Gazette", "Bridge: what now", 3),
-            ("Courier", "Ferries add sailings", 2),
-            ("Herald", "Unrelated cup final", 2),
-        ],
-    );
-    for &i in &a[..3] {
-        assign(&store, i, a[0]);
-    }
-    assign(&store, a[4], a[4]);
-    store
-        .assign_story(&StoryAssignment {
-            article: a[3],
-            story: StoryId(a[3].0),
-            merged: vec![],
-            syndicated: vec![],
-            related: vec![(StoryId(a[0].0), 0.2), (StoryId(12345), 0.9)],
-        })
-        .unwrap();
-    let related = store.related_articles(a[0], 10).unwrap();
-    let got: Vec<(ArticleId, bool)> = related.iter().map(|r| (r.card.id, r.same_story)).collect();
-    assert_eq!(got, vec![(a[1], true), (a[2], true), (a[3], false)]);
-    assert_eq!(store.related_articles(a[0], 1).unwrap().len(), 1);
-    assert!(store.related_articles(ArticleId(999), 5).unwrap().is_empty());
+    each("related_articles_list_other_outlets_first_then_related_stories", |db| {
+        let store = db.open();
+        let store = &*store;
+        let a = articles(
+            store,
+            &[
+                ("Gazette", "Bridge closed", 0),
+                ("Ledger", "Bridge shut", 1),
+                ("Gazette", "Bridge: what now", 3),
+                ("Courier", "Ferries add sailings", 2),
+                ("Herald", "Unrelated cup final", 2),
+            ],
+        );
+        for &i in &a[..3] {
+            assign(store, i, a[0]);
+        }
+        assign(store, a[4], a[4]);
+        store
+            .assign_story(&StoryAssignment {
+                article: a[3],
+                story: StoryId(a[3].0),
+                merged: vec![],
+                syndicated: vec![],
+                related: vec![(StoryId(a[0].0), 0.2), (StoryId(12345), 0.9)],
+            })
+            .unwrap();
+        let related = store.related_articles(a[0], 10).unwrap();
+        let got: Vec<(ArticleId, bool)> = related.iter().map(|r| (r.card.id, r.same_story)).collect();
+        assert_eq!(got, vec![(a[1], true), (a[2], true), (a[3], false)]);
+        assert_eq!(store.related_articles(a[0], 1).unwrap().len(), 1);
+        assert!(store.related_articles(ArticleId(999), 5).unwrap().is_empty());
+    });
 }
 
 #[test]
 fn top_stories_weigh_coverage_against_age() {
-    let (_dir, store) = store();
-    let a = articles(
-        &store,
-        &[
-            ("Gazette", "Big story", 0),
-            ("Ledger", "Big story 2", 1),
-            ("Courier", "Big story 3", 2),
-            ("Herald", "Small fresh story", 2),
-            ("Gazette", "Big old story", -100),
-            ("Ledger", "Big old story 2", -100),
-        ],
-    );
-    for &i in &a[..3] {
-        assign(&store, i, a[0]);
-    }
-    assign(&store, a[3], a[3]);
-    assign(&store, a[4], a[4]);
-    assign(&store, a[5], a[4]);
-    let top = store.top_stories(10, t(3)).unwrap();
-    let ids: Vec<StoryId> = top.iter().map(|s| s.id).collect();
-    assert_eq!(
-        ids,
-        vec![StoryId(a[0].0), StoryId(a[3].0)],
-        "the old story left the window"
-    );
-    // A day later a fresh single article beats the stale three-outlet story.
-    let fresh = articles(&store, &[("Herald", "Breaking", 26)]);
-    assign(&store, fresh[0], fresh[0]);
-    assert_eq!(store.top_stories(1, t(26)).unwrap()[0].id, StoryId(fresh[0].0));
+    each("top_stories_weigh_coverage_against_age", |db| {
+        let store = db.open();
+        let store = &*store;
+        let a = articles(
+            store,
+            &[
+                ("Gazette", "Big story", 0),
+                ("Ledger", "Big story 2", 1),
+                ("Courier", "Big story 3", 2),
+                ("Herald", "Small fresh story", 2),
+                ("Gazette", "Big old story", -100),
+                ("Ledger", "Big old story 2", -100),
+            ],
+        );
+        for &i in &a[..3] {
+            assign(store, i, a[0]);
+        }
+        assign(store, a[3], a[3]);
+        assign(store, a[4], a[4]);
+        assign(store, a[5], a[4]);
+        let top = store.top_stories(10, t(3)).unwrap();
+        let ids: Vec<StoryId> = top.iter().map(|s| s.id).collect();
+        assert_eq!(
+            ids,
+            vec![StoryId(a[0].0), StoryId(a[3].0)],
+            "the old story left the window"
+        );
+        // A day later a fresh single article beats the stale three-outlet story.
+        let fresh = articles(store, &[("Herald", "Breaking", 26)]);
+        assign(store, fresh[0], fresh[0]);
+        assert_eq!(store.top_stories(1, t(26)).unwrap()[0].id, StoryId(fresh[0].0));
+    });
 }
 
 #[test]
 fn seeds_replay_the_window_in_arrival_order() {
-    let (_dir, store) = store();
-    let a = articles(
-        &store,
-        &[
-            ("Gazette", "Old", -200),
-            ("Ledger", "New", 0),
-            ("Courier", "Unclustered", 0),
-        ],
-    );
-    assign(&store, a[0], a[0]);
-    assign(&store, a[1], a[1]);
-    let seeds = store.cluster_seeds(t(-72)).unwrap();
-    assert_eq!(seeds.len(), 1);
-    assert_eq!((seeds[0].article, seeds[0].story), (a[1], StoryId(a[1].0)));
-    assert_eq!(seeds[0].source, "Ledger");
-    assert!(seeds[0].lead.starts_with("New"));
+    each("seeds_replay_the_window_in_arrival_order", |db| {
+        let store = db.open();
+        let store = &*store;
+        let a = articles(
+            store,
+            &[
+                ("Gazette", "Old", -200),
+                ("Ledger", "New", 0),
+                ("Courier", "Unclustered", 0),
+            ],
+        );
+        assign(store, a[0], a[0]);
+        assign(store, a[1], a[1]);
+        let seeds = store.cluster_seeds(t(-72)).unwrap();
+        assert_eq!(seeds.len(), 1);
+        assert_eq!((seeds[0].article, seeds[0].story), (a[1], StoryId(a[1].0)));
+        assert_eq!(seeds[0].source, "Ledger");
+        assert!(seeds[0].lead.starts_with("New"));
+    });
 }
 
 #[test]
 fn assigning_an_unknown_article_fails_cleanly() {
-    let (_dir, store) = store();
-    let err = store.assign_story(&StoryAssignment {
-        article: ArticleId(42),
-        story: StoryId(42),
-        merged: vec![],
-        syndicated: vec![],
-        related: vec![],
+    each("assigning_an_unknown_article_fails_cleanly", |db| {
+        let store = db.open();
+        let store = &*store;
+        let err = store.assign_story(&StoryAssignment {
+            article: ArticleId(42),
+            story: StoryId(42),
+            merged: vec![],
+            syndicated: vec![],
+            related: vec![],
+        });
+        assert!(err.is_err());
+        assert_eq!(store.story(StoryId(42)).unwrap(), None, "rolled back");
     });
-    assert!(err.is_err());
-    assert_eq!(store.story(StoryId(42)).unwrap(), None, "rolled back");
 }

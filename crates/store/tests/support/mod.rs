@@ -1,0 +1,53 @@
+//! Every store test runs on each backend: SQLite on a temporary file, and
+//! PostgreSQL on a fresh database of the server named by
+//! `NEWSDESK_TEST_POSTGRES` (skipped, saying so, without one).
+
+#![allow(dead_code)] // each test file uses its own share of these
+
+use std::path::PathBuf;
+
+use newsdesk_postgres::testing::TestDatabase;
+use newsdesk_store::{Community, PostgresStore, SqliteStore, Store};
+use tempfile::TempDir;
+
+/// What the tests need of a store: both traits.
+pub trait Backend: Store + Community + std::fmt::Debug {}
+impl<T: Store + Community + std::fmt::Debug> Backend for T {}
+
+/// One empty database of one backend.
+pub enum Db {
+    Sqlite(TempDir),
+    Postgres(TestDatabase),
+}
+
+impl Db {
+    /// A new handle on this database, as a second process would open it.
+    pub fn open(&self) -> Box<dyn Backend> {
+        match self {
+            Db::Sqlite(dir) => Box::new(SqliteStore::open(&sqlite_path(dir)).expect("open SQLite store")),
+            Db::Postgres(db) => Box::new(PostgresStore::connect(db.url()).expect("connect PostgreSQL store")),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+}
+
+pub fn sqlite_path(dir: &TempDir) -> PathBuf {
+    dir.path().join("data").join("newsdesk.db")
+}
+
+/// Runs `body` once per backend available, each on a fresh database,
+/// saying on stderr which one runs (a failure's output ends with it).
+pub fn each(test: &str, body: impl Fn(&Db)) {
+    let mut dbs = vec![Db::Sqlite(TempDir::new().expect("temporary directory"))];
+    dbs.extend(TestDatabase::create(test).map(Db::Postgres));
+    for db in &dbs {
+        eprintln!("{test}: on {}", db.name());
+        body(db);
+    }
+}
