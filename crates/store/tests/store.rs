@@ -748,3 +748,91 @@ fn homepages_that_are_not_web_addresses_are_dropped_on_upgrade() {
         "{homepages:?}"
     );
 }
+
+/// Races a backend must survive now that writes run at once (PostgreSQL),
+/// each through separate handles, as separate processes would.
+fn race<T: Send + 'static>(
+    db: &Db,
+    n: usize,
+    work: impl Fn(&dyn Backend, usize) -> T + Send + Sync + 'static,
+) -> Vec<T> {
+    let work = Arc::new(work);
+    let barrier = Arc::new(Barrier::new(n));
+    let stores: Vec<Box<dyn Backend>> = (0..n).map(|_| db.open()).collect();
+    let handles: Vec<_> = stores
+        .into_iter()
+        .enumerate()
+        .map(|(i, store)| {
+            let (work, barrier) = (Arc::clone(&work), Arc::clone(&barrier));
+            thread::spawn(move || {
+                barrier.wait();
+                work(&*store, i)
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().expect("racer panicked")).collect()
+}
+
+#[test]
+fn concurrent_source_upserts_make_each_source_once() {
+    each("concurrent_source_upserts_make_each_source_once", |db| {
+        // Half name it one way, half another way with the same slug.
+        let got = race(db, 6, |store, i| {
+            let name = if i % 2 == 0 { "Le Monde" } else { "le monde!" };
+            store.upsert_source(name, None).expect("racing upsert")
+        });
+        let sources = db.open().sources().unwrap();
+        assert_eq!(sources.len(), 2, "{sources:?}");
+        let mut slugs: Vec<_> = sources.iter().map(|s| s.slug.as_str()).collect();
+        slugs.sort_unstable();
+        assert_eq!(slugs, ["le-monde", "le-monde-2"]);
+        for pair in got.chunks(2).collect::<Vec<_>>().windows(2) {
+            assert_eq!(pair[0], pair[1], "every racer got the same rows");
+        }
+    });
+}
+
+#[test]
+fn concurrent_completions_onto_one_canonical_url_merge() {
+    each("concurrent_completions_onto_one_canonical_url_merge", |db| {
+        let (store, feed) = setup(db);
+        // Two feed URLs of one page, fetched at the same moment.
+        let q = store
+            .record_poll(
+                feed.id,
+                &poll(t(0)),
+                &[
+                    entry("a", "https://example.com/a?utm=1"),
+                    entry("b", "https://example.com/a?utm=2"),
+                ],
+            )
+            .unwrap();
+        let ids = ids(&q);
+        let outcomes = race(db, 2, move |store, i| {
+            store
+                .complete_article(ids[i], "https://example.com/a", &page("A"))
+                .expect("racing completion")
+        });
+        let stored: Vec<_> = outcomes.iter().filter(|o| matches!(o, Completed::Stored(_))).collect();
+        assert_eq!(stored.len(), 1, "one page keeps the URL: {outcomes:?}");
+        let Completed::Stored(owner) = *stored[0] else {
+            unreachable!()
+        };
+        assert!(outcomes.contains(&Completed::MergedInto(owner)), "{outcomes:?}");
+        let listed = store.latest(10, 0).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].url, "https://example.com/a");
+        // Both feed URLs now lead to the one article.
+        let again = store
+            .record_poll(
+                feed.id,
+                &poll(t(60)),
+                &[
+                    entry("a", "https://example.com/a?utm=1"),
+                    entry("b", "https://example.com/a?utm=2"),
+                ],
+            )
+            .unwrap();
+        assert_eq!(again, vec![Queued::Known(owner), Queued::Known(owner)]);
+    });
+}

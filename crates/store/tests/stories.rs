@@ -250,3 +250,54 @@ fn assigning_an_unknown_article_fails_cleanly() {
         assert_eq!(store.story(StoryId(42)).unwrap(), None, "rolled back");
     });
 }
+
+#[test]
+fn two_merges_of_one_story_at_once_leave_consistent_stories() {
+    each("two_merges_of_one_story_at_once_leave_consistent_stories", |db| {
+        let store = db.open();
+        let store = &*store;
+        let a = articles(
+            store,
+            &[
+                ("Gazette", "Storm", 0),
+                ("Ledger", "Storm hits", 1),
+                ("Courier", "Storm damage", 2),
+                ("Herald", "After the storm", 3),
+                ("Tribune", "Storm costs", 4),
+            ],
+        );
+        for &id in &a[..3] {
+            assign(store, id, id);
+        }
+        // Two decisions at once both fold story a[1] into a different survivor.
+        let plans = [(a[3], a[0]), (a[4], a[2])];
+        let gone = StoryId(a[1].0);
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        std::thread::scope(|s| {
+            for (article, survivor) in plans {
+                let (barrier, store) = (barrier.clone(), db.open());
+                s.spawn(move || {
+                    barrier.wait();
+                    store
+                        .assign_story(&StoryAssignment {
+                            article,
+                            story: StoryId(survivor.0),
+                            merged: vec![gone],
+                            syndicated: vec![],
+                            related: vec![],
+                        })
+                        .expect("racing merge");
+                });
+            }
+        });
+        assert_eq!(store.story(gone).unwrap(), None, "the merged story is gone");
+        let mut placed = 0;
+        for survivor in [a[0], a[2]] {
+            let story = store.story(StoryId(survivor.0)).unwrap().expect("survivor stays");
+            let members = store.story_articles(story.id).unwrap();
+            assert_eq!(story.article_count, members.len() as i64, "counts match members");
+            placed += members.len();
+        }
+        assert_eq!(placed, 5, "every article sits in a surviving story");
+    });
+}
