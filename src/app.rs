@@ -8,16 +8,25 @@ use anyhow::{Context, Result};
 use newsdesk_crawl::{Crawler, Embeddings, Images, Subscriptions};
 use newsdesk_fetch::Fetcher;
 use newsdesk_search::SearchIndex;
-use newsdesk_store::{SqliteStore, Store};
+use newsdesk_store::{Database, Store};
 
 use crate::config::Config;
 
-/// Opens the configured SQLite store. It serves both the pipeline
-/// ([`Store`]) and the readers' side (`Community`).
-pub fn open_store(config: &Config) -> Result<Arc<SqliteStore>> {
-    let store = SqliteStore::open(&config.database)
-        .with_context(|| format!("opening database {}", config.database.display()))?;
-    Ok(Arc::new(store))
+/// Opens the configured database (SQLite or PostgreSQL). It serves both
+/// the pipeline ([`Store`]) and the readers' side (`Community`).
+pub fn open_store(config: &Config) -> Result<Arc<dyn Database>> {
+    newsdesk_store::open(&config.database).with_context(|| format!("opening database {}", shown(&config.database)))
+}
+
+/// The database as messages may show it: a URL without its password.
+fn shown(database: &str) -> String {
+    match url::Url::parse(database) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => database.to_owned(),
+    }
 }
 
 /// Opens the configured search index, creating it if needed.

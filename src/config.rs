@@ -38,9 +38,10 @@ pub struct Config {
     /// The address readers use, e.g. "https://news.example.org"; an https
     /// address marks session cookies Secure.
     pub public_url: Option<String>,
-    /// SQLite database file.
-    pub database: PathBuf,
-    /// Search index directory; `search/` beside the database when unset.
+    /// The database: a SQLite file's path, or a PostgreSQL URL
+    /// (`postgres://user:password@host:port/database`).
+    pub database: String,
+    /// Search index directory; `search/` in the data folder when unset.
     pub search_dir: Option<PathBuf>,
     pub server: ServerSettings,
     pub fetch: FetchSettings,
@@ -144,7 +145,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             site_name: "newsdesk".into(),
             public_url: None,
-            database: PathBuf::from("data/newsdesk.db"),
+            database: "data/newsdesk.db".into(),
             search_dir: None,
             server: ServerSettings::default(),
             fetch: FetchSettings::default(),
@@ -261,7 +262,7 @@ impl Config {
                 .with_context(|| format!("NEWSDESK_LISTEN={v:?} is not an address like 127.0.0.1:8080"))?;
         }
         if let Some(v) = get("NEWSDESK_DATABASE") {
-            self.database = PathBuf::from(v);
+            self.database = v;
         }
         if let Some(v) = get("NEWSDESK_SEARCH_DIR") {
             self.search_dir = Some(PathBuf::from(v));
@@ -359,17 +360,33 @@ impl Config {
         self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
 
-    /// Where relayed images are kept: `images/` beside the database.
-    pub fn image_cache_dir(&self) -> PathBuf {
-        self.database.with_file_name("images")
+    /// Whether the database is a PostgreSQL server rather than a SQLite file.
+    pub fn uses_postgres(&self) -> bool {
+        newsdesk_store::is_postgres(&self.database)
     }
 
-    /// Where the search index lives: `search_dir`, else `search/` beside
-    /// the database, so moving the database moves its index with it.
+    /// Where newsdesk keeps its files: the SQLite file's folder, so moving
+    /// the database moves everything with it; `data` with PostgreSQL.
+    pub fn data_dir(&self) -> PathBuf {
+        if self.uses_postgres() {
+            return PathBuf::from("data");
+        }
+        match Path::new(&self.database).parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// Where relayed images are kept: `images/` in the data folder.
+    pub fn image_cache_dir(&self) -> PathBuf {
+        self.data_dir().join("images")
+    }
+
+    /// Where the search index lives: `search_dir`, else `search/` in the data folder.
     pub fn search_dir(&self) -> PathBuf {
         self.search_dir
             .clone()
-            .unwrap_or_else(|| self.database.with_file_name("search"))
+            .unwrap_or_else(|| self.data_dir().join("search"))
     }
 
     /// The LLM client's settings, or `None` when no endpoint is configured.
@@ -448,10 +465,23 @@ mod tests {
     fn defaults_are_sqlite_on_localhost_with_starter_feeds() {
         let c = Config::default();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.database, PathBuf::from("data/newsdesk.db"));
+        assert_eq!(c.database, "data/newsdesk.db");
+        assert!(!c.uses_postgres());
         assert_eq!(c.search_dir(), PathBuf::from("data/search"));
         assert!(c.starter_feeds.len() >= 8);
         c.validate().unwrap();
+    }
+
+    #[test]
+    fn a_postgres_url_keeps_files_in_data() {
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "NEWSDESK_DATABASE").then(|| "postgresql://news@db.example/newsdesk".into()))
+            .unwrap();
+        assert!(c.uses_postgres());
+        assert_eq!(c.search_dir(), PathBuf::from("data/search"));
+        assert_eq!(c.image_cache_dir(), PathBuf::from("data/images"));
+        let in_cwd: Config = toml::from_str("database = \"news.db\"").unwrap();
+        assert_eq!(in_cwd.image_cache_dir(), PathBuf::from("./images"));
     }
 
     #[test]
@@ -461,11 +491,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.fetch.requests_per_second, 2.0);
-        assert_eq!(
-            c.database,
-            PathBuf::from("data/newsdesk.db"),
-            "unset keys keep defaults"
-        );
+        assert_eq!(c.database, "data/newsdesk.db", "unset keys keep defaults");
         c.apply_env(|k| match k {
             "NEWSDESK_LISTEN" => Some("127.0.0.1:7000".into()),
             "NEWSDESK_ALLOW_HOSTS" => Some("127.0.0.2, 127.0.0.3".into()),

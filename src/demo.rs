@@ -38,11 +38,13 @@ pub async fn demo(mut config: Config, port: u16) -> Result<()> {
     serve::run(&config, db, embeddings, listener, DEMO_TICK).await
 }
 
-/// Points the config at a fresh demo database and search index beside the
-/// configured ones and lets the fetcher reach the newswire's loopback hosts.
+/// Points the config at a fresh demo database and search index (SQLite and
+/// tantivy, in the data folder, whatever the configured database) and lets
+/// the fetcher reach the newswire's loopback hosts.
 fn prepare(config: &mut Config, wire: &Newswire, port: u16) -> Result<()> {
-    config.database = config.database.with_file_name("demo.db");
-    let search_dir = config.database.with_file_name("demo-search");
+    let data = config.data_dir();
+    config.database = data.join("demo.db").to_string_lossy().into_owned();
+    let search_dir = data.join("demo-search");
     match std::fs::remove_dir_all(&search_dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -50,7 +52,7 @@ fn prepare(config: &mut Config, wire: &Newswire, port: u16) -> Result<()> {
     }
     config.search_dir = Some(search_dir);
     for suffix in ["", "-wal", "-shm"] {
-        let path = format!("{}{suffix}", config.database.display());
+        let path = format!("{}{suffix}", config.database);
         match std::fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

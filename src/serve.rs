@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use newsdesk_crawl::{Embeddings, Subscriptions};
 use newsdesk_llm::LlmClient;
-use newsdesk_store::{SqliteStore, Store};
+use newsdesk_store::{Database, Store};
 use newsdesk_web::AppState;
 use tokio::net::TcpListener;
 
@@ -35,7 +35,7 @@ pub async fn serve(config: Config) -> Result<()> {
 /// caller before it announces the site) and the site on `listener` until Ctrl-C.
 pub async fn run(
     config: &Config,
-    db: Arc<SqliteStore>,
+    db: Arc<dyn Database>,
     embeddings: Embeddings,
     listener: TcpListener,
     tick: Duration,

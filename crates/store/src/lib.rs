@@ -11,12 +11,15 @@
 //! - [`Community`], the readers' side: accounts, login sessions, comments
 //!   and reports of comments.
 //!
-//! [`SqliteStore`] implements both on one SQLite file, which numbered
-//! migrations bring up to date on open. Writes go through one connection
-//! behind a mutex, each in a `BEGIN IMMEDIATE` transaction; reads go through
-//! a pool of query-only connections that, in WAL mode, never wait for the
-//! writer. Both traits are synchronous: SQLite calls are short, and async
-//! callers run them on blocking threads through [`blocking`].
+//! Two backends implement both, chosen by [`open`] from the configured
+//! database: [`SqliteStore`], the embedded default, on one SQLite file
+//! (writes through one connection behind a mutex, each in a `BEGIN
+//! IMMEDIATE` transaction; reads through a pool of query-only connections
+//! that, in WAL mode, never wait for the writer), and [`PostgresStore`] on
+//! a PostgreSQL server, for several processes or machines. Each brings its
+//! schema up to date on open with numbered migrations. Both traits are
+//! synchronous: async callers run them on blocking threads through
+//! [`blocking`].
 
 #![warn(missing_docs)]
 
@@ -36,6 +39,26 @@ pub use blocking::blocking;
 pub use community::{CommentOnArticle, Community, NewComment};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+
+/// Both traits: everything a newsdesk keeps, on one database.
+pub trait Database: Store + Community {}
+impl<T: Store + Community> Database for T {}
+
+/// Opens the database `spec` names: a `postgres://` (or `postgresql://`)
+/// URL, else the path of a SQLite file, created if missing.
+pub fn open(spec: &str) -> Result<std::sync::Arc<dyn Database>> {
+    Ok(if is_postgres(spec) {
+        std::sync::Arc::new(PostgresStore::connect(spec)?)
+    } else {
+        std::sync::Arc::new(SqliteStore::open(std::path::Path::new(spec))?)
+    })
+}
+
+/// Whether `spec` names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres(spec: &str) -> bool {
+    let scheme = spec.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    matches!(scheme.as_deref(), Some("postgres" | "postgresql"))
+}
 
 /// What every store call returns.
 pub type Result<T> = std::result::Result<T, StoreError>;
