@@ -17,13 +17,12 @@
 
 #![warn(missing_docs)]
 
-use std::future::Future;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use deadpool_postgres::{GenericClient, Transaction};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio::runtime::Runtime;
-pub use deadpool_postgres::{GenericClient, Transaction};
 pub use tokio_postgres::types::ToSql;
 pub use tokio_postgres::{Error as DbError, IsolationLevel, Row};
 
@@ -163,13 +162,24 @@ impl Postgres {
         &self.shown
     }
 
-    /// Runs `future` to completion on the calling thread. Must not be
-    /// called from async code (callers are on blocking threads).
-    fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.runtime
-            .as_ref()
-            .expect("runtime lives until drop")
-            .block_on(future)
+    /// Runs `make()`'s future to completion. Callers belong on blocking
+    /// threads, where this simply blocks; called from async code instead
+    /// (a test body, a forgotten `spawn_blocking`), it must not panic as a
+    /// nested `block_on` would: on a multi-threaded runtime the worker hands
+    /// its tasks over first (`block_in_place`), on a current-thread runtime
+    /// the call runs on a thread of its own.
+    fn block_on<T: Send>(&self, make: impl AsyncFnOnce() -> T + Send) -> T {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        let runtime = self.runtime.as_ref().expect("runtime lives until drop");
+        match Handle::try_current().map(|h| h.runtime_flavor()) {
+            Err(_) => runtime.block_on(make()),
+            Ok(RuntimeFlavor::CurrentThread) => std::thread::scope(|s| {
+                s.spawn(|| runtime.block_on(make()))
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            }),
+            Ok(_) => tokio::task::block_in_place(|| runtime.block_on(make())),
+        }
     }
 
     async fn checkout(&self) -> Result<deadpool_postgres::Object, PgError> {
@@ -180,8 +190,11 @@ impl Postgres {
     }
 
     /// Runs `f` with one pooled connection, outside any transaction.
-    pub fn read<T, E: From<PgError>>(&self, f: impl AsyncFnOnce(&Client) -> Result<T, E>) -> Result<T, E> {
-        self.block_on(async {
+    pub fn read<T: Send, E: From<PgError> + Send>(
+        &self,
+        f: impl AsyncFnOnce(&Client) -> Result<T, E> + Send,
+    ) -> Result<T, E> {
+        self.block_on(async || {
             let client = self.checkout().await?;
             f(&client).await
         })
@@ -189,8 +202,11 @@ impl Postgres {
 
     /// Runs `f` in a read-only REPEATABLE READ transaction: every query in
     /// it sees the same snapshot.
-    pub fn snapshot<T, E: From<PgError>>(&self, f: impl AsyncFnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E> {
-        self.block_on(async {
+    pub fn snapshot<T: Send, E: From<PgError> + Send>(
+        &self,
+        f: impl AsyncFnOnce(&Transaction<'_>) -> Result<T, E> + Send,
+    ) -> Result<T, E> {
+        self.block_on(async || {
             let mut client = self.checkout().await?;
             let tx = client
                 .build_transaction()
@@ -208,11 +224,11 @@ impl Postgres {
     /// Runs `f` in a READ COMMITTED transaction and commits; any error rolls
     /// it back. A transient failure (see [`transient`]) runs `f` again, up
     /// to five times, after a short pause that grows each time.
-    pub fn write<T, E>(&self, mut f: impl AsyncFnMut(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    pub fn write<T: Send, E>(&self, mut f: impl AsyncFnMut(&Transaction<'_>) -> Result<T, E> + Send) -> Result<T, E>
     where
-        E: From<PgError> + Transient,
+        E: From<PgError> + Transient + Send,
     {
-        self.block_on(async {
+        self.block_on(async || {
             let mut attempt = 1;
             loop {
                 match self.write_once(&mut f).await {

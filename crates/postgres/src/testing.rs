@@ -39,7 +39,7 @@ impl TestDatabase {
             return None;
         };
         let name = format!("newsdesk_test_{}", random_suffix());
-        admin(&server, &format!("CREATE DATABASE {name}"));
+        admin(&server, &format!("CREATE DATABASE {name}")).unwrap_or_else(|e| panic!("{test}: {e}"));
         let url = with_database(&server, &name);
         Some(TestDatabase { server, name, url })
     }
@@ -61,23 +61,32 @@ impl Drop for TestDatabase {
     }
 }
 
-/// Runs one statement on the server's admin database.
-fn admin(server: &str, sql: &str) {
+/// Runs one statement on the server's admin database, on a thread of its
+/// own: the caller may be an async test.
+fn admin(server: &str, sql: &str) -> Result<(), String> {
+    let (server, sql) = (server.to_owned(), sql.to_owned());
+    std::thread::spawn(move || admin_here(&server, &sql))
+        .join()
+        .unwrap_or_else(|_| Err("the admin thread panicked".into()))
+}
+
+fn admin_here(server: &str, sql: &str) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("test runtime");
+        .map_err(|e| format!("test runtime: {e}"))?;
     runtime.block_on(async {
-        let config = tokio_postgres::Config::from_str(server).expect("NEWSDESK_TEST_POSTGRES is a URL");
+        let config = tokio_postgres::Config::from_str(server).map_err(|e| format!("{SERVER_VAR}: {e}"))?;
         let (client, connection) = config
             .connect(tokio_postgres::NoTls)
             .await
-            .unwrap_or_else(|e| panic!("connect to the test server {server}: {e}"));
+            .map_err(|e| format!("connect to the test server {server}: {e}"))?;
         let driver = tokio::spawn(connection);
-        client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let done = client.batch_execute(sql).await.map_err(|e| format!("{sql}: {e}"));
         drop(client);
         let _ = driver.await;
-    });
+        done
+    })
 }
 
 /// `server` with its database name replaced by `name`.

@@ -132,3 +132,25 @@ fn a_snapshot_does_not_see_later_commits() {
     assert_eq!((before, after), (1, 1));
     assert_eq!(count(&pg, "SELECT count(*) FROM starts"), 2);
 }
+
+/// Store calls belong on blocking threads, but one made from async code by
+/// mistake must work, not panic with a nested runtime.
+async fn call_from_async_code() {
+    let Some(db) = TestDatabase::create("calls_from_async_code_do_not_panic") else {
+        return;
+    };
+    let pg = Postgres::connect(db.url(), 1).unwrap();
+    pg.migrate("demo", STEPS).unwrap();
+    assert_eq!(count(&pg, "SELECT count(*) FROM starts"), 1);
+    drop(pg); // dropping on an async thread must not panic either
+}
+
+#[tokio::test]
+async fn calls_from_a_current_thread_runtime_do_not_panic() {
+    call_from_async_code().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_from_a_multi_thread_runtime_do_not_panic() {
+    call_from_async_code().await;
+}

@@ -61,11 +61,11 @@ impl PostgresStore {
             .map_err(|e| StoreError::Database(e.to_string()))
     }
 
-    fn read<T>(&self, f: impl AsyncFnOnce(&newsdesk_postgres::Client) -> R<T>) -> Result<T> {
+    fn read<T: Send>(&self, f: impl AsyncFnOnce(&newsdesk_postgres::Client) -> R<T> + Send) -> Result<T> {
         self.pg.read(f).map_err(StoreError::from)
     }
 
-    fn write<T>(&self, f: impl AsyncFnMut(&Transaction<'_>) -> R<T>) -> Result<T> {
+    fn write<T: Send>(&self, f: impl AsyncFnMut(&Transaction<'_>) -> R<T> + Send) -> Result<T> {
         self.pg.write(f).map_err(StoreError::from)
     }
 }
