@@ -158,7 +158,7 @@ async fn restart_mid_crawl_loses_and_duplicates_nothing() {
     drop(h.crawler);
     drop(h.store);
 
-    let store: Arc<dyn Store> = Arc::new(newsdesk_store::SqliteStore::open(&h.database).unwrap());
+    let store: Arc<dyn Store> = newsdesk_store::open(&h.database).unwrap();
     let crawler = crawler_of(&store, &h.fetch, 8);
     crawler.run_pass().await.unwrap();
 

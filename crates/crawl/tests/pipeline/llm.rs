@@ -127,11 +127,7 @@ async fn a_configured_llm_phrases_the_answer_once_and_is_cached() {
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
     // The reply is written to the store off the request's thread.
-    let cached = || -> i64 {
-        let conn = rusqlite::Connection::open(&h.database).unwrap();
-        conn.query_row("SELECT count(*) FROM llm_cache", [], |r| r.get(0))
-            .unwrap()
-    };
+    let cached = || h.count_rows("llm_cache");
     for _ in 0..100 {
         if cached() > 0 {
             break;

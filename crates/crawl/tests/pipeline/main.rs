@@ -1,5 +1,7 @@
 //! Integration tests of the whole pipeline against the loopback newswire:
-//! the crawl stage over real HTTP, a real SQLite file and the real site.
+//! the crawl stage over real HTTP, a real database and the real site. The
+//! suite runs on SQLite; `NEWSDESK_TEST_BACKEND=postgres` runs it again on
+//! PostgreSQL (`.ci/run` does both).
 
 mod analysis;
 mod community;

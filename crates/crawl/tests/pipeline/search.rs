@@ -62,7 +62,7 @@ async fn crawled_articles_are_searchable_and_rank_by_event() {
 
     // Rebuilding from the store gives the same ranking.
     drop(crawler);
-    let n = newsdesk_crawl::reindex(h.store.as_ref(), &index).unwrap();
+    let n = newsdesk_crawl::reindex(h.store.as_ref(), index.as_ref()).unwrap();
     assert_eq!(n, ready.len());
     let again: Vec<_> = index.search(&q).unwrap().hits.into_iter().map(|h| h.id).collect();
     assert_eq!(again, hits.iter().map(|h| h.id).collect::<Vec<_>>());
@@ -125,7 +125,7 @@ async fn the_entity_filter_finds_the_articles_naming_a_person() {
     };
     assert_eq!(found(site.clone(), person.clone()).await, expected, "{person}");
 
-    newsdesk_crawl::reindex(h.store.as_ref(), &h.search).unwrap();
+    newsdesk_crawl::reindex(h.store.as_ref(), h.search.as_ref()).unwrap();
     assert_eq!(
         found(site.clone(), person.to_lowercase()).await,
         expected,

@@ -1,25 +1,29 @@
-//! Shared set-up for the pipeline tests: a real SQLite file, a crawler
-//! whose SSRF guard lets only the newswire's loopback hosts through, and
-//! the website on a loopback port.
-
-use std::path::PathBuf;
+//! Shared set-up for the pipeline tests: a real database (a SQLite file,
+//! or with `NEWSDESK_TEST_BACKEND=postgres` a fresh database on the
+//! PostgreSQL server named by `NEWSDESK_TEST_POSTGRES`), a crawler whose
+//! SSRF guard lets only the newswire's loopback hosts through, and the
+//! website on a loopback port.
 use std::sync::Arc;
 use std::time::Duration;
 
 use newsdesk_crawl::{Crawler, Subscriptions};
 use newsdesk_fetch::{FetchConfig, Fetcher};
 use newsdesk_newswire::Newswire;
+use newsdesk_postgres::testing::TestDatabase;
+use newsdesk_postgres::{PgError, Postgres};
 use newsdesk_search::SearchIndex;
-use newsdesk_store::{SqliteStore, Store};
+use newsdesk_store::{Database, Store};
 
 pub struct Harness {
     /// The crawler indexes into it and the site searches it.
     pub search: Arc<SearchIndex>,
-    pub db: Arc<SqliteStore>,
-    /// Keeps the database directory alive for the test.
+    pub db: Arc<dyn Database>,
+    /// Keeps the test's files (and a SQLite database) alive for the test.
     pub dir: tempfile::TempDir,
-    /// The SQLite file.
-    pub database: PathBuf,
+    /// The database: a SQLite file's path or a PostgreSQL URL.
+    pub database: String,
+    /// Keeps a PostgreSQL test database alive for the test.
+    _postgres: Option<TestDatabase>,
     /// The fetcher's settings: the newswire's hosts allowed, quick retries.
     pub fetch: FetchConfig,
     pub store: Arc<dyn Store>,
@@ -32,7 +36,13 @@ pub struct Harness {
 pub fn harness(wire: &Newswire) -> Harness {
     newsdesk_web::install_metrics();
     let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("newsdesk.db");
+    let postgres = on_postgres().then(|| {
+        TestDatabase::create("pipeline").expect("NEWSDESK_TEST_BACKEND=postgres needs NEWSDESK_TEST_POSTGRES")
+    });
+    let database = match &postgres {
+        Some(db) => db.url().to_owned(),
+        None => dir.path().join("newsdesk.db").to_string_lossy().into_owned(),
+    };
     let fetch = FetchConfig {
         allow_hosts: wire.hosts(),
         per_host_interval: Duration::from_millis(50),
@@ -41,7 +51,7 @@ pub fn harness(wire: &Newswire) -> Harness {
         backoff_base: Duration::from_millis(50),
         ..FetchConfig::default()
     };
-    let db = Arc::new(SqliteStore::open(&database).unwrap());
+    let db = newsdesk_store::open(&database).unwrap();
     let store: Arc<dyn Store> = db.clone();
     let search = Arc::new(SearchIndex::open_in_ram().unwrap());
     let crawler = crawler_of(&store, &fetch, 8).search(search.clone());
@@ -50,10 +60,16 @@ pub fn harness(wire: &Newswire) -> Harness {
         db,
         dir,
         database,
+        _postgres: postgres,
         fetch,
         store,
         crawler,
     }
+}
+
+/// Whether this run tests the PostgreSQL backend.
+fn on_postgres() -> bool {
+    std::env::var("NEWSDESK_TEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
 impl Harness {
@@ -62,6 +78,43 @@ impl Harness {
     /// the same in every run.
     pub fn crawler(&self, hosts: usize) -> Crawler {
         crawler_of(&self.store, &self.fetch, hosts)
+    }
+
+    /// Runs SQL statements on the database behind the store's back.
+    pub fn sql(&self, statements: &str) {
+        if on_postgres() {
+            let pg = Postgres::connect(&self.database, 1).unwrap();
+            pg.read(async |c| {
+                c.batch_execute(statements)
+                    .await
+                    .map_err(|e| PgError::query("test SQL", e))
+            })
+            .unwrap();
+        } else {
+            rusqlite::Connection::open(&self.database)
+                .unwrap()
+                .execute_batch(statements)
+                .unwrap();
+        }
+    }
+
+    /// The rows in `table`, counted behind the store's back.
+    pub fn count_rows(&self, table: &str) -> i64 {
+        let sql = format!("SELECT count(*) FROM {table}");
+        if on_postgres() {
+            let pg = Postgres::connect(&self.database, 1).unwrap();
+            pg.read(async |c| {
+                let row = c
+                    .query_one(&sql, &[])
+                    .await
+                    .map_err(|e| PgError::query("test count", e))?;
+                Ok::<i64, PgError>(row.get(0))
+            })
+            .unwrap()
+        } else {
+            let conn = rusqlite::Connection::open(&self.database).unwrap();
+            conn.query_row(&sql, [], |r| r.get(0)).unwrap()
+        }
     }
 
     /// Feed management as the admin page gets it.

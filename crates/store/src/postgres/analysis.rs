@@ -28,8 +28,12 @@ pub(crate) async fn save(c: &impl GenericClient, article: ArticleId, analysis: &
         &[&article.0],
     )
     .await?;
-    for e in &analysis.entities {
-        let id = upsert_entity(c, &e.name, e.kind).await?;
+    // Entities in slug order: concurrent analyses naming the same people
+    // then wait for each other instead of deadlocking.
+    let mut entities: Vec<_> = analysis.entities.iter().map(|e| (slugify(&e.name), e)).collect();
+    entities.sort_by(|a, b| a.0.cmp(&b.0));
+    for (slug, e) in &entities {
+        let id = upsert_entity(c, slug, &e.name, e.kind).await?;
         run(
             c,
             "link article entity",
@@ -42,18 +46,23 @@ pub(crate) async fn save(c: &impl GenericClient, article: ArticleId, analysis: &
     Ok(())
 }
 
-/// The entity row for a name (by slug), created on first sight; the
-/// no-op update makes `RETURNING` give the id of a row that existed.
-async fn upsert_entity(c: &impl GenericClient, name: &str, kind: EntityKind) -> R<i64> {
-    let row = first(
+/// The entity row for a slug, created on first sight. `DO NOTHING` takes
+/// no lock on a row that exists (an update would hold it to the end of
+/// this transaction); the select then finds it.
+async fn upsert_entity(c: &impl GenericClient, slug: &str, name: &str, kind: EntityKind) -> R<i64> {
+    let inserted = first(
         c,
-        "upsert entity",
-        "INSERT INTO entities (slug, name, kind) VALUES ($1, $2, $3)
-         ON CONFLICT (slug) DO UPDATE SET slug = excluded.slug RETURNING id",
-        &[&slugify(name), &name, &kind.as_str()],
+        "insert entity",
+        "INSERT INTO entities (slug, name, kind) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING RETURNING id",
+        &[&slug, &name, &kind.as_str()],
     )
-    .await?
-    .ok_or_else(|| StoreError::Database("entity upsert returned nothing".into()))?;
+    .await?;
+    let row = match inserted {
+        Some(row) => row,
+        None => first(c, "find entity", "SELECT id FROM entities WHERE slug = $1", &[&slug])
+            .await?
+            .ok_or_else(|| StoreError::Database(format!("entity {slug} vanished")))?,
+    };
     get(&row, "id")
 }
 
