@@ -2,7 +2,10 @@
 # Article-page latency and throughput under load (wrk, 64 connections), side
 # by side in one run with nginx serving the same page's HTML as a static file.
 # Usage: bench/site.sh   (ARTICLES=100000 DURATION=15s WORK=/tmp/newsdesk-bench)
-# The archive is written by the dev-only tool `newsdesk-bench generate`.
+# The archive is written by the dev-only tool `newsdesk-bench generate` into
+# SQLite. With POSTGRES=postgres://… (an empty database, or one this script
+# filled before), the archive is moved there once with `newsdesk migrate`
+# and the site is served from PostgreSQL instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARTICLES=${ARTICLES:-100000}
@@ -24,6 +27,16 @@ if [ ! -s "$WORK/newest-$ARTICLES" ]; then
   "$BENCH" generate --database "$NEWSDESK_DATABASE" --articles "$ARTICLES" > "$WORK/newest-$ARTICLES"
 fi
 NEWEST=$(cat "$WORK/newest-$ARTICLES")
+# The index (and image cache) stay in $WORK whichever database serves.
+export NEWSDESK_SEARCH_DIR="$WORK/search"
+if [ -n "${POSTGRES:-}" ]; then
+  marker="$WORK/migrated-$ARTICLES-$(printf %s "$POSTGRES" | md5sum | cut -c1-8)"
+  if [ ! -s "$marker" ]; then
+    "$BIN" migrate --from "sqlite:$NEWSDESK_DATABASE" --to "$POSTGRES" | tail -n 1 > "$marker"
+  fi
+  export NEWSDESK_DATABASE="$POSTGRES"
+fi
+echo "database: $NEWSDESK_DATABASE"
 
 cat > "$WORK/config.toml" <<CONF
 listen = "127.0.0.1:$PORT"

@@ -98,7 +98,7 @@ pub async fn reindex(config: &Config) -> Result<()> {
     let store = open_store(config)?;
     let index = open_index(config)?;
     let started = std::time::Instant::now();
-    let n = tokio::task::spawn_blocking(move || newsdesk_crawl::reindex(store.as_ref(), &index)).await??;
+    let n = tokio::task::spawn_blocking(move || newsdesk_crawl::reindex(store.as_ref(), index.as_ref())).await??;
     println!(
         "indexed {n} articles in {:.1} s into {}",
         started.elapsed().as_secs_f64(),

@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::config::Config;
 use crate::logging::LogFormat;
-use crate::{app, demo, jsonl, serve};
+use crate::{app, demo, jsonl, migrate, serve};
 
 /// newsdesk: a self-hostable news aggregator.
 ///
@@ -50,6 +50,15 @@ enum Command {
     /// Import or export subscriptions as OPML.
     #[command(subcommand)]
     Opml(OpmlCommand),
+    /// Move an instance from its SQLite file to an empty PostgreSQL database.
+    Migrate {
+        /// The SQLite database: `sqlite:PATH` (or just the path).
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database: `postgres://user:password@host:port/database`.
+        #[arg(long)]
+        to: String,
+    },
     /// Create administrator accounts (registration on the site only makes readers).
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -145,6 +154,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Reindex => app::reindex(&config()?).await,
         Command::Feeds(cmd) => feeds(&config()?, cmd).await,
         Command::Opml(cmd) => opml(&config()?, cmd).await,
+        Command::Migrate { from, to } => migrate::run(&from, &to).await,
         Command::Admin(AdminCommand::Create { name }) => create_admin(&config()?, &name),
         Command::Cluster { path } => jsonl::cluster::run(open_input(path)?, &mut stdout(), &mut std::io::stderr()),
         Command::Analyze { sentences, path } => jsonl::analyze::run(open_input(path)?, stdout(), sentences),

@@ -8,6 +8,7 @@ mod demo;
 mod jsonl;
 mod logging;
 mod memory;
+mod migrate;
 mod serve;
 
 fn main() -> anyhow::Result<()> {

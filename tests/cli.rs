@@ -87,3 +87,65 @@ fn admin_create_makes_an_admin_from_standard_input() {
     let again = create("OPS", "correct horse battery");
     assert!(!again.status.success(), "names are unique ignoring case");
 }
+
+/// `newsdesk migrate`: an instance moved to PostgreSQL, every table counted
+/// on both sides; then the same command serving from PostgreSQL finds its
+/// admin; bad arguments and a non-empty target are refused.
+#[test]
+fn migrate_moves_an_instance_to_postgres() {
+    let Some(target) = newsdesk_postgres::testing::TestDatabase::create("migrate_moves_an_instance_to_postgres") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("newsdesk.db");
+    let store = newsdesk_store::SqliteStore::open(&database).unwrap();
+    let source = newsdesk_store::Store::upsert_source(&store, "Gazette", Some("https://gazette.example/")).unwrap();
+    newsdesk_store::Store::add_feed(&store, source.id, "https://gazette.example/feed").unwrap();
+    newsdesk_store::Community::create_user(&store, "ops", "hash", newsdesk_domain::Role::Admin, chrono::Utc::now())
+        .unwrap();
+    drop(store);
+    let migrate = |from: &str, to: &str| {
+        Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+            .args(["migrate", "--from", from, "--to", to])
+            .output()
+            .unwrap()
+    };
+    let from = format!("sqlite:{}", database.display());
+
+    let moved = migrate(&from, target.url());
+    assert!(moved.status.success(), "{moved:?}");
+    let report = String::from_utf8_lossy(&moved.stdout);
+    assert!(report.contains("every count matches"), "{report}");
+    for line in [
+        "sources                   1 rows in SQLite,         1 in PostgreSQL",
+        "users ",
+    ] {
+        assert!(report.contains(line), "{line:?} missing: {report}");
+    }
+    let feeds = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .args(["feeds", "list"])
+        .env("NEWSDESK_DATABASE", target.url())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&feeds.stdout).contains("https://gazette.example/feed"),
+        "{feeds:?}"
+    );
+
+    let again = migrate(&from, target.url());
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already holds newsdesk data"),
+        "{again:?}"
+    );
+    let missing = migrate("sqlite:/nonexistent/news.db", target.url());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("no SQLite database"),
+        "{missing:?}"
+    );
+    let not_postgres = migrate(&from, "mysql://db/news");
+    assert!(
+        String::from_utf8_lossy(&not_postgres.stderr).contains("--to must be"),
+        "{not_postgres:?}"
+    );
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use newsdesk_bench::{analyze, cluster, entities, extract, generate, tagger};
-use newsdesk_store::{SqliteStore, Store};
+use newsdesk_store::Store;
 
 /// Measures newsdesk's quality, speed and memory (docs/BENCHMARKS.md).
 /// Paths are relative to the current directory: run from the repository root.
@@ -71,9 +71,9 @@ enum Command {
     },
     /// Fill a database with a synthetic archive for load tests (bench/site.sh); prints the newest article's id.
     Generate {
-        /// SQLite database to fill (created if missing).
+        /// Database to fill: a SQLite file (created if missing) or a postgres:// URL.
         #[arg(long, env = "NEWSDESK_DATABASE", default_value = "data/newsdesk.db")]
-        database: PathBuf,
+        database: String,
         /// How many articles to write.
         #[arg(long, default_value_t = 100_000)]
         articles: usize,
@@ -123,10 +123,8 @@ fn main() -> Result<()> {
         Command::Analyze { corpus, rounds } => analyze::speed(&corpus, rounds),
         Command::TrainTagger { corpus, epochs, out } => tagger::run(&corpus, epochs, &out),
         Command::Generate { database, articles } => {
-            let store: Arc<dyn Store> = Arc::new(
-                SqliteStore::open(&database)
-                    .map_err(|e| anyhow::anyhow!("opening database {}: {e}", database.display()))?,
-            );
+            let store: Arc<dyn Store> =
+                newsdesk_store::open(&database).map_err(|e| anyhow::anyhow!("opening database {database}: {e}"))?;
             let started = std::time::Instant::now();
             let newest = generate::archive(&store, articles)?;
             eprintln!("wrote {articles} articles in {:.1?}", started.elapsed());

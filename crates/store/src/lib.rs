@@ -30,6 +30,7 @@ use newsdesk_domain::{
 
 mod blocking;
 mod community;
+mod copy;
 mod policy;
 mod postgres;
 mod sqlite;
@@ -37,6 +38,7 @@ mod text;
 
 pub use blocking::blocking;
 pub use community::{CommentOnArticle, Community, NewComment};
+pub use copy::{copy_sqlite_to_postgres, CopiedTable, Progress};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 

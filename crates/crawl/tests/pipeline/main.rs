@@ -8,6 +8,7 @@ mod community;
 mod crawl;
 mod faults;
 mod llm;
+mod migrate;
 mod search;
 mod semantic;
 mod site;

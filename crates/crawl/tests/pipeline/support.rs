@@ -68,7 +68,7 @@ pub fn harness(wire: &Newswire) -> Harness {
 }
 
 /// Whether this run tests the PostgreSQL backend.
-fn on_postgres() -> bool {
+pub fn on_postgres() -> bool {
     std::env::var("NEWSDESK_TEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
@@ -141,6 +141,12 @@ pub async fn serve_site(h: &Harness) -> String {
 
 /// Serves the site, with an LLM phrasing answers when given one.
 pub async fn serve_site_with(h: &Harness, llm: Option<newsdesk_llm::LlmClient>) -> String {
+    serve_database(h, h.db.clone(), llm).await
+}
+
+/// Serves the site over `db` (with `h`'s index and files), as a process
+/// configured with that database would.
+pub async fn serve_database(h: &Harness, db: Arc<dyn Database>, llm: Option<newsdesk_llm::LlmClient>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let images = newsdesk_web::ImageProxy::new(
@@ -150,15 +156,10 @@ pub async fn serve_site_with(h: &Harness, llm: Option<newsdesk_llm::LlmClient>) 
         16 << 20,
     )
     .unwrap();
-    let mut state = newsdesk_web::AppState::new(
-        h.store.clone(),
-        h.db.clone(),
-        Arc::new(h.subscriptions()),
-        h.search.clone(),
-        "newsdesk".into(),
-        false,
-    )
-    .with_images(images);
+    let store: Arc<dyn Store> = db.clone();
+    let admin = Subscriptions::new(store.clone(), Fetcher::new(h.fetch.clone()).unwrap());
+    let mut state = newsdesk_web::AppState::new(store, db, Arc::new(admin), h.search.clone(), "newsdesk".into(), false)
+        .with_images(images);
     if let Some(llm) = llm {
         state = state.with_llm(llm);
     }

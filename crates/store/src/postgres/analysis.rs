@@ -107,7 +107,7 @@ pub(crate) async fn by_slug(c: &impl GenericClient, slug: &str) -> R<Option<Enti
 pub(crate) async fn of_article(c: &impl GenericClient, article: ArticleId) -> R<Vec<EntityRef>> {
     let sql = format!(
         "SELECT {ENTITY_COLS}, ae.mentions AS mentions FROM article_entities ae JOIN entities e ON e.id = ae.entity_id
-         WHERE ae.article_id = $1 ORDER BY ae.mentions DESC, e.name"
+         WHERE ae.article_id = $1 ORDER BY ae.mentions DESC, e.name COLLATE \"C\""
     );
     each(&all(c, "list article entities", &sql, &[&article.0]).await?, entity_ref)
 }

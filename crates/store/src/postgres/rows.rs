@@ -3,7 +3,9 @@
 //! Statements are prepared once per connection (`prepare_cached`); columns
 //! are read with `try_get`, so a type mismatch is an error, not a panic.
 //! Timestamps are `timestamptz` cut to milliseconds on the way in, which is
-//! what SQLite keeps, so both backends return the same instants.
+//! what SQLite keeps, so both backends return the same instants; text is
+//! ordered `COLLATE "C"` (by code point), as SQLite orders it, whatever the
+//! server's locale.
 
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{Article, ArticleId, ArticleStatus, Feed, FeedId, Source, SourceId, Story, StoryId};

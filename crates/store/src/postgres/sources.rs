@@ -87,6 +87,6 @@ pub(crate) async fn by_slug(c: &impl GenericClient, slug: &str) -> R<Option<Sour
 
 /// All sources, alphabetically (case-insensitive) for menus.
 pub(crate) async fn list(c: &impl GenericClient) -> R<Vec<Source>> {
-    let sql = format!("SELECT {SOURCE_COLS} FROM sources ORDER BY lower(name), id");
+    let sql = format!("SELECT {SOURCE_COLS} FROM sources ORDER BY lower(name) COLLATE \"C\", id");
     each(&all(c, "list sources", &sql, &[]).await?, rows::source)
 }
