@@ -12,14 +12,13 @@ pub(crate) async fn run(tx: &Transaction<'_>, component: &str, migrations: &[&st
     tx.batch_execute(LOCK)
         .await
         .map_err(|e| PgError::query("take the migration lock", e))?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_versions (
-             component TEXT PRIMARY KEY,
-             version   BIGINT NOT NULL
-         )",
-    )
-    .await
-    .map_err(|e| PgError::query("create schema_versions", e))?;
+    // Created only when absent (the lock makes that check safe): `IF NOT
+    // EXISTS` would log a server notice on every start.
+    if version_table_absent(tx).await? {
+        tx.batch_execute("CREATE TABLE schema_versions (component TEXT PRIMARY KEY, version BIGINT NOT NULL)")
+            .await
+            .map_err(|e| PgError::query("create schema_versions", e))?;
+    }
     let current = version(tx, component).await?;
     let latest = migrations.len() as i64;
     if current > latest {
@@ -46,13 +45,16 @@ pub(crate) async fn run(tx: &Transaction<'_>, component: &str, migrations: &[&st
     Ok(latest)
 }
 
-pub(crate) async fn version(c: &impl GenericClient, component: &str) -> Result<i64, PgError> {
-    let exists: bool = c
-        .query_one("SELECT to_regclass('schema_versions') IS NOT NULL", &[])
+async fn version_table_absent(c: &impl GenericClient) -> Result<bool, PgError> {
+    let row = c
+        .query_one("SELECT to_regclass('schema_versions') IS NULL", &[])
         .await
-        .map_err(|e| PgError::query("look for schema_versions", e))?
-        .get(0);
-    if !exists {
+        .map_err(|e| PgError::query("look for schema_versions", e))?;
+    Ok(row.get(0))
+}
+
+pub(crate) async fn version(c: &impl GenericClient, component: &str) -> Result<i64, PgError> {
+    if version_table_absent(c).await? {
         return Ok(0);
     }
     let row = c

@@ -70,24 +70,40 @@ impl PostgresStore {
     }
 }
 
+/// The article page's data. Its parts do not depend on each other, so
+/// their queries are sent together on the one connection (tokio-postgres
+/// pipelines concurrent requests): the page waits for the slowest part,
+/// not for the sum of a dozen round trips.
 async fn article_view(c: &impl GenericClient, id: ArticleId, related: usize) -> R<Option<ArticleView>> {
-    let Some(article) = articles::get_one(c, id).await? else {
-        return Ok(None);
+    let article_and_source = async {
+        let Some(article) = articles::get_one(c, id).await? else {
+            return R::Ok(None);
+        };
+        Ok(sources::get_one(c, article.source_id).await?.map(|source| (article, source)))
     };
-    let Some(source) = sources::get_one(c, article.source_id).await? else {
-        return Ok(None);
+    let story = async {
+        R::Ok(match stories::of_article(c, id).await? {
+            Some(m) => stories::get_one(c, m.story).await?.map(|story| (m, story)),
+            None => None,
+        })
     };
-    let story = match stories::of_article(c, id).await? {
-        Some(m) => stories::get_one(c, m.story).await?.map(|story| (m, story)),
-        None => None,
+    let (article_and_source, story, related, analysis, entities) = tokio::join!(
+        article_and_source,
+        story,
+        stories::related(c, id, related),
+        analysis::get_one(c, id),
+        analysis::of_article(c, id),
+    );
+    let Some((article, source)) = article_and_source? else {
+        return Ok(None);
     };
     Ok(Some(ArticleView {
         article,
         source,
-        story,
-        related: stories::related(c, id, related).await?,
-        analysis: analysis::get_one(c, id).await?,
-        entities: analysis::of_article(c, id).await?,
+        story: story?,
+        related: related?,
+        analysis: analysis?,
+        entities: entities?,
     }))
 }
 
