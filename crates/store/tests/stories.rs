@@ -172,6 +172,16 @@ fn related_articles_list_other_outlets_first_then_related_stories() {
         assert_eq!(got, vec![(a[1], true), (a[2], true), (a[3], false)]);
         assert_eq!(store.related_articles(a[0], 1).unwrap().len(), 1);
         assert!(store.related_articles(ArticleId(999), 5).unwrap().is_empty());
+
+        // The article page reads all of it at once, the same way.
+        let view = store.article_view(a[0], 10).unwrap().expect("the article");
+        assert_eq!((view.article.id, view.source.name.as_str()), (a[0], "Gazette"));
+        let (member, story) = view.story.expect("clustered");
+        assert_eq!((member.story, story.article_count), (StoryId(a[0].0), 3));
+        assert_eq!(view.related, related);
+        assert_eq!((view.analysis, view.entities.len()), (None, 0));
+        assert_eq!(store.article_view(a[4], 1).unwrap().unwrap().related.len(), 0);
+        assert_eq!(store.article_view(ArticleId(999), 5).unwrap(), None);
     });
 }
 
