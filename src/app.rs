@@ -7,10 +7,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use newsdesk_crawl::{Crawler, Embeddings, Images, Subscriptions};
 use newsdesk_fetch::Fetcher;
-use newsdesk_search::SearchIndex;
+use newsdesk_search::{PgSearch, Search, SearchIndex};
 use newsdesk_store::{Database, Store};
 
-use crate::config::Config;
+use crate::config::{Config, SearchBackend};
 
 /// Opens the configured database (SQLite or PostgreSQL). It serves both
 /// the pipeline ([`Store`]) and the readers' side (`Community`).
@@ -29,9 +29,26 @@ fn shown(database: &str) -> String {
     }
 }
 
-/// Opens the configured search index, creating it if needed.
-pub fn open_index(config: &Config) -> Result<Arc<SearchIndex>> {
-    Ok(Arc::new(SearchIndex::open(&config.search_dir())?))
+/// Connections PostgreSQL search may hold: searches run a few at a time.
+const SEARCH_CONNECTIONS: usize = 4;
+
+/// Opens the configured search index: the tantivy index in `search_dir`
+/// (created if needed), or full-text search in the PostgreSQL database.
+pub fn open_index(config: &Config) -> Result<Arc<dyn Search>> {
+    Ok(match config.search {
+        SearchBackend::Tantivy => Arc::new(SearchIndex::open(&config.search_dir())?),
+        SearchBackend::Postgres => {
+            Arc::new(PgSearch::connect(&config.database, SEARCH_CONNECTIONS).context("opening PostgreSQL search")?)
+        }
+    })
+}
+
+/// Where the index lives, for messages.
+fn index_place(config: &Config) -> String {
+    match config.search {
+        SearchBackend::Tantivy => config.search_dir().display().to_string(),
+        SearchBackend::Postgres => format!("PostgreSQL ({})", shown(&config.database)),
+    }
 }
 
 /// The configured title-embedding model, loaded once; off when unset.
@@ -80,7 +97,7 @@ pub async fn ingest(config: &Config) -> Result<()> {
         .seed(&config.starter_feeds)
         .await?;
     let mut crawler = crawler(config, store, fetcher, embeddings(config).await?);
-    // A running `serve` holds the index: crawl anyway, and say how to catch up.
+    // A running `serve` holds a tantivy index: crawl anyway, and say how to catch up.
     match open_index(config) {
         Ok(index) => crawler = crawler.search(index),
         Err(e) => tracing::warn!("crawling without updating search: {e:#}; run `newsdesk reindex` later"),
@@ -102,7 +119,7 @@ pub async fn reindex(config: &Config) -> Result<()> {
     println!(
         "indexed {n} articles in {:.1} s into {}",
         started.elapsed().as_secs_f64(),
-        config.search_dir().display()
+        index_place(config)
     );
     Ok(())
 }

@@ -11,9 +11,10 @@ use serde::Deserialize;
 
 /// Every environment variable the configuration reads (`--config`'s help
 /// names them all; a test holds both to this list).
-pub const ENV_VARS: [&str; 14] = [
+pub const ENV_VARS: [&str; 15] = [
     "NEWSDESK_LISTEN",
     "NEWSDESK_DATABASE",
+    "NEWSDESK_SEARCH",
     "NEWSDESK_SEARCH_DIR",
     "NEWSDESK_SITE_NAME",
     "NEWSDESK_PUBLIC_URL",
@@ -28,6 +29,17 @@ pub const ENV_VARS: [&str; 14] = [
     "NEWSDESK_METRICS_TOKEN",
 ];
 
+/// The search index's implementation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchBackend {
+    /// tantivy, in `search_dir`: BM25 ranking, one process writes it.
+    #[default]
+    Tantivy,
+    /// PostgreSQL full-text search in the configured PostgreSQL database.
+    Postgres,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -41,6 +53,10 @@ pub struct Config {
     /// The database: a SQLite file's path, or a PostgreSQL URL
     /// (`postgres://user:password@host:port/database`).
     pub database: String,
+    /// Where search runs: a tantivy index on this machine's disk, or the
+    /// PostgreSQL database's own full-text search, which every web process
+    /// on that database shares.
+    pub search: SearchBackend,
     /// Search index directory; `search/` in the data folder when unset.
     pub search_dir: Option<PathBuf>,
     pub server: ServerSettings,
@@ -146,6 +162,7 @@ impl Default for Config {
             site_name: "newsdesk".into(),
             public_url: None,
             database: "data/newsdesk.db".into(),
+            search: SearchBackend::default(),
             search_dir: None,
             server: ServerSettings::default(),
             fetch: FetchSettings::default(),
@@ -264,6 +281,13 @@ impl Config {
         if let Some(v) = get("NEWSDESK_DATABASE") {
             self.database = v;
         }
+        if let Some(v) = get("NEWSDESK_SEARCH") {
+            self.search = match v.to_ascii_lowercase().as_str() {
+                "tantivy" => SearchBackend::Tantivy,
+                "postgres" => SearchBackend::Postgres,
+                _ => bail!("NEWSDESK_SEARCH={v:?} is not \"tantivy\" or \"postgres\""),
+            };
+        }
         if let Some(v) = get("NEWSDESK_SEARCH_DIR") {
             self.search_dir = Some(PathBuf::from(v));
         }
@@ -313,6 +337,9 @@ impl Config {
         self.trusted_proxies()?;
         if self.server.header_timeout_secs == 0 || self.server.body_timeout_secs == 0 {
             bail!("server.header_timeout_secs and server.body_timeout_secs must be at least 1");
+        }
+        if self.search == SearchBackend::Postgres && !self.uses_postgres() {
+            bail!("search = \"postgres\" (NEWSDESK_SEARCH) needs a postgres:// database");
         }
         if self.crawl.parallel_hosts == 0 {
             bail!("crawl.parallel_hosts must be at least 1");
@@ -482,6 +509,26 @@ mod tests {
         assert_eq!(c.image_cache_dir(), PathBuf::from("data/images"));
         let in_cwd: Config = toml::from_str("database = \"news.db\"").unwrap();
         assert_eq!(in_cwd.image_cache_dir(), PathBuf::from("./images"));
+    }
+
+    #[test]
+    fn postgres_search_needs_a_postgres_database() {
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "NEWSDESK_SEARCH").then(|| "Postgres".into()))
+            .unwrap();
+        assert_eq!(c.search, SearchBackend::Postgres);
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("needs a postgres:// database"));
+        c.database = "postgres://news@db/newsdesk".into();
+        c.validate().unwrap();
+        assert!(c
+            .apply_env(|k| (k == "NEWSDESK_SEARCH").then(|| "lucene".into()))
+            .is_err());
+        let from_toml: Config = toml::from_str("search = \"postgres\"\ndatabase = \"postgres://db/n\"").unwrap();
+        assert_eq!(from_toml.search, SearchBackend::Postgres);
     }
 
     #[test]

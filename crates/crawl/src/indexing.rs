@@ -8,7 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use newsdesk_domain::{Article, ArticleId, ArticleStatus, Source, SourceId};
-use newsdesk_search::{SearchDoc, SearchError, SearchIndex};
+use newsdesk_search::{Search, SearchDoc, SearchError};
 use newsdesk_store::{Store, StoreError};
 
 /// Articles read from the store per query while rebuilding.
@@ -50,32 +50,32 @@ fn to_doc(store: &dyn Store, article: &Article, source: &Source) -> Result<Searc
 
 /// Rebuilds the index from every ready article in the store, in one
 /// commit; returns how many were indexed. Blocking: run it off the runtime.
-pub fn reindex(store: &dyn Store, index: &SearchIndex) -> Result<usize, IndexError> {
+pub fn reindex(store: &dyn Store, index: &dyn Search) -> Result<usize, IndexError> {
     let sources: HashMap<SourceId, Source> = store.sources()?.into_iter().map(|s| (s.id, s)).collect();
-    let docs = ReadyArticles::new(store).map(|article| {
-        let article = article?;
+    let mut docs = ReadyArticles::new(store).map(|article| {
+        let article = article.map_err(|e| e.to_string())?;
         let source = sources
             .get(&article.source_id)
-            .ok_or(IndexError::NoSource(article.id.0))?;
-        to_doc(store, &article, source)
+            .ok_or_else(|| IndexError::NoSource(article.id.0).to_string())?;
+        to_doc(store, &article, source).map_err(|e| e.to_string())
     });
-    Ok(index.rebuild(docs)?)
+    Ok(index.rebuild(&mut docs)?)
 }
 
 /// Brings the index level with the store at start: rebuilt when empty (the
 /// first start with search, or a deleted index), and otherwise given the
 /// ready articles it lacks, which a crash between the store's write and the
 /// index's batched commit leaves behind.
-pub async fn catch_up(store: Arc<dyn Store>, index: Arc<SearchIndex>) -> Result<(), IndexError> {
+pub async fn catch_up(store: Arc<dyn Store>, index: Arc<dyn Search>) -> Result<(), IndexError> {
     tokio::task::spawn_blocking(move || {
-        if index.num_docs() == 0 {
-            let n = reindex(store.as_ref(), &index)?;
+        if index.num_docs()? == 0 {
+            let n = reindex(store.as_ref(), index.as_ref())?;
             if n > 0 {
                 tracing::info!("search index rebuilt with {n} articles");
             }
             return Ok(());
         }
-        let missing = index.missing(store.ready_article_ids()?)?;
+        let missing = index.missing(&store.ready_article_ids()?)?;
         for &id in &missing {
             if let Some(doc) = document(store.as_ref(), id)? {
                 index.index_article(&doc)?;

@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use newsdesk_fetch::Fetcher;
-use newsdesk_search::SearchIndex;
+use newsdesk_search::Search;
 use newsdesk_store::{blocking, Store, StoreError};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -66,7 +66,7 @@ pub struct Crawler {
     store: Arc<dyn Store>,
     fetcher: Fetcher,
     parallel_hosts: usize,
-    search: Option<Arc<SearchIndex>>,
+    search: Option<Arc<dyn Search>>,
     stories: Arc<Stories>,
 }
 
@@ -118,7 +118,7 @@ impl Crawler {
     }
 
     /// Also indexes every article it stores in `index`.
-    pub fn search(self, index: Arc<SearchIndex>) -> Crawler {
+    pub fn search(self, index: Arc<dyn Search>) -> Crawler {
         Crawler {
             search: Some(index),
             ..self

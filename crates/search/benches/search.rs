@@ -132,6 +132,7 @@ impl Corpus {
                 .collect(),
             published: self.now - chrono::Duration::seconds(rng.below(730 * 86_400) as i64),
             url: format!("https://outlet-{source}.example/{id}"),
+            lang: Some("en".into()),
         }
     }
 

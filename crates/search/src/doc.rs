@@ -31,6 +31,9 @@ pub struct SearchDoc {
     pub published: DateTime<Utc>,
     /// Canonical URL of the publisher's page.
     pub url: String,
+    /// The article's language (ISO 639 code) where known. PostgreSQL picks
+    /// its stemmer and stop words by it; tantivy stems everything as English.
+    pub lang: Option<String>,
 }
 
 impl SearchDoc {
@@ -45,6 +48,7 @@ impl SearchDoc {
             entities: entities.to_vec(),
             published: article.published_at.unwrap_or(article.discovered_at),
             url: article.url.clone(),
+            lang: article.lang.clone(),
         }
     }
 

@@ -1,19 +1,24 @@
 //! Full-text search over newsdesk's articles.
 //!
-//! An on-disk [tantivy] index sits beside the database, at the store stage
-//! of the pipeline: the crawler adds each article as it is stored and
-//! commits once per pass, the website searches it. The SQLite store stays
-//! the only source of truth — the index holds nothing that cannot be
-//! rebuilt from it with [`SearchIndex::rebuild`] (`newsdesk reindex`).
+//! Callers hold a [`Search`]: the crawler adds each article as it is stored
+//! and commits once per pass, the website searches. Two implementations:
+//! [`SearchIndex`], an on-disk [tantivy] index beside the database (the
+//! default), and [`PgSearch`], PostgreSQL full-text search, which every web
+//! process of a deployment shares (see the `postgres` module for how its
+//! ranking differs). The store stays the only source of truth — an index
+//! holds nothing that cannot be rebuilt from it with [`Search::rebuild`]
+//! (`newsdesk reindex`).
 //!
-//! Ranking is BM25 over the title (boosted), body text, source name and
-//! entity names; filters by source, publication date and entity narrow the
-//! matches without changing their order. Queries are parsed leniently, so
-//! no input makes a search fail. See `schema.rs` for how text is tokenised.
+//! The tantivy index ranks by BM25 over the title (boosted), body text,
+//! source name and entity names; filters by source, publication date and
+//! entity narrow the matches without changing their order. Queries are
+//! parsed leniently, so no input makes a search fail. See `schema.rs` for
+//! how text is tokenised.
 
 #![warn(missing_docs)]
 
 mod doc;
+mod postgres;
 mod query;
 mod schema;
 mod snippet;
@@ -30,6 +35,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 pub use doc::SearchDoc;
+pub use postgres::PgSearch;
 pub use query::{SearchQuery, Sort, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS};
 pub use snippet::Snippet;
 
@@ -63,9 +69,22 @@ pub enum SearchError {
     /// tantivy failed to read or write the index.
     #[error("search index: {0}")]
     Index(#[from] tantivy::TantivyError),
-    /// The article source given to [`SearchIndex::rebuild`] failed.
+    /// The article source given to [`Search::rebuild`] failed.
     #[error("rebuilding the search index: {0}")]
     Source(String),
+    /// PostgreSQL failed, or refused a statement.
+    #[error("search: {0}")]
+    Postgres(#[from] newsdesk_postgres::PgError),
+    /// A PostgreSQL rebuild met a concurrent write and cannot be replayed,
+    /// having consumed its documents.
+    #[error("rebuilding the search index conflicted with another write to it; run it again")]
+    Conflict,
+}
+
+impl newsdesk_postgres::Transient for SearchError {
+    fn is_transient(&self) -> bool {
+        matches!(self, SearchError::Postgres(e) if e.is_transient())
+    }
 }
 
 /// What every index operation returns.
@@ -100,7 +119,36 @@ pub struct Hit {
     pub snippet: Snippet,
 }
 
-/// The article index: one writer, any number of concurrent searches.
+/// A full-text index of articles, whatever holds it. Every method blocks:
+/// call them off the async runtime.
+pub trait Search: Send + Sync {
+    /// Adds the article, replacing any earlier version with the same id.
+    /// It becomes searchable at the next [`commit`](Search::commit) (or,
+    /// in PostgreSQL, when enough are pending to be written in a batch).
+    fn index_article(&self, doc: &SearchDoc) -> Result<()>;
+
+    /// Makes every article indexed so far durable and searchable: call it
+    /// once per batch, not per article.
+    fn commit(&self) -> Result<()>;
+
+    /// Replaces the whole index with `docs`, in one commit: searches see
+    /// the old index until the new one is complete, and an `Err` from
+    /// `docs` (or any failure) leaves the old index as it was. Returns how
+    /// many were indexed.
+    fn rebuild(&self, docs: &mut dyn Iterator<Item = std::result::Result<SearchDoc, String>>) -> Result<usize>;
+
+    /// Those of `ids` the index holds no document for (as of the last
+    /// commit), in their order.
+    fn missing(&self, ids: &[ArticleId]) -> Result<Vec<ArticleId>>;
+
+    /// Articles searchable now (as of the last commit).
+    fn num_docs(&self) -> Result<u64>;
+
+    /// Runs `q`. Never fails on what the query says, only on I/O.
+    fn search(&self, q: &SearchQuery) -> Result<SearchResults>;
+}
+
+/// The tantivy index: one writer, any number of concurrent searches.
 pub struct SearchIndex {
     fields: Fields,
     reader: IndexReader,
@@ -267,6 +315,34 @@ impl SearchIndex {
         // A panic while holding the lock leaves the writer usable: tantivy
         // keeps uncommitted work consistent, and the next commit decides.
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The inherent methods, which keep their generic signatures for callers
+/// holding the concrete index.
+impl Search for SearchIndex {
+    fn index_article(&self, doc: &SearchDoc) -> Result<()> {
+        SearchIndex::index_article(self, doc)
+    }
+
+    fn commit(&self) -> Result<()> {
+        SearchIndex::commit(self)
+    }
+
+    fn rebuild(&self, docs: &mut dyn Iterator<Item = std::result::Result<SearchDoc, String>>) -> Result<usize> {
+        SearchIndex::rebuild(self, docs)
+    }
+
+    fn missing(&self, ids: &[ArticleId]) -> Result<Vec<ArticleId>> {
+        SearchIndex::missing(self, ids.iter().copied())
+    }
+
+    fn num_docs(&self) -> Result<u64> {
+        Ok(SearchIndex::num_docs(self))
+    }
+
+    fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        SearchIndex::search(self, q)
     }
 }
 

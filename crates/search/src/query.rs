@@ -170,6 +170,9 @@ fn exact(term: Term) -> Box<dyn Query> {
 }
 
 /// A chrono time as a tantivy date, at the index's one-second precision.
+/// tantivy counts nanoseconds in an i64, about 292 years either side of
+/// 1970: a date filter beyond that is clamped to it instead of overflowing.
 pub(crate) fn date(t: DateTime<Utc>) -> tantivy::DateTime {
-    tantivy::DateTime::from_timestamp_secs(t.timestamp())
+    const LIMIT: i64 = 9_000_000_000;
+    tantivy::DateTime::from_timestamp_secs(t.timestamp().clamp(-LIMIT, LIMIT))
 }

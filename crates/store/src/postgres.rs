@@ -79,7 +79,9 @@ async fn article_view(c: &impl GenericClient, id: ArticleId, related: usize) -> 
         let Some(article) = articles::get_one(c, id).await? else {
             return R::Ok(None);
         };
-        Ok(sources::get_one(c, article.source_id).await?.map(|source| (article, source)))
+        Ok(sources::get_one(c, article.source_id)
+            .await?
+            .map(|source| (article, source)))
     };
     let story = async {
         R::Ok(match stories::of_article(c, id).await? {

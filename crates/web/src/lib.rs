@@ -34,7 +34,7 @@ use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
 use newsdesk_llm::LlmClient;
-use newsdesk_search::SearchIndex;
+use newsdesk_search::Search;
 use newsdesk_store::{Community, Store};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -55,7 +55,7 @@ pub struct AppState {
     store: Arc<dyn Store>,
     community: Arc<dyn Community>,
     admin: Arc<dyn FeedAdmin>,
-    search: Arc<SearchIndex>,
+    search: Arc<dyn Search>,
     /// Shown in the header and page titles.
     site_name: String,
     /// Mark cookies Secure: set when the site is served over https.
@@ -81,7 +81,7 @@ impl AppState {
         store: Arc<dyn Store>,
         community: Arc<dyn Community>,
         admin: Arc<dyn FeedAdmin>,
-        search: Arc<SearchIndex>,
+        search: Arc<dyn Search>,
         site_name: String,
         secure_cookies: bool,
     ) -> AppState {

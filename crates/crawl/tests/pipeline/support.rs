@@ -11,12 +11,12 @@ use newsdesk_fetch::{FetchConfig, Fetcher};
 use newsdesk_newswire::Newswire;
 use newsdesk_postgres::testing::TestDatabase;
 use newsdesk_postgres::{PgError, Postgres};
-use newsdesk_search::SearchIndex;
+use newsdesk_search::{PgSearch, Search, SearchIndex};
 use newsdesk_store::{Database, Store};
 
 pub struct Harness {
     /// The crawler indexes into it and the site searches it.
-    pub search: Arc<SearchIndex>,
+    pub search: Arc<dyn Search>,
     pub db: Arc<dyn Database>,
     /// Keeps the test's files (and a SQLite database) alive for the test.
     pub dir: tempfile::TempDir,
@@ -53,7 +53,7 @@ pub fn harness(wire: &Newswire) -> Harness {
     };
     let db = newsdesk_store::open(&database).unwrap();
     let store: Arc<dyn Store> = db.clone();
-    let search = Arc::new(SearchIndex::open_in_ram().unwrap());
+    let search = index_on(&database);
     let crawler = crawler_of(&store, &fetch, 8).search(search.clone());
     Harness {
         search,
@@ -64,6 +64,16 @@ pub fn harness(wire: &Newswire) -> Harness {
         fetch,
         store,
         crawler,
+    }
+}
+
+/// A search index of the backend under test: PostgreSQL full-text search
+/// in the test's database, else tantivy in memory.
+fn index_on(database: &str) -> Arc<dyn Search> {
+    if on_postgres() {
+        Arc::new(PgSearch::connect(database, 2).unwrap())
+    } else {
+        Arc::new(SearchIndex::open_in_ram().unwrap())
     }
 }
 
@@ -78,6 +88,12 @@ impl Harness {
     /// the same in every run.
     pub fn crawler(&self, hosts: usize) -> Crawler {
         crawler_of(&self.store, &self.fetch, hosts)
+    }
+
+    /// Another index of the backend under test (with PostgreSQL, the same
+    /// table as `search`, which a test using this one leaves unused).
+    pub fn fresh_index(&self) -> Arc<dyn Search> {
+        index_on(&self.database)
     }
 
     /// Runs SQL statements on the database behind the store's back.

@@ -69,7 +69,8 @@ impl SearchParams {
     }
 }
 
-/// Runs a search on a blocking thread (tantivy reads are CPU work).
+/// Runs a search on a blocking thread (tantivy reads are CPU work, and
+/// PostgreSQL calls block).
 pub async fn run(state: &AppState, query: SearchQuery) -> Result<SearchResults, WebError> {
     let index = state.search.clone();
     tokio::task::spawn_blocking(move || index.search(&query))
