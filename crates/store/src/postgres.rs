@@ -8,7 +8,7 @@
 //! that are retried on serialization failures, deadlocks and lost insert
 //! races; decisions that read and then write lock what they read
 //! (`FOR UPDATE`) or let `INSERT … ON CONFLICT` decide; the article page
-//! reads one REPEATABLE READ snapshot.
+//! is one statement, so one snapshot (`view`).
 
 mod analysis;
 mod articles;
@@ -19,13 +19,14 @@ mod migrations;
 mod rows;
 mod sources;
 mod stories;
+mod view;
 
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{
     Analysis, Article, ArticleId, Comment, CommentId, Extracted, Feed, FeedEntry, FeedId, Role, Source, SourceId,
     Story, StoryId, User, UserId,
 };
-use newsdesk_postgres::{GenericClient, Postgres, Transaction};
+use newsdesk_postgres::{Postgres, Transaction};
 use rows::R;
 
 use crate::{
@@ -68,45 +69,6 @@ impl PostgresStore {
     fn write<T: Send>(&self, f: impl AsyncFnMut(&Transaction<'_>) -> R<T> + Send) -> Result<T> {
         self.pg.write(f).map_err(StoreError::from)
     }
-}
-
-/// The article page's data. Its parts do not depend on each other, so
-/// their queries are sent together on the one connection (tokio-postgres
-/// pipelines concurrent requests): the page waits for the slowest part,
-/// not for the sum of a dozen round trips.
-async fn article_view(c: &impl GenericClient, id: ArticleId, related: usize) -> R<Option<ArticleView>> {
-    let article_and_source = async {
-        let Some(article) = articles::get_one(c, id).await? else {
-            return R::Ok(None);
-        };
-        Ok(sources::get_one(c, article.source_id)
-            .await?
-            .map(|source| (article, source)))
-    };
-    let story = async {
-        R::Ok(match stories::of_article(c, id).await? {
-            Some(m) => stories::get_one(c, m.story).await?.map(|story| (m, story)),
-            None => None,
-        })
-    };
-    let (article_and_source, story, related, analysis, entities) = tokio::join!(
-        article_and_source,
-        story,
-        stories::related(c, id, related),
-        analysis::get_one(c, id),
-        analysis::of_article(c, id),
-    );
-    let Some((article, source)) = article_and_source? else {
-        return Ok(None);
-    };
-    Ok(Some(ArticleView {
-        article,
-        source,
-        story: story?,
-        related: related?,
-        analysis: analysis?,
-        entities: entities?,
-    }))
 }
 
 impl Store for PostgresStore {
@@ -225,9 +187,7 @@ impl Store for PostgresStore {
     }
 
     fn article_view(&self, id: ArticleId, related: usize) -> Result<Option<ArticleView>> {
-        self.pg
-            .snapshot(async |tx| article_view(tx, id, related).await)
-            .map_err(StoreError::from)
+        self.read(async |c| view::article_view(c, id, related).await)
     }
 
     fn cluster_seeds(&self, since: DateTime<Utc>) -> Result<Vec<ClusterSeed>> {
