@@ -24,7 +24,7 @@ pub use deadpool_postgres::{GenericClient, Transaction};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio::runtime::Runtime;
 pub use tokio_postgres::types::ToSql;
-pub use tokio_postgres::{Error as DbError, IsolationLevel, Row};
+pub use tokio_postgres::{Error as DbError, Row};
 
 /// A pooled connection; its `prepare_cached` keeps statements per connection.
 pub type Client = deadpool_postgres::Client;
@@ -197,27 +197,6 @@ impl Postgres {
         self.block_on(async || {
             let client = self.checkout().await?;
             f(&client).await
-        })
-    }
-
-    /// Runs `f` in a read-only REPEATABLE READ transaction: every query in
-    /// it sees the same snapshot.
-    pub fn snapshot<T: Send, E: From<PgError> + Send>(
-        &self,
-        f: impl AsyncFnOnce(&Transaction<'_>) -> Result<T, E> + Send,
-    ) -> Result<T, E> {
-        self.block_on(async || {
-            let mut client = self.checkout().await?;
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(|e| PgError::query("begin snapshot", e))?;
-            let out = f(&tx).await?;
-            tx.commit().await.map_err(|e| PgError::query("end snapshot", e))?;
-            Ok(out)
         })
     }
 

@@ -1,5 +1,5 @@
 //! Against a real server (see `newsdesk_postgres::testing`): migrations
-//! under concurrent starts, retried deadlocks, snapshots.
+//! under concurrent starts, retried deadlocks, calls from async code.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
@@ -94,43 +94,6 @@ fn deadlocked_writes_are_retried() {
     }
     assert!(attempts.load(Ordering::SeqCst) >= 3, "no transaction was retried");
     assert_eq!(count(&pg, "SELECT sum(n) FROM cells"), 4);
-}
-
-#[test]
-fn a_snapshot_does_not_see_later_commits() {
-    let Some(db) = TestDatabase::create("a_snapshot_does_not_see_later_commits") else {
-        return;
-    };
-    let pg = Postgres::connect(db.url(), 2).unwrap();
-    pg.migrate("demo", STEPS).unwrap();
-    let (before, after) = pg
-        .snapshot(async |tx| {
-            let n = |r: tokio_postgres::Row| r.get::<_, i64>(0);
-            let before = n(tx
-                .query_one("SELECT count(*) FROM starts", &[])
-                .await
-                .map_err(|e| PgError::query("count", e))?);
-            std::thread::scope(|s| {
-                s.spawn(|| {
-                    let other = Postgres::connect(db.url(), 1).unwrap();
-                    other
-                        .write(async |w| {
-                            w.execute("INSERT INTO starts VALUES (2)", &[])
-                                .await
-                                .map_err(|e| PgError::query("insert", e))
-                        })
-                        .unwrap();
-                });
-            });
-            let after = n(tx
-                .query_one("SELECT count(*) FROM starts", &[])
-                .await
-                .map_err(|e| PgError::query("count", e))?);
-            Ok::<_, PgError>((before, after))
-        })
-        .unwrap();
-    assert_eq!((before, after), (1, 1));
-    assert_eq!(count(&pg, "SELECT count(*) FROM starts"), 2);
 }
 
 /// Store calls belong on blocking threads, but one made from async code by
