@@ -7,12 +7,10 @@
 use std::path::PathBuf;
 
 use newsdesk_postgres::testing::TestDatabase;
-use newsdesk_store::{Community, PostgresStore, SqliteStore, Store};
-use tempfile::TempDir;
-
 /// What the tests need of a store: both traits.
-pub trait Backend: Store + Community + std::fmt::Debug {}
-impl<T: Store + Community + std::fmt::Debug> Backend for T {}
+pub use newsdesk_store::Database as Backend;
+use newsdesk_store::{PostgresStore, SqliteStore};
+use tempfile::TempDir;
 
 /// One empty database of one backend.
 pub enum Db {
