@@ -3,8 +3,8 @@
 //! Every table is copied row by row with its ids, in an order that keeps
 //! foreign keys satisfied, all in one PostgreSQL transaction: an
 //! interrupted copy leaves the target as empty as it was. Identity
-//! sequences then continue after the copied ids, and each table's rows are
-//! counted on both sides.
+//! sequences then continue after the copied ids, each table's rows are
+//! counted on both sides, and the planner's statistics are gathered.
 
 use std::path::Path;
 
@@ -260,6 +260,11 @@ pub fn copy_sqlite_to_postgres(
                     target_rows,
                 });
             }
+            // The planner's statistics, which a bulk load leaves empty
+            // until autovacuum comes by: the first pages should not pay.
+            tx.batch_execute("ANALYZE")
+                .await
+                .map_err(|e| PgError::query("analyze the copied tables", e))?;
             Ok(counted)
         })
         .map_err(StoreError::from)?;
