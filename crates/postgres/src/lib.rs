@@ -157,11 +157,6 @@ impl Postgres {
         Ok(pg)
     }
 
-    /// The database's address without its password.
-    pub fn address(&self) -> &str {
-        &self.shown
-    }
-
     /// Runs `make()`'s future to completion. Callers belong on blocking
     /// threads, where this simply blocks; called from async code instead
     /// (a test body, a forgotten `spawn_blocking`), it must not panic as a

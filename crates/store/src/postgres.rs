@@ -55,13 +55,6 @@ impl PostgresStore {
         Ok(Self { pg })
     }
 
-    /// The schema version of the store's tables.
-    pub fn schema_version(&self) -> Result<i64> {
-        self.pg
-            .schema_version(migrations::COMPONENT)
-            .map_err(|e| StoreError::Database(e.to_string()))
-    }
-
     fn read<T: Send>(&self, f: impl AsyncFnOnce(&newsdesk_postgres::Client) -> R<T> + Send) -> Result<T> {
         self.pg.read(f).map_err(StoreError::from)
     }

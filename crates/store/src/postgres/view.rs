@@ -24,7 +24,10 @@ const CARD_JSON: &str = "json_build_object('id', x.id, 'title', x.title, 'url', 
     'discovered', (extract(epoch FROM x.discovered_at) * 1000)::BIGINT,
     'excerpt', x.excerpt, 'image', x.image)";
 
-fn sql() -> String {
+/// The statement, composed once: the page is the site's hottest read.
+static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(compose);
+
+fn compose() -> String {
     let article_cols: Vec<String> = ARTICLE_COLS.split(", ").map(|c| format!("a.{}", c.trim())).collect();
     format!(
         "SELECT {article},
@@ -89,7 +92,7 @@ struct LinkedJson {
 
 pub(crate) async fn article_view(c: &impl GenericClient, id: ArticleId, related: usize) -> R<Option<ArticleView>> {
     let args: rows::Params = &[&id.0, &int(related), &int(RELATED_STORIES), &int(PER_RELATED_STORY)];
-    let Some(row) = first(c, "read article page", &sql(), args).await? else {
+    let Some(row) = first(c, "read article page", &SQL, args).await? else {
         return Ok(None);
     };
     let article = rows::article(&row)?;
