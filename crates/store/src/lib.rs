@@ -372,4 +372,10 @@ pub trait Store: Send + Sync {
     /// yet: the first process to ask decides, and every later one (and
     /// every restart) gets the same value.
     fn secret(&self, name: &str, fresh: &str) -> Result<String>;
+
+    /// How many calls are worth running at once. A call on a local file
+    /// keeps a core busy, so more than a few per core only adds thread
+    /// switches; a call to a database server mostly waits on it, so as
+    /// many as there are connections can be in flight.
+    fn parallel_calls(&self) -> usize;
 }

@@ -226,6 +226,10 @@ impl Store for PostgresStore {
     fn secret(&self, name: &str, fresh: &str) -> Result<String> {
         self.write(async |tx| analysis::secret(tx, name, fresh).await)
     }
+
+    fn parallel_calls(&self) -> usize {
+        MAX_CONNECTIONS
+    }
 }
 
 impl Community for PostgresStore {

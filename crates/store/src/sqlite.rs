@@ -377,6 +377,11 @@ impl Store for SqliteStore {
                 .ctx("read secret")
         })
     }
+
+    fn parallel_calls(&self) -> usize {
+        // One may run while another waits on the disk or the writer lock.
+        std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+    }
 }
 
 impl Community for SqliteStore {

@@ -68,8 +68,9 @@ pub struct AppState {
     server: Arc<ServerConfig>,
     /// Relays publishers' images; without it pages show none.
     images: Option<Arc<ImageProxy>>,
-    /// Store calls running at once. More than a few per core only adds
-    /// thread switches; the rest wait their turn, in order, as cheap tasks.
+    /// Store calls running at once, as many as the store can serve
+    /// (`Store::parallel_calls`); the rest wait their turn, in order, as
+    /// cheap tasks rather than as blocked threads.
     store_slots: Arc<tokio::sync::Semaphore>,
 }
 
@@ -86,7 +87,6 @@ impl AppState {
         secure_cookies: bool,
     ) -> AppState {
         AppState {
-            store,
             community,
             admin,
             search,
@@ -97,7 +97,8 @@ impl AppState {
             hashing: Arc::default(),
             server: Arc::default(),
             images: None,
-            store_slots: Arc::new(tokio::sync::Semaphore::new(store_slots())),
+            store_slots: Arc::new(tokio::sync::Semaphore::new(store.parallel_calls().max(1))),
+            store,
         }
     }
 
@@ -134,11 +135,6 @@ impl AppState {
             ..self
         }
     }
-}
-
-/// Two store calls per core: one can run while the other waits on I/O.
-fn store_slots() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
 }
 
 /// Serves the site on `listener` until `shutdown` resolves, letting

@@ -24,6 +24,11 @@ const CARD_JSON: &str = "json_build_object('id', x.id, 'title', x.title, 'url', 
     'discovered', (extract(epoch FROM x.discovered_at) * 1000)::BIGINT,
     'excerpt', x.excerpt, 'image', x.image)";
 
+/// What a card needs of `articles x`: the limit applies before the JSON
+/// is built, so only the cards shown are built.
+const CARD_COLS: &str =
+    "x.id, x.title, x.url, x.source_id, x.published_at, x.discovered_at, x.sort_at, x.excerpt, x.image";
+
 /// The statement, composed once: the page is the site's hottest read.
 static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(compose);
 
@@ -39,19 +44,18 @@ fn compose() -> String {
                              ORDER BY ae.mentions DESC, e.name COLLATE \"C\")
              FROM article_entities ae JOIN entities e ON e.id = ae.entity_id
              WHERE ae.article_id = a.id) AS entities,
-            (SELECT json_agg(q.card ORDER BY q.n) FROM (
-                SELECT {CARD_JSON} AS card,
-                       row_number() OVER (ORDER BY x.source_id = a.source_id, x.sort_at DESC, x.id DESC) AS n
-                FROM articles x JOIN sources s ON s.id = x.source_id
-                WHERE x.story_id = a.story_id AND x.id <> a.id AND x.status <> 'pending'
-                ORDER BY n LIMIT $2) q) AS same_story,
+            (SELECT json_agg({CARD_JSON} ORDER BY x.source_id = a.source_id, x.sort_at DESC, x.id DESC)
+             FROM (SELECT {CARD_COLS} FROM articles x
+                   WHERE x.story_id = a.story_id AND x.id <> a.id AND x.status <> 'pending'
+                   ORDER BY x.source_id = a.source_id, x.sort_at DESC, x.id DESC LIMIT $2) x
+             JOIN sources s ON s.id = x.source_id) AS same_story,
             (SELECT json_agg(json_build_object('story', l.related_id, 'score', l.score,
                         'last_seen', (extract(epoch FROM ls.last_seen) * 1000)::BIGINT,
-                        'cards', (SELECT json_agg(q.card ORDER BY q.n) FROM (
-                            SELECT {CARD_JSON} AS card, row_number() OVER (ORDER BY x.sort_at DESC, x.id DESC) AS n
-                            FROM articles x JOIN sources s ON s.id = x.source_id
-                            WHERE x.story_id = l.related_id AND x.status <> 'pending'
-                            ORDER BY n LIMIT $4) q)))
+                        'cards', (SELECT json_agg({CARD_JSON} ORDER BY x.sort_at DESC, x.id DESC)
+                            FROM (SELECT {CARD_COLS} FROM articles x
+                                  WHERE x.story_id = l.related_id AND x.status <> 'pending'
+                                  ORDER BY x.sort_at DESC, x.id DESC LIMIT $4) x
+                            JOIN sources s ON s.id = x.source_id)))
              FROM (SELECT * FROM story_links WHERE story_id = a.story_id
                    ORDER BY score DESC, related_id LIMIT $3) l
              JOIN stories ls ON ls.id = l.related_id) AS linked
