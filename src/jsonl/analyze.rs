@@ -1,8 +1,8 @@
 //! `newsdesk analyze`: JSONL articles in, one analysis per line out.
 //!
 //! Each input line is `{"id", "title"?, "text"}`; each output line is
-//! `{"id", "summary", "key_points", "entities", "quotes"}` (quote offsets in
-//! code points of `text`). A line that is not such an object yields
+//! `{"id", "summary", "key_points", "entities", "quotes", "section"}` (quote
+//! offsets in code points of `text`; `section` a slug such as `"world"`). A line that is not such an object yields
 //! `{"id", "error"}` so the output stays aligned with the input.
 
 use std::io::{BufRead, Write};
@@ -44,6 +44,7 @@ pub fn analyze_line(line: &str, sentences: usize) -> Value {
                 "key_points": a.key_points,
                 "entities": a.entities,
                 "quotes": a.quotes,
+                "section": a.section,
             })
         }
         Err(e) => {
@@ -72,6 +73,9 @@ mod tests {
             .iter()
             .any(|e| e["name"] == "Paris" && e["kind"] == "place"));
         assert_eq!(v["summary"].as_array().unwrap().len(), 2);
+        assert!(v["section"]
+            .as_str()
+            .is_some_and(|s| newsdesk_domain::Section::from_slug(s).is_some()));
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod ask;
 mod entities;
 mod gazetteer;
 mod quotes;
+pub mod section;
 pub mod sentences;
 mod summary;
 pub mod tagger;
@@ -36,7 +37,8 @@ pub const DEFAULT_SUMMARY_SENTENCES: usize = 3;
 /// How many key points an analysis lists.
 const KEY_POINTS: usize = 5;
 
-/// Analyses one article: summary of `n` sentences, key points, entities and quotes.
+/// Analyses one article: summary of `n` sentences, key points, entities,
+/// quotes, and the section its title and lead read as.
 pub fn analyze(title: Option<&str>, text: &str, n: usize) -> Analysis {
     let sents = sentences::split(text);
     let ents = entities::extract(title, text, &sents);
@@ -58,6 +60,7 @@ pub fn analyze(title: Option<&str>, text: &str, n: usize) -> Analysis {
                 end: chars.of(q.content.end),
             })
             .collect(),
+        section: Some(section::classify(title.unwrap_or(""), text).section),
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use chrono::{Duration, Utc};
-use newsdesk_domain::{Analysis, ArticleId, Entity, EntityKind, Extracted, FeedEntry, Quote, StoryId};
+use newsdesk_domain::{Analysis, ArticleId, Entity, EntityKind, Extracted, FeedEntry, Quote, Section, StoryId};
 use newsdesk_store::{PollSuccess, Queued, Store, StoryAssignment};
 
 const SOURCES: usize = 50;
@@ -166,6 +166,7 @@ fn analysis(rng: &mut Rng, vocab: &[String], text: &str) -> Analysis {
         summary: sentences,
         entities,
         quotes,
+        section: Some(Section::ALL[text.len() % Section::ALL.len()]),
     }
 }
 

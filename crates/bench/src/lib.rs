@@ -12,7 +12,8 @@
 //! - [`cluster`]: story quality on MStream, speed, memory and latency
 //!   (and, with the `semantic` feature, title embeddings in `semantic`);
 //! - [`generate`]: a synthetic archive in a SQLite store for `bench/site.sh`;
-//! - [`tagger`]: trains the name tagger built into `newsdesk-analyze`.
+//! - [`tagger`]: trains the name tagger built into `newsdesk-analyze`;
+//! - [`section`]: trains and scores its section classifier.
 
 #![warn(missing_docs)]
 
@@ -23,6 +24,7 @@ pub mod extract;
 pub mod generate;
 mod quotes;
 mod scorers;
+pub mod section;
 #[cfg(feature = "semantic")]
 pub mod semantic;
 pub mod tagger;

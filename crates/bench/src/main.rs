@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use newsdesk_bench::{analyze, cluster, entities, extract, generate, tagger};
+use newsdesk_analyze::section::train::Params;
+use newsdesk_bench::{analyze, cluster, entities, extract, generate, section, tagger};
 use newsdesk_store::Store;
 
 /// Measures newsdesk's quality, speed and memory (docs/BENCHMARKS.md).
@@ -107,6 +108,46 @@ enum Command {
         #[arg(long, default_value = "crates/analyze/model/tagger.bin")]
         out: PathBuf,
     },
+    /// Train the section classifier on news-sections: score held-out slices of
+    /// train, then train on all of it and write the model.
+    TrainSection {
+        #[arg(long, default_value = "../shared/corpora/news-sections")]
+        corpus: PathBuf,
+        #[arg(long, default_value = "crates/analyze/model/section.bin")]
+        out: PathBuf,
+        /// Held-out slices to score (each trains a model without its slice).
+        #[arg(long, default_value_t = 1)]
+        folds: usize,
+        /// Items per section in a held-out slice.
+        #[arg(long, default_value_t = 200)]
+        per: usize,
+        /// Only score the held-out slices.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, default_value_t = Params::default().epochs)]
+        epochs: usize,
+        #[arg(long, default_value_t = Params::default().lambda)]
+        lambda: f32,
+        #[arg(long, default_value_t = Params::default().eta0)]
+        eta0: f32,
+        #[arg(long, default_value_t = Params::default().balance)]
+        balance: f32,
+        /// Feature group weights: words, title words, subwords.
+        #[arg(long, value_delimiter = ',', default_values_t = Params::default().groups)]
+        groups: Vec<f32>,
+        #[arg(long, default_value_t = Params::default().min_df)]
+        min_df: u32,
+        /// Folds for the bias calibration (0: none).
+        #[arg(long, default_value_t = Params::default().calibration_folds)]
+        calibration_folds: usize,
+    },
+    /// Score the committed section model on a split of news-sections (dev by default).
+    Section {
+        #[arg(long, default_value = "../shared/corpora/news-sections")]
+        corpus: PathBuf,
+        #[arg(long, default_value = "dev")]
+        split: String,
+    },
 }
 
 fn main() -> Result<()> {
@@ -122,6 +163,38 @@ fn main() -> Result<()> {
         Command::Entities { corpus, out } => entities::run(&corpus, &out),
         Command::Analyze { corpus, rounds } => analyze::speed(&corpus, rounds),
         Command::TrainTagger { corpus, epochs, out } => tagger::run(&corpus, epochs, &out),
+        Command::TrainSection {
+            corpus,
+            out,
+            folds,
+            per,
+            dry_run,
+            epochs,
+            lambda,
+            eta0,
+            balance,
+            groups,
+            min_df,
+            calibration_folds,
+        } => section::run_train(&section::TrainArgs {
+            corpus: &corpus,
+            out: &out,
+            params: Params {
+                epochs,
+                lambda,
+                eta0,
+                balance,
+                groups: groups
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("--groups takes 3 weights"))?,
+                min_df,
+                calibration_folds,
+            },
+            folds,
+            per,
+            dry_run,
+        }),
+        Command::Section { corpus, split } => section::run_score(&corpus, &split),
         Command::Generate { database, articles } => {
             let store: Arc<dyn Store> =
                 newsdesk_store::open(&database).map_err(|e| anyhow::anyhow!("opening database {database}: {e}"))?;

@@ -1,9 +1,12 @@
-//! What the analyze stage makes of one article: summary, entities, quotes.
+//! What the analyze stage makes of one article: summary, entities, quotes
+//! and section.
 //!
 //! Offsets are Unicode code points into the analysed text (not bytes), so
 //! they mean the same thing in Rust, Python and JavaScript consumers.
 
 use serde::{Deserialize, Serialize};
+
+use crate::Section;
 
 /// The kind of a named entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -76,4 +79,27 @@ pub struct Analysis {
     pub entities: Vec<Entity>,
     /// Direct quotes in article order.
     pub quotes: Vec<Quote>,
+    /// The section the classifier files the article under; `None` in
+    /// analyses stored before it existed.
+    #[serde(default)]
+    pub section: Option<Section>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn analyses_stored_without_a_section_still_read() {
+        let old = r#"{"summary":["S."],"key_points":[],"entities":[],"quotes":[]}"#;
+        let a: Analysis = serde_json::from_str(old).unwrap();
+        assert_eq!((a.summary.len(), a.section), (1, None));
+        let new = Analysis {
+            section: Some(Section::Sports),
+            ..a
+        };
+        let json = serde_json::to_string(&new).unwrap();
+        assert!(json.contains(r#""section":"sports""#), "{json}");
+        assert_eq!(serde_json::from_str::<Analysis>(&json).unwrap(), new);
+    }
 }

@@ -8,12 +8,14 @@
 
 mod analysis;
 mod community;
+mod section;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use analysis::{Analysis, Entity, EntityKind, Quote};
 pub use community::{Comment, CommentId, Role, User, UserId};
+pub use section::Section;
 
 /// Row id of a publisher ("source"), e.g. one outlet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

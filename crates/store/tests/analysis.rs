@@ -60,6 +60,7 @@ fn analysis(people: &[(&str, u32)]) -> Analysis {
             start: 1,
             end: 10,
         }],
+        section: Some(newsdesk_domain::Section::World),
     }
 }
 

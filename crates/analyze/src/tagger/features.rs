@@ -159,7 +159,7 @@ fn phrase_marks(lower: &[String]) -> Vec<u8> {
 }
 
 /// FNV-1a over a template id and its parts: one feature's hash.
-fn bucket(template: u8, parts: &[&[u8]]) -> u32 {
+pub(crate) fn bucket(template: u8, parts: &[&[u8]]) -> u32 {
     let mut h: u32 = 0x811c_9dc5 ^ u32::from(template);
     h = h.wrapping_mul(0x0100_0193);
     for part in parts {

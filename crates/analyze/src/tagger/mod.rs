@@ -16,6 +16,7 @@ pub mod train;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+pub(crate) use features::bucket;
 pub use features::{sentence_features, DocCase};
 pub use hash::FxBuild;
 pub use tokenize::{tokenize, Token};

@@ -167,7 +167,7 @@ pub fn train(docs: &[Document], epochs: usize, mut report: impl FnMut(usize, f64
 }
 
 /// Fisher–Yates with a 64-bit LCG: the same order on every machine.
-fn shuffle(order: &mut [usize], seed: &mut u64) {
+pub(crate) fn shuffle(order: &mut [usize], seed: &mut u64) {
     for i in (1..order.len()).rev() {
         *seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)
