@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Article-page latency and throughput under load (wrk, 64 connections), side
-# by side in one run with nginx serving the same page's HTML as a static file.
+# by side in one run with nginx serving the same page's HTML as a static file;
+# then latency at a steady load below saturation, where a closed loop of 64
+# connections measures mostly its own queue (64 / throughput).
 # Usage: bench/site.sh   (ARTICLES=100000 DURATION=15s WORK=/tmp/newsdesk-bench)
 # The archive is written by the dev-only tool `newsdesk-bench generate` into
 # SQLite. With POSTGRES=postgres://… (an empty database, or one this script
@@ -63,6 +65,9 @@ request = function()
   return wrk.format("GET", "/article/" .. math.random($NEWEST - $ARTICLES + 1, $NEWEST) .. "?miss=" .. n .. "-" .. math.random(1e9))
 end
 LUA
+# The same requests at a steady pace: 16 connections, each waiting 16 ms
+# before its next request, so at most 1,000 requests/s.
+{ cat "$WORK/random-article.lua"; echo 'delay = function() return 16 end'; } > "$WORK/random-article-paced.lua"
 
 RUST_LOG=warn "$BIN" --config "$WORK/config.toml" serve > /dev/null &
 SERVER=$!
@@ -76,5 +81,7 @@ echo "== newsdesk: one article page"
 wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$PORT/article/$NEWEST"
 echo "== newsdesk: random article pages"
 wrk -t2 -c64 -d"$DURATION" --latency -s "$WORK/random-article.lua" "http://127.0.0.1:$PORT"
+echo "== newsdesk: random article pages, paced (at most 1,000 requests/s)"
+wrk -t2 -c16 -d"$DURATION" --latency -s "$WORK/random-article-paced.lua" "http://127.0.0.1:$PORT"
 echo "== nginx: the same page as a static file"
 wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$NGINX_PORT/article.html"
