@@ -95,33 +95,127 @@ pub struct Timing {
     pub from_bytes: Duration,
 }
 
+/// One of two fixed halves of a corpus, chosen by a hash of each page's id
+/// (or directory name): rules are tuned on one half and confirmed on the
+/// other, so a rule that only fits the pages it was tuned on shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Half {
+    /// Pages whose id hashes to an even number.
+    A,
+    /// Pages whose id hashes to an odd number.
+    B,
+}
+
+impl Half {
+    /// Whether the page `id` is in this half (FNV-1a of the id's bytes:
+    /// stable across runs, builds and platforms).
+    pub fn holds(self, id: &str) -> bool {
+        let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        (hash & 1 == 0) == (self == Half::A)
+    }
+}
+
+/// What `newsdesk-bench extract` is asked to do besides scoring.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Also list this many lowest-scoring pages per corpus.
+    pub worst: usize,
+    /// Score only this half of each corpus.
+    pub half: Option<Half>,
+    /// Write each page's extracted text to `DIR/ID.txt` and its scores to `DIR/scores.tsv`.
+    pub dump: Option<PathBuf>,
+}
+
 /// Runs the benchmark on every corpus directory and prints the results.
-/// With `worst`, also lists that many lowest-scoring pages per corpus.
-pub fn run(corpora: &[PathBuf], worst: usize) -> Result<()> {
+pub fn run(corpora: &[PathBuf], options: &Options) -> Result<()> {
     for dir in corpora {
         if dir.join("ground-truth.json").is_file() {
-            scrapinghub(dir, worst)?;
+            scrapinghub(dir, options)?;
         } else {
-            readability_pages(dir, worst)?;
+            readability_pages(dir, options)?;
         }
     }
     println!("peak RSS: {:.1} MiB", peak_rss_mib().unwrap_or(f64::NAN));
     Ok(())
 }
 
-fn scrapinghub(dir: &Path, worst: usize) -> Result<()> {
-    let (scores, timing) = score_scrapinghub(dir)?;
-    report(&format!("scrapinghub ({})", dir.display()), &scores, timing, worst);
+fn scrapinghub(dir: &Path, options: &Options) -> Result<()> {
+    let keep = |id: &str| options.half.is_none_or(|h| h.holds(id));
+    let (scores, texts, timing) = score_scrapinghub_where(dir, &keep)?;
+    let half = options.half.map_or(String::new(), |h| format!(", half {h:?}"));
+    let types = page_types(dir);
+    report(
+        &format!("scrapinghub ({}{half})", dir.display()),
+        &scores,
+        timing,
+        options.worst,
+        &types,
+    );
+    if !types.is_empty() {
+        by_type(&scores, &types);
+    }
+    if let Some(out) = &options.dump {
+        dump(out, &scores, &texts)?;
+    }
+    Ok(())
+}
+
+/// `page-types.json` (`{id: type}`) when the corpus has one.
+fn page_types(dir: &Path) -> HashMap<String, String> {
+    std::fs::read_to_string(dir.join("page-types.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
+/// P / R / F1 per page type, most pages first.
+fn by_type(scores: &[(String, PageScore)], types: &HashMap<String, String>) {
+    let mut groups: HashMap<&str, Vec<PageScore>> = HashMap::new();
+    for (id, s) in scores {
+        groups
+            .entry(types.get(id).map_or("unknown", String::as_str))
+            .or_default()
+            .push(*s);
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    for (kind, pages) in groups {
+        let (p, r, f) = summarise(&pages);
+        println!("  {kind:<14} {:>4} pages  P {p:.4}  R {r:.4}  F1 {f:.4}", pages.len());
+    }
+}
+
+/// Each page's text to `out/ID.txt`, and `out/scores.tsv` (id, P, R).
+fn dump(out: &Path, scores: &[(String, PageScore)], texts: &[String]) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut table = String::new();
+    for ((id, s), text) in scores.iter().zip(texts) {
+        std::fs::write(out.join(format!("{id}.txt")), text)?;
+        table.push_str(&format!("{id}\t{:.4}\t{:.4}\n", s.precision, s.recall));
+    }
+    std::fs::write(out.join("scores.tsv"), table)?;
     Ok(())
 }
 
 /// Per-page scores on a ScrapingHub-style corpus, and the time it took.
 pub fn score_scrapinghub(dir: &Path) -> Result<(Vec<(String, PageScore)>, Timing)> {
+    let (scores, _, timing) = score_scrapinghub_where(dir, &|_| true)?;
+    Ok((scores, timing))
+}
+
+/// Scores, extracted texts and time on the pages of a ScrapingHub-style
+/// corpus whose id `keep` accepts.
+pub type Scored = (Vec<(String, PageScore)>, Vec<String>, Timing);
+
+/// Scores the pages of a ScrapingHub-style corpus whose id `keep` accepts.
+pub fn score_scrapinghub_where(dir: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Scored> {
     let truth_path = dir.join("ground-truth.json");
     let truth: HashMap<String, Value> = serde_json::from_str(
         &std::fs::read_to_string(&truth_path).with_context(|| format!("reading {}", truth_path.display()))?,
     )?;
-    let mut ids: Vec<&String> = truth.keys().collect();
+    let mut ids: Vec<&String> = truth.keys().filter(|id| keep(id)).collect();
     ids.sort();
     // Every page is read and decompressed before the clock starts, so the
     // timed loop is extraction alone (compare-extract.sh does the same for
@@ -158,16 +252,23 @@ pub fn score_scrapinghub(dir: &Path) -> Result<(Vec<(String, PageScore)>, Timing
             ((*id).clone(), score(expected, text))
         })
         .collect();
-    Ok((scores, timing))
+    Ok((scores, texts, timing))
 }
 
-fn readability_pages(dir: &Path, worst: usize) -> Result<()> {
+fn readability_pages(dir: &Path, options: &Options) -> Result<()> {
     let run = score_readability(dir)?;
+    let scores: Vec<(String, PageScore)> = run
+        .scores
+        .into_iter()
+        .filter(|(name, _)| options.half.is_none_or(|h| h.holds(name)))
+        .collect();
+    let half = options.half.map_or(String::new(), |h| format!(", half {h:?}"));
     report(
-        &format!("readability test pages ({})", dir.display()),
-        &run.scores,
+        &format!("readability test pages ({}{half})", dir.display()),
+        &scores,
         run.timing,
-        worst,
+        options.worst,
+        &HashMap::new(),
     );
     let mut keys: Vec<_> = run.fields.into_iter().collect();
     keys.sort();
@@ -294,7 +395,7 @@ fn html_text(html: &str) -> String {
     out
 }
 
-fn report(title: &str, scores: &[(String, PageScore)], timing: Timing, worst: usize) {
+fn report(title: &str, scores: &[(String, PageScore)], timing: Timing, worst: usize, types: &HashMap<String, String>) {
     let only: Vec<PageScore> = scores.iter().map(|(_, s)| *s).collect();
     let (p, r, f) = summarise(&only);
     println!("{title}: {} pages", scores.len());
@@ -313,7 +414,8 @@ fn report(title: &str, scores: &[(String, PageScore)], timing: Timing, worst: us
     let mut sorted: Vec<&(String, PageScore)> = scores.iter().collect();
     sorted.sort_by(|a, b| (a.1.precision + a.1.recall).total_cmp(&(b.1.precision + b.1.recall)));
     for (name, s) in sorted.into_iter().take(worst) {
-        println!("    {name}: P {:.3} R {:.3}", s.precision, s.recall);
+        let kind = types.get(name).map_or("", String::as_str);
+        println!("    {name}: P {:.3} R {:.3} {kind}", s.precision, s.recall);
     }
 }
 
@@ -347,6 +449,17 @@ mod tests {
         assert!(run.timing.extract > Duration::ZERO);
         // Reading and decoding the file is part of the second figure only.
         assert!(run.timing.from_bytes > run.timing.extract, "{:?}", run.timing);
+    }
+
+    #[test]
+    fn halves_split_ids_stably_and_roughly_evenly() {
+        let ids: Vec<String> = (1..=1000).map(|n| format!("{n:04}")).collect();
+        let a = ids.iter().filter(|id| Half::A.holds(id)).count();
+        let b = ids.iter().filter(|id| Half::B.holds(id)).count();
+        assert_eq!(a + b, ids.len());
+        assert!((400..=600).contains(&a), "{a}");
+        // Fixed by the hash, not by the order pages are read in.
+        assert_eq!(Half::A.holds("0001"), Half::A.holds("0001"));
     }
 
     #[test]

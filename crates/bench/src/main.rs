@@ -69,6 +69,12 @@ enum Command {
         /// Also list the N worst-scoring pages of each corpus.
         #[arg(long, default_value_t = 0)]
         worst: usize,
+        /// Score only one fixed half of each corpus (by a hash of the page id): tune on a, confirm on b.
+        #[arg(long, value_enum)]
+        half: Option<extract::Half>,
+        /// Write each page's text to DIR/ID.txt and per-page scores to DIR/scores.tsv (ScrapingHub layout).
+        #[arg(long, value_name = "DIR")]
+        dump: Option<PathBuf>,
     },
     /// Fill a database with a synthetic archive for load tests (bench/site.sh); prints the newest article's id.
     Generate {
@@ -152,7 +158,12 @@ enum Command {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Extract { corpus, worst } => extract::run(&corpus, worst),
+        Command::Extract {
+            corpus,
+            worst,
+            half,
+            dump,
+        } => extract::run(&corpus, &extract::Options { worst, half, dump }),
         Command::Summary {
             corpus,
             sentences,
