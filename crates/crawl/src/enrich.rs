@@ -1,5 +1,5 @@
 //! What happens to an article once it is stored: analysis (summary, key
-//! points, entities, quotes), story assignment, and search indexing, in that
+//! points, entities, quotes, section), story assignment, and search indexing, in that
 //! order, since the index carries the entities the analysis found.
 //!
 //! Each step's failure is logged, never returned: the article is already
@@ -14,12 +14,20 @@ use newsdesk_store::Completed;
 use crate::indexing::{document, IndexError};
 use crate::Crawler;
 
+/// What analysis reads of an extracted page.
+pub(crate) struct Read {
+    pub title: Option<String>,
+    pub text: String,
+    /// The publisher's own section label (`article:section`), if any.
+    pub section_label: Option<String>,
+}
+
 impl Crawler {
     /// Enriches a stored page. A page folded into an existing article (same
     /// canonical URL) was clustered with that one, so it is not assigned again.
-    pub(crate) async fn enrich(&self, completed: Completed, title: Option<String>, text: String) {
+    pub(crate) async fn enrich(&self, completed: Completed, read: Read) {
         let (Completed::Stored(id) | Completed::MergedInto(id)) = completed;
-        self.analyze(id, title, text).await;
+        self.analyze(id, read).await;
         if let Completed::Stored(id) = completed {
             if let Err(e) = self.stories.assign(id).await {
                 tracing::error!(article = id.0, "assigning a story: {e}");
@@ -29,12 +37,21 @@ impl Crawler {
     }
 
     /// Analyses a stored article and saves the result, so page views never
-    /// recompute it.
-    async fn analyze(&self, id: ArticleId, title: Option<String>, text: String) {
+    /// recompute it. The publisher's section label, where it names one of
+    /// ours, outranks the classifier's reading of the text.
+    async fn analyze(&self, id: ArticleId, read: Read) {
         let store = self.store.clone();
         let result = tokio::task::spawn_blocking(move || {
-            let analysis =
-                newsdesk_analyze::analyze(title.as_deref(), &text, newsdesk_analyze::DEFAULT_SUMMARY_SENTENCES);
+            let mut analysis = newsdesk_analyze::analyze(
+                read.title.as_deref(),
+                &read.text,
+                newsdesk_analyze::DEFAULT_SUMMARY_SENTENCES,
+            );
+            let labelled = read
+                .section_label
+                .as_deref()
+                .and_then(newsdesk_analyze::section::of_label);
+            analysis.section = labelled.or(analysis.section);
             store.save_analysis(id, &analysis, Utc::now())
         })
         .await;

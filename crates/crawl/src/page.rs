@@ -84,9 +84,13 @@ impl Crawler {
         }
         let id = article.id;
         let canonical = canonical_url(page.canonical_url.as_deref(), &final_url);
-        let (title, text) = (page.title.clone(), page.text.clone());
+        let read = crate::enrich::Read {
+            title: page.title.clone(),
+            text: page.text.clone(),
+            section_label: page.section.clone(),
+        };
         let completed = blocking(&self.store, move |s| s.complete_article(id, &canonical, &page)).await?;
-        self.enrich(completed, title, text).await;
+        self.enrich(completed, read).await;
         Ok(())
     }
 }

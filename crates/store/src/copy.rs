@@ -93,6 +93,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("story_id", Int),
             ("syndicated", Flag),
             ("origin", Text),
+            ("section", Text),
         ],
     ),
     (

@@ -25,7 +25,8 @@
 
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{
-    Analysis, Article, ArticleId, EntityKind, Extracted, Feed, FeedEntry, FeedId, Source, SourceId, Story, StoryId,
+    Analysis, Article, ArticleId, EntityKind, Extracted, Feed, FeedEntry, FeedId, Section, Source, SourceId, Story,
+    StoryId,
 };
 
 mod blocking;
@@ -265,6 +266,14 @@ pub struct ClusterSeed {
     pub origin: Option<String>,
 }
 
+/// Which listed articles a "latest" page shows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Listing {
+    All,
+    Source(SourceId),
+    Section(Section),
+}
+
 /// Storage for the whole pipeline. Implementations must be safe to share
 /// across threads and must keep every method atomic.
 pub trait Store: Send + Sync {
@@ -321,6 +330,8 @@ pub trait Store: Send + Sync {
     fn latest(&self, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;
     /// [`Store::latest`], for one source.
     fn latest_of_source(&self, source: SourceId, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;
+    /// [`Store::latest`], for one section (as its analysis filed them).
+    fn latest_in_section(&self, section: Section, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;
 
     /// Stores a clustering decision: the article's story (created if new),
     /// merged stories folded in, syndication marks, related-story links; and

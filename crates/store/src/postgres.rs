@@ -23,15 +23,15 @@ mod view;
 
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{
-    Analysis, Article, ArticleId, Comment, CommentId, Extracted, Feed, FeedEntry, FeedId, Role, Source, SourceId,
-    Story, StoryId, User, UserId,
+    Analysis, Article, ArticleId, Comment, CommentId, Extracted, Feed, FeedEntry, FeedId, Role, Section, Source,
+    SourceId, Story, StoryId, User, UserId,
 };
 use newsdesk_postgres::{Postgres, Transaction};
 use rows::R;
 
 use crate::{
     ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed, EntityRef,
-    FetchRecord, NewComment, PollSuccess, Queued, RelatedArticle, Result, Store, StoreError, StoryArticle,
+    FetchRecord, Listing, NewComment, PollSuccess, Queued, RelatedArticle, Result, Store, StoreError, StoryArticle,
     StoryAssignment,
 };
 
@@ -148,11 +148,15 @@ impl Store for PostgresStore {
     }
 
     fn latest(&self, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
-        self.read(async |c| articles::latest(c, None, limit, offset).await)
+        self.read(async |c| articles::latest(c, Listing::All, limit, offset).await)
     }
 
     fn latest_of_source(&self, source: SourceId, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
-        self.read(async |c| articles::latest(c, Some(source), limit, offset).await)
+        self.read(async |c| articles::latest(c, Listing::Source(source), limit, offset).await)
+    }
+
+    fn latest_in_section(&self, section: Section, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
+        self.read(async |c| articles::latest(c, Listing::Section(section), limit, offset).await)
     }
 
     fn assign_story(&self, assignment: &StoryAssignment) -> Result<()> {

@@ -23,13 +23,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{
-    Analysis, Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Source, SourceId, Story, StoryId,
+    Analysis, Article, ArticleId, Extracted, Feed, FeedEntry, FeedId, Section, Source, SourceId, Story, StoryId,
 };
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::{
     ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed, EntityRef,
-    FetchRecord, NewComment, PollSuccess, Queued, RelatedArticle, Result, Store, StoreError, StoryArticle,
+    FetchRecord, Listing, NewComment, PollSuccess, Queued, RelatedArticle, Result, Store, StoreError, StoryArticle,
     StoryAssignment,
 };
 use newsdesk_domain::{Comment, CommentId, Role, User, UserId};
@@ -285,11 +285,15 @@ impl Store for SqliteStore {
     }
 
     fn latest(&self, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
-        self.read(|c| articles::latest(c, None, limit, offset))
+        self.read(|c| articles::latest(c, Listing::All, limit, offset))
     }
 
     fn latest_of_source(&self, source: SourceId, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
-        self.read(|c| articles::latest(c, Some(source), limit, offset))
+        self.read(|c| articles::latest(c, Listing::Source(source), limit, offset))
+    }
+
+    fn latest_in_section(&self, section: Section, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
+        self.read(|c| articles::latest(c, Listing::Section(section), limit, offset))
     }
 
     fn assign_story(&self, assignment: &StoryAssignment) -> Result<()> {
@@ -482,6 +486,12 @@ mod tests {
                  WHERE a.status <> 'pending' AND a.source_id = 1
                  ORDER BY a.sort_at DESC, a.id DESC LIMIT 50",
                 "articles_source_latest",
+            ),
+            (
+                "SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id
+                 WHERE a.status <> 'pending' AND section IS NOT NULL AND a.section = 'world'
+                 ORDER BY a.sort_at DESC, a.id DESC LIMIT 50",
+                "articles_section_latest",
             ),
             (
                 "SELECT id FROM articles WHERE status = 'pending'

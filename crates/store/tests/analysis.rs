@@ -3,7 +3,7 @@
 mod support;
 
 use chrono::{TimeZone, Utc};
-use newsdesk_domain::{Analysis, ArticleId, Entity, EntityKind, Extracted, FeedEntry, Quote};
+use newsdesk_domain::{Analysis, ArticleId, Entity, EntityKind, Extracted, FeedEntry, Quote, Section};
 use newsdesk_store::Queued;
 use support::{each, Backend};
 
@@ -60,7 +60,7 @@ fn analysis(people: &[(&str, u32)]) -> Analysis {
             start: 1,
             end: 10,
         }],
-        section: Some(newsdesk_domain::Section::World),
+        section: Some(Section::World),
     }
 }
 
@@ -122,6 +122,50 @@ fn re_analysis_replaces_links() {
             .unwrap();
         assert!(store.articles_mentioning("steve-witkoff", 10).unwrap().is_empty());
         assert_eq!(store.entity("marco-rubio").unwrap().map(|e| e.mentions), Some(1));
+    });
+}
+
+#[test]
+fn articles_are_listed_under_the_section_their_analysis_gives() {
+    each("articles_are_listed_under_the_section_their_analysis_gives", |db| {
+        let store = db.open();
+        let store = &*store;
+        let source = store.upsert_source("Example", None).unwrap();
+        let feed = store.add_feed(source.id, "https://example.com/feed").unwrap();
+        let [a, b, c] = [1, 2, 3].map(|n| ready_article(store, feed.id, n));
+        let filed = |section| Analysis {
+            section,
+            ..analysis(&[])
+        };
+        store
+            .save_analysis(a, &filed(Some(Section::Sports)), Utc::now())
+            .unwrap();
+        store
+            .save_analysis(b, &filed(Some(Section::World)), Utc::now())
+            .unwrap();
+        store
+            .save_analysis(c, &filed(Some(Section::Sports)), Utc::now())
+            .unwrap();
+        let ids = |section| -> Vec<ArticleId> {
+            let cards = store.latest_in_section(section, 10, 0).unwrap();
+            cards.into_iter().map(|c| c.id).collect()
+        };
+        assert_eq!(ids(Section::Sports), vec![c, a], "newest first");
+        assert_eq!(ids(Section::World), vec![b]);
+        assert!(ids(Section::Health).is_empty());
+        assert_eq!(
+            store.latest_in_section(Section::Sports, 1, 1).unwrap()[0].id,
+            a,
+            "paged"
+        );
+
+        // A new analysis refiles the article; one without a section unfiles it.
+        store
+            .save_analysis(c, &filed(Some(Section::World)), Utc::now())
+            .unwrap();
+        store.save_analysis(a, &filed(None), Utc::now()).unwrap();
+        assert!(ids(Section::Sports).is_empty());
+        assert_eq!(ids(Section::World), vec![c, b]);
     });
 }
 

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use newsdesk_domain::{Article, ArticleId, Comment, Feed, Source};
+use newsdesk_domain::{Article, ArticleId, Comment, Feed, Section, Source};
 use newsdesk_store::{ArticleCard, Store};
 use serde::{Deserialize, Serialize};
 
@@ -252,9 +252,33 @@ async fn store<T: Send + 'static>(
     Ok(crate::pages::store_call(state, f).await?)
 }
 
-async fn articles(State(state): State<AppState>, Query(p): Query<Paging>) -> ApiResult<PageOf<ArticleSummary>> {
+/// `?section=` on a list of articles.
+#[derive(Deserialize)]
+pub struct SectionFilter {
+    section: Option<String>,
+}
+
+async fn articles(
+    State(state): State<AppState>,
+    Query(p): Query<Paging>,
+    Query(filter): Query<SectionFilter>,
+) -> ApiResult<PageOf<ArticleSummary>> {
     let (page, per_page, offset) = p.window();
-    let cards = store(&state, move |s| s.latest(per_page, offset)).await?;
+    let section = match filter.section.as_deref() {
+        None => None,
+        Some(slug) => Some(Section::from_slug(slug).ok_or_else(|| {
+            let known: Vec<&str> = Section::ALL.iter().map(|s| s.as_str()).collect();
+            ApiError(WebError::BadRequest(format!(
+                "unknown section {slug:?}; sections are {}",
+                known.join(", ")
+            )))
+        })?),
+    };
+    let cards = store(&state, move |s| match section {
+        Some(section) => s.latest_in_section(section, per_page, offset),
+        None => s.latest(per_page, offset),
+    })
+    .await?;
     Ok(Json(PageOf::new(
         cards.into_iter().map(Into::into).collect(),
         page,

@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, Utc};
+use newsdesk_domain::Section;
 use newsdesk_store::ArticleCard;
 
 use crate::pages::search::SearchParams;
@@ -75,6 +76,20 @@ pub async fn source(State(state): State<AppState>, Path(file): Path<String>) -> 
     Ok(render(
         &format!("{}: {name}", state.site_name),
         &format!("/feeds/source/{file}"),
+        &cards,
+    ))
+}
+
+/// A section's latest articles.
+pub async fn section(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, WebError> {
+    let section = file
+        .strip_suffix(".atom")
+        .and_then(Section::from_slug)
+        .ok_or(WebError::NotFound)?;
+    let cards = store_call(&state, move |s| s.latest_in_section(section, ENTRIES, 0)).await?;
+    Ok(render(
+        &format!("{}: {}", state.site_name, section.label()),
+        &format!("/feeds/section/{file}"),
         &cards,
     ))
 }

@@ -172,6 +172,7 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(pages::search::page))
         .route("/sources", get(pages::sources))
         .route("/source/{slug}", get(pages::source))
+        .route("/section/{slug}", get(pages::section))
         .route("/login", get(pages::account::login_form).post(pages::account::login))
         .route(
             "/register",
@@ -189,6 +190,7 @@ pub fn router(state: AppState) -> Router {
         .route("/feeds/latest.atom", get(atom::latest))
         .route("/feeds/entity/{file}", get(atom::entity))
         .route("/feeds/source/{file}", get(atom::source))
+        .route("/feeds/section/{file}", get(atom::section))
         .route("/feeds/search.atom", get(atom::search))
         .route("/healthz", get(pages::healthz))
         .route("/metrics", get(metrics::render))

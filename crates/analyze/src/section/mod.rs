@@ -61,6 +61,22 @@ pub fn classify(title: &str, text: &str) -> SectionGuess {
     Model::builtin().classify(title, text)
 }
 
+/// How sure the model must be of a publisher's label: a desk's name ("Sport",
+/// "Markets", "Arts & Culture") reads at 0.77 or more, while labels that name
+/// no desk ("News", "Opinion", "Local") stay under 0.6.
+const LABEL_CONFIDENCE: f32 = 0.75;
+
+/// The section a publisher's own label for an article names (its page's
+/// `article:section`), where it names one of ours: the label itself ("World"),
+/// or a label the model reads with confidence ("Football", "Markets").
+/// `None` leaves the article's text to decide.
+pub fn of_label(label: &str) -> Option<Section> {
+    Section::parse(label).or_else(|| {
+        let guess = classify(label, "");
+        (guess.probability >= LABEL_CONFIDENCE).then_some(guess.section)
+    })
+}
+
 /// A section model: group weights, biases, and per slot its idf and
 /// quantised weights.
 pub struct Model {
@@ -240,6 +256,16 @@ mod tests {
         let model = Model::builtin();
         assert_eq!(model.scores("", &lead), model.scores("", &format!("{lead}{tail}")));
         assert_ne!(model.scores("", &lead), model.scores("", &tail));
+    }
+
+    #[test]
+    fn a_publishers_label_decides_only_when_it_names_a_desk() {
+        assert_eq!(of_label(" world "), Some(Section::World));
+        assert_eq!(of_label("Football"), Some(Section::Sports));
+        assert_eq!(of_label("Markets"), Some(Section::Business));
+        for vague in ["News", "Opinion", "Local", ""] {
+            assert_eq!(of_label(vague), None, "{vague:?}");
+        }
     }
 
     #[test]

@@ -362,3 +362,62 @@ async fn article_images_come_through_the_signed_proxy() {
     let unsigned = format!("{site}/img/00000000000000000000000000000000?url=http%3A%2F%2F127.0.0.1%2F");
     assert_eq!(reqwest::get(unsigned).await.unwrap().status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_analysed_article_is_filed_under_one_section() {
+    let wire = Newswire::start().await.unwrap();
+    let (h, site) = crawled_site(&wire).await;
+    let (_, latest) = json(&format!("{site}/api/v1/articles?per_page=100")).await;
+    // Listed articles include failed fetches, which have no text to analyse.
+    let mut analysed: Vec<i64> = latest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .filter(|&id| h.store.analysis(newsdesk_domain::ArticleId(id)).unwrap().is_some())
+        .collect();
+    assert!(analysed.len() > 40, "{} analysed", analysed.len());
+
+    let mut filed = Vec::new();
+    for section in newsdesk_domain::Section::ALL {
+        let slug = section.as_str();
+        let (status, page) = json(&format!("{site}/api/v1/articles?section={slug}&per_page=100")).await;
+        assert_eq!(status, 200);
+        let items = page["items"].as_array().unwrap();
+        for item in items {
+            let id = newsdesk_domain::ArticleId(item["id"].as_i64().unwrap());
+            let analysis = h.store.analysis(id).unwrap().expect("analysed");
+            assert_eq!(analysis.section, Some(section), "article {} listed under {slug}", id.0);
+            filed.push(id.0);
+        }
+        let html = reqwest::get(format!("{site}/section/{slug}")).await.unwrap();
+        assert_eq!(html.status(), 200);
+        let html = html.text().await.unwrap();
+        assert!(html.contains(&format!("<h1>{}</h1>", section.label())));
+        for item in items {
+            let link = format!("/article/{}\"", item["id"]);
+            assert!(html.contains(&link), "the {slug} page lists {link}");
+        }
+        let atom = reqwest::get(format!("{site}/feeds/section/{slug}.atom")).await.unwrap();
+        let feed = feed_rs::parser::parse(&atom.bytes().await.unwrap()[..]).expect("our Atom parses");
+        assert_eq!(feed.entries.len(), items.len().min(50), "{slug} feed");
+    }
+    filed.sort_unstable();
+    analysed.sort_unstable();
+    assert_eq!(filed, analysed, "each analysed article in exactly one section");
+
+    assert_eq!(
+        reqwest::get(format!("{site}/section/weather")).await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        reqwest::get(format!("{site}/feeds/section/weather.atom"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let (status, err) = json(&format!("{site}/api/v1/articles?section=weather")).await;
+    assert_eq!(status, 400);
+    assert!(err["error"]["message"].as_str().unwrap().contains("world"), "{err}");
+}

@@ -13,6 +13,15 @@ use crate::{ArticleCard, EntityRef, StoreError};
 /// Replaces the analysis of `article` and its entity links.
 pub(crate) async fn save(c: &impl GenericClient, article: ArticleId, analysis: &Analysis, at: DateTime<Utc>) -> R<()> {
     let json = serde_json::to_string(analysis).map_err(|e| StoreError::Invalid(format!("analysis: {e}")))?;
+    // Listed by section from the article's row, so a section page is one
+    // index walk.
+    run(
+        c,
+        "file article under its section",
+        "UPDATE articles SET section = $2 WHERE id = $1",
+        &[&article.0, &analysis.section.map(|s| s.as_str())],
+    )
+    .await?;
     run(
         c,
         "save analysis",

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{Article, ArticleId, ArticleStatus, Extracted, FeedEntry, FeedId, SourceId};
-use newsdesk_postgres::GenericClient;
+use newsdesk_postgres::{GenericClient, ToSql};
 
 use super::rows::{self, all, each, first, get, int, ms, run, run_racing, ARTICLE_COLS, CARD_COLS, R};
 use crate::policy::{non_blank, page_excerpt, sort_time, MAX_ATTEMPTS};
-use crate::{ArticleCard, Completed, Queued, StoreError};
+use crate::{ArticleCard, Completed, Listing, Queued, StoreError};
 
 /// Queues feed entries as pending articles (see the SQLite twin). An entry
 /// queued at the same moment by another process is reported as known.
@@ -279,21 +279,26 @@ pub(crate) async fn ready_ids(c: &impl GenericClient) -> R<Vec<ArticleId>> {
     each(&rows, |r| get(r, "id").map(ArticleId))
 }
 
-/// Listed (ready or failed) articles, newest first, optionally of one source.
+/// Listed (ready or failed) articles, newest first: all, or one source's or
+/// one section's.
 pub(crate) async fn latest(
     c: &impl GenericClient,
-    source: Option<SourceId>,
+    listing: Listing,
     limit: usize,
     offset: usize,
 ) -> R<Vec<ArticleCard>> {
-    let filter = match source {
-        Some(_) => "a.status <> 'pending' AND a.source_id = $3",
-        None => "a.status <> 'pending' AND $3::BIGINT IS NULL",
+    let (filter, key): (&str, Box<dyn ToSql + Sync + Send>) = match listing {
+        Listing::All => ("a.status <> 'pending' AND $3::BIGINT IS NULL", Box::new(None::<i64>)),
+        Listing::Source(s) => ("a.status <> 'pending' AND a.source_id = $3", Box::new(s.0)),
+        Listing::Section(s) => (
+            "a.status <> 'pending' AND section IS NOT NULL AND a.section = $3",
+            Box::new(s.as_str()),
+        ),
     };
     let sql = format!(
         "SELECT {CARD_COLS} FROM articles a JOIN sources s ON s.id = a.source_id
          WHERE {filter} ORDER BY a.sort_at DESC, a.id DESC LIMIT $1 OFFSET $2"
     );
-    let args: rows::Params = &[&int(limit), &int(offset), &source.map(|s| s.0)];
+    let args: rows::Params = &[&int(limit), &int(offset), key.as_ref()];
     each(&all(c, "list latest articles", &sql, args).await?, rows::card)
 }

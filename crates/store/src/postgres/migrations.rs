@@ -6,7 +6,7 @@
 
 pub(crate) const COMPONENT: &str = "store";
 
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, SECTIONS];
 
 const V1: &str = r#"
 CREATE TABLE sources (
@@ -187,4 +187,12 @@ CREATE TABLE comment_reports (
     created_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (comment_id, user_id)
 );
+"#;
+
+/// The section an article is filed under (`Section::as_str`), set with its
+/// analysis; listed newest first per section.
+const SECTIONS: &str = r#"
+ALTER TABLE articles ADD COLUMN section TEXT;
+CREATE INDEX articles_section_latest ON articles(section, sort_at DESC, id DESC)
+    WHERE status <> 'pending' AND section IS NOT NULL;
 "#;

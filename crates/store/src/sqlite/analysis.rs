@@ -20,6 +20,10 @@ pub(crate) fn save(conn: &Connection, article: ArticleId, analysis: &Analysis, a
     )
     .and_then(|mut st| st.execute(params![article.0, json, millis(at)]))
     .ctx("save analysis")?;
+    // Listed by section from the article's row, so a section page is one index walk.
+    conn.prepare_cached("UPDATE articles SET section = ?2 WHERE id = ?1")
+        .and_then(|mut st| st.execute(params![article.0, analysis.section.map(|s| s.as_str())]))
+        .ctx("file article under its section")?;
     conn.prepare_cached("DELETE FROM article_entities WHERE article_id = ?1")
         .and_then(|mut st| st.execute([article.0]))
         .ctx("clear article entities")?;

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{Article, ArticleId, ArticleStatus, Extracted, FeedEntry, FeedId, SourceId};
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{self, millis, sort_key, sql_int, Ctx, ARTICLE_COLS, CARD_COLS};
 use crate::policy::{non_blank, page_excerpt, MAX_ATTEMPTS};
-use crate::{ArticleCard, Completed, Queued, Result, StoreError};
+use crate::{ArticleCard, Completed, Listing, Queued, Result, StoreError};
 
 /// Queues feed entries as pending articles. Entries whose URL or
 /// (feed, GUID) is already stored, or was seen earlier in `entries`, are
@@ -238,17 +239,17 @@ pub(crate) fn ready_ids(conn: &Connection) -> Result<Vec<ArticleId>> {
         .ctx("list ready article ids")
 }
 
-/// Listed (ready or failed) articles, newest first, optionally of one source.
-pub(crate) fn latest(
-    conn: &Connection,
-    source: Option<SourceId>,
-    limit: usize,
-    offset: usize,
-) -> Result<Vec<ArticleCard>> {
-    // The status predicate matches the partial indexes' WHERE clause verbatim.
-    let filter = match source {
-        Some(_) => "a.status <> 'pending' AND a.source_id = ?3",
-        None => "a.status <> 'pending' AND ?3 IS NULL",
+/// Listed (ready or failed) articles, newest first: all, or one source's or
+/// one section's.
+pub(crate) fn latest(conn: &Connection, listing: Listing, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
+    // The predicates match the partial indexes' WHERE clauses verbatim.
+    let (filter, key): (&str, Value) = match listing {
+        Listing::All => ("a.status <> 'pending' AND ?3 IS NULL", Value::Null),
+        Listing::Source(s) => ("a.status <> 'pending' AND a.source_id = ?3", Value::Integer(s.0)),
+        Listing::Section(s) => (
+            "a.status <> 'pending' AND section IS NOT NULL AND a.section = ?3",
+            Value::Text(s.as_str().to_owned()),
+        ),
     };
     let sql = format!(
         "SELECT {CARD_COLS} FROM articles a JOIN sources s ON s.id = a.source_id
@@ -256,7 +257,7 @@ pub(crate) fn latest(
     );
     conn.prepare_cached(&sql)
         .and_then(|mut st| {
-            let args = params![sql_int(limit), sql_int(offset), source.map(|s| s.0)];
+            let args = params![sql_int(limit), sql_int(offset), key];
             st.query_map(args, rows::card)?.collect()
         })
         .ctx("list latest articles")

@@ -8,7 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::rows::Ctx;
 use crate::{Result, StoreError};
 
-const MIGRATIONS: &[&str] = &[V1, COMMUNITY, STORIES, ANALYSIS, SECRETS, WEB_HOMEPAGES];
+const MIGRATIONS: &[&str] = &[V1, COMMUNITY, STORIES, ANALYSIS, SECRETS, WEB_HOMEPAGES, SECTIONS];
 
 /// Initial schema. Timestamps are unix milliseconds (UTC).
 const V1: &str = r#"
@@ -216,6 +216,14 @@ CREATE TABLE secrets (
 const WEB_HOMEPAGES: &str = r#"
 UPDATE sources SET homepage = NULL
 WHERE lower(homepage) NOT LIKE 'http://%' AND lower(homepage) NOT LIKE 'https://%';
+"#;
+
+/// The section an article is filed under (`Section::as_str`), set with its
+/// analysis; listed newest first per section.
+const SECTIONS: &str = r#"
+ALTER TABLE articles ADD COLUMN section TEXT;
+CREATE INDEX articles_section_latest ON articles(section, sort_at DESC, id DESC)
+    WHERE status <> 'pending' AND section IS NOT NULL;
 "#;
 
 /// The schema version this build writes.

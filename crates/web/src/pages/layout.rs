@@ -2,6 +2,7 @@
 //! navigation, search box and account links; main landmark; footer.
 
 use maud::{html, Markup, DOCTYPE};
+use newsdesk_domain::Section;
 
 use crate::session::{Visitor, CSRF_FIELD};
 
@@ -34,6 +35,9 @@ fn frame(title: &str, account: Markup, body: Markup) -> Markup {
                     nav aria-label="Site" {
                         a href="/" { "Latest" }
                         a href="/sources" { "Sources" }
+                        @for section in Section::ALL {
+                            a href={ "/section/" (section.as_str()) } { (section.label()) }
+                        }
                     }
                     form.search method="get" action="/search" role="search" {
                         label.visually-hidden for="site-search" { "Search articles" }

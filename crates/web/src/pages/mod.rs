@@ -15,7 +15,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use chrono::Utc;
 use maud::{html, Markup, PreEscaped};
-use newsdesk_domain::{Article, ArticleId, ArticleStatus, Feed, Source};
+use newsdesk_domain::{Article, ArticleId, ArticleStatus, Feed, Section, Source};
 use newsdesk_store::{ArticleView, Community, Store};
 use serde::Deserialize;
 
@@ -202,6 +202,32 @@ pub async fn source(
         (pager(&path, page, cards.len() == PAGE_SIZE))
     };
     Ok(layout::page(&visitor, &source.name, body))
+}
+
+/// A section's latest articles, newest first, with its feed.
+pub async fn section(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+    Query(paging): Query<Paging>,
+) -> Result<Markup, WebError> {
+    let section = Section::from_slug(&slug).ok_or(WebError::NotFound)?;
+    let page = paging.number();
+    let cards = store_call(&state, move |s| {
+        s.latest_in_section(section, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    })
+    .await?;
+    let path = format!("/section/{}", section.as_str());
+    let body = html! {
+        h1 { (section.label()) }
+        p.meta { a href={ "/feeds/section/" (section.as_str()) ".atom" } { "Atom feed" } }
+        @if cards.is_empty() && page == 1 {
+            p { "No articles filed under " (section.label()) " yet." }
+        }
+        (cards::list(&cards, Utc::now()))
+        (pager(&path, page, cards.len() == PAGE_SIZE))
+    };
+    Ok(layout::page(&visitor, section.label(), body))
 }
 
 fn feed_health(feeds: &[Feed]) -> Markup {
