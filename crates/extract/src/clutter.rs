@@ -38,7 +38,14 @@ pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>, keep_hea
     let mut promo_list: Option<PromoList> = None;
     let mut linked_heading: Option<Block> = None;
     let first_owner = blocks.first().map_or(0, |b| b.owner);
+    let mut previous_owner = None;
     for mut block in blocks {
+        // The block before this one, kept or not: a heading after text of its
+        // own section does not open that section.
+        let before = previous_owner;
+        if block.kind != BlockKind::Image {
+            previous_owner = Some(block.owner);
+        }
         if block.kind != BlockKind::Image {
             let heading = linked_heading.take();
             if heading.as_ref().is_some_and(|h| is_teaser_blurb(dom, h, &block)) {
@@ -76,7 +83,7 @@ pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>, keep_hea
             }
             Verdict::Drop => {}
             Verdict::DropWithNext => skip_promo_target = true,
-            Verdict::DropWithList => promo_list = Some(PromoList::under(dom, &block, first_owner)),
+            Verdict::DropWithList => promo_list = Some(PromoList::under(dom, &block, first_owner, before)),
         }
     }
     kept
@@ -85,13 +92,16 @@ pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>, keep_hea
 /// What follows a "Related stories" heading: list items and links, and when
 /// the heading heads a section of its own (one that does not hold the
 /// article's first block), everything else in that section too, such as
-/// teaser excerpts.
+/// teaser excerpts. A heading's words are evidence, not a verdict: only a
+/// heading that opens its section heads it. One with text of the same
+/// section before it ("Recommended Providers" halfway down a guide) is a
+/// subheading of the article, and the section is the article going on.
 struct PromoList {
     section: Option<usize>,
 }
 
 impl PromoList {
-    fn under(dom: &Dom, heading: &Block, first_owner: usize) -> PromoList {
+    fn under(dom: &Dom, heading: &Block, first_owner: usize, previous_owner: Option<usize>) -> PromoList {
         // Climb out of wrappers that hold nothing but the heading.
         let mut inner = heading.owner;
         let mut section = dom.nodes[inner].parent;
@@ -99,8 +109,9 @@ impl PromoList {
             inner = section;
             section = dom.nodes[section].parent;
         }
+        let opens = previous_owner.is_none_or(|p| !dom.contains(section, p));
         PromoList {
-            section: (section != ROOT && !dom.contains(section, first_owner)).then_some(section),
+            section: (section != ROOT && !dom.contains(section, first_owner) && opens).then_some(section),
         }
     }
 
@@ -505,6 +516,30 @@ mod tests {
                 "Die Opposition kündigte an, gegen den Haushalt zu klagen."
             ]
         );
+    }
+
+    #[test]
+    fn a_promo_heading_over_most_of_the_article_does_not_take_its_section() {
+        let para =
+            "<p>Every provider we list encrypts traffic, keeps no logs, and has passed an independent audit.</p>";
+        let teaser = "<p><a href='/t'>Another story the site would like you to read next</a></p>";
+        // The heading opens the section that holds the rest of the guide.
+        let guide = format!(
+            "<h1>VPN Services</h1><div><p>Intro.</p><h2>Recommended Providers</h2>{}</div>",
+            para.repeat(6)
+        );
+        assert_eq!(
+            texts(&guide).iter().filter(|t| t.starts_with("Every provider")).count(),
+            6
+        );
+        // A section the heading opens goes, blurbs and all, however long they run.
+        let promo = format!(
+            "<h1>VPN Services</h1>{}<div><h2>Recommended</h2>{teaser}<p>A short blurb about it.</p></div>",
+            para.repeat(6)
+        );
+        let kept = texts(&promo);
+        assert!(!kept.iter().any(|t| t.contains("blurb")), "{kept:?}");
+        assert_eq!(kept.len(), 7, "{kept:?}");
     }
 
     #[test]
