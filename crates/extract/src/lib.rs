@@ -87,6 +87,9 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
     let mut body = article(&dom, &known);
     if is_scant(&body.text) {
         body = distrust_markup(&doc, &normalised, &known, body);
+        if let Some(description) = page.description.as_deref() {
+            body = described(body, description);
+        }
     }
     page.text = body.text;
     page.html = body.html;
@@ -143,6 +146,33 @@ fn distrust_markup(doc: &parse::Document, html: &str, known: &Known, scant: Body
     };
     let furniture_read = article(&dom::Dom::build_trusting(doc, Trust::TextlessTags), known);
     more_text(best, furniture_read)
+}
+
+/// A page whose body holds no text at all even after every fallback renders
+/// its content by script (a forum serving its posts as JSON, a shop its
+/// products): the description the publisher wrote for it is then the only
+/// main text there is. (A short page with some text keeps it: a longer
+/// description beside it is often a summary of something else.)
+fn described(scant: Body, description: &str) -> Body {
+    let description = description.trim();
+    if !scant.text.trim().is_empty() || description.is_empty() {
+        return scant;
+    }
+    let mut html = String::with_capacity(description.len() + 7);
+    html.push_str("<p>");
+    for c in description.chars() {
+        match c {
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            c => html.push(c),
+        }
+    }
+    html.push_str("</p>");
+    Body {
+        text: description.to_string(),
+        html,
+    }
 }
 
 /// The fallback when it found clearly more text than the scant extraction.
@@ -354,6 +384,22 @@ mod tests {
         let article = format!("<head><meta property='og:type' content='article'></head>{listing}");
         let text = super::extract(&article, None).text;
         assert!(!text.contains("Ferry services resume"), "{text}");
+    }
+
+    #[test]
+    fn a_page_whose_body_is_rendered_by_script_gives_its_description() {
+        let html = "<html><head><meta name=description content=\"So I wanted to know what range people get from their boards & batteries.\">\
+                    </head><body><section id=splash><div class=dots></div></section><script>render()</script></body></html>";
+        let page = super::extract(html, None);
+        assert_eq!(
+            page.text,
+            "So I wanted to know what range people get from their boards & batteries."
+        );
+        assert!(page.html.contains("boards &amp; batteries"), "{}", page.html);
+        // A short body keeps its own text, even beside a longer description.
+        let html = "<html><head><meta name=description content=\"Ferries resume on every route from Monday, the operator says.\">\
+                    </head><body><p>Ferries resume.</p></body></html>";
+        assert_eq!(super::extract(html, None).text, "Ferries resume.");
     }
 
     #[test]
