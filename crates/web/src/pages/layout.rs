@@ -35,15 +35,17 @@ fn frame(title: &str, account: Markup, body: Markup) -> Markup {
                     nav aria-label="Site" {
                         a href="/" { "Latest" }
                         a href="/sources" { "Sources" }
-                        @for section in Section::ALL {
-                            a href={ "/section/" (section.as_str()) } { (section.label()) }
-                        }
                     }
                     form.search method="get" action="/search" role="search" {
                         label.visually-hidden for="site-search" { "Search articles" }
                         input #site-search type="search" name="q" placeholder="Search";
                     }
                     (account)
+                    nav.sections aria-label="Sections" {
+                        @for section in Section::ALL {
+                            a href={ "/section/" (section.as_str()) } { (section.label()) }
+                        }
+                    }
                 }
                 main #main { (body) }
                 footer.site {
