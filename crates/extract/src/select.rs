@@ -89,7 +89,11 @@ pub fn article_roots(dom: &Dom, blocks: &[Block], header: &Header, declares_arti
             return vec![main];
         }
     }
-    siblings(dom, top, &final_score)
+    let mut roots = siblings(dom, top, &final_score);
+    if let Some(lead) = headline.as_ref().and_then(|h| h.lead_in(dom, top, blocks)) {
+        roots.splice(0..0, lead);
+    }
+    roots
 }
 
 /// Of the text an ancestor adds to the winner, at most this share may be links…
@@ -157,6 +161,9 @@ const MIN_NEARNESS: f32 = 0.25;
 /// product page they outvote the description by length alone.
 struct Headline {
     node: usize,
+    /// Every `<h1>` that repeats the title, in document order (pages print
+    /// a hidden or sticky copy of the header before the real one).
+    copies: Vec<usize>,
     /// Per node, the characters of text before it in document order.
     chars_before: Vec<u32>,
 }
@@ -180,8 +187,14 @@ impl Headline {
                 seen += n.chars;
             }
         }
+        let copies = blocks
+            .iter()
+            .filter(|b| b.kind == BlockKind::Heading(1) && header.is_headline(&b.text))
+            .map(|b| b.owner)
+            .collect();
         Some(Headline {
             node: block.owner,
+            copies,
             chars_before,
         })
     }
@@ -202,6 +215,84 @@ impl Headline {
         let own = dom.nodes[i].chars.max(1) as f32;
         (own / gap.max(own)).max(MIN_NEARNESS)
     }
+}
+
+/// The article's start, left behind in a cousin of the winner: the
+/// sections a page builder wraps apart between the headline and the winning
+/// block ("When I started podcasting…" in one `<section>`, the equipment
+/// list that outvoted it in another). Taken only when that stretch reads as
+/// the article: several paragraphs of prose, few links; and never the
+/// headline's own container, whose standfirst, byline and date line readers
+/// and annotators leave out.
+const MIN_LEAD_IN_PROSE_BLOCKS: usize = 3;
+
+impl Headline {
+    /// The largest subtrees lying wholly between the headline's container
+    /// and the winner `top`, when what they add is prose; `None` when `top`
+    /// already holds the headline or precedes it.
+    fn lead_in(&self, dom: &Dom, top: usize, blocks: &[Block]) -> Option<Vec<usize>> {
+        // The copy of the headline nearest above the winner is the one that heads it.
+        let headline = self
+            .copies
+            .iter()
+            .rev()
+            .copied()
+            .find(|&c| c < top)
+            .unwrap_or(self.node);
+        if dom.contains(top, headline) || headline >= top {
+            return None;
+        }
+        // The headline's own container (its header: standfirst, byline, date
+        // line, lead image) is left out: only what follows it can be the
+        // article's start.
+        let mut header = headline;
+        while !dom.contains(dom.nodes[header].parent, top) {
+            header = dom.nodes[header].parent;
+        }
+        let (start, end) = (dom.nodes[header].end, top);
+        if start >= end {
+            return None;
+        }
+        // Blocks in the stretch (not inside the winner).
+        let (mut chars, mut links, mut prose, mut prose_blocks) = (0u32, 0u32, 0u32, 0usize);
+        for b in blocks.iter().filter(|b| b.owner >= start && b.owner < end) {
+            chars += b.chars;
+            links += b.link_chars;
+            if b.kind == BlockKind::Paragraph
+                && b.chars >= MIN_VOTING_CHARS
+                && b.link_density() < MAX_PROSE_LINK_DENSITY
+            {
+                prose += b.chars;
+                prose_blocks += 1;
+            }
+        }
+        let (c, l, p) = (chars as f32, links as f32, prose as f32);
+        if prose_blocks < MIN_LEAD_IN_PROSE_BLOCKS || l > c * MAX_ADDED_LINK_DENSITY || p < c * MIN_ADDED_PROSE {
+            return None;
+        }
+        Some(subtrees_between(dom, start, end))
+    }
+}
+
+/// The largest non-junk subtrees that lie wholly in the node range
+/// `start..end` (a loop over the pre-order array: no recursion).
+fn subtrees_between(dom: &Dom, start: usize, end: usize) -> Vec<usize> {
+    let mut roots = Vec::new();
+    let mut i = start;
+    while i < end {
+        let node = &dom.nodes[i];
+        let node_end = node.end.max(i + 1);
+        if node_end <= end {
+            if !node.junk && node.element().is_some() {
+                roots.push(i);
+            }
+            i = node_end;
+        } else {
+            // It straddles the winner: look inside.
+            i += 1;
+        }
+    }
+    roots
 }
 
 /// The `<main>` (or `role=main`) element holding `top`.
@@ -484,6 +575,31 @@ mod tests {
         let text = article_text(&html);
         assert!(text.iter().any(|t| t.contains("dynamic microphone")), "{text:?}");
         assert!(!text.iter().any(|t| t.contains("podcast")), "{text:?}");
+    }
+
+    #[test]
+    fn the_start_of_the_article_in_a_cousin_section_after_the_headline_is_kept() {
+        let intro = "<p>When I started, the gear was expensive, technical, and hard to judge by ear.</p>";
+        let item =
+            "<li><p>A microphone that plugs into a laptop, costs little, and sounds clean in a quiet room.</p></li>";
+        let article = |lead: &str| {
+            format!(
+                "<nav><a href=/>Home</a></nav><article><h1>Podcast gear</h1><section>{lead}</section>                 <section><section><ul>{}</ul></section></section></article><div class=more><a href=/x>Next story on the site</a></div>",
+                item.repeat(8)
+            )
+        };
+        let text = article_text(&article(&intro.repeat(3)));
+        assert_eq!(
+            text.iter().filter(|t| t.starts_with("When I started")).count(),
+            3,
+            "{text:?}"
+        );
+        assert!(!text.iter().any(|t| t.contains("Next story")), "{text:?}");
+        // One line between the headline and the article (a byline, a standfirst) stays out.
+        let text = article_text(&article(
+            "<p>By a staff writer who tested every microphone, cable and stand.</p>",
+        ));
+        assert!(!text.iter().any(|t| t.starts_with("By a staff")), "{text:?}");
     }
 
     #[test]
