@@ -7,6 +7,8 @@
 //! every walk is a loop: a page with 100,000 nested elements costs neither
 //! recursion depth nor repeated text collection.
 
+use std::collections::HashMap;
+
 use crate::boilerplate::Trust;
 use crate::parse::{Data, Document, Element};
 
@@ -17,6 +19,10 @@ pub const ROOT: usize = 0;
 /// the page's text is kept: it is the article under an odd name.
 const MAX_NAMED_JUNK_SHARE: f32 = 0.4;
 
+/// A series of like-named blocks is read when a paragraph of at least this
+/// much text (not links) stands beside it.
+const MIN_SERIES_PARAGRAPH_CHARS: u32 = 80;
+
 /// A link with fewer characters than this is a menu entry, not a headline.
 pub const MIN_HEADLINE_LINK_CHARS: u32 = 25;
 
@@ -26,6 +32,13 @@ fn links_to_page(n: &DomNode) -> bool {
     let href = n.element().and_then(|e| e.attr("href")).unwrap_or("").trim_start();
     let scheme = |p: &str| href.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
     !(href.is_empty() || href.starts_with('#') || scheme("mailto:") || scheme("tel:") || scheme("javascript:"))
+}
+
+/// The class attribute that groups an element with its like siblings.
+fn series_key<'a>(node: &DomNode<'a>) -> Option<&'a str> {
+    node.element()
+        .and_then(|e| e.attr("class"))
+        .filter(|c| !c.trim().is_empty())
 }
 
 /// What a node is: only elements and text matter to extraction.
@@ -173,11 +186,28 @@ impl<'a> Dom<'a> {
         // Inside the element microdata marks as the article body, a big named
         // one is an embedded widget (a gallery), not the article under an odd name.
         let embeds = self.holds_embedded_post();
+        let series = self.named_series_text();
         let mut article_body_end = 0;
+        // Inside a spared series member, names are not read again.
+        let mut spared_end = 0;
         let mut i = 1;
         while i < self.nodes.len() {
             let node = &self.nodes[i];
             let end = node.end.max(i + 1);
+            if i < spared_end {
+                i += 1;
+                continue;
+            }
+            if let Some(key) = series_key(node) {
+                let big = series
+                    .get(&(node.parent, key))
+                    .is_some_and(|&(n, chars)| n >= 2 && chars > limit);
+                if big && self.has_prose_paragraph(node.parent) {
+                    spared_end = end;
+                    i += 1;
+                    continue;
+                }
+            }
             if i >= article_body_end
                 && node
                     .element()
@@ -200,6 +230,33 @@ impl<'a> Dom<'a> {
             }
         }
         changed
+    }
+
+    /// Per (parent, class) of named-as-boilerplate elements, how many
+    /// siblings carry that class and how much text they hold together. A page
+    /// builder wraps every block of an article in "…-widget-…", a forum every
+    /// post in "comment": each is small, the series is the page.
+    fn named_series_text(&self) -> HashMap<(usize, &'a str), (u32, u32)> {
+        let mut series: HashMap<(usize, &'a str), (u32, u32)> = HashMap::new();
+        for node in &self.nodes[1..] {
+            let Some(key) = series_key(node) else { continue };
+            if node.junk || node.chars == 0 || !node.element().is_some_and(crate::boilerplate::has_junk_name) {
+                continue;
+            }
+            let entry = series.entry((node.parent, key)).or_default();
+            entry.0 += 1;
+            entry.1 += node.chars;
+        }
+        series
+    }
+
+    /// Whether element `i` has a paragraph of prose of its own among its
+    /// children: the blocks around it are set among the article's text.
+    fn has_prose_paragraph(&self, i: usize) -> bool {
+        self.children(i).any(|c| {
+            let n = &self.nodes[c];
+            n.tag() == "p" && !n.junk && n.chars.saturating_sub(n.link_chars) >= MIN_SERIES_PARAGRAPH_CHARS
+        })
     }
 
     /// Per node, whether its subtree holds an embedded social post.
@@ -328,6 +385,43 @@ mod tests {
         let page = format!("<div class=gallery-widget><ul>{gallery}</ul></div>");
         let html = crate::parse::parse(&page);
         assert!(Dom::build(&html).nodes.iter().all(|n| !n.junk || n.tag() == "head"));
+    }
+
+    #[test]
+    fn a_series_of_like_named_blocks_holding_the_page_is_read() {
+        let review = |n: usize| {
+            format!(
+                "<div class='product-widget big' id=p{n}><div class=product-widget__text><p>Model {n} cleaned every \
+                 load we gave it, ran quietly, and costs less than its rivals.</p></div></div>"
+            )
+        };
+        let reviews: String = (1..=5).map(review).collect();
+        let page = format!(
+            "<body><div class=menu><a href=/>Home</a></div><div class=body><p>We tested twenty machines over a month, \
+             in a lab and in homes, and kept notes on each of them, from the first load to the last.</p>{reviews}</div>\
+             <div class=share-bar><a href=/s>Share</a></div></body>"
+        );
+        let html = crate::parse::parse(&page);
+        let dom = Dom::build(&html);
+        let reviews = dom.nodes.iter().filter(|n| n.tag() == "p" && !n.junk).count();
+        assert_eq!(reviews, 6);
+        // Without a paragraph of the article beside them (a list of threads,
+        // a shop's every box), they are what their names say.
+        let bare = format!(
+            "<body><div class=body><div>x</div>{}</div></body>",
+            (1..=5).map(review).collect::<String>()
+        );
+        let html = crate::parse::parse(&bare);
+        assert!(Dom::build(&html).nodes.iter().any(|n| n.tag() == "p" && n.junk));
+        // One such block among an article is what its name says.
+        let page = format!(
+            "<body><div class=body>{}{}</div></body>",
+            "<p>We tested twenty machines over a month, in a lab and in homes, and kept notes.</p>".repeat(6),
+            review(1)
+        );
+        let html = crate::parse::parse(&page);
+        let dom = Dom::build(&html);
+        assert!(dom.nodes.iter().any(|n| n.tag() == "p" && n.junk));
     }
 
     #[test]
