@@ -83,11 +83,12 @@ pub fn article_roots(dom: &Dom, blocks: &[Block], header: &Header, declares_arti
         parent if has_prose_twin(dom, parent) => parent,
         _ => top,
     };
-    let top = climb(dom, top, blocks);
+    let mut top = climb(dom, top, blocks);
     if !declares_article {
         if let Some(main) = main_around(dom, top) {
             return vec![main];
         }
+        top = climb_listing(dom, top, blocks);
     }
     let mut roots = siblings(dom, top, &final_score);
     if let Some(lead) = headline.as_ref().and_then(|h| h.lead_in(dom, top, blocks)) {
@@ -120,6 +121,47 @@ fn climb(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
     }
 }
 
+/// On a page that is not an article, a listing's items are headlines that
+/// are links, with short blurbs: the prose that wins the vote is the
+/// listing's introduction, and its items lie in a cousin container. The
+/// winner rises, as in [`climb`], through parents that add content, here
+/// prose or whole headlines as links, and few menu links (short links, or
+/// links to no page), when the ancestor holds at least twice its content.
+fn climb_listing(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
+    let menu = dom.menu_link_chars();
+    // Per node, the characters of prose blocks and of the headline links in other blocks.
+    let mut own = vec![0u32; dom.nodes.len()];
+    for b in blocks.iter().filter(|b| b.kind != BlockKind::Image) {
+        own[b.owner] += if is_prose(b) {
+            b.chars
+        } else {
+            b.link_chars.saturating_sub(menu[b.owner])
+        };
+    }
+    let content = dom.subtree_totals(own);
+    let content = |i: usize| content[i];
+    let mut current = top;
+    let mut best = top;
+    loop {
+        let parent = dom.nodes[current].parent;
+        if parent == ROOT || matches!(dom.nodes[parent].tag(), "body" | "html") {
+            break;
+        }
+        let (p, c) = (&dom.nodes[parent], &dom.nodes[current]);
+        let added = p.chars.saturating_sub(c.chars) as f32;
+        let added_menu = menu[parent].saturating_sub(menu[current]) as f32;
+        let added_content = content(parent).saturating_sub(content(current)) as f32;
+        if added_menu > added * MAX_ADDED_LINK_DENSITY || added_content < added * MIN_ADDED_PROSE {
+            break;
+        }
+        current = parent;
+        if content(current) >= content(top).saturating_mul(MIN_CLIMB_GAIN) {
+            best = current;
+        }
+    }
+    best
+}
+
 /// The highest ancestor of `top` reached through parents that each add mostly prose.
 fn highest_prose_ancestor(dom: &Dom, top: usize, prose: &[u32]) -> usize {
     let mut current = top;
@@ -142,12 +184,15 @@ fn highest_prose_ancestor(dom: &Dom, top: usize, prose: &[u32]) -> usize {
 /// Per node, the characters of voting blocks in its subtree.
 fn prose_chars(dom: &Dom, blocks: &[Block]) -> Vec<u32> {
     let mut prose = vec![0u32; dom.nodes.len()];
-    for b in blocks {
-        if b.kind != BlockKind::Image && b.chars >= MIN_VOTING_CHARS && b.link_density() < MAX_PROSE_LINK_DENSITY {
-            prose[b.owner] += b.chars;
-        }
+    for b in blocks.iter().filter(|b| is_prose(b)) {
+        prose[b.owner] += b.chars;
     }
     dom.subtree_totals(prose)
+}
+
+/// A block long enough to vote and mostly not links.
+fn is_prose(b: &Block) -> bool {
+    b.kind != BlockKind::Image && b.chars >= MIN_VOTING_CHARS && b.link_density() < MAX_PROSE_LINK_DENSITY
 }
 
 /// A candidate wholly before the headline is weighed by this: what precedes
@@ -600,6 +645,42 @@ mod tests {
             "<p>By a staff writer who tested every microphone, cable and stand.</p>",
         ));
         assert!(!text.iter().any(|t| t.starts_with("By a staff")), "{text:?}");
+    }
+
+    #[test]
+    fn a_listing_rises_from_its_introduction_to_its_items() {
+        let card = |n: usize| {
+            format!(
+                "<div class=card><a href=/story/{n}><h2>Renting a car could lead to your arrest, report {n} finds</h2>\
+                 <p>Police drew their guns on a customer whose rental was listed as stolen.</p></a></div>"
+            )
+        };
+        let cards: String = (1..=6).map(card).collect();
+        let page = format!(
+            "<nav><a href=/>Home</a><a href=/news>News</a></nav><div class=page><section class=intro><h1>Vehicle rental</h1>\
+             <p>Stay up to date with our vehicle rental news, reporting, and coverage, every day of the week.</p></section>\
+             <section class=list>{cards}</section></div><footer><a href=/about>About</a></footer>"
+        );
+        let doc = crate::parse::parse(&page);
+        let dom = Dom::build(&doc);
+        let blocks = crate::segment::blocks(&dom, dom.body());
+        let roots = article_roots(&dom, &blocks, &Header::new(None, None, None, None), false);
+        let text: Vec<&str> = blocks
+            .iter()
+            .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
+            .map(|b| b.text.as_str())
+            .collect();
+        assert_eq!(
+            text.iter().filter(|t| t.starts_with("Renting a car")).count(),
+            6,
+            "{text:?}"
+        );
+        assert!(text.iter().any(|t| t.starts_with("Stay up to date")), "{text:?}");
+        // An article keeps to its prose.
+        let roots = article_roots(&dom, &blocks, &Header::new(None, None, None, None), true);
+        assert!(!blocks
+            .iter()
+            .any(|b| b.text.starts_with("Renting a car") && roots.iter().any(|&r| dom.contains(r, b.owner))));
     }
 
     #[test]
