@@ -130,6 +130,9 @@ enum Command {
         /// Only score the held-out slices.
         #[arg(long)]
         dry_run: bool,
+        /// Train on dev too (held-out slices still come from train).
+        #[arg(long)]
+        with_dev: bool,
         #[arg(long, default_value_t = Params::default().epochs)]
         epochs: usize,
         #[arg(long, default_value_t = Params::default().lambda)]
@@ -180,6 +183,7 @@ fn main() -> Result<()> {
             folds,
             per,
             dry_run,
+            with_dev,
             epochs,
             lambda,
             eta0,
@@ -204,6 +208,7 @@ fn main() -> Result<()> {
             folds,
             per,
             dry_run,
+            with_dev,
         }),
         Command::Section { corpus, split } => section::run_score(&corpus, &split),
         Command::Generate { database, articles } => {

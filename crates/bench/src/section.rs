@@ -6,7 +6,8 @@
 //! of their id, so it is balanced like dev and the hidden test, and the
 //! same on every run. `train-section` trains without each requested slice
 //! and scores it, then trains on all of train and writes the model; the
-//! `section` command scores the committed model on dev (the confirmation).
+//! `section` command scores the committed model on dev (the confirmation,
+//! unless `--with-dev` put dev into training, as for the committed model).
 
 use std::path::Path;
 use std::time::Instant;
@@ -94,15 +95,25 @@ pub struct TrainArgs<'a> {
     pub per: usize,
     /// Only score the held-out slices; write nothing.
     pub dry_run: bool,
+    /// Train on dev as well (held-out slices still come from train only);
+    /// dev then no longer confirms anything.
+    pub with_dev: bool,
 }
 
 /// Scores the held-out slices, then trains on all of train and writes the model.
 pub fn run_train(args: &TrainArgs) -> Result<()> {
     let items = read_split(&args.corpus.join("train.jsonl"))?;
+    let extra: Vec<Example> = if args.with_dev {
+        let dev = read_split(&args.corpus.join("dev.jsonl"))?;
+        dev.into_iter().map(|it| it.example).collect()
+    } else {
+        Vec::new()
+    };
     eprintln!("{:?}", args.params);
     let mut pooled = Confusion::default();
     for fold in 0..args.folds {
-        let (rest, slice) = held_out(&items, fold, args.per);
+        let (mut rest, slice) = held_out(&items, fold, args.per);
+        rest.extend(extra.iter().cloned());
         let (bytes, secs) = timed_train(&rest, &args.params);
         let model = Model::parse(&bytes).context("the new model does not parse")?;
         let c = Confusion::of(&model, &slice);
@@ -123,7 +134,7 @@ pub fn run_train(args: &TrainArgs) -> Result<()> {
     if args.dry_run {
         return Ok(());
     }
-    let all: Vec<Example> = items.into_iter().map(|it| it.example).collect();
+    let all: Vec<Example> = items.into_iter().map(|it| it.example).chain(extra).collect();
     let (bytes, secs) = timed_train(&all, &args.params);
     std::fs::write(args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
     println!(
