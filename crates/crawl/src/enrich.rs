@@ -1,6 +1,7 @@
 //! What happens to an article once it is stored: analysis (summary, key
-//! points, entities, quotes, section), story assignment, and search indexing, in that
-//! order, since the index carries the entities the analysis found.
+//! points, entities, quotes, section), story assignment, and search
+//! indexing, in that order, since the index carries the entities the
+//! analysis found.
 //!
 //! Each step's failure is logged, never returned: the article is already
 //! safely stored and readable, and every step can be redone from the store

@@ -489,7 +489,7 @@ mod tests {
             ),
             (
                 "SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id
-                 WHERE a.status <> 'pending' AND section IS NOT NULL AND a.section = 'world'
+                 WHERE a.status <> 'pending' AND a.section IS NOT NULL AND a.section = ?1
                  ORDER BY a.sort_at DESC, a.id DESC LIMIT 50",
                 "articles_section_latest",
             ),

@@ -258,22 +258,27 @@ pub struct SectionFilter {
     section: Option<String>,
 }
 
+impl SectionFilter {
+    /// The section asked for; an unknown slug is a 400 naming the known ones.
+    fn section(&self) -> Result<Option<Section>, ApiError> {
+        let Some(slug) = self.section.as_deref() else {
+            return Ok(None);
+        };
+        Section::from_slug(slug).map(Some).ok_or_else(|| {
+            let known: Vec<&str> = Section::ALL.iter().map(|s| s.as_str()).collect();
+            let message = format!("unknown section {slug:?}; sections are {}", known.join(", "));
+            ApiError(WebError::BadRequest(message))
+        })
+    }
+}
+
 async fn articles(
     State(state): State<AppState>,
     Query(p): Query<Paging>,
     Query(filter): Query<SectionFilter>,
 ) -> ApiResult<PageOf<ArticleSummary>> {
     let (page, per_page, offset) = p.window();
-    let section = match filter.section.as_deref() {
-        None => None,
-        Some(slug) => Some(Section::from_slug(slug).ok_or_else(|| {
-            let known: Vec<&str> = Section::ALL.iter().map(|s| s.as_str()).collect();
-            ApiError(WebError::BadRequest(format!(
-                "unknown section {slug:?}; sections are {}",
-                known.join(", ")
-            )))
-        })?),
-    };
+    let section = filter.section()?;
     let cards = store(&state, move |s| match section {
         Some(section) => s.latest_in_section(section, per_page, offset),
         None => s.latest(per_page, offset),

@@ -291,7 +291,7 @@ pub(crate) async fn latest(
         Listing::All => ("a.status <> 'pending' AND $3::BIGINT IS NULL", Box::new(None::<i64>)),
         Listing::Source(s) => ("a.status <> 'pending' AND a.source_id = $3", Box::new(s.0)),
         Listing::Section(s) => (
-            "a.status <> 'pending' AND section IS NOT NULL AND a.section = $3",
+            "a.status <> 'pending' AND a.section IS NOT NULL AND a.section = $3",
             Box::new(s.as_str()),
         ),
     };

@@ -247,7 +247,7 @@ pub(crate) fn latest(conn: &Connection, listing: Listing, limit: usize, offset: 
         Listing::All => ("a.status <> 'pending' AND ?3 IS NULL", Value::Null),
         Listing::Source(s) => ("a.status <> 'pending' AND a.source_id = ?3", Value::Integer(s.0)),
         Listing::Section(s) => (
-            "a.status <> 'pending' AND section IS NOT NULL AND a.section = ?3",
+            "a.status <> 'pending' AND a.section IS NOT NULL AND a.section = ?3",
             Value::Text(s.as_str().to_owned()),
         ),
     };
