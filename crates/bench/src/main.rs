@@ -42,6 +42,9 @@ enum Command {
         /// Print every miss.
         #[arg(long)]
         verbose: bool,
+        /// Score only one fixed half of the split (by a hash of the article's file name): tune on a, confirm on b.
+        #[arg(long, value_enum)]
+        half: Option<extract::Half>,
     },
     /// Document-level people, organisations and places by the project's scorer
     /// (a gum-wikinews-style JSONL, or the open-ner-en directory for its dev split).
@@ -173,7 +176,7 @@ fn main() -> Result<()> {
             out,
             tune,
         } => analyze::summary(&corpus, sentences, &out, tune),
-        Command::Quotes { corpus, verbose } => analyze::quotes(&corpus, verbose),
+        Command::Quotes { corpus, verbose, half } => analyze::quotes(&corpus, verbose, half),
         Command::Entities { corpus, out } => entities::run(&corpus, &out),
         Command::Analyze { corpus, rounds } => analyze::speed(&corpus, rounds),
         Command::TrainTagger { corpus, epochs, out } => tagger::run(&corpus, epochs, &out),

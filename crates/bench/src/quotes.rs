@@ -88,21 +88,39 @@ fn is_direct(a: &Attribution) -> bool {
 }
 
 /// Scores the analyzer on a PolNeAR JSONL split and prints the figures.
-pub fn quotes(corpus: &Path, verbose: bool) -> Result<()> {
+/// With `half`, only the articles of that half are scored, and the project's
+/// scorer reads their gold from a copy of the split holding just them.
+pub fn quotes(corpus: &Path, verbose: bool, half: Option<crate::extract::Half>) -> Result<()> {
     let text = std::fs::read_to_string(corpus).with_context(|| format!("reading {}", corpus.display()))?;
+    let stem = corpus.file_stem().and_then(|s| s.to_str()).unwrap_or("polnear");
+    let stem = match half {
+        Some(h) => format!("{stem}-half-{}", format!("{h:?}").to_lowercase()),
+        None => stem.to_string(),
+    };
+    std::fs::create_dir_all("target/bench")?;
+    let mut gold_lines = String::new();
     let mut first: BTreeMap<String, Record> = BTreeMap::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let r: Record = serde_json::from_str(line)?;
+        if half.is_some_and(|h| !h.holds(&r.filename)) {
+            continue;
+        }
+        gold_lines.push_str(line);
+        gold_lines.push('\n');
         if first.get(&r.filename).is_none_or(|old| r.annotator < old.annotator) {
             first.insert(r.filename.clone(), r);
         }
     }
     let mut t = Tally::default();
-    let predictions = Path::new("target/bench").join(format!(
-        "quotes-{}.jsonl",
-        corpus.file_stem().and_then(|s| s.to_str()).unwrap_or("polnear")
-    ));
-    std::fs::create_dir_all("target/bench")?;
+    let gold = match half {
+        Some(_) => {
+            let path = Path::new("target/bench").join(format!("{stem}.jsonl"));
+            std::fs::write(&path, gold_lines)?;
+            path
+        }
+        None => corpus.to_path_buf(),
+    };
+    let predictions = Path::new("target/bench").join(format!("quotes-{stem}.jsonl"));
     let mut w = std::io::BufWriter::new(std::fs::File::create(&predictions)?);
     for r in first.values() {
         let quotes = score_article(r, &mut t, verbose);
@@ -128,7 +146,7 @@ pub fn quotes(corpus: &Path, verbose: bool) -> Result<()> {
         pct(t.speaker_right, t.speaker_total),
         t.speaker_total
     );
-    crate::scorers::report("score_quotes.py", corpus, &predictions, |v| {
+    crate::scorers::report("score_quotes.py", &gold, &predictions, |v| {
         let f = |k: &str| v[k].as_f64().unwrap_or(0.0);
         format!(
             "precision {:.3}, recall {:.3}, speaker accuracy {:.3} of {}",
