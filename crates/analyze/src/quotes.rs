@@ -562,13 +562,52 @@ fn trail_of<'a>(text: &'a str, sentences: &[crate::sentences::Sentence], spans: 
         let next = sentences.get(sentences.partition_point(|s| s.span.start < end));
         // A longer next sentence reports something else ("Reluctantly,
         // Brafman said he had come to…"); a tag is short.
-        let short =
-            |n: &&crate::sentences::Sentence| text[n.span.clone()].split_whitespace().count() <= TAG_SENTENCE_WORDS;
+        let short = |n: &&crate::sentences::Sentence| {
+            let s = &text[n.span.clone()];
+            s.split_whitespace().count() <= TAG_SENTENCE_WORDS || reporting_clause(s)
+        };
         if let Some(n) = next.filter(|n| n.span.end <= q.line.end).filter(short) {
             end = n.span.end.min(next_start);
         }
     }
     clip_front(&text[q.outer.end..end.max(q.outer.end)], 400)
+}
+
+/// Prepositions that open an adjunct after a speech verb ("said at a
+/// press conference", "told reporters on Monday"), where a longer verb
+/// phrase would report something else ("said he had come to…").
+fn is_preposition(w: &str) -> bool {
+    matches!(
+        w,
+        "at" | "in" | "on" | "during" | "to" | "of" | "after" | "before" | "from" | "with" | "by" | "about" | "through"
+    )
+}
+
+/// A sentence that is only a reporting clause however long its adjuncts:
+/// a name or pronoun, its speech verb, then nothing, a comma or a
+/// preposition ("O'Malley said at a press conference in Las Vegas on
+/// Sunday, according to the Sun."), not a clause of its own ("Brafman
+/// said he had come to…").
+fn reporting_clause(s: &str) -> bool {
+    const MAX_SUBJECT_WORDS: usize = 4;
+    let words = words_of(s);
+    let Some(cue) = words.iter().take(MAX_SUBJECT_WORDS + 1).position(|(_, w)| is_cue(w)) else {
+        return false;
+    };
+    if cue == 0 {
+        return false;
+    }
+    let subject = &words[..cue];
+    let named = subject[0].1.starts_with(char::is_uppercase) || pronoun(subject[0].1).is_some();
+    let plain = subject
+        .iter()
+        .all(|(_, w)| w.starts_with(char::is_uppercase) || ADVERBS.contains(&w.to_lowercase().as_str()));
+    if !named || !plain || s[..words[cue].0].contains([',', ';', ':']) {
+        return false;
+    }
+    let after = &s[words[cue].0 + words[cue].1.len()..];
+    let next = words.get(cue + 1);
+    after.trim_start().starts_with([',', '.']) || next.is_none_or(|(_, w)| is_preposition(w))
 }
 
 /// Whether the quote reads as direct speech rather than a phrase woven into
@@ -1154,6 +1193,15 @@ mod tests {
         assert_eq!(speaker_of(t, "There were"), Some("Brent Bozell".into()));
         let t = "\u{201c}Can you name one accomplishment of the party?\u{201d} shot back Megyn Kelly.";
         assert_eq!(speaker_of(t, "Can you"), Some("Megyn Kelly".into()));
+    }
+
+    #[test]
+    fn a_long_reporting_clause_after_a_question_is_its_tag() {
+        let t = "\u{201c}Why would anyone wait that long for a bus?\u{201d} Dana Whitlock said at a crowded meeting of the transit board in the city hall on Tuesday.";
+        assert_eq!(speaker_of(t, "Why would"), Some("Dana Whitlock".into()));
+        // A sentence of its own after the verb reports something else.
+        let t = "Ann Price spoke first. \u{201c}Why would anyone wait that long for a bus?\u{201d} Reluctantly, Omar Haddad said he had come to the meeting with a plan of his own.";
+        assert_ne!(speaker_of(t, "Why would"), Some("Omar Haddad".into()));
     }
 
     #[test]
