@@ -187,6 +187,10 @@ impl<'a> Dom<'a> {
         // one is an embedded widget (a gallery), not the article under an odd name.
         let embeds = self.holds_embedded_post();
         let series = self.named_series_text();
+        // Per parent of a big series, whether a prose paragraph stands beside
+        // it: asked once per parent, not once per member (a page of 100,000
+        // like-named siblings must not cost 100,000 walks of their parent).
+        let mut beside_prose: HashMap<usize, bool> = HashMap::new();
         let mut article_body_end = 0;
         // Inside a spared series member, names are not read again.
         let mut spared_end = 0;
@@ -202,7 +206,12 @@ impl<'a> Dom<'a> {
                 let big = series
                     .get(&(node.parent, key))
                     .is_some_and(|&(n, chars)| n >= 2 && chars > limit);
-                if big && self.has_prose_paragraph(node.parent) {
+                let parent = node.parent;
+                if big
+                    && *beside_prose
+                        .entry(parent)
+                        .or_insert_with(|| self.has_prose_paragraph(parent))
+                {
                     spared_end = end;
                     i += 1;
                     continue;

@@ -42,6 +42,25 @@ fn link_with_a_hundred_thousand_attributes_finishes() {
 }
 
 #[test]
+fn a_hundred_thousand_like_named_siblings_finish() {
+    // Every block a "widget" of one class beside a paragraph of prose, last:
+    // the series is read, and its parent is walked once, not once per member.
+    let widgets = "<div class='text-widget'><p>Line of text in a widget.</p></div>".repeat(100_000);
+    let html = format!(
+        "<html><body><div>{widgets}<p>A conclusion long enough to count as a paragraph of the article's own prose, \
+         with a comma or two, after the blocks.</p></div></body></html>"
+    );
+    let start = Instant::now();
+    let page = extract(&html, Some(&base()));
+    assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
+    assert!(
+        page.text.contains("Line of text in a widget."),
+        "{}",
+        &page.text[..page.text.len().min(200)]
+    );
+}
+
+#[test]
 fn fifty_mib_page_is_cut_not_choked_on() {
     let para = "<p>Officials said the river rose overnight, flooding the lower town and closing roads.</p>";
     let html = format!(
