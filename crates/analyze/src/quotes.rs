@@ -517,10 +517,19 @@ fn reporter(lead: &str) -> Option<Speaker> {
 /// a name right before the colon that opens the quote speaks.
 fn name_before_colon(lead: &str) -> Option<Speaker> {
     let before = lead.trim_end().strip_suffix(':')?;
-    match subject_before(before)? {
-        Speaker::Name(n) => Some(Speaker::Name(n)),
-        _ => None,
+    if let Some(Speaker::Name(n)) = subject_before(before) {
+        // "… delivered a blunt message to Trump:" names the listener.
+        let start = before.trim_end().len() - n.len().min(before.trim_end().len());
+        // "from" and "by" name a source ("A lesson from Loretta Lynch:").
+        let governed = words_of(&before[..start])
+            .last()
+            .is_some_and(|&(_, w)| governs_object(w) && !matches!(w, "from" | "by" | "of"));
+        if !governed {
+            return Some(Speaker::Name(n));
+        }
     }
+    // "Kasich resisted:", "Rubio fired back forcefully:": the clause's subject.
+    clause_subject(before)
 }
 
 /// The sentence holding byte `pos`, by binary search (sentences are in order).
@@ -792,11 +801,125 @@ fn tag_before(lead: &str) -> Option<Speaker> {
     let cue = words.iter().rposition(|(_, w)| is_cue(w) || is_participle(w))?;
     let (at, w) = words[cue];
     if is_participle(w) {
-        return first_name_in(&lead[..at]).or(Some(Speaker::Unnamed));
+        // "X said …, adding:" — the participle shares the finite verb's
+        // subject; else the clause's subject, else its first name.
+        let before = &lead[..at];
+        let finite = words[..cue].iter().rposition(|(_, w)| is_cue(w));
+        let shared = finite.and_then(|k| subject_before(&before[..words[k].0]));
+        return shared
+            .filter(|s| *s != Speaker::Unnamed)
+            .or_else(|| clause_subject(before))
+            .or_else(|| first_name_in(before))
+            .or(Some(Speaker::Unnamed));
     }
-    subject_before(&lead[..at])
+    let subject = subject_before(&lead[..at]);
+    // "Ms. Sherry smiled and said,", "Ed Krayewski may have said it best
+    // when he blogged:": the verb's subject is further back.
+    let coordinated = words[..cue].last().is_some_and(|(_, p)| {
+        matches!(
+            p.to_lowercase().as_str(),
+            "and" | "but" | "then" | "or" | "may" | "might" | "could" | "can" | "should" | "must" | "did" | "does"
+        )
+    });
+    if coordinated {
+        if let Some(s) = clause_subject(&lead[..at]) {
+            return Some(s);
+        }
+    }
+    subject
         .or_else(|| name_at(&lead[at + w.len()..]))
         .or(Some(Speaker::Unnamed))
+}
+
+/// Words before a name that make it an object, not a subject: a
+/// preposition ("a message to Trump", "Here in Columbia"), "that" (a
+/// reported clause) or a speech verb ("said Clinton will…").
+fn governs_object(w: &str) -> bool {
+    let l = w.to_lowercase();
+    is_preposition(&l)
+        || is_cue(&l)
+        || is_participle(&l)
+        || matches!(
+            l.as_str(),
+            "that"
+                | "for"
+                | "against"
+                | "into"
+                | "toward"
+                | "towards"
+                | "over"
+                | "under"
+                | "like"
+                | "alongside"
+                | "among"
+                | "between"
+                | "behind"
+                | "without"
+                | "within"
+                | "across"
+                | "than"
+                | "upon"
+        )
+}
+
+/// The grammatical subject of the last clause of `s` that has one: the
+/// last name or he/she followed by a verb (a lowercase word, after an
+/// appositive or a parenthetical if any) and not governed by a
+/// preposition, "that" or a speech verb, nor a possessor. "When Trump
+/// suggested a deal, Rubio fired back:" → Rubio; "Senate leader Mitch
+/// McConnell, R-Ky., delivered a message to Trump:" → McConnell.
+fn clause_subject(s: &str) -> Option<Speaker> {
+    const MAX_APPOSITIVE: usize = 120;
+    let words = words_of(s);
+    let mut found = None;
+    let mut i = 0;
+    while i < words.len() {
+        let (at, w) = words[i];
+        let l = w.to_lowercase();
+        let he_she = matches!(l.as_str(), "he" | "she");
+        if !he_she && (!w.starts_with(char::is_uppercase) || contains(gz::NOT_NAMES, &l)) {
+            i += 1;
+            continue;
+        }
+        let end = if he_she {
+            at + w.len()
+        } else {
+            capitalised_run_end(s, &words, i)
+        };
+        let next = words.iter().position(|(a, _)| *a >= end).unwrap_or(words.len());
+        let governed = i.checked_sub(1).is_some_and(|p| {
+            let (_, pw) = words[p];
+            governs_object(pw)
+                || (pw.eq_ignore_ascii_case("the") && p.checked_sub(1).is_some_and(|q| governs_object(words[q].1)))
+        });
+        let possessor = s[..end].ends_with("'s") || s[..end].ends_with("’s");
+        // The verb: the next word, after "(R-Ky.)" or ", an adviser to X," if any.
+        let mut rest = s[end..].trim_start();
+        if rest.starts_with('(') {
+            rest = rest.find(')').map_or("", |c| rest[c + 1..].trim_start());
+        }
+        if let Some(app) = rest.strip_prefix(',') {
+            rest = match app.find(',') {
+                Some(c) if c <= MAX_APPOSITIVE => app[c + 1..].trim_start(),
+                _ => "",
+            };
+        }
+        let verb = words_of(rest).first().is_some_and(|&(a, v)| {
+            a == 0
+                && v.starts_with(char::is_lowercase)
+                && !governs_object(v)
+                && !matches!(v, "and" | "or" | "of" | "the")
+        });
+        if verb && !governed && !possessor {
+            found = Some(if he_she {
+                pronoun(w).unwrap_or(Speaker::Unnamed)
+            } else {
+                Speaker::Name(s[at..end].to_string())
+            });
+        }
+        i = next.max(i + 1);
+    }
+    found
 }
 
 /// The speaker named at the start of `s` (after a cue): "Evan Feigenbaum, a former…", "the official".
@@ -1202,6 +1325,22 @@ mod tests {
         // A sentence of its own after the verb reports something else.
         let t = "Ann Price spoke first. \u{201c}Why would anyone wait that long for a bus?\u{201d} Reluctantly, Omar Haddad said he had come to the meeting with a plan of his own.";
         assert_ne!(speaker_of(t, "Why would"), Some("Omar Haddad".into()));
+    }
+
+    #[test]
+    fn the_subject_of_the_intro_clause_speaks_not_its_object() {
+        let t = "When Ruth Ames proposed a toll, Victor Lane hit back hard: \u{201c}Nobody in this valley will pay it.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), Some("Victor Lane".into()));
+        let t = "Council leader Mara Quist, D-Calder, delivered a blunt message to Victor Lane: \u{201c}Nobody in this valley will pay it.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), Some("Mara Quist".into()));
+        let t = "Back in 2009, Ruth Ames praised the plan of Victor Lane, telling the Calder Times: \u{201c}Nobody has done more for the valley.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), Some("Ruth Ames".into()));
+        let t = "Ruth Ames paused, smiled and said, \u{201c}Nobody has done more for the valley.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), Some("Ruth Ames".into()));
+        // A participle shares the subject of the finite speech verb before it.
+        let t =
+            "Even a senior Calder official said Ruth Ames would lose, adding, \u{201c}Nobody votes for a toll.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), Some("a senior Calder official".into()));
     }
 
     #[test]
