@@ -768,8 +768,13 @@ fn tag_after(trail: &str) -> Option<Speaker> {
     let subject = leading_name(t, &words[..cue]).or_else(|| subject_before(&t[..at]));
     // "“…” about the decision, said RoseAnn DeMoro": after a comma the
     // verb comes first and the name after it.
-    let inverted =
-        t[..at].trim_end().ends_with(',') && !matches!(subject, Some(Speaker::Name(_) | Speaker::Pronoun(_)));
+    // "“…” that Sanders can win, said Steve Elmendorf": words that carry on
+    // the quote's own sentence put its names out of the tag.
+    // A determiner opens the tag's own subject ("the nominee, Donald Trump, tweeted").
+    let determiner = matches!(words[0].1, "the" | "a" | "an" | "his" | "her" | "their" | "its" | "one");
+    let woven = words[0].1.starts_with(char::is_lowercase) && pronoun(words[0].1).is_none() && !determiner;
+    let inverted = t[..at].trim_end().ends_with(',')
+        && (woven || !matches!(subject, Some(Speaker::Name(_) | Speaker::Pronoun(_))));
     if inverted {
         if let Some(name @ Speaker::Name(_)) = name_at(&t[at + words[cue].1.len()..]) {
             return Some(name);
@@ -1341,6 +1346,14 @@ mod tests {
         let t =
             "Even a senior Calder official said Ruth Ames would lose, adding, \u{201c}Nobody votes for a toll.\u{201d}";
         assert_eq!(speaker_of(t, "Nobody"), Some("a senior Calder official".into()));
+    }
+
+    #[test]
+    fn words_carrying_on_the_quote_leave_the_tag_inverted() {
+        let t = "\u{201c}It looks very unlikely\u{201d} that Ruth Ames can catch Victor Lane, said Omar Haddad, a pollster.";
+        assert_eq!(speaker_of(t, "It looks"), Some("Omar Haddad".into()));
+        let t = "\u{201c}Is the council going to pay for it?\u{201d} the valley's mayor, Ruth Ames, asked on Sunday.";
+        assert_eq!(speaker_of(t, "Is the council"), Some("Ruth Ames".into()));
     }
 
     #[test]
