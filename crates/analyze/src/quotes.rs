@@ -840,10 +840,13 @@ fn tag_before(lead: &str) -> Option<Speaker> {
 /// preposition ("a message to Trump", "Here in Columbia"), "that" (a
 /// reported clause) or a speech verb ("said Clinton will…").
 fn governs_object(w: &str) -> bool {
+    is_cue(w) || is_participle(w) || is_object_preposition(w)
+}
+
+/// A preposition or "that": what follows is an object or a reported clause.
+fn is_object_preposition(w: &str) -> bool {
     let l = w.to_lowercase();
     is_preposition(&l)
-        || is_cue(&l)
-        || is_participle(&l)
         || matches!(
             l.as_str(),
             "that"
@@ -912,8 +915,8 @@ fn clause_subject(s: &str) -> Option<Speaker> {
         let verb = words_of(rest).first().is_some_and(|&(a, v)| {
             a == 0
                 && v.starts_with(char::is_lowercase)
-                && !governs_object(v)
-                && !matches!(v, "and" | "or" | "of" | "the")
+                && !is_object_preposition(v)
+                && !matches!(v, "and" | "or" | "the")
         });
         if verb && !governed && !possessor {
             found = Some(if he_she {
@@ -1342,6 +1345,8 @@ mod tests {
         assert_eq!(speaker_of(t, "Nobody"), Some("Ruth Ames".into()));
         let t = "Ruth Ames paused, smiled and said, \u{201c}Nobody has done more for the valley.\u{201d}";
         assert_eq!(speaker_of(t, "Nobody"), Some("Ruth Ames".into()));
+        let t = "In a long interview with the reporter Ann Price last year, Omar Haddad said he welcomed the ruling and added, \u{201c}I will not appeal it.\u{201d}";
+        assert_eq!(speaker_of(t, "I will not"), Some("Omar Haddad".into()));
         // A participle shares the subject of the finite speech verb before it.
         let t =
             "Even a senior Calder official said Ruth Ames would lose, adding, \u{201c}Nobody votes for a toll.\u{201d}";
