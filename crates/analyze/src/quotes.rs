@@ -817,6 +817,15 @@ fn tag_before(lead: &str) -> Option<Speaker> {
             .or_else(|| first_name_in(before))
             .or(Some(Speaker::Unnamed));
     }
+    // "When Trump suggested a deal, Rubio fired back:" — the speech verb
+    // sits in a clause set off before the one that opens the quote, whose
+    // own subject speaks.
+    let after = &lead[at + w.len()..];
+    if let Some(c) = after.trim_end().strip_suffix(':').and_then(|a| a.rfind(',')) {
+        if let Some(s @ (Speaker::Name(_) | Speaker::Pronoun(_))) = clause_subject(&after[c + 1..]) {
+            return Some(s);
+        }
+    }
     let subject = subject_before(&lead[..at]);
     // "Ms. Sherry smiled and said,", "Ed Krayewski may have said it best
     // when he blogged:": the verb's subject is further back.
@@ -1338,6 +1347,8 @@ mod tests {
     #[test]
     fn the_subject_of_the_intro_clause_speaks_not_its_object() {
         let t = "When Ruth Ames proposed a toll, Victor Lane hit back hard: \u{201c}Nobody in this valley will pay it.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), Some("Victor Lane".into()));
+        let t = "When Ruth Ames said the toll would stay, Victor Lane fired back: \u{201c}Nobody in this valley will pay it.\u{201d}";
         assert_eq!(speaker_of(t, "Nobody"), Some("Victor Lane".into()));
         let t = "Council leader Mara Quist, D-Calder, delivered a blunt message to Victor Lane: \u{201c}Nobody in this valley will pay it.\u{201d}";
         assert_eq!(speaker_of(t, "Nobody"), Some("Mara Quist".into()));
