@@ -408,7 +408,10 @@ pub fn attribute(
                         ents,
                     ),
                 ),
-                None => (false, None),
+                None => (
+                    false,
+                    previous_reporter(text, sentences, q).and_then(|t| resolve(text, t, q, &people, ents)),
+                ),
             },
         };
         let trailed = tag_after(trail_of(text, sentences, spans, i)).is_some();
@@ -617,6 +620,34 @@ fn reporting_clause(s: &str) -> bool {
     let after = &s[words[cue].0 + words[cue].1.len()..];
     let next = words.get(cue + 1);
     after.trim_start().starts_with([',', '.']) || next.is_none_or(|(_, w)| is_preposition(w))
+}
+
+/// For a quote that opens its sentence with no tag anywhere: the subject
+/// of the speech verb of the sentence before it, when that one holds no
+/// quote of its own ("Dianne Bystrom agreed. “…”"; "Mrs. Clinton often
+/// says she is not running for a third term. ¶ “…”").
+fn previous_reporter(text: &str, sentences: &[crate::sentences::Sentence], q: &Span) -> Option<Speaker> {
+    let own = sentence_at(sentences, q.outer.start)?;
+    if !text[own.span.start..q.outer.start].trim().is_empty() {
+        return None;
+    }
+    let idx = sentences
+        .partition_point(|s| s.span.end <= own.span.start)
+        .checked_sub(1)?;
+    let prev = clip_back(&text[sentences[idx].span.clone()], 600);
+    if prev.contains(['"', '“', '”']) {
+        return None;
+    }
+    let words = words_of(prev);
+    let Some(&(at, _)) = words.iter().rev().find(|(_, w)| is_cue(w)) else {
+        // A quote-only paragraph: the subject of the sentence before it.
+        let alone = text[q.line.clone()].trim().len() == text[q.outer.clone()].trim().len();
+        return alone.then(|| clause_subject(prev)).flatten();
+    };
+    match subject_before(&prev[..at])? {
+        Speaker::Unnamed => None,
+        s => Some(s),
+    }
 }
 
 /// Whether the quote reads as direct speech rather than a phrase woven into
@@ -1370,6 +1401,18 @@ mod tests {
         assert_eq!(speaker_of(t, "It looks"), Some("Omar Haddad".into()));
         let t = "\u{201c}Is the council going to pay for it?\u{201d} the valley's mayor, Ruth Ames, asked on Sunday.";
         assert_eq!(speaker_of(t, "Is the council"), Some("Ruth Ames".into()));
+    }
+
+    #[test]
+    fn an_untagged_quote_takes_the_reporter_of_the_sentence_before() {
+        let t = "The fare rose again in May. Transit analyst Omar Haddad agreed. \u{201c}Nobody rides a bus that costs this much.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), Some("Omar Haddad".into()));
+        // A quote-only paragraph: the subject of the sentence before it.
+        let t = "Ruth Ames wrote to the transit board on Monday about the fares.\n\n\u{201c}Nobody rides a bus that costs this much.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), Some("Ruth Ames".into()));
+        // Not when that sentence has no subject to give.
+        let t = "The fares rose again in May, the third rise this year.\n\n\u{201c}Nobody rides a bus that costs this much.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), None);
     }
 
     #[test]
