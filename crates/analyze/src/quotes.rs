@@ -458,7 +458,10 @@ fn speech_tag(
     if !is_direct(text, q) {
         return reporter(lead);
     }
-    if let Some(t) = tag_before(lead).or_else(|| name_before_colon(lead)) {
+    if let Some(t) = tag_before(lead)
+        .or_else(|| name_before_colon(lead))
+        .or_else(|| as_clause(lead))
+    {
         return Some(t);
     }
     colon_intro(text, sentences, q)
@@ -533,6 +536,20 @@ fn name_before_colon(lead: &str) -> Option<Speaker> {
     }
     // "Kasich resisted:", "Rubio fired back forcefully:": the clause's subject.
     clause_subject(before)
+}
+
+/// "As The Post's Dana Milbank puts it, “…”", "As the band sang, “…”": a
+/// clause opened by "as" and closed by the comma before the quote names
+/// who is quoted, whatever its verb: its subject.
+fn as_clause(lead: &str) -> Option<Speaker> {
+    let body = lead.trim_end().strip_suffix(',')?;
+    let words = words_of(body);
+    let k = words.iter().rposition(|(_, w)| w.eq_ignore_ascii_case("as"))?;
+    let clause = &body[words[k].0 + 2..];
+    if clause.contains([',', ';', ':']) {
+        return None;
+    }
+    clause_subject(clause)
 }
 
 /// The sentence holding byte `pos`, by binary search (sentences are in order).
@@ -1413,6 +1430,14 @@ mod tests {
         // Not when that sentence has no subject to give.
         let t = "The fares rose again in May, the third rise this year.\n\n\u{201c}Nobody rides a bus that costs this much.\u{201d}";
         assert_eq!(speaker_of(t, "Nobody"), None);
+    }
+
+    #[test]
+    fn an_as_clause_names_who_is_quoted() {
+        let t = "The fares rose again. As the Calder Times columnist Ruth Ames put it last week, \u{201c}Nobody rides a bus that costs this much.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), Some("Ruth Ames".into()));
+        let t = "As the Harbour Boys sang in 1984, \u{201c}Nobody rides the last bus home.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), Some("Harbour Boys".into()));
     }
 
     #[test]
