@@ -1188,7 +1188,7 @@ fn described(s: &str, words: &[(usize, &str)]) -> Option<String> {
     let det = clause
         + tail[clause..]
             .iter()
-            .position(|(_, w)| matches!(w.to_lowercase().as_str(), "a" | "an" | "the"))?;
+            .position(|(_, w)| matches!(w.to_lowercase().as_str(), "a" | "an" | "the" | "another"))?;
     let phrase = &tail[det..];
     let named = phrase[1..].iter().any(|(_, w)| w.starts_with(char::is_uppercase));
     named.then(|| s[phrase[0].0..].trim_end().to_string())
@@ -1438,6 +1438,12 @@ mod tests {
         assert_eq!(speaker_of(t, "Nobody"), Some("Ruth Ames".into()));
         let t = "As the Harbour Boys sang in 1984, \u{201c}Nobody rides the last bus home.\u{201d}";
         assert_eq!(speaker_of(t, "Nobody"), Some("Harbour Boys".into()));
+    }
+
+    #[test]
+    fn another_opens_a_described_speaker() {
+        let t = "Another aide to the Calder mayor said, \u{201c}Nobody there wants a strike.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), Some("Another aide to the Calder mayor".into()));
     }
 
     #[test]
