@@ -7,7 +7,7 @@
 //! every walk is a loop: a page with 100,000 nested elements costs neither
 //! recursion depth nor repeated text collection.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::boilerplate::Trust;
 use crate::parse::{Data, Document, Element};
@@ -186,7 +186,11 @@ impl<'a> Dom<'a> {
         // Inside the element microdata marks as the article body, a big named
         // one is an embedded widget (a gallery), not the article under an odd name.
         let embeds = self.holds_embedded_post();
-        let series = self.named_series_text();
+        // Per (parent, class), like-classed siblings: counted when the pass
+        // first meets a named child of that parent (earlier siblings are
+        // still unmarked then), so only such parents' children are hashed.
+        let mut series: HashMap<(usize, &'a str), (u32, u32)> = HashMap::new();
+        let mut counted: HashSet<usize> = HashSet::new();
         // Per parent of a big series, whether a prose paragraph stands beside
         // it: asked once per parent, not once per member (a page of 100,000
         // like-named siblings must not cost 100,000 walks of their parent).
@@ -202,15 +206,22 @@ impl<'a> Dom<'a> {
                 i += 1;
                 continue;
             }
-            if let Some(key) = series_key(node) {
-                let big = series
-                    .get(&(node.parent, key))
-                    .is_some_and(|&(n, chars)| n >= 2 && chars > limit);
+            let junk_named = !node.junk && node.element().is_some_and(crate::boilerplate::has_junk_name);
+            if junk_named && counted.insert(node.parent) {
+                self.count_series(node.parent, &mut series);
+            }
+            let in_big_series = || {
+                series_key(node).is_some_and(|key| {
+                    series
+                        .get(&(node.parent, key))
+                        .is_some_and(|&(n, chars)| n >= 2 && chars > limit)
+                })
+            };
+            if junk_named && in_big_series() {
                 let parent = node.parent;
-                if big
-                    && *beside_prose
-                        .entry(parent)
-                        .or_insert_with(|| self.has_prose_paragraph(parent))
+                if *beside_prose
+                    .entry(parent)
+                    .or_insert_with(|| self.has_prose_paragraph(parent))
                 {
                     spared_end = end;
                     i += 1;
@@ -226,8 +237,7 @@ impl<'a> Dom<'a> {
             }
             let small = node.chars <= limit || i < article_body_end;
             // A "social-embed" wrapper around a quoted post is the story's, not a share bar.
-            let named =
-                !node.junk && small && !embeds[i] && node.element().is_some_and(crate::boilerplate::has_junk_name);
+            let named = junk_named && small && !embeds[i];
             if named {
                 for n in &mut self.nodes[i..end] {
                     n.junk = true;
@@ -241,22 +251,21 @@ impl<'a> Dom<'a> {
         changed
     }
 
-    /// Per (parent, class) of named-as-boilerplate elements, how many
-    /// siblings carry that class and how much text they hold together. A page
-    /// builder wraps every block of an article in "…-widget-…", a forum every
-    /// post in "comment": each is small, the series is the page.
-    fn named_series_text(&self) -> HashMap<(usize, &'a str), (u32, u32)> {
-        let mut series: HashMap<(usize, &'a str), (u32, u32)> = HashMap::new();
-        for node in &self.nodes[1..] {
+    /// Adds to `series`, per class among the children of `parent`, how many
+    /// siblings with text carry it and how much text they hold together. A
+    /// page builder wraps every block of an article in "…-widget-…", a forum
+    /// every post in "comment": each is small, the series is the page.
+    fn count_series(&self, parent: usize, series: &mut HashMap<(usize, &'a str), (u32, u32)>) {
+        for c in self.children(parent) {
+            let node = &self.nodes[c];
             let Some(key) = series_key(node) else { continue };
-            if node.junk || node.chars == 0 || !node.element().is_some_and(crate::boilerplate::has_junk_name) {
+            if node.junk || node.chars == 0 {
                 continue;
             }
-            let entry = series.entry((node.parent, key)).or_default();
+            let entry = series.entry((parent, key)).or_default();
             entry.0 += 1;
             entry.1 += node.chars;
         }
-        series
     }
 
     /// Whether element `i` has a paragraph of prose of its own among its
