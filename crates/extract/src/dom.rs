@@ -178,8 +178,10 @@ impl<'a> Dom<'a> {
 
     /// Marks containers named as boilerplate (`class="share-bar"`), unless one
     /// holds so much of the page's text that the name must be a site's quirk
-    /// (Blogger wraps every post in `class="widget Blog"`). Returns whether
-    /// anything changed.
+    /// (Blogger wraps every post in `class="widget Blog"`), or it is one of a
+    /// series of like-classed siblings that together do, set beside a
+    /// paragraph of prose (a review site's `product-widget` around every
+    /// review). Returns whether anything changed.
     fn mark_junk_names(&mut self) -> bool {
         let limit = (self.nodes[ROOT].chars as f32 * MAX_NAMED_JUNK_SHARE) as u32;
         let mut changed = false;

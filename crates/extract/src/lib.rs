@@ -19,7 +19,8 @@
 //! 5. When that leaves almost no text, the markup lied (a page builder names
 //!    every block "widget", a forum serves its thread in `<noscript>`): steps
 //!    2–4 run again believing first no class names, then only the tags that
-//!    can never hold text (`boilerplate::Trust`).
+//!    can never hold text (`boilerplate::Trust`). A page left with no text
+//!    at all (its posts or products rendered by script) gives its description.
 //! 6. [`metadata`] fills the remaining fields from JSON-LD, OpenGraph, meta tags,
 //!    microdata and markup, each with its fallback chain.
 //!

@@ -9,7 +9,11 @@
 //! when several near-equal candidates split the article between them, raised
 //! to an ancestor that adds much more prose and few links (sections a page
 //! builder nests apart), and joined by the siblings that look like more of
-//! the same.
+//! the same. The article's start, when a page builder left it in a cousin
+//! of the winner between the headline's container and the winner, is taken
+//! too when it is several paragraphs of prose; and on a page that is not an
+//! article, the winner (a listing's introduction) rises to take in the
+//! listing's items, headlines that are links.
 
 use crate::dom::{Dom, Kind, ROOT};
 use crate::header::Header;
