@@ -619,6 +619,8 @@ fn is_preposition(w: &str) -> bool {
 /// said he had come to…").
 fn reporting_clause(s: &str) -> bool {
     const MAX_SUBJECT_WORDS: usize = 4;
+    // The verb sits near the start: a run-on sentence is not read whole.
+    let s = clip_front(s, 400);
     let words = words_of(s);
     let Some(cue) = words.iter().take(MAX_SUBJECT_WORDS + 1).position(|(_, w)| is_cue(w)) else {
         return false;
@@ -1607,5 +1609,11 @@ mod tests {
         let big = "“a ”b ‘c’ \"d ' e ".repeat(50_000);
         let _ = quotes(&big);
         let _ = quotes("„Москва“ — «Пекин» ‘東京’ '");
+        // Quotes each followed by a run-on sentence that opens like a tag.
+        let run_on = format!("{} end.", "Ruth Ames said at the meeting and".repeat(5_000));
+        let many = format!("\u{201c}Why now?\u{201d} {run_on} ").repeat(10);
+        let started = std::time::Instant::now();
+        assert_eq!(quotes(&many).len(), 10);
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
     }
 }
