@@ -11,6 +11,7 @@
 //! - [`entities`]: people, organisations and places, by the project's scorer;
 //! - [`cluster`]: story quality on MStream, speed, memory and latency
 //!   (and, with the `semantic` feature, title embeddings in `semantic`);
+//! - [`orders`]: whether stories depend on the order articles arrive in;
 //! - [`generate`]: a synthetic archive in a SQLite store for `bench/site.sh`;
 //! - [`tagger`]: trains the name tagger built into `newsdesk-analyze`;
 //! - [`section`]: trains and scores its section classifier.
@@ -22,6 +23,7 @@ pub mod cluster;
 pub mod entities;
 pub mod extract;
 pub mod generate;
+pub mod orders;
 mod quotes;
 mod scorers;
 pub mod section;

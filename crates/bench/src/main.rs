@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use newsdesk_analyze::section::train::Params;
-use newsdesk_bench::{analyze, cluster, entities, extract, generate, section, tagger};
+use newsdesk_bench::{analyze, cluster, entities, extract, generate, orders, section, tagger};
 use newsdesk_store::Store;
 
 /// Measures newsdesk's quality, speed and memory (docs/BENCHMARKS.md).
@@ -108,6 +108,24 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "0.2,0.4")]
         semantic_weight: Vec<f32>,
     },
+    /// Order dependence of stories: the newswire's articles in seeded random
+    /// orders with the live configuration (% of orders merging two events or
+    /// splitting one), and B-cubed F1 under arrival jittered by ±2 h.
+    Orders {
+        /// Seeded random orders (seeds 1..=N).
+        #[arg(long, default_value_t = 400)]
+        orders: u64,
+        /// Directory with the MStream News.jsonl and News-T.jsonl: also jitter their arrival.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Print the stories of every order that merged or split.
+        #[arg(long)]
+        verbose: bool,
+        /// all-MiniLM-L6-v2 model directory: embed the newswire titles, as the live pipeline does.
+        #[cfg(feature = "semantic")]
+        #[arg(long)]
+        semantic: Option<PathBuf>,
+    },
     /// Train the name tagger on open-ner-en, write its model and score it on the dev split.
     TrainTagger {
         #[arg(long, default_value = "../shared/corpora/open-ner-en")]
@@ -179,6 +197,19 @@ fn main() -> Result<()> {
         Command::Quotes { corpus, verbose, half } => analyze::quotes(&corpus, verbose, half),
         Command::Entities { corpus, out } => entities::run(&corpus, &out),
         Command::Analyze { corpus, rounds } => analyze::speed(&corpus, rounds),
+        Command::Orders {
+            orders,
+            corpus,
+            verbose,
+            #[cfg(feature = "semantic")]
+            semantic,
+        } => orders::run(&orders::OrdersBench {
+            orders,
+            corpus,
+            verbose,
+            #[cfg(feature = "semantic")]
+            semantic,
+        }),
         Command::TrainTagger { corpus, epochs, out } => tagger::run(&corpus, epochs, &out),
         Command::TrainSection {
             corpus,
