@@ -8,6 +8,7 @@
 
 mod analysis;
 mod community;
+mod interest;
 mod section;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use analysis::{Analysis, Entity, EntityKind, Quote};
 pub use community::{Comment, CommentId, Role, User, UserId};
+pub use interest::{Interest, Mode, Target};
 pub use section::Section;
 
 /// Row id of a publisher ("source"), e.g. one outlet.

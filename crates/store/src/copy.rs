@@ -140,6 +140,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("password_hash", Text),
             ("role", Text),
             ("created_at", Time),
+            ("feed_token", Text),
         ],
     ),
     (
@@ -170,12 +171,39 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Time),
         ],
     ),
+    (
+        "interests",
+        &[
+            ("user_id", Int),
+            ("kind", Text),
+            ("key", Text),
+            ("mode", Text),
+            ("label", Text),
+            ("created_at", Time),
+        ],
+    ),
+    ("saved", &[("user_id", Int), ("article_id", Int), ("saved_at", Time)]),
+    (
+        "read_marks",
+        &[("user_id", Int), ("article_id", Int), ("read_at", Time)],
+    ),
+    (
+        "app_passwords",
+        &[
+            ("id", Int),
+            ("user_id", Int),
+            ("name", Text),
+            ("secret_hash", Text),
+            ("created_at", Time),
+        ],
+    ),
 ];
 
 /// Columns of `table`'s primary key: the first of its listed columns.
 fn key_len(table: &str) -> usize {
     match table {
-        "story_links" | "article_entities" | "comment_reports" => 2,
+        "story_links" | "article_entities" | "comment_reports" | "saved" | "read_marks" => 2,
+        "interests" => 3,
         _ => 1,
     }
 }
@@ -194,6 +222,7 @@ const IDENTITY_TABLES: &[&str] = &[
     "entities",
     "users",
     "comments",
+    "app_passwords",
 ];
 
 /// One table copied, as the count check found it.

@@ -1,7 +1,7 @@
 //! Persistence for newsdesk: everything the pipeline and the website keep.
 //!
-//! Two traits cover it, so a PostgreSQL backend can be added beside
-//! [`SqliteStore`] without touching their callers:
+//! Three traits cover it, so the backends are interchangeable behind
+//! them:
 //!
 //! - [`Store`], the pipeline's data: sources and their feeds with their
 //!   polling state; the pending queue (feed entries waiting for their page)
@@ -10,14 +10,16 @@
 //!   links; the fetch log; and the cache of LLM replies.
 //! - [`Community`], the readers' side: accounts, login sessions, comments
 //!   and reports of comments.
+//! - [`Reading`], each reader's own newsdesk: follows and hides, saved
+//!   articles, read marks, app passwords for reading apps.
 //!
-//! Two backends implement both, chosen by [`open`] from the configured
+//! Two backends implement all three, chosen by [`open`] from the configured
 //! database: [`SqliteStore`], the embedded default, on one SQLite file
 //! (writes through one connection behind a mutex, each in a `BEGIN
 //! IMMEDIATE` transaction; reads through a pool of query-only connections
 //! that, in WAL mode, never wait for the writer), and [`PostgresStore`] on
 //! a PostgreSQL server, for several processes or machines. Each brings its
-//! schema up to date on open with numbered migrations. Both traits are
+//! schema up to date on open with numbered migrations. The traits are
 //! synchronous: async callers run them on blocking threads through
 //! [`blocking`].
 
@@ -34,6 +36,7 @@ mod community;
 mod copy;
 mod policy;
 mod postgres;
+mod reading;
 mod sqlite;
 mod text;
 
@@ -41,11 +44,12 @@ pub use blocking::blocking;
 pub use community::{CommentOnArticle, Community, NewComment};
 pub use copy::{copy_sqlite_to_postgres, CopiedTable, Progress};
 pub use postgres::PostgresStore;
+pub use reading::{AppPassword, Cursor, Listed, Marks, Pick, Reading, Window};
 pub use sqlite::SqliteStore;
 
-/// Both traits: everything a newsdesk keeps, on one database.
-pub trait Database: Store + Community {}
-impl<T: Store + Community> Database for T {}
+/// All three traits: everything a newsdesk keeps, on one database.
+pub trait Database: Store + Community + Reading {}
+impl<T: Store + Community + Reading> Database for T {}
 
 /// Opens the database `spec` names: a `postgres://` (or `postgresql://`)
 /// URL, else the path of a SQLite file, created if missing.

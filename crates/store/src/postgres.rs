@@ -1,4 +1,4 @@
-//! The PostgreSQL implementation of [`Store`] and [`Community`].
+//! The PostgreSQL implementation of [`Store`], [`Community`] and [`Reading`].
 //!
 //! The traits stay synchronous and the bridge is inside: every method
 //! blocks its thread on one future over a pooled connection
@@ -16,6 +16,7 @@ mod community;
 mod feeds;
 mod fetch_log;
 mod migrations;
+mod reading;
 mod rows;
 mod sources;
 mod stories;
@@ -23,16 +24,16 @@ mod view;
 
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{
-    Analysis, Article, ArticleId, Comment, CommentId, Extracted, Feed, FeedEntry, FeedId, Role, Section, Source,
-    SourceId, Story, StoryId, User, UserId,
+    Analysis, Article, ArticleId, Comment, CommentId, Extracted, Feed, FeedEntry, FeedId, Interest, Role, Section,
+    Source, SourceId, Story, StoryId, User, UserId,
 };
 use newsdesk_postgres::{Postgres, Transaction};
 use rows::R;
 
 use crate::{
-    ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed, EntityRef,
-    FetchRecord, Listing, NewComment, PollSuccess, Queued, RelatedArticle, Result, Store, StoreError, StoryArticle,
-    StoryAssignment,
+    AppPassword, ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed,
+    EntityRef, FetchRecord, Listed, Listing, Marks, NewComment, Pick, PollSuccess, Queued, Reading, RelatedArticle,
+    Result, Store, StoreError, StoryArticle, StoryAssignment, Window,
 };
 
 /// Connections a store keeps open: the web's concurrent store calls and
@@ -297,5 +298,69 @@ impl Community for PostgresStore {
 
     fn reported_comments(&self, limit: usize) -> Result<Vec<CommentOnArticle>> {
         self.read(async |c| community::reported(c, limit).await)
+    }
+}
+
+impl Reading for PostgresStore {
+    fn set_interest(&self, user: UserId, interest: &Interest, on: bool, at: DateTime<Utc>) -> Result<()> {
+        self.write(async |tx| reading::set_interest(tx, user, interest, on, at).await)
+    }
+
+    fn interests(&self, user: UserId) -> Result<Vec<Interest>> {
+        self.read(async |c| reading::interests(c, user).await)
+    }
+
+    fn pick(&self, pick: Pick<'_>, window: &Window) -> Result<Vec<Listed>> {
+        self.read(async |c| reading::pick(c, pick, window).await)
+    }
+
+    fn marks(&self, user: UserId, articles: &[ArticleId]) -> Result<Vec<Marks>> {
+        self.read(async |c| reading::marks(c, user, articles).await)
+    }
+
+    fn set_read(&self, user: UserId, articles: &[ArticleId], read: bool, at: DateTime<Utc>) -> Result<usize> {
+        self.write(async |tx| reading::set_read(tx, user, articles, read, at).await)
+    }
+
+    fn set_saved(&self, user: UserId, article: ArticleId, saved: bool, at: DateTime<Utc>) -> Result<()> {
+        self.write(async |tx| reading::set_saved(tx, user, article, saved, at).await)
+    }
+
+    fn create_app_password(
+        &self,
+        user: UserId,
+        name: &str,
+        secret_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<AppPassword> {
+        self.write(async |tx| reading::create_app_password(tx, user, name, secret_hash, at).await)
+    }
+
+    fn app_passwords(&self, user: UserId) -> Result<Vec<AppPassword>> {
+        self.read(async |c| reading::app_passwords(c, user).await)
+    }
+
+    fn delete_app_password(&self, user: UserId, id: i64) -> Result<bool> {
+        self.write(async |tx| reading::delete_app_password(tx, user, id).await)
+    }
+
+    fn app_password_by_secret(&self, secret_hash: &str) -> Result<Option<(AppPassword, User)>> {
+        self.read(async |c| reading::app_password_by_secret(c, secret_hash).await)
+    }
+
+    fn app_password(&self, id: i64) -> Result<Option<(AppPassword, User)>> {
+        self.read(async |c| reading::app_password_by_id(c, id).await)
+    }
+
+    fn feed_token(&self, user: UserId, fresh: &str) -> Result<String> {
+        self.write(async |tx| reading::feed_token(tx, user, fresh).await)
+    }
+
+    fn user_by_feed_token(&self, token: &str) -> Result<Option<User>> {
+        self.read(async |c| reading::user_by_feed_token(c, token).await)
+    }
+
+    fn delete_user(&self, user: UserId) -> Result<()> {
+        self.write(async |tx| reading::delete_user(tx, user).await)
     }
 }

@@ -13,6 +13,7 @@ mod community;
 mod feeds;
 mod fetch_log;
 mod migrations;
+mod reading;
 mod rows;
 mod sources;
 mod stories;
@@ -28,11 +29,11 @@ use newsdesk_domain::{
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::{
-    ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed, EntityRef,
-    FetchRecord, Listing, NewComment, PollSuccess, Queued, RelatedArticle, Result, Store, StoreError, StoryArticle,
-    StoryAssignment,
+    AppPassword, ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed,
+    EntityRef, FetchRecord, Listed, Listing, Marks, NewComment, Pick, PollSuccess, Queued, Reading, RelatedArticle,
+    Result, Store, StoreError, StoryArticle, StoryAssignment, Window,
 };
-use newsdesk_domain::{Comment, CommentId, Role, User, UserId};
+use newsdesk_domain::{Comment, CommentId, Interest, Role, User, UserId};
 use rows::Ctx;
 
 /// How long a connection waits for another process's lock before failing.
@@ -538,5 +539,69 @@ mod tests {
         assert!(store.writer.is_poisoned());
         store.upsert_source("Still works", None).unwrap();
         assert_eq!(store.sources().unwrap().len(), 1);
+    }
+}
+
+impl Reading for SqliteStore {
+    fn set_interest(&self, user: UserId, interest: &Interest, on: bool, at: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| reading::set_interest(tx, user, interest, on, at))
+    }
+
+    fn interests(&self, user: UserId) -> Result<Vec<Interest>> {
+        self.read(|c| reading::interests(c, user))
+    }
+
+    fn pick(&self, pick: Pick<'_>, window: &Window) -> Result<Vec<Listed>> {
+        self.read(|c| reading::pick(c, pick, window))
+    }
+
+    fn marks(&self, user: UserId, articles: &[ArticleId]) -> Result<Vec<Marks>> {
+        self.read(|c| reading::marks(c, user, articles))
+    }
+
+    fn set_read(&self, user: UserId, articles: &[ArticleId], read: bool, at: DateTime<Utc>) -> Result<usize> {
+        self.write(|tx| reading::set_read(tx, user, articles, read, at))
+    }
+
+    fn set_saved(&self, user: UserId, article: ArticleId, saved: bool, at: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| reading::set_saved(tx, user, article, saved, at))
+    }
+
+    fn create_app_password(
+        &self,
+        user: UserId,
+        name: &str,
+        secret_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<AppPassword> {
+        self.write(|tx| reading::create_app_password(tx, user, name, secret_hash, at))
+    }
+
+    fn app_passwords(&self, user: UserId) -> Result<Vec<AppPassword>> {
+        self.read(|c| reading::app_passwords(c, user))
+    }
+
+    fn delete_app_password(&self, user: UserId, id: i64) -> Result<bool> {
+        self.write(|tx| reading::delete_app_password(tx, user, id))
+    }
+
+    fn app_password_by_secret(&self, secret_hash: &str) -> Result<Option<(AppPassword, User)>> {
+        self.read(|c| reading::app_password_by_secret(c, secret_hash))
+    }
+
+    fn app_password(&self, id: i64) -> Result<Option<(AppPassword, User)>> {
+        self.read(|c| reading::app_password_by_id(c, id))
+    }
+
+    fn feed_token(&self, user: UserId, fresh: &str) -> Result<String> {
+        self.write(|tx| reading::feed_token(tx, user, fresh))
+    }
+
+    fn user_by_feed_token(&self, token: &str) -> Result<Option<User>> {
+        self.read(|c| reading::user_by_feed_token(c, token))
+    }
+
+    fn delete_user(&self, user: UserId) -> Result<()> {
+        self.write(|tx| reading::delete_user(tx, user))
     }
 }

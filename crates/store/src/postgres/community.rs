@@ -9,12 +9,12 @@ use super::rows::{all, each, first, get, int, ms, run, Params, R};
 use crate::policy::{parse_role, role_name};
 use crate::{CommentOnArticle, NewComment, StoreError};
 
-const USER_COLS: &str = "id, username, role, created_at";
+pub(crate) const USER_COLS: &str = "id, username, role, created_at";
 const COMMENT_COLS: &str = "c.id AS id, c.article_id AS article_id, c.user_id AS user_id, u.username AS username, \
      c.parent_id AS parent_id, c.body AS body, c.created_at AS created_at, c.edited_at AS edited_at, \
      c.deleted AS deleted, c.hidden AS hidden, c.reports AS reports";
 
-fn user(row: &Row) -> R<User> {
+pub(crate) fn user(row: &Row) -> R<User> {
     Ok(User {
         id: UserId(get(row, "id")?),
         username: get(row, "username")?,

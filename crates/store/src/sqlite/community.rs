@@ -8,11 +8,11 @@ use super::rows::{millis, opt_time, sql_int, time, Ctx};
 use crate::policy::{parse_role, role_name};
 use crate::{CommentOnArticle, NewComment, Result, StoreError};
 
-const USER_COLS: &str = "id, username, role, created_at";
+pub(crate) const USER_COLS: &str = "id, username, role, created_at";
 const COMMENT_COLS: &str = "c.id, c.article_id, c.user_id, u.username, c.parent_id, c.body, c.created_at, \
      c.edited_at, c.deleted, c.hidden, c.reports";
 
-fn user(row: &Row<'_>) -> rusqlite::Result<User> {
+pub(crate) fn user(row: &Row<'_>) -> rusqlite::Result<User> {
     let role = parse_role(&row.get::<_, String>("role")?);
     Ok(User {
         id: UserId(row.get("id")?),

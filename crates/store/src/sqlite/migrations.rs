@@ -8,7 +8,16 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::rows::Ctx;
 use crate::{Result, StoreError};
 
-const MIGRATIONS: &[&str] = &[V1, COMMUNITY, STORIES, ANALYSIS, SECRETS, WEB_HOMEPAGES, SECTIONS];
+const MIGRATIONS: &[&str] = &[
+    V1,
+    COMMUNITY,
+    STORIES,
+    ANALYSIS,
+    SECRETS,
+    WEB_HOMEPAGES,
+    SECTIONS,
+    READING,
+];
 
 /// Initial schema. Timestamps are unix milliseconds (UTC).
 const V1: &str = r#"
@@ -224,6 +233,50 @@ const SECTIONS: &str = r#"
 ALTER TABLE articles ADD COLUMN section TEXT;
 CREATE INDEX articles_section_latest ON articles(section, sort_at DESC, id DESC)
     WHERE status <> 'pending' AND section IS NOT NULL;
+"#;
+
+/// Each reader's own newsdesk (`crate::Reading`): follows and hides, saved
+/// articles, read marks, app passwords for reading apps, and the private
+/// token of their "For you" feed. Every row dies with its reader; saves and
+/// read marks die with their article.
+const READING: &str = r#"
+CREATE TABLE interests (
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    mode       TEXT NOT NULL CHECK (mode IN ('follow', 'hide')),
+    kind       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    label      TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, kind, key)
+) WITHOUT ROWID;
+
+CREATE TABLE saved (
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    saved_at   INTEGER NOT NULL,
+    PRIMARY KEY (user_id, article_id)
+) WITHOUT ROWID;
+CREATE INDEX saved_article ON saved(article_id);
+
+CREATE TABLE read_marks (
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    read_at    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, article_id)
+) WITHOUT ROWID;
+CREATE INDEX read_marks_article ON read_marks(article_id);
+
+CREATE TABLE app_passwords (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    secret_hash TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX app_passwords_user ON app_passwords(user_id);
+
+ALTER TABLE users ADD COLUMN feed_token TEXT;
+CREATE UNIQUE INDEX users_feed_token ON users(feed_token) WHERE feed_token IS NOT NULL;
 "#;
 
 /// The schema version this build writes.
