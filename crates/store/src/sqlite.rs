@@ -453,6 +453,70 @@ impl Community for SqliteStore {
     }
 }
 
+impl Reading for SqliteStore {
+    fn set_interest(&self, user: UserId, interest: &Interest, on: bool, at: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| reading::set_interest(tx, user, interest, on, at))
+    }
+
+    fn interests(&self, user: UserId) -> Result<Vec<Interest>> {
+        self.read(|c| reading::interests(c, user))
+    }
+
+    fn pick(&self, pick: Pick<'_>, window: &Window) -> Result<Vec<Listed>> {
+        self.read(|c| reading::pick(c, pick, window))
+    }
+
+    fn marks(&self, user: UserId, articles: &[ArticleId]) -> Result<Vec<Marks>> {
+        self.read(|c| reading::marks(c, user, articles))
+    }
+
+    fn set_read(&self, user: UserId, articles: &[ArticleId], read: bool, at: DateTime<Utc>) -> Result<usize> {
+        self.write(|tx| reading::set_read(tx, user, articles, read, at))
+    }
+
+    fn set_saved(&self, user: UserId, article: ArticleId, saved: bool, at: DateTime<Utc>) -> Result<()> {
+        self.write(|tx| reading::set_saved(tx, user, article, saved, at))
+    }
+
+    fn create_app_password(
+        &self,
+        user: UserId,
+        name: &str,
+        secret_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<AppPassword> {
+        self.write(|tx| reading::create_app_password(tx, user, name, secret_hash, at))
+    }
+
+    fn app_passwords(&self, user: UserId) -> Result<Vec<AppPassword>> {
+        self.read(|c| reading::app_passwords(c, user))
+    }
+
+    fn delete_app_password(&self, user: UserId, id: i64) -> Result<bool> {
+        self.write(|tx| reading::delete_app_password(tx, user, id))
+    }
+
+    fn app_password_by_secret(&self, secret_hash: &str) -> Result<Option<(AppPassword, User)>> {
+        self.read(|c| reading::app_password_by_secret(c, secret_hash))
+    }
+
+    fn app_password(&self, id: i64) -> Result<Option<(AppPassword, User)>> {
+        self.read(|c| reading::app_password_by_id(c, id))
+    }
+
+    fn feed_token(&self, user: UserId, fresh: &str) -> Result<String> {
+        self.write(|tx| reading::feed_token(tx, user, fresh))
+    }
+
+    fn user_by_feed_token(&self, token: &str) -> Result<Option<User>> {
+        self.read(|c| reading::user_by_feed_token(c, token))
+    }
+
+    fn delete_user(&self, user: UserId) -> Result<()> {
+        self.write(|tx| reading::delete_user(tx, user))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,69 +603,5 @@ mod tests {
         assert!(store.writer.is_poisoned());
         store.upsert_source("Still works", None).unwrap();
         assert_eq!(store.sources().unwrap().len(), 1);
-    }
-}
-
-impl Reading for SqliteStore {
-    fn set_interest(&self, user: UserId, interest: &Interest, on: bool, at: DateTime<Utc>) -> Result<()> {
-        self.write(|tx| reading::set_interest(tx, user, interest, on, at))
-    }
-
-    fn interests(&self, user: UserId) -> Result<Vec<Interest>> {
-        self.read(|c| reading::interests(c, user))
-    }
-
-    fn pick(&self, pick: Pick<'_>, window: &Window) -> Result<Vec<Listed>> {
-        self.read(|c| reading::pick(c, pick, window))
-    }
-
-    fn marks(&self, user: UserId, articles: &[ArticleId]) -> Result<Vec<Marks>> {
-        self.read(|c| reading::marks(c, user, articles))
-    }
-
-    fn set_read(&self, user: UserId, articles: &[ArticleId], read: bool, at: DateTime<Utc>) -> Result<usize> {
-        self.write(|tx| reading::set_read(tx, user, articles, read, at))
-    }
-
-    fn set_saved(&self, user: UserId, article: ArticleId, saved: bool, at: DateTime<Utc>) -> Result<()> {
-        self.write(|tx| reading::set_saved(tx, user, article, saved, at))
-    }
-
-    fn create_app_password(
-        &self,
-        user: UserId,
-        name: &str,
-        secret_hash: &str,
-        at: DateTime<Utc>,
-    ) -> Result<AppPassword> {
-        self.write(|tx| reading::create_app_password(tx, user, name, secret_hash, at))
-    }
-
-    fn app_passwords(&self, user: UserId) -> Result<Vec<AppPassword>> {
-        self.read(|c| reading::app_passwords(c, user))
-    }
-
-    fn delete_app_password(&self, user: UserId, id: i64) -> Result<bool> {
-        self.write(|tx| reading::delete_app_password(tx, user, id))
-    }
-
-    fn app_password_by_secret(&self, secret_hash: &str) -> Result<Option<(AppPassword, User)>> {
-        self.read(|c| reading::app_password_by_secret(c, secret_hash))
-    }
-
-    fn app_password(&self, id: i64) -> Result<Option<(AppPassword, User)>> {
-        self.read(|c| reading::app_password_by_id(c, id))
-    }
-
-    fn feed_token(&self, user: UserId, fresh: &str) -> Result<String> {
-        self.write(|tx| reading::feed_token(tx, user, fresh))
-    }
-
-    fn user_by_feed_token(&self, token: &str) -> Result<Option<User>> {
-        self.read(|c| reading::user_by_feed_token(c, token))
-    }
-
-    fn delete_user(&self, user: UserId) -> Result<()> {
-        self.write(|tx| reading::delete_user(tx, user))
     }
 }
