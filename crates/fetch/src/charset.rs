@@ -20,6 +20,10 @@ const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Decodes `body` to a `String`; never fails (undecodable bytes become U+FFFD).
 pub fn decode(body: &[u8], content_type: Option<&str>) -> String {
+    undo_double_encoding(decode_bytes(body, content_type))
+}
+
+fn decode_bytes(body: &[u8], content_type: Option<&str>) -> String {
     if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
         let (text, _) = encoding.decode_without_bom_handling(&body[bom_len..]);
         return text.into_owned();
@@ -97,6 +101,93 @@ fn mostly_utf8(mut body: &[u8]) -> bool {
     valid += lead_bytes(body);
     valid > invalid
 }
+
+/// Text whose UTF-8 bytes were once read as ISO-8859-1 or windows-1252 and
+/// written out again as UTF-8 ("there’s" stored as "thereâ\u{80}\u{99}s"
+/// or "thereâ€™s"), put back. The bytes are valid UTF-8, so no decoder sees
+/// a fault; the damage shows only in the characters. A garbled character
+/// whose bytes include 0x80–0x9F leaves a C1 control or, from a 3- or
+/// 4-byte character, a windows-1252 symbol after a Latin-1 letter: text
+/// never holds the one and hardly ever the other, so one such sequence is
+/// proof. Only then are 2-byte characters ("Ã©" for "é") repaired too,
+/// since a Latin-1 letter before a symbol ("CAFÉ”") is ordinary text.
+fn undo_double_encoding(text: String) -> String {
+    let proven = |(_, (_, proof)): &(usize, (usize, bool))| *proof;
+    if !garbled(&text).any(|found| proven(&found)) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, (len, _)) in garbled(&text) {
+        if at < copied {
+            continue;
+        }
+        let Some(original) = std::str::from_utf8(&legacy_bytes(&text[at..at + len]))
+            .ok()
+            .and_then(|s| s.chars().next())
+        else {
+            continue;
+        };
+        out.push_str(&text[copied..at]);
+        out.push(original);
+        copied = at + len;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Each place in `text` where a Latin-1 letter that leads a UTF-8 sequence
+/// is followed by as many characters standing for continuation bytes, and
+/// together they make one valid UTF-8 character: its byte offset, its
+/// length in `text`, and whether it proves double encoding.
+fn garbled(text: &str) -> impl Iterator<Item = (usize, (usize, bool))> + '_ {
+    // U+00C0–U+00FF are 0xC3 0x80–0xBF in UTF-8.
+    memchr::memchr_iter(0xC3, text.as_bytes()).filter_map(|at| Some((at, garbled_at(&text[at..])?)))
+}
+
+/// The length and proof of a garbled character opening `s`, if one does.
+fn garbled_at(s: &str) -> Option<(usize, bool)> {
+    let mut chars = s.chars();
+    let lead = chars.next()?;
+    let continuations = match u32::from(lead) {
+        0xC2..=0xDF => 1,
+        0xE0..=0xEF => 2,
+        0xF0..=0xF4 => 3,
+        _ => return None,
+    };
+    let mut bytes = [u8::try_from(u32::from(lead)).ok()?, 0, 0, 0];
+    let (mut len, mut c1, mut below_a0) = (lead.len_utf8(), false, false);
+    for byte in &mut bytes[1..=continuations] {
+        let c = chars.next()?;
+        *byte = legacy_byte(c).filter(|b| (0x80..=0xBF).contains(b))?;
+        c1 |= ('\u{80}'..='\u{9F}').contains(&c);
+        below_a0 |= *byte < 0xA0;
+        len += c.len_utf8();
+    }
+    std::str::from_utf8(&bytes[..=continuations]).ok()?;
+    Some((len, c1 || (continuations > 1 && below_a0)))
+}
+
+/// The bytes that `s`'s characters stand for in ISO-8859-1 or windows-1252.
+fn legacy_bytes(s: &str) -> Vec<u8> {
+    s.chars().filter_map(legacy_byte).collect()
+}
+
+/// The byte a character stands for in ISO-8859-1 (U+0000–U+00FF, C1
+/// controls included: windows-1252 leaves 0x81, 0x8D, 0x8F, 0x90 and 0x9D
+/// undefined, and garbling keeps them as such) or windows-1252's symbols.
+fn legacy_byte(c: char) -> Option<u8> {
+    u8::try_from(u32::from(c)).ok().or_else(|| {
+        let at = WINDOWS_1252_80_9F.iter().position(|&w| w == c)?;
+        Some(0x80 + u8::try_from(at).ok()?)
+    })
+}
+
+/// windows-1252's characters for bytes 0x80–0x9F (NUL where undefined).
+const WINDOWS_1252_80_9F: [char; 32] = [
+    '€', '\0', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\0', 'Ž', '\0', '\0', '‘', '’', '“', '”', '•',
+    '–', '—', '˜', '™', 'š', '›', 'œ', '\0', 'ž', 'Ÿ',
+];
 
 /// `<meta charset>`, `<meta http-equiv … charset=>` or `<?xml … encoding=?>`
 /// within the first [`PRESCAN_BYTES`].
@@ -228,6 +319,53 @@ mod tests {
         assert!(text.contains(RU), "{text}");
         let text = decode(&page[22..], Some("text/html; charset=utf-8"));
         assert!(text.ends_with("Café \u{FFFD}crème brûlée</p>"), "{text}");
+    }
+
+    /// `s` as a publisher's pipeline garbles it: its UTF-8 bytes read as
+    /// `legacy` and written out again as UTF-8.
+    fn double_encoded(s: &str, legacy: &'static Encoding) -> Vec<u8> {
+        let (text, _) = legacy.decode_without_bom_handling(s.as_bytes());
+        text.into_owned().into_bytes()
+    }
+
+    #[test]
+    fn utf8_read_as_latin1_or_windows_1252_and_written_again_is_undone() {
+        let page = "<meta charset=utf-8><p>There\u{2019}s no \u{201C}one size\u{201D} \u{2014} caf\u{E9}s, na\u{EF}ve \u{2026}</p>";
+        // ISO-8859-1 proper: every byte a character, 0x80–0x9F as C1 controls.
+        let latin1: Vec<u8> = page
+            .bytes()
+            .flat_map(|b| char::from(b).to_string().into_bytes())
+            .collect();
+        assert_eq!(decode(&latin1, None), page);
+        // windows-1252: "’" becomes "â€™"; its undefined bytes (0x9D of
+        // "”") stay C1 controls.
+        assert_eq!(decode(&double_encoded(page, encoding_rs::WINDOWS_1252), None), page);
+        assert_eq!(
+            decode(
+                &double_encoded(page, encoding_rs::WINDOWS_1252),
+                Some("text/html; charset=utf-8")
+            ),
+            page
+        );
+    }
+
+    #[test]
+    fn text_that_only_looks_double_encoded_is_kept() {
+        for text in [
+            // Latin-1 letters before a Latin-1 symbol: ordinary text, and a
+            // page that writes about mojibake.
+            "I saw \"\u{C3}\u{A4}\" instead of \u{E4}, \u{C3}\u{A9} for \u{E9}",
+            // An accented capital before a curly quote or an ellipsis.
+            "\u{201C}CAF\u{C9}\u{201D} and CAF\u{C9}\u{2019}S, OL\u{C9}\u{2026}",
+            // A lead without all its continuations, at the end and before text.
+            "trailing \u{E2}\u{80}",
+            "\u{E2}\u{80} x \u{F0}\u{9F}\u{98} y",
+            // An overlong form and a surrogate are not UTF-8 either.
+            "\u{C0}\u{80} \u{ED}\u{A0}\u{80}",
+            "plain \u{E9}t\u{E9}, \u{444}\u{438}\u{437}\u{438}\u{43A}\u{430}, \u{6771}\u{4EAC}",
+        ] {
+            assert_eq!(decode(text.as_bytes(), None), text);
+        }
     }
 
     #[test]
