@@ -18,7 +18,7 @@ use crate::pages::search::SearchParams;
 use crate::pages::store_call;
 use crate::{AppState, WebError};
 
-const ENTRIES: usize = 50;
+pub(crate) const ENTRIES: usize = 50;
 
 /// Top stories, each as the entry of its earliest original article.
 pub async fn top(State(state): State<AppState>) -> Result<Response, WebError> {
@@ -130,7 +130,7 @@ fn fixed(t: DateTime<Utc>) -> DateTime<FixedOffset> {
 }
 
 /// Builds the feed; ids are the publishers' URLs, links point at our pages.
-fn render(title: &str, self_path: &str, cards: &[ArticleCard]) -> Response {
+pub(crate) fn render(title: &str, self_path: &str, cards: &[ArticleCard]) -> Response {
     let updated = cards
         .iter()
         .map(|c| c.published_at.unwrap_or(c.discovered_at))

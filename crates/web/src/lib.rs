@@ -17,6 +17,7 @@ mod atom;
 mod caching;
 mod client;
 mod error;
+mod greader;
 mod image_cache;
 mod images;
 mod limits;
@@ -24,6 +25,7 @@ mod llm_cache;
 mod metrics;
 mod pages;
 mod password;
+mod personal;
 mod server;
 mod session;
 mod timefmt;
@@ -35,7 +37,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use newsdesk_llm::LlmClient;
 use newsdesk_search::Search;
-use newsdesk_store::{Community, Store};
+use newsdesk_store::{Community, Database, Reading, Store};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use admin::{BoxFuture, FeedAdmin};
@@ -54,6 +56,7 @@ pub use server::{ServerConfig, Timeouts};
 pub struct AppState {
     store: Arc<dyn Store>,
     community: Arc<dyn Community>,
+    reading: Arc<dyn Reading>,
     admin: Arc<dyn FeedAdmin>,
     search: Arc<dyn Search>,
     /// Shown in the header and page titles.
@@ -75,19 +78,21 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State for a site named `site_name`; `secure_cookies` when it is
+    /// State for a site named `site_name`, reading articles from `store` and
+    /// readers' accounts and lists from `db`; `secure_cookies` when it is
     /// served over https. Answers are not phrased by an LLM until
     /// [`AppState::with_llm`].
     pub fn new(
         store: Arc<dyn Store>,
-        community: Arc<dyn Community>,
+        db: Arc<dyn Database>,
         admin: Arc<dyn FeedAdmin>,
         search: Arc<dyn Search>,
         site_name: String,
         secure_cookies: bool,
     ) -> AppState {
         AppState {
-            community,
+            community: db.clone(),
+            reading: db,
             admin,
             search,
             site_name,
@@ -159,7 +164,7 @@ pub fn install_metrics() {
 pub fn router(state: AppState) -> Router {
     metrics::install();
     let body_timeout = state.server.timeouts.body;
-    Router::new()
+    let site = Router::new()
         .route("/", get(pages::home))
         .route("/article/{id}", get(pages::article))
         .route("/article/{id}/comments", post(pages::comments::post))
@@ -180,6 +185,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/logout", post(pages::account::logout))
         .route("/me/comments", get(pages::account::my_comments))
+        .route("/me/account", get(pages::reader::account))
+        .route("/me/following", get(pages::reader::following))
+        .route("/me/interests", post(pages::reader::set_interest))
+        .route("/me/saved", get(pages::reader::saved))
+        .route("/me/saved.json", get(pages::reader::saved_json))
+        .route("/me/saved.html", get(pages::reader::saved_bookmarks))
+        .route("/me/app-passwords", post(pages::reader::create_app_password))
+        .route(
+            "/me/app-passwords/{id}/delete",
+            post(pages::reader::delete_app_password),
+        )
+        .route("/me/delete", post(pages::reader::delete_account))
+        .route("/for-you", get(pages::reader::for_you))
+        .route("/article/{id}/save", post(pages::reader::save))
+        .route("/article/{id}/read", post(pages::reader::mark_read))
         .route("/moderation", get(pages::moderation::queue))
         .route("/admin/feeds", get(pages::admin::feeds))
         .route("/admin/feeds/add", post(pages::admin::add))
@@ -191,6 +211,7 @@ pub fn router(state: AppState) -> Router {
         .route("/feeds/entity/{file}", get(atom::entity))
         .route("/feeds/source/{file}", get(atom::source))
         .route("/feeds/section/{file}", get(atom::section))
+        .route("/feeds/for-you/{file}", get(pages::reader::for_you_feed))
         .route("/feeds/search.atom", get(atom::search))
         .route("/healthz", get(pages::healthz))
         .route("/metrics", get(metrics::render))
@@ -206,7 +227,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(caching::PageCache::default()),
             caching::etag,
-        ))
+        ));
+    // The Reader API authenticates by token, not by cookie: it sits beside
+    // the site, outside its form check and its page cache.
+    let reading_apps = greader::routes().route_layer(axum::middleware::from_fn(metrics::track));
+    site.merge(reading_apps)
         .with_state(state)
         // No inline script may run, no page may frame us, no image comes
         // from elsewhere (publishers' go through /img), and no referrer

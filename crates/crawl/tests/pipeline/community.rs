@@ -3,65 +3,8 @@
 //! and moderation.
 
 use newsdesk_newswire::Newswire;
-use reqwest::redirect::Policy;
-use reqwest::Client;
 
 use super::support::*;
-
-const PASSWORD: &str = "correct horse battery";
-
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// The CSRF token embedded in a page's forms.
-fn csrf_of(page: &str) -> String {
-    let at = page
-        .find("name=\"csrf\" value=\"")
-        .expect("page has a form with a CSRF field");
-    page[at + 19..].split('"').next().unwrap().to_string()
-}
-
-async fn page(client: &Client, url: &str) -> (u16, String) {
-    let resp = client.get(url).send().await.unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
-}
-
-async fn post(client: &Client, url: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let resp = client.post(url).form(form).send().await.unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
-}
-
-/// Registers `name` and returns the CSRF token for later forms.
-async fn sign_up(client: &Client, site: &str, name: &str) -> String {
-    signed_in(client, site, "/register", name).await
-}
-
-/// Logs `name` in and returns the CSRF token for later forms.
-async fn log_in(client: &Client, site: &str, name: &str) -> String {
-    signed_in(client, site, "/login", name).await
-}
-
-/// Sends the credentials form at `path`; the session's forms then carry
-/// a new token, bound to it.
-async fn signed_in(client: &Client, site: &str, path: &str, name: &str) -> String {
-    let (_, form) = page(client, &format!("{site}{path}")).await;
-    let csrf = csrf_of(&form);
-    let (status, _) = post(
-        client,
-        &format!("{site}{path}"),
-        &[("csrf", &csrf), ("username", name), ("password", PASSWORD)],
-    )
-    .await;
-    assert_eq!(status, 303, "{path} redirects");
-    let session_csrf = csrf_of(&page(client, &format!("{site}/")).await.1);
-    assert_ne!(session_csrf, csrf, "a session gets its own form token");
-    session_csrf
-}
 
 async fn first_article(h: &Harness, wire: &Newswire) -> String {
     subscribe_outlets(&h.store, wire);

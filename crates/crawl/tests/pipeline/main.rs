@@ -9,6 +9,7 @@ mod crawl;
 mod faults;
 mod llm;
 mod migrate;
+mod reading;
 mod search;
 mod semantic;
 mod site;

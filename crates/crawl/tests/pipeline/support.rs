@@ -13,6 +13,8 @@ use newsdesk_postgres::testing::TestDatabase;
 use newsdesk_postgres::{PgError, Postgres};
 use newsdesk_search::{PgSearch, Search, SearchIndex};
 use newsdesk_store::{Database, Store};
+use reqwest::redirect::Policy;
+use reqwest::Client;
 
 pub struct Harness {
     /// The crawler indexes into it and the site searches it.
@@ -215,4 +217,61 @@ pub fn ids_by_url(store: &Arc<dyn Store>) -> std::collections::HashMap<String, n
         .into_iter()
         .map(|c| (c.url, c.id))
         .collect()
+}
+
+/// The password every test reader signs up with.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A reader's browser: cookies kept, redirects shown rather than followed.
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The CSRF token embedded in a page's forms.
+pub fn csrf_of(page: &str) -> String {
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("page has a form with a CSRF field");
+    page[at + 19..].split('"').next().unwrap().to_string()
+}
+
+pub async fn page(client: &Client, url: &str) -> (u16, String) {
+    let resp = client.get(url).send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+pub async fn post(client: &Client, url: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let resp = client.post(url).form(form).send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// Registers `name` and returns the CSRF token for later forms.
+pub async fn sign_up(client: &Client, site: &str, name: &str) -> String {
+    signed_in(client, site, "/register", name).await
+}
+
+/// Logs `name` in and returns the CSRF token for later forms.
+pub async fn log_in(client: &Client, site: &str, name: &str) -> String {
+    signed_in(client, site, "/login", name).await
+}
+
+/// Sends the credentials form at `path`; the session's forms then carry
+/// a new token, bound to it.
+async fn signed_in(client: &Client, site: &str, path: &str, name: &str) -> String {
+    let (_, form) = page(client, &format!("{site}{path}")).await;
+    let csrf = csrf_of(&form);
+    let (status, _) = post(
+        client,
+        &format!("{site}{path}"),
+        &[("csrf", &csrf), ("username", name), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(status, 303, "{path} redirects");
+    let session_csrf = csrf_of(&page(client, &format!("{site}/")).await.1);
+    assert_ne!(session_csrf, csrf, "a session gets its own form token");
+    session_csrf
 }

@@ -173,7 +173,7 @@ pub async fn login(
 /// elsewhere. Browsers drop tabs and line breaks from a URL and read `\` as
 /// `/`, so a path holding any of them, or any other control or space, is
 /// refused rather than cleaned.
-fn local_path(next: Option<&str>) -> String {
+pub(crate) fn local_path(next: Option<&str>) -> String {
     let plain = |p: &str| !p.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\');
     match next {
         Some(p) if p.starts_with('/') && !p.starts_with("//") && plain(p) => p.to_string(),

@@ -206,12 +206,17 @@ pub async fn entity(
         Ok(Some((entity, cards, stories)))
     })
     .await?;
-    let (entity, cards, stories) = found.ok_or(WebError::NotFound)?;
+    let (entity, mut cards, stories) = found.ok_or(WebError::NotFound)?;
+    let interests = crate::personal::Interests::of(&state, visitor.user.as_ref().map(|u| u.id)).await?;
+    cards.retain(|c| !interests.hides_card(c));
+    let target = newsdesk_domain::Target::Entity(entity.slug.clone());
+    let here = format!("/entity/{}", entity.slug);
     let now = Utc::now();
     let body = html! {
         p.meta { (entity.kind.as_str()) }
         h1 { (entity.name) }
         p.meta { "Named in " (entity.mentions) " article" @if entity.mentions != 1 { "s" } }
+        (super::reader::interest_buttons(&visitor, &interests, &target, &entity.name, &here))
         @if !stories.is_empty() {
             h2 { "Stories" }
             (super::stories::top_list(&stories, now))

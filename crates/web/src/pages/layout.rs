@@ -61,7 +61,9 @@ fn account_nav(visitor: &Visitor) -> Markup {
         nav.account aria-label="Account" {
             @match &visitor.user {
                 Some(user) => {
-                    a href="/me/comments" { (user.username) }
+                    a href="/for-you" { "For you" }
+                    a href="/me/saved" { "Saved" }
+                    a href="/me/account" { (user.username) }
                     @if user.role.can_moderate() { a href="/moderation" { "Moderation" } }
                     @if user.role.is_admin() { a href="/admin/feeds" { "Feeds" } }
                     form.inline method="post" action="/logout" {

@@ -7,6 +7,7 @@ pub(crate) mod cards;
 pub mod comments;
 pub(crate) mod layout;
 pub mod moderation;
+pub mod reader;
 pub mod search;
 pub mod stories;
 
@@ -15,12 +16,14 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use chrono::Utc;
 use maud::{html, Markup, PreEscaped};
-use newsdesk_domain::{Article, ArticleId, ArticleStatus, Feed, Section, Source};
-use newsdesk_store::{ArticleView, Community, Store};
+use std::collections::HashSet;
+
+use newsdesk_domain::{Article, ArticleId, ArticleStatus, Feed, Section, Source, Target};
+use newsdesk_store::{ArticleView, Community, Reading, Store};
 use serde::Deserialize;
 
 use crate::session::Visitor;
-use crate::{timefmt, AppState, WebError};
+use crate::{personal, timefmt, AppState, WebError};
 
 const PAGE_SIZE: usize = 50;
 
@@ -43,6 +46,16 @@ pub(crate) async fn blocking_community<T: Send + 'static>(
     Ok(newsdesk_store::blocking(&state.community, move |c| f(c)).await?)
 }
 
+/// Runs a call on readers' own lists on a blocking thread, in turn with the
+/// store calls.
+pub(crate) async fn blocking_reading<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&dyn Reading) -> newsdesk_store::Result<T> + Send + 'static,
+) -> Result<T, WebError> {
+    let _slot = state.store_slot().await?;
+    Ok(newsdesk_store::blocking(&state.reading, move |r| f(r)).await?)
+}
+
 #[derive(Deserialize)]
 pub struct Paging {
     page: Option<usize>,
@@ -61,11 +74,13 @@ pub async fn home(
 ) -> Result<Markup, WebError> {
     let page = paging.number();
     let now = Utc::now();
-    let (top, cards) = store_call(&state, move |s| {
+    let (top, mut cards) = store_call(&state, move |s| {
         let top = if page == 1 { s.top_stories(10, now)? } else { Vec::new() };
         Ok((top, s.latest(PAGE_SIZE, (page - 1) * PAGE_SIZE)?))
     })
     .await?;
+    let full_page = cards.len() == PAGE_SIZE;
+    let (cards_read, _) = personalise(&state, &visitor, &mut cards).await?;
     let body = html! {
         @if !top.is_empty() {
             h1 { "Top stories" }
@@ -75,8 +90,8 @@ pub async fn home(
         @if cards.is_empty() {
             (layout::message("No articles yet. Feeds are being fetched; check back in a minute."))
         } @else {
-            (cards::list(&cards, now))
-            (pager("/", page, cards.len() == PAGE_SIZE))
+            (cards::list_marked(&cards, now, &cards_read))
+            (pager("/", page, full_page))
         }
     };
     Ok(layout::page(&visitor, &state.site_name, body))
@@ -117,11 +132,13 @@ pub async fn article(
         entities,
     } = view;
     let context = stories::ArticleContext { story, related };
+    let saved = reader::opened(&state, &visitor, article.id).await?;
     let panel = ai::panel(&state, &article, analysis, entities, ask).await?;
     let now = Utc::now();
     let body = html! {
         (stories::story_line(&context))
         (article_body(&state, &article, &source))
+        @if let Some(saved) = saved { (reader::article_buttons(&visitor, article.id, saved)) }
         (ai::render(&panel, article.id))
         (comments::section(&visitor, article.id, &comments, now))
         (stories::related_block(&context, now))
@@ -193,8 +210,11 @@ pub async fn source(
     .await?;
     let (source, feeds, cards) = found.ok_or(WebError::NotFound)?;
     let path = format!("/source/{}", source.slug);
+    let interests = personal::Interests::of(&state, visitor.user.as_ref().map(|u| u.id)).await?;
+    let target = Target::Source(source.slug.clone());
     let body = html! {
         h1 { (source.name) }
+        (reader::interest_buttons(&visitor, &interests, &target, &source.name, &path))
         @if let Some(home) = &source.homepage { p { a href=(home) rel="noopener noreferrer" { (home) } } }
         (feed_health(&feeds))
         h2 { "Latest from " (source.name) }
@@ -213,21 +233,41 @@ pub async fn section(
 ) -> Result<Markup, WebError> {
     let section = Section::from_slug(&slug).ok_or(WebError::NotFound)?;
     let page = paging.number();
-    let cards = store_call(&state, move |s| {
+    let mut cards = store_call(&state, move |s| {
         s.latest_in_section(section, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     })
     .await?;
+    let full_page = cards.len() == PAGE_SIZE;
+    let (read, interests) = personalise(&state, &visitor, &mut cards).await?;
     let path = format!("/section/{}", section.as_str());
+    let target = Target::Section(section);
     let body = html! {
         h1 { (section.label()) }
+        (reader::interest_buttons(&visitor, &interests, &target, section.label(), &path))
         p.meta { a href={ "/feeds/section/" (section.as_str()) ".atom" } { "Atom feed" } }
         @if cards.is_empty() && page == 1 {
             p { "No articles filed under " (section.label()) " yet." }
         }
-        (cards::list(&cards, Utc::now()))
-        (pager(&path, page, cards.len() == PAGE_SIZE))
+        (cards::list_marked(&cards, Utc::now(), &read))
+        (pager(&path, page, full_page))
     };
     Ok(layout::page(&visitor, section.label(), body))
+}
+
+/// Drops what the signed-in reader hides from `cards` and finds which of
+/// the rest they have read; nothing changes for other visitors.
+async fn personalise(
+    state: &AppState,
+    visitor: &Visitor,
+    cards: &mut Vec<newsdesk_store::ArticleCard>,
+) -> Result<(HashSet<ArticleId>, personal::Interests), WebError> {
+    let Some(user) = visitor.user.as_ref().map(|u| u.id) else {
+        return Ok((HashSet::new(), personal::Interests::default()));
+    };
+    let interests = personal::Interests::of(state, Some(user)).await?;
+    cards.retain(|c| !interests.hides_card(c));
+    let read = reader::read_among(state, user, cards.iter().map(|c| c.id).collect()).await?;
+    Ok((read, interests))
 }
 
 fn feed_health(feeds: &[Feed]) -> Markup {

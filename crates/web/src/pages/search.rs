@@ -84,7 +84,12 @@ pub async fn page(
     visitor: Visitor,
     Query(params): Query<SearchParams>,
 ) -> Result<Markup, WebError> {
-    let results = run(&state, params.to_query(PER_PAGE)?).await?;
+    let mut results = run(&state, params.to_query(PER_PAGE)?).await?;
+    let interests = crate::personal::Interests::of(&state, visitor.user.as_ref().map(|u| u.id)).await?;
+    results.hits.retain(|h| !interests.hides(&h.source_slug, &h.title));
+    let words = params.q.trim();
+    let here = format!("/search?q={}", urlencode(words));
+    let target = newsdesk_domain::Target::Search(words.to_string());
     let now = Utc::now();
     let title = if params.q.trim().is_empty() {
         "Search".to_string()
@@ -109,6 +114,9 @@ pub async fn page(
             }
         }
         (pager(&params, results.total))
+        @if !words.is_empty() {
+            (super::reader::interest_buttons(&visitor, &interests, &target, words, &here))
+        }
         p { a href={ "/feeds/search.atom?q=" (urlencode(&params.q)) } { "Follow this search (Atom)" } }
     };
     Ok(layout::page(&visitor, &title, body))

@@ -46,7 +46,9 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor, Path(id): Pat
         Ok(Some((story, s.story_articles(StoryId(id))?)))
     })
     .await?;
-    let (story, articles) = found.ok_or(WebError::NotFound)?;
+    let (story, mut articles) = found.ok_or(WebError::NotFound)?;
+    let interests = crate::personal::Interests::of(&state, visitor.user.as_ref().map(|u| u.id)).await?;
+    articles.retain(|a| !interests.hides_card(&a.card));
     let quotes = super::ai::story_quotes(&state, story.id).await?;
     let now = Utc::now();
     let body = html! {
