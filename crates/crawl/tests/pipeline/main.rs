@@ -10,6 +10,7 @@ mod faults;
 mod llm;
 mod migrate;
 mod reading;
+mod reading_apps;
 mod search;
 mod semantic;
 mod site;
