@@ -148,3 +148,67 @@ test('a page on another port cannot plant a token and post as the reader', async
   assert.ok(!(await page.locator('section.comments').innerText()).includes('Planted by another port'));
   await context.close();
 });
+
+// Issue #17: a reader's own newsdesk, then leaving it.
+test('follow a source and an entity, hide a source, For you and its feed, save, read, delete the account', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const name = `follower${Date.now() % 100000}`;
+  await page.goto(`${BASE}/register`);
+  await page.fill('#username', name);
+  await page.fill('#password', 'a long enough password');
+  await page.click('form.stacked button[type=submit]');
+  await page.waitForURL(`${BASE}/`);
+
+  // Open an article: it is marked read; save it.
+  await page.locator('ol.cards article.card h2 a').first().click();
+  await page.waitForSelector('article.story h1');
+  const articlePath = new URL(page.url()).pathname;
+  const sourcePath = await page.locator('article.story a.source').getAttribute('href');
+  const entityPath = await page.locator('a[href^="/entity/"]').first().getAttribute('href');
+  await page.click('div.marks button.save');
+  await page.waitForSelector('div.marks button.save[aria-pressed="true"]');
+
+  // Follow its source and one of the entities it names.
+  for (const path of [sourcePath, entityPath]) {
+    await page.goto(`${BASE}${path}`);
+    await page.locator('div.follow button', { hasText: 'Follow' }).click();
+    await page.waitForSelector('div.follow button.active');
+  }
+  await page.goto(`${BASE}/for-you`);
+  const forYou = page.locator(`a[href="${articlePath}"]`);
+  assert.ok((await forYou.count()) >= 1, 'the followed article is in For you');
+  assert.equal(await page.locator(`article.card.read a[href="${articlePath}"]`).count(), 1, 'read, so dimmed');
+  const feedHref = await page.locator('a[href^="/feeds/for-you/"]').getAttribute('href');
+  const feed = await page.request.get(`${BASE}${feedHref}`);
+  assert.equal(feed.status(), 200);
+  assert.match(await feed.text(), new RegExp(`/article/${articlePath.split('/').pop()}<|${articlePath}"`));
+  await shot(page, 'for-you');
+
+  // Hide another source: it vanishes from the home page.
+  await page.goto(`${BASE}/sources`);
+  const other = await page.locator(`ul.sources a:not([href="${sourcePath}"])`).first().getAttribute('href');
+  await page.goto(`${BASE}${other}`);
+  await page.locator('div.follow button', { hasText: 'Hide' }).click();
+  await page.waitForSelector('div.follow button.active');
+  await page.goto(BASE);
+  assert.equal(await page.locator(`ol.cards a.source[href="${other}"]`).count(), 0, 'hidden source gone');
+  assert.ok((await page.locator('ol.cards article.card').count()) >= 1);
+
+  await page.goto(`${BASE}/me/saved`);
+  assert.equal(await page.locator(`ol.cards a[href="${articlePath}"]`).count(), 1, 'saved');
+
+  // Delete the account: signed out, and the name no longer signs in.
+  await page.goto(`${BASE}/me/account`);
+  await page.fill('#delete-password', 'a long enough password');
+  await page.locator('form.danger button').click();
+  await page.waitForSelector('text=Account deleted');
+  assert.match(await page.locator('nav.account').innerText(), /Log in/);
+  await page.goto(`${BASE}/login`);
+  await page.fill('#username', name);
+  await page.fill('#password', 'a long enough password');
+  await page.click('form.stacked button[type=submit]');
+  await page.waitForSelector('p.error');
+  assert.match(await page.locator('p.error').innerText(), /Wrong username or password/);
+  await context.close();
+});
