@@ -370,7 +370,10 @@ enum Speaker {
 /// An attributed quote, byte offsets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attributed {
+    /// From the first quoted word to the last, a tag that interrupts the quote included.
     pub content: Range<usize>,
+    /// The quoted words: one range, or one per part of a quote its tag interrupts.
+    pub pieces: Vec<Range<usize>>,
     pub speaker: Option<String>,
 }
 
@@ -421,16 +424,54 @@ pub fn attribute(
         keep.push((tagged || is_speech_like(text, q)) && direct && (trailed || !one_word));
         names.push(name);
     }
-    spans
-        .iter()
-        .zip(names)
-        .zip(keep)
-        .filter(|(_, keep)| *keep)
-        .map(|((q, speaker), _)| Attributed {
-            content: q.content.clone(),
-            speaker,
-        })
-        .collect()
+    let kept = spans.iter().zip(names).zip(keep).filter(|(_, keep)| *keep);
+    let mut out: Vec<(Attributed, &Span)> = Vec::new();
+    for ((q, speaker), _) in kept {
+        match out.last_mut() {
+            Some((last, prev))
+                if speaker.is_some() && last.speaker == speaker && is_interruption(text, prev, q, &last.content) =>
+            {
+                last.content.end = q.content.end;
+                last.pieces.push(q.content.clone());
+                *prev = q;
+            }
+            _ => out.push((
+                Attributed {
+                    content: q.content.clone(),
+                    pieces: vec![q.content.clone()],
+                    speaker,
+                },
+                q,
+            )),
+        }
+    }
+    out.into_iter().map(|(a, _)| a).collect()
+}
+
+/// Most words a tag between two parts of one quote runs to ("…,” said
+/// Robert Stone, a 59-year-old from Hilton Head, South Carolina. “…”).
+const INTERRUPTION_WORDS: usize = 16;
+
+/// Whether the words between two quotes of one speaker in a paragraph are
+/// only the tag that interrupts one quote ("“…,” he said. “…”", "“…,” he
+/// said of Trump, “…”"): one sentence, short, with a speech verb, and no
+/// longer than the quote so far and its next part (`so_far`, `b`)
+/// together, or the reader would see more tag than quote.
+fn is_interruption(text: &str, a: &Span, b: &Span, so_far: &Range<usize>) -> bool {
+    if a.line != b.line || a.outer.end > b.outer.start {
+        return false;
+    }
+    let gap = &text[a.outer.end..b.outer.start];
+    if gap.len() > so_far.len() + b.content.len() {
+        return false;
+    }
+    let words: Vec<&str> = gap.split_whitespace().collect();
+    let stops = gap.matches(['.', '!', '?']).count();
+    (1..=INTERRUPTION_WORDS).contains(&words.len())
+        && stops <= 1
+        && words
+            .iter()
+            .any(|w| is_cue(w.trim_matches(|c: char| !c.is_alphanumeric())))
 }
 
 /// The speech tag of quote `i` from its own sentence, or from a previous line ending in ':'.
@@ -1364,7 +1405,7 @@ mod tests {
         let ents = crate::entities::extract(None, text, &sents);
         attribute(text, &sents, &find_spans(text), &ents)
             .into_iter()
-            .map(|a| (text[a.content].to_string(), a.speaker))
+            .map(|a| (crate::quote_text(text, &a.pieces), a.speaker))
             .collect()
     }
 
@@ -1473,8 +1514,30 @@ mod tests {
     #[test]
     fn a_typed_opening_mark_can_close_a_quote() {
         let t = "\u{201c}It's unusual,\u{201c} said Larry Noble, an attorney. \u{201c}It's a hard thing to pull off.\u{201d}";
-        assert_eq!(speaker_of(t, "It's unusual"), Some("Larry Noble".into()));
-        assert_eq!(speaker_of(t, "It's a hard"), Some("Larry Noble".into()));
+        assert_eq!(
+            quotes(t),
+            [q("It's unusual, … It's a hard thing to pull off.", Some("Larry Noble"))],
+            "one quote, its tag between its parts"
+        );
+    }
+
+    #[test]
+    fn a_quote_its_tag_interrupts_is_one_quote() {
+        let t = "\u{201c}It seems to me they have every incentive to find common ground,\u{201d} he said of Trump and Ryan. \u{201c}They need one another.\u{201d} Cole spoke on Monday.";
+        let found = quotes(&format!("Tom Cole spoke. {t}"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].0.ends_with("common ground, … They need one another."),
+            "{found:?}"
+        );
+        // A tag longer than the quote's parts, another speaker, or a new paragraph keep them apart.
+        let long = "\u{201c}Yes, we will,\u{201d} said Ann Lee, who chairs the roads committee of the council. \u{201c}We are sure.\u{201d}";
+        assert_eq!(quotes(long).len(), 2);
+        let two = "\u{201c}We will win this fight,\u{201d} said Ann Lee. \u{201c}We will not,\u{201d} said Bob Kerr.";
+        assert_eq!(quotes(two).len(), 2);
+        let paragraphs =
+            "\u{201c}We will win this fight,\u{201d} said Ann Lee.\n\u{201c}And we will win the next one.\u{201d}";
+        assert_eq!(quotes(paragraphs).len(), 2);
     }
 
     #[test]
@@ -1527,8 +1590,7 @@ mod tests {
         assert_eq!(
             quotes(t),
             vec![
-                q("There will be consequences,", Some("Marco Rubio")),
-                q("But we're trying.", Some("Marco Rubio")),
+                q("There will be consequences, … But we're trying.", Some("Marco Rubio")),
                 q(
                     "We welcome the 'Coalition of the willing' and its work,",
                     Some("Ursula von der Leyen")

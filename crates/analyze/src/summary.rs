@@ -58,6 +58,9 @@ impl Default for SummaryParams {
 struct Scored {
     /// Byte range without dateline.
     span: Range<usize>,
+    /// Its words, lowercased, without punctuation: two copies of one
+    /// sentence (wire copy repeats its lead; a caption repeats a line) agree.
+    words: String,
     terms: Vec<String>,
     score: f64,
 }
@@ -88,15 +91,17 @@ pub fn summary_and_key_points(
     k: usize,
 ) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
     let scored = score(p, text, title, sentences);
-    let mut summary = pick(p, &scored, n);
-    summary.sort_by_key(|r| r.start);
-    // Key points add to the summary: a sentence is shown once.
-    let short: Vec<Scored> = scored
-        .into_iter()
+    let chosen = pick(p, &scored, n);
+    // Key points add to the summary: a sentence is shown once, wherever it is repeated.
+    let short: Vec<&Scored> = scored
+        .iter()
         .filter(|s| text[s.span.clone()].split_whitespace().count() <= KEY_POINT_WORDS)
-        .filter(|s| !summary.contains(&s.span))
+        .filter(|s| !chosen.iter().any(|c| c.words == s.words))
         .collect();
-    (summary, pick(p, &short, k))
+    let points = pick(p, &short, k).into_iter().map(|s| s.span.clone()).collect();
+    let mut summary: Vec<Range<usize>> = chosen.into_iter().map(|s| s.span.clone()).collect();
+    summary.sort_by_key(|r| r.start);
+    (summary, points)
 }
 
 /// Scores every sentence; the scores do not yet know about redundancy.
@@ -129,6 +134,7 @@ fn score(p: &SummaryParams, text: &str, title: Option<&str>, sentences: &[Senten
             };
             Some(Scored {
                 span,
+                words: comparable(body),
                 terms: ts.clone(),
                 score: features.score(p),
             })
@@ -187,28 +193,34 @@ fn quote_share(s: &str) -> f64 {
     quoted as f64 / total.max(1) as f64
 }
 
-/// Greedy selection with redundancy discount.
-fn pick(p: &SummaryParams, scored: &[Scored], n: usize) -> Vec<Range<usize>> {
-    let mut chosen: Vec<usize> = Vec::new();
+/// A sentence's words as two copies of it compare: lowercase, punctuation
+/// and spacing dropped.
+fn comparable(sentence: &str) -> String {
+    let words = sentence.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
+    words.map(str::to_lowercase).collect::<Vec<_>>().join(" ")
+}
+
+/// Greedy selection with redundancy discount; a sentence whose words were
+/// already picked elsewhere in the text is never picked again.
+fn pick<'a, S: std::borrow::Borrow<Scored>>(p: &SummaryParams, scored: &'a [S], n: usize) -> Vec<&'a Scored> {
+    let mut chosen: Vec<&Scored> = Vec::new();
     while chosen.len() < n {
         let best = scored
             .iter()
+            .map(S::borrow)
             .enumerate()
-            .filter(|(i, _)| !chosen.contains(i))
+            .filter(|(_, s)| !chosen.iter().any(|c| c.words == s.words))
             .map(|(i, s)| {
-                let red = chosen
-                    .iter()
-                    .map(|&c| overlap(&scored[c].terms, &s.terms))
-                    .fold(0.0, f64::max);
-                (i, s.score - p.redundancy * red)
+                let red = chosen.iter().map(|c| overlap(&c.terms, &s.terms)).fold(0.0, f64::max);
+                (i, s, s.score - p.redundancy * red)
             })
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            .max_by(|a, b| a.2.total_cmp(&b.2).then(b.0.cmp(&a.0)));
         match best {
-            Some((i, _)) => chosen.push(i),
+            Some((_, s, _)) => chosen.push(s),
             None => break,
         }
     }
-    chosen.into_iter().map(|i| scored[i].span.clone()).collect()
+    chosen
 }
 
 #[cfg(test)]
@@ -256,6 +268,29 @@ mod tests {
         assert_eq!(summary.len(), 3);
         assert!(!points.is_empty(), "the article has short sentences beyond its summary");
         assert!(points.iter().all(|p| !summary.contains(p)), "{summary:?} {points:?}");
+    }
+
+    #[test]
+    fn a_repeated_sentence_is_shown_once() {
+        // Wire copy repeats its lead at the end, here with other spacing and marks.
+        let text =
+            format!("{ARTICLE} The Senate  passed the budget bill on Friday -- after a long debate over spending!");
+        let sents = split(&text);
+        let title = Some("Senate passes budget bill");
+        for n in 1..=6 {
+            let (summary, points) = summary_and_key_points(&SummaryParams::default(), &text, title, &sents, n, 5);
+            let mut shown: Vec<String> = summary
+                .iter()
+                .chain(&points)
+                .map(|r| comparable(&text[r.clone()]))
+                .collect();
+            let count = shown.len();
+            shown.sort();
+            shown.dedup();
+            assert_eq!(shown.len(), count, "n = {n}: {summary:?} {points:?}");
+            assert_eq!(summary.len(), n.min(6), "six distinct sentences of six words or more");
+            assert!(!points.is_empty() || n == 6, "n = {n}");
+        }
     }
 
     #[test]
