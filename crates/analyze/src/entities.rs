@@ -192,7 +192,7 @@ fn dateline(words: &[&str], names: &mut Vec<Weighted>) {
     }
     let rest = &words[next.min(words.len())..];
     let agency = rest.first().is_some_and(|w| matches!(*w, "(" | "-" | "--" | "—" | "–"));
-    let dated = rest.len() <= 4 && rest.first().is_some_and(|w| is_number(w));
+    let dated = rest.len() <= 4 && rest.first().is_some_and(|w| is_date(w));
     if agency || dated || (region && rest.is_empty()) {
         names.retain(|(n, _)| n.tokens.start >= end);
         names.insert(
@@ -232,6 +232,13 @@ fn is_number(word: &str) -> bool {
             .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | ':' | '/'))
 }
 
+/// A wire date ("1996-08-30", "12/06/96") or a year: unlike a score or a
+/// standing ("104", "3-1"), which follow a team's name in capitals.
+fn is_date(word: &str) -> bool {
+    let year = word.len() == 4 && word.starts_with(['1', '2']);
+    is_number(word) && (year || word.split(['-', '/']).count() == 3)
+}
+
 /// A results or standings line: names and numbers with hardly any running
 /// words ("Aston Villa 2 Derby 0", "Newcastle 3 3 0 0 7 2 9").
 fn is_results_line(words: &[&str]) -> bool {
@@ -244,17 +251,20 @@ fn is_results_line(words: &[&str]) -> bool {
 }
 
 /// In a results line, a name followed by its score is a team: a club is an
-/// organisation, a national side the country's place. With one name on the
-/// line, a person the tagger saw (a golfer and their rounds) stays a
-/// person; two scored names are two sides of a match. Names in brackets
-/// (an athlete's country) and dates are left alone.
+/// organisation, a national side the country's place. Unless the line is a
+/// match (two names, only a score between them), a person the tagger saw or
+/// a given name and more (golfers and their rounds, a tie listed with
+/// commas) stays a person. Names in brackets (an athlete's country) and
+/// dates are left alone.
 fn teams(words: &[&str], names: &mut Vec<Weighted>) {
     let scored = scored_runs(words);
+    let is_match = matches!(&scored[..], [a, b] if words[a.end..b.start].iter().all(|w| is_number(w)));
     for run in &scored {
-        let person = names
+        let tagged = names
             .iter()
             .any(|(n, _)| n.kind == tagger::Kind::Person && n.tokens.start < run.end && run.start < n.tokens.end);
-        if person && scored.len() < 2 {
+        let given = run.len() >= 2 && contains(gz::FIRST_NAMES, &words[run.start].to_lowercase());
+        if !is_match && (tagged || given) {
             continue;
         }
         let name: Vec<String> = words[run.clone()].iter().map(|w| w.to_lowercase()).collect();
@@ -338,7 +348,12 @@ fn push(out: &mut Vec<Candidate>, sentence: &Tokenized<'_>, range: Range<usize>,
     if tokens.is_empty() {
         return;
     }
-    let votes = head_kind(&tokens).map_or(votes, |kind| Votes::of(kind, STRUCTURE_VOTE));
+    // The page's structure (a results line's team) outranks a head word ("Nottingham Forest 0").
+    let structural = votes.person.max(votes.org).max(votes.place) >= STRUCTURE_VOTE;
+    let votes = match head_kind(&tokens) {
+        Some(kind) if !structural => Votes::of(kind, STRUCTURE_VOTE),
+        _ => votes,
+    };
     out.push(Candidate {
         span: in_body.then_some(first.span.start..last.span.end),
         tokens,
@@ -550,6 +565,8 @@ struct Group {
     mentions: Vec<Range<usize>>,
     /// How often it is named, headline included.
     count: u32,
+    /// Kinds the page's structure gave it (a dateline, a results line).
+    structure: Votes,
 }
 
 /// Merges candidate mentions into entities.
@@ -565,6 +582,9 @@ fn merge(cands: Vec<Candidate>) -> Entities {
         let g = &mut groups[gi];
         *g.forms.entry(c.tokens).or_default() += 1;
         add(&mut g.votes, c.votes);
+        if c.votes.person.max(c.votes.org).max(c.votes.place) >= STRUCTURE_VOTE {
+            add(&mut g.structure, c.votes);
+        }
         g.mentions.extend(c.span);
         g.count += 1;
     }
@@ -674,13 +694,39 @@ fn build(mut groups: Vec<Group>, target: Vec<usize>) -> Entities {
     let mut ents = Entities::default();
     for g in groups.into_iter().filter(|g| g.count > 0) {
         let kind = settled_kind(&g);
-        add_entity(&mut ents, g, kind);
+        let also = other_structural_kinds(&g, kind);
+        let name = add_entity(&mut ents, g, kind);
+        for kind in also {
+            ents.female.push(false);
+            ents.list.push(Entity {
+                name: name.clone(),
+                kind,
+                mentions: 1,
+            });
+        }
     }
     ents.mentions.sort_by_key(|m| m.span.start);
     ents
 }
 
-fn add_entity(ents: &mut Entities, g: Group, kind: EntityKind) {
+/// The kinds besides `kind` that the page's structure gave a name: a city
+/// in the dateline that is also a team in the results ("NEW YORK
+/// 1996-12-07", "NEW YORK 12 5") names both the place and the club.
+fn other_structural_kinds(g: &Group, kind: EntityKind) -> Vec<EntityKind> {
+    let s = g.structure;
+    [
+        (s.org, EntityKind::Organization),
+        (s.place, EntityKind::Place),
+        (s.person, EntityKind::Person),
+    ]
+    .into_iter()
+    .filter(|&(v, k)| v >= STRUCTURE_VOTE && k != kind)
+    .map(|(_, k)| k)
+    .collect()
+}
+
+/// Adds a group as an entity of `kind`; returns the name shown.
+fn add_entity(ents: &mut Entities, g: Group, kind: EntityKind) -> String {
     let idx = ents.list.len();
     let longest = g.forms.keys().map(Vec::len).max().unwrap_or(1);
     let name_form = g
@@ -705,6 +751,7 @@ fn add_entity(ents: &mut Entities, g: Group, kind: EntityKind) {
     });
     ents.mentions
         .extend(g.mentions.into_iter().map(|span| Mention { span, entity: idx }));
+    ents.list[idx].name.clone()
 }
 
 /// The name as shown: words joined, and a dotted acronym given back its last dot ("U.S" → "U.S.").
@@ -803,6 +850,29 @@ mod tests {
         assert_eq!(kind_of_name(&e, "Syria"), Some(EntityKind::Place));
         assert_eq!(kind_of_name(&e, "Colin Montgomerie"), Some(EntityKind::Person));
         assert!(find(&e, "September").is_none());
+    }
+
+    #[test]
+    fn a_team_line_is_no_dateline_and_a_city_can_be_both() {
+        let e = ents("NEW YORK 1996-12-07\nResults on Friday :\nNEW JERSEY 104 Denver 92\nNEW YORK 12 5 .706 -");
+        let kinds =
+            |name: &str| -> Vec<EntityKind> { e.list.iter().filter(|x| x.name == name).map(|x| x.kind).collect() };
+        assert_eq!(kinds("NEW JERSEY"), [EntityKind::Organization], "a score is no date");
+        let mut york = kinds("NEW YORK");
+        york.sort_by_key(|k| k.as_str());
+        assert_eq!(
+            york,
+            [EntityKind::Organization, EntityKind::Place],
+            "the dateline's city and the club"
+        );
+        let e = ents("Results :\nNottingham Forest 0 Port Vale 2\n134 David Frost 68 66 , Retief Goosen 67 67");
+        assert_eq!(kind_of_name(&e, "Nottingham Forest"), Some(EntityKind::Organization));
+        assert_eq!(kind_of_name(&e, "Port Vale"), Some(EntityKind::Organization));
+        assert_eq!(
+            kind_of_name(&e, "David Frost"),
+            Some(EntityKind::Person),
+            "golfers tied, not a match"
+        );
     }
 
     #[test]
