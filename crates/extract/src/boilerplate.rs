@@ -114,6 +114,9 @@ const CONTENT_NAMES: &[&str] = &[
 pub enum Trust {
     /// Tags, hiding and class/id names all mark boilerplate.
     TagsAndNames,
+    /// The same, except names of comments: on a forum thread the replies
+    /// are the page.
+    TagsAndNamesButReplies,
     /// Class/id names, and with them forms, are ignored.
     Tags,
     /// Only tags that can never hold readable text count; `nav`, `aside`,
@@ -174,7 +177,7 @@ fn is_furniture_tag(tag: &str) -> bool {
 /// Whether the element's class or id names it boilerplate (share bar,
 /// promo, comments…), or it is a form. Names lie more often than tags, so the caller weighs
 /// this against how much of the page's text the element holds.
-pub fn has_junk_name(e: &Element) -> bool {
+pub fn has_junk_name(e: &Element, trust: Trust) -> bool {
     if matches!(e.name(), "html" | "body" | "main" | "article" | "p") {
         return false;
     }
@@ -200,13 +203,20 @@ pub fn has_junk_name(e: &Element) -> bool {
     if e.attr("itemprop") == Some("articleBody") || contains_any(names, CONTENT_NAMES, &CONTENT) {
         return false;
     }
-    contains_word(names, JUNK_NAMES, &JUNK) || names.split([' ', '_']).any(|w| w == "ad" || w == "ads")
+    // On a forum thread, a reply's name is no evidence against it.
+    let believed = |fragment: &str| trust != Trust::TagsAndNamesButReplies || fragment != "comment";
+    contains_word(names, JUNK_NAMES, &JUNK, believed) || names.split([' ', '_']).any(|w| w == "ad" || w == "ads")
 }
 
-/// Whether `names` contains one of `fragments` as a whole word or its
-/// plural: "comments" and "share-bar" name boilerplate, "commentary",
-/// "node-promoted" and "newspager" do not.
-fn contains_word(names: &str, fragments: &[&str], automaton: &OnceLock<AhoCorasick>) -> bool {
+/// Whether `names` contains one of the `believed` `fragments` as a whole
+/// word or its plural: "comments" and "share-bar" name boilerplate,
+/// "commentary", "node-promoted" and "newspager" do not.
+fn contains_word(
+    names: &str,
+    fragments: &[&str],
+    automaton: &OnceLock<AhoCorasick>,
+    believed: impl Fn(&str) -> bool,
+) -> bool {
     let bytes = names.as_bytes();
     let is_word = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphanumeric);
     automaton
@@ -216,7 +226,7 @@ fn contains_word(names: &str, fragments: &[&str], automaton: &OnceLock<AhoCorasi
             let (start, end) = (m.start(), m.end());
             let starts_word = start == 0 || !is_word(start - 1);
             let ends_word = !is_word(end) || (bytes[end] == b's' && !is_word(end + 1)) || bytes[end - 1] == b'-';
-            starts_word && ends_word
+            starts_word && ends_word && believed(fragments[m.pattern().as_usize()])
         })
 }
 
@@ -281,7 +291,7 @@ mod tests {
                     .filter(|e| matches!(e.name(), "div" | "span" | "section" | "form"))
             })
             .unwrap();
-        is_junk_tag(el, Trust::TagsAndNames) || has_junk_name(el)
+        is_junk_tag(el, Trust::TagsAndNames) || has_junk_name(el, Trust::TagsAndNames)
     }
 
     #[test]

@@ -133,7 +133,7 @@ impl<'a> Dom<'a> {
         let mut dom = Dom { nodes };
         dom.mark_junk_tags(trust);
         dom.count_text();
-        if trust == Trust::TagsAndNames && dom.mark_junk_names() {
+        if trust <= Trust::TagsAndNamesButReplies && dom.mark_junk_names(trust) {
             dom.count_text();
         }
         dom
@@ -182,7 +182,7 @@ impl<'a> Dom<'a> {
     /// series of like-classed siblings that together do, set beside a
     /// paragraph of prose (a review site's `product-widget` around every
     /// review). Returns whether anything changed.
-    fn mark_junk_names(&mut self) -> bool {
+    fn mark_junk_names(&mut self, trust: Trust) -> bool {
         let limit = (self.nodes[ROOT].chars as f32 * MAX_NAMED_JUNK_SHARE) as u32;
         let mut changed = false;
         // Inside the element microdata marks as the article body, a big named
@@ -208,7 +208,10 @@ impl<'a> Dom<'a> {
                 i += 1;
                 continue;
             }
-            let junk_named = !node.junk && node.element().is_some_and(crate::boilerplate::has_junk_name);
+            let junk_named = !node.junk
+                && node
+                    .element()
+                    .is_some_and(|e| crate::boilerplate::has_junk_name(e, trust));
             if junk_named && counted.insert(node.parent) {
                 self.count_series(node.parent, &mut series);
             }
@@ -442,6 +445,25 @@ mod tests {
         let html = crate::parse::parse(&page);
         let dom = Dom::build(&html);
         assert!(dom.nodes.iter().any(|n| n.tag() == "p" && n.junk));
+    }
+
+    #[test]
+    fn on_a_thread_names_of_replies_are_believed_no_more_but_other_names_are() {
+        let prose = "<p>I moved my savings to the local credit union last spring, and the fees have been lower.</p>";
+        let html = format!(
+            "<div class=post>{prose}{prose}{prose}{prose}</div><div class=comments>{prose}</div>\
+             <div class=share-bar>{prose}</div>"
+        );
+        let html = crate::parse::parse(&html);
+        let junk = |trust: Trust, class: &str| {
+            let dom = Dom::build_trusting(&html, trust);
+            dom.nodes
+                .iter()
+                .any(|n| n.junk && n.element().is_some_and(|e| e.attr("class") == Some(class)))
+        };
+        assert!(junk(Trust::TagsAndNames, "comments"));
+        assert!(!junk(Trust::TagsAndNamesButReplies, "comments"));
+        assert!(junk(Trust::TagsAndNamesButReplies, "share-bar"));
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //!    pre-order tree; `dom` computes on it, bottom-up, how much text and
 //!    link text every element holds;
 //!    `boilerplate` marks what markup alone betrays (scripts, navigation,
-//!    hidden and share/promo/comment containers).
+//!    hidden and share/promo/comment containers; on a page whose JSON-LD
+//!    declares a forum thread or a question page, not the comments: there
+//!    the replies are the page).
 //! 2. `segment` splits the page into blocks as a reader sees paragraphs.
 //! 3. `select` lets the blocks vote for the element holding the article.
 //! 4. `clutter` drops the blocks publishers inject into the article
@@ -73,7 +75,12 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
     let doc = parse::parse(&normalised);
     let dom = dom::Dom::build_trusting(&doc, Trust::TagsAndNames);
     let base = base_url(&dom, url);
-    let (mut page, declares_article) = metadata::read(&dom, base.as_ref());
+    let (mut page, declared) = metadata::read(&dom, base.as_ref());
+    let dom = if declared.discussion {
+        dom::Dom::build_trusting(&doc, Trust::TagsAndNamesButReplies)
+    } else {
+        dom
+    };
     let known = Known {
         header: header::Header::new(
             page.title.as_deref(),
@@ -83,7 +90,7 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
         ),
         image: page.image.as_deref(),
         base: base.as_ref(),
-        declares_article,
+        declared,
     };
     let mut body = article(&dom, &known);
     if is_scant(&body.text) {
@@ -113,9 +120,9 @@ struct Known<'a> {
     header: header::Header<'a>,
     image: Option<&'a str>,
     base: Option<&'a Url>,
-    /// The page says it is an article (JSON-LD, OpenGraph); a product, a
-    /// listing or a service page does not.
-    declares_article: bool,
+    /// What the page says it is: an article (JSON-LD, OpenGraph), which a
+    /// product, a listing or a service page does not; a forum thread.
+    declared: metadata::Declared,
 }
 
 /// The article's text and sanitised HTML.
@@ -188,7 +195,7 @@ fn more_text(scant: Body, fallback: Body) -> Body {
 /// Finds the article's blocks in `dom` and cleans them of clutter.
 fn article(dom: &dom::Dom, known: &Known) -> Body {
     let all = segment::blocks(dom, dom.body());
-    let roots = select::article_roots(dom, &all, &known.header, known.declares_article);
+    let roots = select::article_roots(dom, &all, &known.header, known.declared.article);
     let captions: HashSet<String> = all
         .iter()
         .filter(|b| b.kind == BlockKind::Caption)
@@ -198,7 +205,7 @@ fn article(dom: &dom::Dom, known: &Known) -> Body {
         .into_iter()
         .filter(|b| roots.iter().any(|&r| dom.contains(r, b.owner)))
         .collect();
-    let mut blocks = clutter::clean(dom, body, &captions, !known.declares_article);
+    let mut blocks = clutter::clean(dom, body, &captions, !known.declared.article);
     header::drop_echoes(&mut blocks, &known.header);
     clutter::drop_lead_image(&mut blocks, known.image, known.base);
     Body {
@@ -413,6 +420,40 @@ mod tests {
             text.contains("in 東京 on Friday") && !text.contains("とうきょう"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_thread_declared_in_json_ld_keeps_its_replies_named_comments() {
+        let reply = |who: &str| {
+            format!(
+                "<div class=\"comment\"><p>{who} replied: I moved my savings to the local credit union last \
+                 spring, and the fees have been lower every month since, which surprised me.</p></div>"
+            )
+        };
+        let page = |ld_type: &str| {
+            format!(
+                r#"<html><head><script type="application/ld+json">{{"@context":"https://schema.org",
+                "@graph":[{{"@type":"{ld_type}","headline":"Which bank?"}}]}}</script></head><body>
+                <div class="intro">{about}{about}{about}{about}</div><h1>Which bank?</h1><div class="thread"><div class="post"><p>I am looking for a bank with low fees for a small business
+                account, and I would like to hear what the people here use and whether they would recommend it to a
+                friend.</p></div><div class="comments">{}{}{}</div></div></body></html>"#,
+                reply("Ana"),
+                reply("Ben"),
+                reply("Chloe"),
+                about = "<p>The forum where owners of small shops, workshops and offices have traded advice on \
+                         banking, taxes, hiring and marketing since 2004, read by volunteers.</p>"
+            )
+        };
+        for ld_type in ["DiscussionForumPosting", "QAPage"] {
+            let text = super::extract(&page(ld_type), None).text;
+            assert!(
+                text.contains("low fees") && text.contains("Chloe replied"),
+                "{ld_type}: {text}"
+            );
+        }
+        // Under an article, the same box is its comments.
+        let text = super::extract(&page("BlogPosting"), None).text;
+        assert!(text.contains("low fees") && !text.contains("replied"), "{text}");
     }
 
     #[test]

@@ -33,6 +33,8 @@ struct Sources {
     /// Every `article:tag` (there may be several).
     tags: Vec<String>,
     ld: Option<Value>,
+    /// Some JSON-LD declares the page a forum thread or a question with answers.
+    discussion: bool,
     title_tag: Option<String>,
     headings: Vec<String>,
     html_lang: Option<String>,
@@ -70,14 +72,48 @@ const MODIFIED_META: &[&str] = &[
 /// metadata collection quadratic.
 const MAX_FIELD_CHARS: usize = 2_000;
 
-/// The page's metadata, with links made absolute against `url`; `text` and
-/// `html` are left empty.
-/// What the page's metadata says, and whether the page declares itself an
-/// article (JSON-LD of an Article type, or `og:type` "article").
-pub(crate) fn read(dom: &Dom, url: Option<&Url>) -> (Extracted, bool) {
+/// What a page says it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Declared {
+    /// JSON-LD of an Article type, or `og:type` "article".
+    pub article: bool,
+    /// JSON-LD of a forum thread or a question page (`DiscussionForumPosting`,
+    /// `QAPage`): its replies are its content, not comments under it.
+    pub discussion: bool,
+}
+
+/// The page's metadata, with links made absolute against `url` (`text` and
+/// `html` left empty), and what the page declares itself to be.
+pub(crate) fn read(dom: &Dom, url: Option<&Url>) -> (Extracted, Declared) {
     let s = gather(dom);
-    let declares_article = s.ld.is_some() || s.meta.get("og:type").is_some_and(|t| t.eq_ignore_ascii_case("article"));
-    (fields(s, url), declares_article)
+    let declared = Declared {
+        article: s.ld.is_some() || s.meta.get("og:type").is_some_and(|t| t.eq_ignore_ascii_case("article")),
+        discussion: s.discussion,
+    };
+    (fields(s, url), declared)
+}
+
+/// Whether a JSON-LD value declares a forum thread or a question page,
+/// looking inside arrays and `@graph` as [`find_article`] does.
+fn is_discussion(v: &Value, depth: usize) -> bool {
+    fn is_discussion_type(t: &Value) -> bool {
+        match t {
+            Value::String(s) => s == "DiscussionForumPosting" || s == "QAPage",
+            Value::Array(a) => a.iter().any(is_discussion_type),
+            _ => false,
+        }
+    }
+    if depth > 8 {
+        return false;
+    }
+    match v {
+        Value::Array(items) => items.iter().any(|i| is_discussion(i, depth + 1)),
+        Value::Object(map) => {
+            map.get("@type").is_some_and(is_discussion_type)
+                || map.get("@graph").is_some_and(|g| is_discussion(g, depth + 1))
+        }
+        _ => false,
+    }
 }
 
 fn fields(s: Sources, url: Option<&Url>) -> Extracted {
@@ -235,7 +271,16 @@ fn gather(dom: &Dom) -> Sources {
                     && e.attr("type")
                         .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
             {
-                s.ld = json_ld(&raw_text(dom, i)).and_then(|v| find_article(&v, 0));
+                let ld = json_ld(&raw_text(dom, i));
+                s.discussion |= ld.as_ref().is_some_and(|v| is_discussion(v, 0));
+                s.ld = ld.and_then(|v| find_article(&v, 0));
+            }
+            "script"
+                if !s.discussion
+                    && e.attr("type")
+                        .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
+            {
+                s.discussion = json_ld(&raw_text(dom, i)).is_some_and(|v| is_discussion(&v, 0));
             }
             "h1" | "h2" if !node.junk && s.headings.len() < 20 => s.headings.extend(heading_text(dom, i)),
             "time" if s.times.len() < 20 => s.times.extend(e.attr("datetime").and_then(non_empty)),

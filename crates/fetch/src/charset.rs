@@ -4,7 +4,8 @@
 //! Order: byte-order mark, Content-Type `charset`, `<meta>`/XML declaration
 //! in the first 1024 bytes, then valid UTF-8, then statistical sniffing with
 //! chardetng. When the header and the document declare different charsets,
-//! both are distrusted and the bytes are sniffed.
+//! both are distrusted and the bytes are sniffed. Text that was UTF-8 read
+//! as windows-1252 and saved again ("thereâ€™s") is then put back.
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
