@@ -26,21 +26,41 @@ impl MeanEmbedding {
         self.add(&other.sum);
     }
 
+    /// Takes one member's embedding back out (it moved to another story).
+    pub fn remove(&mut self, v: &[f32]) {
+        if self.sum.len() == v.len() {
+            self.sum.iter_mut().zip(v).for_each(|(s, x)| *s -= x);
+        }
+    }
+
     /// Cosine of `v` with the mean; `None` when either has no direction or
     /// the dimensions differ.
     pub fn cosine(&self, v: &[f32]) -> Option<f32> {
+        self.cosine_of(v, false)
+    }
+
+    /// Cosine of a member's `v` with the mean of the other members.
+    pub fn cosine_without(&self, v: &[f32]) -> Option<f32> {
+        self.cosine_of(v, true)
+    }
+
+    fn cosine_of(&self, v: &[f32], without: bool) -> Option<f32> {
         if self.sum.len() != v.len() {
             return None;
         }
+        let own = if without { 1.0 } else { 0.0 };
         let (dot, nv, ns) = self
             .sum
             .iter()
             .zip(v)
             .fold((0.0f32, 0.0f32, 0.0f32), |(d, a, b), (s, x)| {
+                let s = s - own * x;
                 (d + s * x, a + x * x, b + s * s)
             });
+        // Without its only member, a story's sum is rounding noise.
+        let floor = if without { 1e-6 } else { 0.0 };
         let norms = (nv * ns).sqrt();
-        (norms > 0.0).then(|| dot / norms)
+        (ns > floor && norms > 0.0).then(|| dot / norms)
     }
 }
 

@@ -8,6 +8,10 @@
 //! second story well and the two stories' centroids agree, the two are
 //! merged into the older one. A near-duplicate of an earlier article (a
 //! syndicated copy) joins that article's story whatever its headline says.
+//! Then recent decisions around the grown story are revised under today's
+//! idf (`revise`, `split`), so that early articles placed when little was
+//! known (a cold window, an idf that still took a city's name for rare) do
+//! not fix the stories for good.
 //!
 //! Everything is deterministic: hashes are fixed, maps are iterated only
 //! after sorting, ties break on story id.
@@ -22,7 +26,7 @@ use crate::idf::DocFreq;
 use crate::minhash::Signature;
 use crate::postings::Postings;
 use crate::story::{Changed, Story};
-use crate::{Assignment, Config, Item, Syndicated};
+use crate::{Assignment, Config, Item, Revision, Syndicated};
 
 /// Rarest terms of an article used to look up candidate stories.
 const PROBE_TERMS: usize = 12;
@@ -36,6 +40,15 @@ const CANDIDATES: usize = 24;
 const MERGE_CHECKS: usize = 5;
 /// Related stories reported per assignment.
 const RELATED: usize = 5;
+/// Neighbouring stories (the best-scored others) whose recent members are
+/// revised when an article joins a story.
+const REVISE_STORIES: usize = 2;
+/// A young story splits in two when a pair of articles across the halves is
+/// on average under this share as alike as a pair inside the looser half.
+const SPLIT_SHARE: f32 = 0.42;
+/// A member moves only when it fits the other story this much better:
+/// without a margin two close stories could trade an article back and forth.
+const MOVE_MARGIN: f32 = 0.02;
 
 /// A candidate story with its overlap, ordered best first: more weight,
 /// then the older story.
@@ -87,6 +100,8 @@ struct Member {
     signature: Option<Box<Signature>>,
     /// `Some(origin)` once known to be a syndicated copy; the origin may be unknown.
     syndicated: Option<Option<Box<str>>>,
+    /// Its key names a story, live or gone: never reused for a new one.
+    named: bool,
 }
 
 /// Incremental story clustering over a sliding time window.
@@ -166,6 +181,8 @@ impl Clusterer {
         }
         self.merge_candidates(&scored, &mut out);
         self.merge_similar_story(&mut out);
+        self.revise(&scored, item.key, &mut out);
+        self.split_twice(item.key, &mut out);
         out.related = scored
             .iter()
             .filter(|(s, id)| *s >= self.config.related_threshold && *id != out.story && !out.merged.contains(id))
@@ -251,7 +268,7 @@ impl Clusterer {
         let mut scored: Vec<(f32, u64)> = self
             .candidates(doc)
             .into_iter()
-            .filter_map(|id| Some((self.similarity(id, doc, &lookup, source, time)?, id)))
+            .filter_map(|id| Some((self.similarity(id, doc, &lookup, source, time, None)?, id)))
             .collect();
         scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored
@@ -284,23 +301,42 @@ impl Clusterer {
 
     /// The article's score against a story, or `None` when it cannot reach
     /// any threshold (such a candidate would be dropped after scoring anyway,
-    /// so skipping the member comparisons changes no decision).
-    fn similarity(&mut self, id: u64, doc: &Doc, lookup: &Lookup, source: Option<u32>, time: i64) -> Option<f32> {
+    /// so skipping the member comparisons changes no decision). With
+    /// `without`, the article is that member of the story, scored against
+    /// the story without itself.
+    fn similarity(
+        &mut self,
+        id: u64,
+        doc: &Doc,
+        lookup: &Lookup,
+        source: Option<u32>,
+        time: i64,
+        without: Option<u64>,
+    ) -> Option<f32> {
         let c = &self.config;
         let (blend, half_life, penalty) = (c.member_weight, c.half_life_ms, c.same_source_factor);
         let floor = c.threshold.min(c.related_threshold);
         let semantic = c.semantic_weight;
         let story = self.stories.get_mut(&id)?;
-        let (centroid, member_bound) = story.centroid_similarity(doc, &self.df);
+        let (centroid, member_bound) = match without {
+            None => story.centroid_similarity(doc, &self.df),
+            Some(_) => (story.centroid_similarity_without(doc, &self.df), 1.0),
+        };
         // Optional semantic hook: the embedding cosine, when both sides have one.
-        let embedded = doc.embedding.as_deref().and_then(|e| story.embedding_similarity(e));
+        let embedded = doc.embedding.as_deref().and_then(|e| match without {
+            None => story.embedding_similarity(e),
+            Some(_) => story.embedding_similarity_without(e),
+        });
         let gap = (time - story.last_ms).max(story.first_ms - time).max(0);
         let decay = if half_life > 0 {
             0.5f32.powf(gap as f32 / half_life as f32)
         } else {
             1.0
         };
-        let penalty = if source.is_some_and(|src| story.has_source(src)) {
+        let penalty = if source.is_some_and(|src| match without {
+            None => story.has_source(src),
+            Some(key) => story.has_other_source(src, key),
+        }) {
             penalty
         } else {
             1.0
@@ -315,7 +351,170 @@ impl Clusterer {
         if blend >= 0.0 && semantic <= 1.0 && blended(member_bound + 1e-4) < floor {
             return None;
         }
-        Some(blended(story.member_similarity(lookup)))
+        Some(blended(story.member_similarity(lookup, without)))
+    }
+
+    /// Revises recent decisions around the story an article just joined:
+    /// it has a new centroid, and idf has moved since its neighbours' recent
+    /// members were placed. Each recent member of the best-scored other
+    /// stories that now fits the grown story better moves to it (a story
+    /// left without articles is gone, so small stories that turn out to be
+    /// one event become one), and each recent member of the grown story
+    /// that fits a neighbour better moves there. The work is bounded: at
+    /// most [`REVISE_STORIES`] neighbours, already scored, and their recent
+    /// members.
+    fn revise(&mut self, scored: &[(f32, u64)], newcomer: u64, out: &mut Assignment) {
+        let story = out.story;
+        let neighbours: Vec<u64> = scored
+            .iter()
+            .filter(|&&(s, id)| s >= self.config.related_threshold && id != story && self.stories.contains_key(&id))
+            .take(REVISE_STORIES)
+            .map(|&(_, id)| id)
+            .collect();
+        if neighbours.is_empty() {
+            return;
+        }
+        for &other in &neighbours {
+            self.reseat(other, &[story], newcomer, out);
+        }
+        self.reseat(story, &neighbours, newcomer, out);
+    }
+
+    /// Moves each recent member of `from` (but `newcomer`) that fits one of
+    /// `to` clearly better than the rest of its own story.
+    fn reseat(&mut self, from: u64, to: &[u64], newcomer: u64, out: &mut Assignment) {
+        let keys: Vec<u64> = match self.stories.get(&from) {
+            Some(s) => s.recent().map(|m| m.key).filter(|&k| k != newcomer).collect(),
+            None => return,
+        };
+        for key in keys {
+            let Some(m) = self.stories.get(&from).and_then(|s| s.recent().find(|m| m.key == key)) else {
+                continue;
+            };
+            let (doc, source, time) = (m.doc(&self.df), m.source, m.time_ms);
+            let lookup = Lookup::new(&doc.vector);
+            let own = self
+                .similarity(from, &doc, &lookup, source, time, Some(key))
+                .unwrap_or(0.0);
+            let mut best: Option<(f32, u64)> = None;
+            for &other in to.iter().filter(|&&t| t != from) {
+                let Some(s) = self.similarity(other, &doc, &lookup, source, time, None) else {
+                    continue;
+                };
+                if best.is_none_or(|(b, _)| s > b) {
+                    best = Some((s, other));
+                }
+            }
+            match best {
+                Some((s, other)) if s >= self.config.threshold && s > own + MOVE_MARGIN => {
+                    self.move_member(key, from, other, out);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Splits the story `newcomer` is in when its members, weighed by
+    /// today's idf, fall into two groups that would not join as groups: the
+    /// newcomer's and the one of the member least like it, each member with
+    /// the closer of the two. The group holding the founder keeps the
+    /// story; the other becomes a new story named by its first member whose
+    /// key never named one. Only a story with every article still revisable
+    /// ([`REVISABLE_MEMBERS`]) is split, so a split is exact and its cost
+    /// bounded.
+    fn split(&mut self, story_id: u64, newcomer: u64, out: &mut Assignment) -> Option<u64> {
+        let story = self.stories.get(&story_id).filter(|s| s.whole() && s.size >= 3)?;
+        let docs: Vec<(u64, Doc)> = story.recent().map(|m| (m.key, m.doc(&self.df))).collect();
+        let a = docs.iter().position(|(k, _)| *k == newcomer)?;
+        let to_a: Vec<f32> = {
+            let lookup = Lookup::new(&docs[a].1.vector);
+            docs.iter().map(|(_, d)| lookup.dot(&d.vector)).collect()
+        };
+        let b = (0..docs.len())
+            .filter(|&i| i != a)
+            .min_by(|&i, &j| to_a[i].total_cmp(&to_a[j]).then(i.cmp(&j)))?;
+        if to_a[b] >= self.config.threshold {
+            return None;
+        }
+        let to_b: Vec<f32> = {
+            let lookup = Lookup::new(&docs[b].1.vector);
+            docs.iter().map(|(_, d)| lookup.dot(&d.vector)).collect()
+        };
+        let seeded: Vec<bool> = (0..docs.len())
+            .map(|i| i == a || (i != b && to_a[i] >= to_b[i]))
+            .collect();
+        let in_a = refine(&docs, &seeded);
+        let (sum_a, sum_b) = sums(&docs, &in_a);
+        if !separate(&sum_a, &sum_b, &in_a) {
+            return None;
+        }
+        let founder_in_a = docs.iter().zip(&in_a).any(|((k, _), &side)| *k == story_id && side);
+        let leaving: Vec<u64> = docs
+            .iter()
+            .zip(&in_a)
+            .filter(|(_, &side)| side != founder_in_a)
+            .map(|((k, _), _)| *k)
+            .collect();
+        let &name = leaving.iter().find(|k| self.members.get(k).is_some_and(|m| !m.named))?;
+        self.split_off(story_id, name, &leaving, out);
+        Some(name)
+    }
+
+    /// Splits the newcomer's story if it holds two events, then looks once
+    /// more at each half, which may still hold a third.
+    fn split_twice(&mut self, newcomer: u64, out: &mut Assignment) {
+        let Some(story) = self.members.get(&newcomer).map(|m| m.story) else {
+            return;
+        };
+        let Some(new) = self.split(story, newcomer, out) else {
+            return;
+        };
+        for half in [story, new] {
+            let latest = self.stories.get(&half).and_then(|s| s.recent().last()).map(|m| m.key);
+            if let Some(seed) = latest {
+                self.split(half, seed, out);
+            }
+        }
+    }
+
+    /// Moves `keys` out of `from` into a new story named `name`.
+    fn split_off(&mut self, from: u64, name: u64, keys: &[u64], out: &mut Assignment) {
+        let Some(time) = self.members.get(&name).map(|m| m.time_ms) else {
+            return;
+        };
+        let slot = self.postings.open(name);
+        self.stories.insert(name, Story::new(name, slot, time));
+        self.by_last.insert((time, name));
+        if let Some(m) = self.members.get_mut(&name) {
+            m.named = true;
+        }
+        let mut moved = Vec::new();
+        for &key in keys {
+            if self.transfer(key, from, name) {
+                moved.push(key);
+            }
+        }
+        out.revisions.push(Revision::Split {
+            from,
+            story: name,
+            keys: moved,
+        });
+    }
+
+    /// Moves a recent member between live stories; a story left with no
+    /// article at all is gone into `to`.
+    fn move_member(&mut self, key: u64, from: u64, to: u64, out: &mut Assignment) {
+        if !self.transfer(key, from, to) {
+            return;
+        }
+        out.revisions.push(Revision::Move { key, from, to });
+        if self.stories.get(&from).is_some_and(|s| s.size == 0) {
+            if let Some(gone) = self.stories.remove(&from) {
+                self.by_last.remove(&(gone.last_ms, from));
+                self.postings.close(gone.slot, gone.terms().count());
+                out.revisions.push(Revision::Dissolve { story: from, into: to });
+            }
+        }
     }
 
     /// Adds the article to `story` and indexes it; returns the story id.
@@ -352,9 +551,34 @@ impl Clusterer {
                 time_ms: time,
                 signature,
                 syndicated: None,
+                named: story_id == item.key,
             },
         );
         story_id
+    }
+
+    /// Takes a recent member out of `from` and adds it to `to`; false when
+    /// either story or the member is not there.
+    fn transfer(&mut self, key: u64, from: u64, to: u64) -> bool {
+        if from == to || !self.stories.contains_key(&to) {
+            return false;
+        }
+        let Some(m) = self.stories.get_mut(&from).and_then(|s| s.remove(key)) else {
+            return false;
+        };
+        let doc = m.doc(&self.df);
+        let Some(story) = self.stories.get_mut(&to) else {
+            return false;
+        };
+        self.by_last.remove(&(story.last_ms, to));
+        let changed = story.add(key, &doc, m.source, m.time_ms);
+        self.by_last.insert((story.last_ms, to));
+        let slot = story.slot;
+        self.index(slot, changed);
+        if let Some(member) = self.members.get_mut(&key) {
+            member.story = to;
+        }
+        true
     }
 
     /// Near-copies of this text among live articles: the earliest of all
@@ -609,4 +833,67 @@ impl Clusterer {
                 .map(|(id, slot)| (slot, stories[&id].terms().collect())),
         );
     }
+}
+
+/// The sums of the unit vectors on each side.
+fn sums(docs: &[(u64, Doc)], in_a: &[bool]) -> (FxHashMap<u64, f32>, FxHashMap<u64, f32>) {
+    let (mut sum_a, mut sum_b) = (FxHashMap::default(), FxHashMap::default());
+    for ((_, d), &side) in docs.iter().zip(in_a) {
+        let sum: &mut FxHashMap<u64, f32> = if side { &mut sum_a } else { &mut sum_b };
+        d.vector.iter().for_each(|&(h, w)| *sum.entry(h).or_default() += w);
+    }
+    (sum_a, sum_b)
+}
+
+/// One k-means step from the seeded halves: each member goes to the side
+/// whose other members it is more like on average (seeds are only a guess).
+fn refine(docs: &[(u64, Doc)], seeded: &[bool]) -> Vec<bool> {
+    let (sum_a, sum_b) = sums(docs, seeded);
+    let na = seeded.iter().filter(|&&x| x).count() as f32;
+    let nb = seeded.len() as f32 - na;
+    let (a, b) = (
+        Lookup::new(&sum_a.into_iter().collect::<Vec<_>>()),
+        Lookup::new(&sum_b.into_iter().collect::<Vec<_>>()),
+    );
+    let refined: Vec<bool> = docs
+        .iter()
+        .zip(seeded)
+        .map(|((_, d), &side)| {
+            let own = f32::from(u8::from(side));
+            let mean_a = (a.dot(&d.vector) - own) / (na - own).max(1.0);
+            let mean_b = (b.dot(&d.vector) - (1.0 - own)) / (nb - (1.0 - own)).max(1.0);
+            mean_a >= mean_b
+        })
+        .collect();
+    if refined.iter().all(|&x| x) || refined.iter().all(|&x| !x) {
+        return seeded.to_vec();
+    }
+    refined
+}
+
+/// Whether two groups of unit vectors, given as their sums, are two
+/// stories: the mean similarity of a pair across them is under
+/// [`SPLIT_SHARE`] of the mean within the less cohesive group. From the
+/// sums alone: `|Σa|² = na + Σ_{i≠j} a_i·a_j` and `Σa·Σb = Σ a_i·b_j`.
+fn separate(a: &FxHashMap<u64, f32>, b: &FxHashMap<u64, f32>, in_a: &[bool]) -> bool {
+    let na = in_a.iter().filter(|&&x| x).count() as f32;
+    let nb = in_a.len() as f32 - na;
+    if na < 1.0 || nb < 1.0 {
+        return false;
+    }
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let cross = small
+        .iter()
+        .filter_map(|(h, x)| large.get(h).map(|y| x * y))
+        .sum::<f32>()
+        / (na * nb);
+    let within = |v: &FxHashMap<u64, f32>, n: f32| {
+        (n > 1.0).then(|| (v.values().map(|x| x * x).sum::<f32>() - n) / (n * (n - 1.0)))
+    };
+    let cohesion = match (within(a, na), within(b, nb)) {
+        (Some(x), Some(y)) => x.min(y),
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => return false,
+    };
+    cross < SPLIT_SHARE * cohesion
 }

@@ -3,7 +3,11 @@
 //! [`Clusterer`] assigns each arriving article, in arrival order, to a story
 //! (an existing one or a new one) from its title, lead, publisher and time;
 //! stories live in a sliding time window, and two stories that turn out to
-//! be one are merged. Near-verbatim copies of wire stories are detected with
+//! be one are merged. Because arrival order should not decide stories, each
+//! assignment also revises recent decisions around the story that grew
+//! ([`Revision`]): recent articles of its neighbours that now fit it better
+//! move, a story emptied that way is gone, and a young story whose articles
+//! fall into two groups splits. Near-verbatim copies of wire stories are detected with
 //! MinHash and marked syndicated, with their origin where it can be named.
 //! Each assignment also reports the related stories that came close.
 //!
@@ -37,7 +41,9 @@ mod text;
 pub use engine::Clusterer;
 
 /// One article to cluster. `key` identifies it (unique per article); a
-/// story is named by the key of the article that founded it.
+/// story is named by the key of the article that founded it, or, for one
+/// split off another ([`Revision::Split`]), by the key of its first article
+/// that never named a story.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Item<'a> {
     /// The caller's id for the article (the store's article id).
@@ -142,6 +148,43 @@ pub struct Assignment {
     pub syndicated: Vec<Syndicated>,
     /// Other live stories close to this article, best first, with their scores.
     pub related: Vec<(u64, f32)>,
+    /// Earlier decisions this assignment revised, in the order taken, after
+    /// the article joined `story` and the `merged` stories went into it.
+    pub revisions: Vec<Revision>,
+}
+
+/// A revised decision about articles already assigned. Arrival order should
+/// not decide stories: when a story grows, recent articles of its
+/// neighbours that now fit it better move to it, and back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revision {
+    /// Article `key` left story `from` for story `to` (both live).
+    Move {
+        /// The article.
+        key: u64,
+        /// The story it was in.
+        from: u64,
+        /// The story it is in now.
+        to: u64,
+    },
+    /// A new story `story`, made of articles `keys` taken out of `from`,
+    /// whose articles fell into two groups that would not join as groups.
+    Split {
+        /// The story the articles left; it keeps its founder.
+        from: u64,
+        /// The new story, named by one of its articles whose key never named a story.
+        story: u64,
+        /// The articles that moved, in their old story's order.
+        keys: Vec<u64>,
+    },
+    /// Story `story` lost its last article (to `into`, by the move just
+    /// before) and no longer exists; its readers belong with `into`.
+    Dissolve {
+        /// The story that is gone.
+        story: u64,
+        /// Where its last article went.
+        into: u64,
+    },
 }
 
 impl Assignment {

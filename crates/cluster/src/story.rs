@@ -12,6 +12,9 @@ use crate::idf::DocFreq;
 /// headline may match one earlier headline closely but the blended
 /// centroid only loosely.
 const RECENT_MEMBERS: usize = 8;
+/// Latest members a story can revise (move out, split off): a young story
+/// whole, which is where arrival order decides most.
+pub(crate) const REVISABLE_MEMBERS: usize = 16;
 /// Live members remembered per story: a story running for days would
 /// otherwise keep every article's key (and its syndication data in the
 /// engine) while any of its articles is in the window.
@@ -48,6 +51,31 @@ pub(crate) struct Changed {
     pub dropped: usize,
 }
 
+/// A recent member as its story holds it: its unit vector for single-link
+/// scoring, and its raw weights and embedding so that it can be scored
+/// without itself and moved to another story.
+pub(crate) struct Recent {
+    pub key: u64,
+    pub source: Option<u32>,
+    pub time_ms: i64,
+    pub tf: Vec<(u64, f32)>,
+    vector: Vec<(u64, f32)>,
+    pub embedding: Option<Box<[f32]>>,
+}
+
+impl Recent {
+    /// The member as a document weighed by the current idf.
+    pub fn doc(&self, df: &DocFreq) -> Doc {
+        let mut doc = Doc {
+            tf: self.tf.clone(),
+            embedding: self.embedding.clone(),
+            ..Doc::default()
+        };
+        doc.weigh(df);
+        doc
+    }
+}
+
 pub(crate) struct Story {
     pub id: u64,
     /// Its slot in the postings.
@@ -60,8 +88,8 @@ pub(crate) struct Story {
     filter: [u64; FILTER_WORDS],
     /// Length of the idf-weighted centroid, and the corpus size it was computed at.
     norm: (f32, u64),
-    /// Keys and unit vectors of the latest live members.
-    recent: VecDeque<(u64, Vec<(u64, f32)>)>,
+    /// The latest live members: what scoring and revising need of them.
+    recent: VecDeque<Recent>,
     /// Terms were ever dropped from the centroid, so recent members may hold
     /// terms it lacks.
     pruned: bool,
@@ -109,10 +137,17 @@ impl Story {
         }
         let dropped = self.prune();
         if !doc.vector.is_empty() {
-            if self.recent.len() == RECENT_MEMBERS {
+            if self.recent.len() == REVISABLE_MEMBERS {
                 self.recent.pop_front();
             }
-            self.recent.push_back((key, doc.vector.clone()));
+            self.recent.push_back(Recent {
+                key,
+                source,
+                time_ms,
+                tf: doc.tf.clone(),
+                vector: doc.vector.clone(),
+                embedding: doc.embedding.clone(),
+            });
         }
         if let Some(e) = &doc.embedding {
             self.embedding.add(e);
@@ -145,7 +180,7 @@ impl Story {
         self.pruned |= other.pruned;
         let dropped = self.prune();
         for v in other.recent {
-            if self.recent.len() == RECENT_MEMBERS {
+            if self.recent.len() == REVISABLE_MEMBERS {
                 self.recent.pop_front();
             }
             self.recent.push_back(v);
@@ -193,9 +228,83 @@ impl Story {
         (if norm == 0.0 { 0.0 } else { dot / norm }, member_bound)
     }
 
-    /// Best cosine of a unit document vector with one of the latest members.
-    pub fn member_similarity(&self, doc: &Lookup) -> f32 {
-        self.recent.iter().map(|(_, m)| doc.dot(m)).fold(0.0, f32::max)
+    /// Cosine of a member's document with the centroid of the other
+    /// members: its own weights (`doc.tf`) taken out of the sums.
+    pub fn centroid_similarity_without(&mut self, doc: &Doc, df: &DocFreq) -> f32 {
+        let norm = self.norm(df);
+        let (mut dot, mut norm2) = (0.0f32, norm * norm);
+        for ((&(h, w), &(_, tf)), idf) in doc.vector.iter().zip(&doc.tf).zip(&doc.idf) {
+            let Some(&c) = self.centroid.get(&h) else { continue };
+            let rest = (c - tf).max(0.0);
+            dot += w * rest * idf;
+            norm2 += ((rest * idf).powi(2) - (c * idf).powi(2)).min(0.0);
+        }
+        if norm2 <= 1e-9 || dot <= 0.0 {
+            return 0.0;
+        }
+        (dot / norm2.sqrt()).min(1.0)
+    }
+
+    /// Best cosine of a unit document vector with one of the latest
+    /// members, `without` one of them.
+    pub fn member_similarity(&self, doc: &Lookup, without: Option<u64>) -> f32 {
+        self.recent
+            .iter()
+            .rev()
+            .filter(|m| Some(m.key) != without)
+            .take(RECENT_MEMBERS)
+            .map(|m| doc.dot(&m.vector))
+            .fold(0.0, f32::max)
+    }
+
+    /// The latest members, oldest first.
+    pub fn recent(&self) -> impl Iterator<Item = &Recent> {
+        self.recent.iter()
+    }
+
+    /// Every article the story ever had is a revisable member: nothing
+    /// left it for age or count, so it can be split exactly.
+    pub fn whole(&self) -> bool {
+        self.size == self.recent.len() && self.members.len() == self.recent.len()
+    }
+
+    /// Takes a recent member out: its weights leave the centroid (its terms
+    /// stay, at what the others give them, so the postings stay true), its
+    /// embedding the mean, its publisher the counts.
+    pub fn remove(&mut self, key: u64) -> Option<Recent> {
+        let at = self.recent.iter().position(|m| m.key == key)?;
+        let m = self.recent.remove(at)?;
+        for &(h, w) in &m.tf {
+            if let Some(c) = self.centroid.get_mut(&h) {
+                *c = (*c - w).max(0.0);
+            }
+        }
+        if let Some(e) = &m.embedding {
+            self.embedding.remove(e);
+        }
+        if let Some(s) = m.source {
+            if let Some(i) = self.sources.iter().position(|(id, _)| *id == s) {
+                self.sources[i].1 -= 1;
+                if self.sources[i].1 == 0 {
+                    self.sources.swap_remove(i);
+                }
+            }
+        }
+        self.members.retain(|k| *k != key);
+        self.size = self.size.saturating_sub(1);
+        self.norm = (0.0, 0);
+        Some(m)
+    }
+
+    /// Whether the story has an article from `source` besides `without`'s.
+    pub fn has_other_source(&self, source: u32, without: u64) -> bool {
+        let own = self.recent.iter().any(|m| m.key == without && m.source == Some(source));
+        self.sources.iter().any(|&(s, n)| s == source && n > u32::from(own))
+    }
+
+    /// Cosine of a member's embedding with the mean of the others'.
+    pub fn embedding_similarity_without(&self, embedding: &[f32]) -> Option<f32> {
+        self.embedding.cosine_without(embedding)
     }
 
     /// The oldest member past `MAX_MEMBERS`, removed.
@@ -204,14 +313,14 @@ impl Story {
             return None;
         }
         let key = self.members.pop_front()?;
-        self.recent.retain(|(k, _)| *k != key);
+        self.recent.retain(|m| m.key != key);
         Some(key)
     }
 
     /// Removes a member that left the window; the centroid keeps its terms.
     pub fn forget(&mut self, key: u64) {
         self.members.retain(|k| *k != key);
-        self.recent.retain(|(k, _)| *k != key);
+        self.recent.retain(|m| m.key != key);
     }
 
     /// Cosine of a sentence embedding with the members' mean, if comparable.

@@ -262,3 +262,97 @@ fn a_copy_of_a_publishers_own_story_names_that_publisher() {
     );
     assert!(update.syndicated.is_empty());
 }
+
+/// Each key's story as the caller follows it: the story it joined, then the
+/// merges and revisions each later assignment reports.
+#[derive(Default)]
+struct Followed(std::collections::HashMap<u64, u64>);
+
+impl Followed {
+    fn apply(&mut self, key: u64, a: &newsdesk_cluster::Assignment) {
+        use newsdesk_cluster::Revision;
+        self.0.insert(key, a.story);
+        let relabel = |map: &mut std::collections::HashMap<u64, u64>, gone: u64, into: u64| {
+            map.values_mut().filter(|s| **s == gone).for_each(|s| *s = into);
+        };
+        for &gone in &a.merged {
+            relabel(&mut self.0, gone, a.story);
+        }
+        for r in &a.revisions {
+            match r {
+                Revision::Move { key, from, to } => {
+                    assert_eq!(self.0.get(key), Some(from), "{r:?}");
+                    self.0.insert(*key, *to);
+                }
+                Revision::Split { from, story, keys } => {
+                    assert!(self.0.values().all(|s| s != story), "a split reuses story id {story}");
+                    for k in keys {
+                        assert_eq!(self.0.get(k), Some(from), "{r:?}");
+                        self.0.insert(*k, *story);
+                    }
+                }
+                Revision::Dissolve { story, into } => {
+                    assert!(self.0.values().all(|s| s != story), "{story} still has articles");
+                    relabel(&mut self.0, *story, *into);
+                }
+            }
+        }
+    }
+}
+
+/// Headlines of six events that share a city and its institutions, as a
+/// region's news does; `i` picks the outlet's wording.
+fn regional(event: usize, i: usize) -> String {
+    const EVENTS: [(&str, &str); 6] = [
+        ("Halvard Bridge", "closed after corroded cable anchors found"),
+        ("Osk River", "floods Millbrook and forces evacuations"),
+        ("transit strike", "halts buses and trams"),
+        ("Veltrix chip plant", "brings thousands of jobs"),
+        ("council budget", "raises property tax"),
+        ("Rovers", "win the Westmarch Cup final"),
+    ];
+    const FRAMES: [&str; 4] = [
+        "Port Calder: {e} {w}",
+        "{e} {w} in Port Calder",
+        "What the {e} means: {w}",
+        "{e}: officials say it {w}",
+    ];
+    let (e, w) = EVENTS[event];
+    FRAMES[i % FRAMES.len()].replace("{e}", e).replace("{w}", w)
+}
+
+#[test]
+fn reported_revisions_replay_to_the_engines_own_stories() {
+    let titles: Vec<(u64, String)> = (0..6)
+        .flat_map(|e| (0..8).map(move |i| (e, regional(e as usize, i))))
+        .collect();
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut kinds = [0usize; 3];
+    for _ in 0..20 {
+        let mut order: Vec<usize> = (0..titles.len()).collect();
+        for i in (1..order.len()).rev() {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            order.swap(i, (rng % (i as u64 + 1)) as usize);
+        }
+        let mut c = Clusterer::new(Config::live());
+        let mut followed = Followed::default();
+        for &i in &order {
+            let outlet = format!("Outlet {}", i % 5);
+            let a = c.assign(&item(i as u64, &titles[i].1, &outlet, (i % 7) as i64), NOW);
+            for r in &a.revisions {
+                kinds[match r {
+                    newsdesk_cluster::Revision::Move { .. } => 0,
+                    newsdesk_cluster::Revision::Split { .. } => 1,
+                    newsdesk_cluster::Revision::Dissolve { .. } => 2,
+                }] += 1;
+            }
+            followed.apply(i as u64, &a);
+        }
+        for (&key, &story) in &followed.0 {
+            assert_eq!(c.story_of(key), Some(story), "key {key} in order {order:?}");
+        }
+    }
+    assert!(kinds.iter().all(|&n| n > 0), "moves, splits, dissolutions: {kinds:?}");
+}
