@@ -48,6 +48,14 @@ pub fn cluster(bench: &ClusterBench) -> Result<()> {
         }
     }
     throughput(bench.articles)?;
+    if let Some(news) = bench
+        .corpus
+        .as_ref()
+        .map(|d| d.join("News.jsonl"))
+        .filter(|p| p.exists())
+    {
+        drawn_throughput(&news, bench.articles)?;
+    }
     if let Some(n) = bench.stream {
         stream(n);
     }
@@ -173,22 +181,12 @@ struct Line {
 /// Items per second of the whole `newsdesk cluster` path (JSONL in,
 /// `{"id","story"}` lines out) on synthetic title+lead input, single-threaded.
 fn throughput(n: usize) -> Result<()> {
-    let path = std::env::temp_dir().join(format!("newsdesk-bench-{}.jsonl", std::process::id()));
-    let gold = {
-        let mut w = BufWriter::new(File::create(&path)?);
-        let gold = Synth::new()
+    let (secs, predicted, gold) = time_jsonl(|w| {
+        Synth::new()
             .take(n)
-            .map(|a| a.write(&mut w).map(|_| a.story))
-            .collect::<Result<Vec<_>>>()?;
-        w.flush()?;
-        gold
-    };
-    let mut out = Vec::new();
-    let started = Instant::now();
-    let run = cluster_jsonl(BufReader::new(File::open(&path)?), &mut out);
-    let secs = started.elapsed().as_secs_f64();
-    std::fs::remove_file(&path)?;
-    let predicted = run?;
+            .map(|a| a.write(w).map(|_| a.story))
+            .collect::<Result<Vec<_>>>()
+    })?;
     let b = metrics::bcubed(&gold, &predicted);
     println!(
         "newsdesk cluster path, {n} synthetic title+lead items: {:.2} s, {:.0} items/s; {} stories (synthetic B-cubed F1 {:.3})",
@@ -198,6 +196,63 @@ fn throughput(n: usize) -> Result<()> {
         b.f1
     );
     Ok(())
+}
+
+/// Items per second of the same path on issue #14's harder workload: `n`
+/// titles drawn with replacement from MStream's `News.jsonl`, each with a
+/// 30-word lead of words drawn uniformly from the titles' distinct words,
+/// 0.9 s apart, from 50 sources. Leads share words across stories far more
+/// than the synthetic stream's, so candidates are many and scoring is dear.
+fn drawn_throughput(path: &Path, n: usize) -> Result<()> {
+    let (titles, _) = read_mstream(path)?;
+    let vocabulary: Vec<&str> = titles
+        .iter()
+        .flat_map(|t| t.split_whitespace())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if titles.is_empty() || vocabulary.is_empty() {
+        return Ok(());
+    }
+    let (secs, predicted, _) = time_jsonl(|w| {
+        let mut rng = Synth::new();
+        for i in 0..n {
+            let title = &titles[rng.below(titles.len() as u64) as usize];
+            let lead: Vec<&str> = (0..30)
+                .map(|_| vocabulary[rng.below(vocabulary.len() as u64) as usize])
+                .collect();
+            let line = json!({"id": i.to_string(), "title": title, "text": lead.join(" "),
+                "published": START_MS + 900 * i as i64, "source": format!("Source {}", rng.below(50))});
+            writeln!(w, "{line}")?;
+        }
+        Ok(())
+    })?;
+    println!(
+        "newsdesk cluster path, {n} MStream titles drawn with 30-word random leads: {:.2} s, {:.0} items/s; {} stories",
+        secs,
+        n as f64 / secs,
+        predicted.iter().collect::<HashSet<_>>().len(),
+    );
+    Ok(())
+}
+
+/// Writes JSONL with `write` to a temporary file, then times reading it
+/// through the `newsdesk cluster` path; returns the seconds, the stories
+/// and what `write` returned.
+fn time_jsonl<T>(write: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Result<(f64, Vec<u64>, T)> {
+    let path = std::env::temp_dir().join(format!("newsdesk-bench-{}.jsonl", std::process::id()));
+    let written = {
+        let mut w = BufWriter::new(File::create(&path)?);
+        let written = write(&mut w)?;
+        w.flush()?;
+        written
+    };
+    let mut out = Vec::new();
+    let started = Instant::now();
+    let run = cluster_jsonl(BufReader::new(File::open(&path)?), &mut out);
+    let secs = started.elapsed().as_secs_f64();
+    std::fs::remove_file(&path)?;
+    Ok((secs, run?, written))
 }
 
 /// Reads synthetic JSONL, assigns every item and prints its `{"id","story"}`
