@@ -146,7 +146,8 @@ pub fn extract(title: Option<&str>, text: &str, sentences: &[Sentence]) -> Entit
     let mut covered: Vec<Vec<bool>> = Vec::new();
     for (k, (sentence, in_body)) in all().enumerate() {
         let tags = model.tag(&case, &sentence.words);
-        let tagged = tagger::names(&tags);
+        let mut tagged = tagger::names(&tags);
+        extend_across_connectors(&sentence.words, &mut tagged);
         let weight = if in_body { TAGGED_VOTE } else { HEADLINE_VOTE };
         let mut names: Vec<Weighted> = tagged.into_iter().map(|n| (n, weight)).collect();
         if k < DATELINE_SENTENCES && in_body {
@@ -168,6 +169,32 @@ pub fn extract(title: Option<&str>, text: &str, sentences: &[Sentence]) -> Entit
         headed_runs(sentence, taken, in_body, &mut cands);
     }
     merge(cands)
+}
+
+/// An organisation's name goes on across "and", "of", "for" or "&" to
+/// capitalised words the tagger left out ("Office of Management and
+/// Budget", "Foundation for Strategic and International Studies"): the
+/// tagger reads a few words either side and loses a long name's end. A
+/// connector the tagger put at a name's end ("University of") is cut.
+fn extend_across_connectors(words: &[&str], names: &mut [tagger::Name]) {
+    let tagged_at = |i: usize, names: &[tagger::Name]| names.iter().any(|n| n.tokens.contains(&i));
+    for k in 0..names.len() {
+        let mut end = names[k].tokens.end;
+        if names[k].kind == tagger::Kind::Organization {
+            while words.get(end).is_some_and(|w| matches!(*w, "and" | "of" | "for" | "&"))
+                && (end + 1..end + 2).all(|i| words.get(i).is_some_and(|w| is_capitalised(w)) && !tagged_at(i, names))
+            {
+                end += 2;
+                while words.get(end).is_some_and(|w| is_capitalised(w)) && !tagged_at(end, names) {
+                    end += 1;
+                }
+            }
+        }
+        while end > names[k].tokens.start + 1 && is_connector(words[end - 1]) {
+            end -= 1;
+        }
+        names[k].tokens.end = end;
+    }
 }
 
 /// A wire dateline opening the article ("LONDON 1996-08-30", "BEIRUT,
@@ -873,6 +900,35 @@ mod tests {
             Some(EntityKind::Person),
             "golfers tied, not a match"
         );
+    }
+
+    #[test]
+    fn an_organisation_goes_on_across_connectors() {
+        let words = [
+            "the",
+            "Office",
+            "of",
+            "Management",
+            "and",
+            "Budget",
+            "and",
+            "Paris",
+            "of",
+            ".",
+        ];
+        let mut names = vec![
+            tagger::Name {
+                kind: tagger::Kind::Organization,
+                tokens: 1..4,
+            },
+            tagger::Name {
+                kind: tagger::Kind::Place,
+                tokens: 7..9,
+            },
+        ];
+        extend_across_connectors(&words, &mut names);
+        assert_eq!(names[0].tokens, 1..6, "to the untagged 'Budget', not into 'Paris'");
+        assert_eq!(names[1].tokens, 7..8, "a trailing 'of' is cut");
     }
 
     #[test]
