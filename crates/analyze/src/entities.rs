@@ -361,6 +361,10 @@ fn push(out: &mut Vec<Candidate>, sentence: &Tokenized<'_>, range: Range<usize>,
             .take_while(|t| gz::is_title(&t.text.trim_end_matches('.').to_lowercase()))
             .count();
         run = &run[titles.min(run.len().saturating_sub(1))..];
+        let described = run.iter().take_while(|t| is_description(t.text)).count();
+        if run.len() >= described + 2 {
+            run = &run[described..];
+        }
     }
     let mut tokens: Vec<String> = Vec::new();
     for t in run.iter().filter(|t| t.text.chars().any(char::is_alphanumeric)) {
@@ -386,6 +390,18 @@ fn push(out: &mut Vec<Candidate>, sentence: &Tokenized<'_>, range: Range<usize>,
         tokens,
         votes,
     });
+}
+
+/// A capitalised word that describes the person named after it rather
+/// than naming them: a role ("Defender", "Striker"), a nationality
+/// ("Swiss", "Dutch") or a nationality noun ("Dutchman", "Frenchwoman").
+fn is_description(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    let demonym = ["man", "woman"]
+        .iter()
+        .any(|end| lower.len() > end.len() + 3 && lower.ends_with(end));
+    let nationality = contains(gz::NOT_NAMES, &lower) && !is_opener(&lower);
+    !contains(gz::FIRST_NAMES, &lower) && (contains(gz::ROLE_CUES, &lower) || nationality || demonym)
 }
 
 fn is_possessive(token: &str) -> bool {
@@ -846,6 +862,9 @@ mod tests {
         let e = ents("The deal was backed by U.S. special envoy Steve Witkoff on Sunday.");
         assert_eq!(find(&e, "Steve Witkoff").map(|x| x.kind), Some(EntityKind::Person));
         assert!(find(&e, "Sunday").is_none());
+        assert!(is_description("Dutchman") && is_description("Striker") && !is_description("Herman"));
+        let e = ents("Dutchman Ronald de Boer missed the game.");
+        assert_eq!(find(&e, "Ronald de Boer").map(|x| x.kind), Some(EntityKind::Person));
     }
 
     #[test]
