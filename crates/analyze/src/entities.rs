@@ -379,6 +379,11 @@ fn push(out: &mut Vec<Candidate>, sentence: &Tokenized<'_>, range: Range<usize>,
     if tokens.is_empty() {
         return;
     }
+    let votes = if votes.person > votes.org.max(votes.place) && holds_acronym(&tokens) {
+        Votes::of(tagger::Kind::Organization, votes.person)
+    } else {
+        votes
+    };
     // The page's structure (a results line's team) outranks a head word ("Nottingham Forest 0").
     let structural = votes.person.max(votes.org).max(votes.place) >= STRUCTURE_VOTE;
     let votes = match head_kind(&tokens) {
@@ -390,6 +395,15 @@ fn push(out: &mut Vec<Candidate>, sentence: &Tokenized<'_>, range: Range<usize>,
         tokens,
         votes,
     });
+}
+
+/// Whether a name written in lowercase letters also holds an acronym
+/// ("AC Milan", "PSV Eindhoven"): people's names spell out their words,
+/// institutions' often do not. A regnal number ("George IV") is no acronym.
+fn holds_acronym(tokens: &[String]) -> bool {
+    let roman = |w: &String| w.chars().all(|c| "IVXLCDM".contains(c));
+    let acronym = |w: &String| w.chars().count() >= 2 && w.chars().all(|c| c.is_ascii_uppercase()) && !roman(w);
+    tokens.iter().any(acronym) && tokens.iter().any(|w| w.chars().any(char::is_lowercase))
 }
 
 /// A capitalised word that describes the person named after it rather
@@ -863,6 +877,12 @@ mod tests {
         assert_eq!(find(&e, "Steve Witkoff").map(|x| x.kind), Some(EntityKind::Person));
         assert!(find(&e, "Sunday").is_none());
         assert!(is_description("Dutchman") && is_description("Striker") && !is_description("Herman"));
+        let names = |ws: &[&str]| ws.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert!(holds_acronym(&names(&["AC", "Milan"])) && !holds_acronym(&names(&["George", "IV"])));
+        assert!(
+            !holds_acronym(&names(&["NEW", "YORK"])),
+            "a name in capitals throughout is no acronym"
+        );
         let e = ents("Dutchman Ronald de Boer missed the game.");
         assert_eq!(find(&e, "Ronald de Boer").map(|x| x.kind), Some(EntityKind::Person));
     }
