@@ -46,6 +46,10 @@ const REVISE_STORIES: usize = 2;
 /// A young story splits in two when a pair of articles across the halves is
 /// on average under this share as alike as a pair inside the looser half.
 const SPLIT_SHARE: f32 = 0.42;
+/// Latest members of a story that revising looks at: the ones single-link
+/// scoring compares with (more cost as much again and moved no decision
+/// on the newswire or MStream).
+const RESEAT_MEMBERS: usize = 8;
 /// A member moves only when it fits the other story this much better:
 /// without a margin two close stories could trade an article back and forth.
 const MOVE_MARGIN: f32 = 0.02;
@@ -380,11 +384,11 @@ impl Clusterer {
         self.reseat(story, &neighbours, newcomer, out);
     }
 
-    /// Moves each recent member of `from` (but `newcomer`) that fits one of
+    /// Moves each of the latest members of `from` (but `newcomer`) that fits one of
     /// `to` clearly better than the rest of its own story.
     fn reseat(&mut self, from: u64, to: &[u64], newcomer: u64, out: &mut Assignment) {
         let keys: Vec<u64> = match self.stories.get(&from) {
-            Some(s) => s.recent().map(|m| m.key).filter(|&k| k != newcomer).collect(),
+            Some(s) => s.latest(RESEAT_MEMBERS).filter(|&k| k != newcomer).collect(),
             None => return,
         };
         for key in keys {

@@ -262,6 +262,14 @@ impl Story {
         self.recent.iter()
     }
 
+    /// Keys of the latest `n` revisable members, oldest first.
+    pub fn latest(&self, n: usize) -> impl Iterator<Item = u64> + '_ {
+        self.recent
+            .iter()
+            .skip(self.recent.len().saturating_sub(n))
+            .map(|m| m.key)
+    }
+
     /// Every article the story ever had is a revisable member: nothing
     /// left it for age or count, so it can be split exactly.
     pub fn whole(&self) -> bool {
