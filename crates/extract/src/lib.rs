@@ -457,6 +457,26 @@ mod tests {
     }
 
     #[test]
+    fn collapsed_accordion_answers_are_read_other_hidden_text_is_not() {
+        let html = r##"<html><body><article><h1>Going solar</h1>
+            <p>Installing solar panels can cut a household's electricity bill sharply, but the work involves
+            permits, inspections and a long wait for the utility to connect the system.</p>
+            <p>Prices have fallen by half in ten years, and most installers now offer financing, so the first
+            question is no longer whether solar pays but how long it takes to pay for itself.</p>
+            <h3><a href="#a1" aria-controls="a1">Is my roof suitable?</a></h3>
+            <div id="a1" role="region" style="display:none"><p>Shading, orientation and the age of the roof
+            decide how much a system produces, so have an installer inspect it before you buy anything.</p></div>
+            <div style="display:none"><p>Sign up for our newsletter to hear about every new offer from our
+            partners before anyone else does, straight to your inbox each week.</p></div>
+            </article></body></html>"##;
+        let text = super::extract(html, None).text;
+        assert!(
+            text.contains("Shading, orientation") && !text.contains("newsletter"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn the_lead_image_is_not_repeated_in_the_body() {
         let prose =
             "<p>The harbour reopened on Monday after a week of storms, and the first ferries sailed at dawn.</p>";

@@ -42,6 +42,7 @@ pub fn read_attr(name: &str) -> Option<&'static str> {
         "style",
         "hidden",
         "aria-hidden",
+        "role",
         "itemprop",
         "content",
         "property",

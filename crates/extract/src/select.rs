@@ -344,12 +344,13 @@ fn subtrees_between(dom: &Dom, start: usize, end: usize) -> Vec<usize> {
     roots
 }
 
-/// The `<main>` (or `role=main`) element holding `top`.
+/// The `<main>` element holding `top`. (`role=main` is not taken: a
+/// fan-fiction archive puts it around the work's notes and comments.)
 fn main_around(dom: &Dom, top: usize) -> Option<usize> {
     let mut i = top;
     while i != ROOT {
         let e = dom.nodes[i].element()?;
-        if e.name() == "main" || e.attr("role") == Some("main") {
+        if e.name() == "main" {
             return Some(i);
         }
         i = dom.nodes[i].parent;
