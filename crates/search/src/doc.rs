@@ -70,6 +70,11 @@ impl SearchDoc {
 }
 
 /// A search hit from a stored document.
+/// The article a stored document is.
+pub(crate) fn id_of(f: &Fields, d: &TantivyDocument) -> ArticleId {
+    ArticleId(d.get_first(f.id).and_then(|v| v.as_i64()).unwrap_or_default())
+}
+
 pub(crate) fn hit(f: &Fields, d: &TantivyDocument, snippets: &SnippetGenerator) -> Hit {
     let text = |field| {
         d.get_first(field)
@@ -90,7 +95,7 @@ pub(crate) fn hit(f: &Fields, d: &TantivyDocument, snippets: &SnippetGenerator) 
         .and_then(|t| DateTime::from_timestamp(t.into_timestamp_secs(), 0))
         .unwrap_or_default();
     Hit {
-        id: ArticleId(d.get_first(f.id).and_then(|v| v.as_i64()).unwrap_or_default()),
+        id: id_of(f, d),
         title: text(f.title),
         url: text(f.url),
         source_name: text(f.source),

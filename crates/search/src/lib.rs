@@ -146,6 +146,12 @@ pub trait Search: Send + Sync {
 
     /// Runs `q`. Never fails on what the query says, only on I/O.
     fn search(&self, q: &SearchQuery) -> Result<SearchResults>;
+
+    /// The ids of `q`'s hits, in order, without their snippets or stored
+    /// fields: what a list built from several searches needs.
+    fn hit_ids(&self, q: &SearchQuery) -> Result<Vec<ArticleId>> {
+        Ok(self.search(q)?.hits.into_iter().map(|h| h.id).collect())
+    }
 }
 
 /// The tantivy index: one writer, any number of concurrent searches.
@@ -280,8 +286,31 @@ impl SearchIndex {
             .or_else(|_| self.run(&searcher, q, query::plain_text_query(&self.parser, q)))
     }
 
+    /// The ids of `q`'s hits, in order: the search without snippets, each
+    /// hit's stored id read alone.
+    pub fn hit_ids(&self, q: &SearchQuery) -> Result<Vec<ArticleId>> {
+        let searcher = self.reader.searcher();
+        let (addresses, _) = self
+            .top(&searcher, q, query::text_query(&self.parser, q))
+            .or_else(|_| self.top(&searcher, q, query::plain_text_query(&self.parser, q)))?;
+        addresses
+            .iter()
+            .map(|&a| {
+                let stored: TantivyDocument = searcher.doc(a)?;
+                Ok(doc::id_of(&self.fields, &stored))
+            })
+            .collect()
+    }
+
     fn run(&self, searcher: &Searcher, q: &SearchQuery, text: Box<dyn Query>) -> Result<SearchResults> {
-        let full = query::full_query(&self.fields, text.box_clone(), q);
+        let (addresses, total) = self.top(searcher, q, text.box_clone())?;
+        let hits = self.hits(searcher, text.as_ref(), &addresses)?;
+        Ok(SearchResults { total, hits })
+    }
+
+    /// The page of hits `q` asks for, and how many there are in all.
+    fn top(&self, searcher: &Searcher, q: &SearchQuery, text: Box<dyn Query>) -> Result<(Vec<DocAddress>, usize)> {
+        let full = query::full_query(&self.fields, text, q);
         let limit = q.limit.clamp(1, MAX_LIMIT);
         let top = TopDocs::with_limit(limit).and_offset(q.offset.min(MAX_OFFSET));
         let (addresses, total) = match q.effective_sort() {
@@ -295,8 +324,7 @@ impl SearchIndex {
                 (hits.into_iter().map(|(_, a)| a).collect(), total)
             }
         };
-        let hits = self.hits(searcher, text.as_ref(), &addresses)?;
-        Ok(SearchResults { total, hits })
+        Ok((addresses, total))
     }
 
     fn hits(&self, searcher: &Searcher, text: &dyn Query, addresses: &[DocAddress]) -> Result<Vec<Hit>> {
@@ -343,6 +371,10 @@ impl Search for SearchIndex {
 
     fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         SearchIndex::search(self, q)
+    }
+
+    fn hit_ids(&self, q: &SearchQuery) -> Result<Vec<ArticleId>> {
+        SearchIndex::hit_ids(self, q)
     }
 }
 

@@ -172,6 +172,25 @@ fn newest_sort_orders_by_publication_time() {
 }
 
 #[test]
+fn hit_ids_are_the_hits_in_order() {
+    for b in indexed("hit_ids_are_the_hits_in_order", &corpus()) {
+        for q in [
+            SearchQuery::text("harbour"),
+            SearchQuery {
+                sort: Sort::Newest,
+                ..SearchQuery::text("harbour strike")
+            },
+            SearchQuery::default(),
+            SearchQuery::text("nothing matches this"),
+            SearchQuery::text("\"unclosed AND ("),
+        ] {
+            let hit_ids: Vec<i64> = b.index.hit_ids(&q).unwrap().iter().map(|id| id.0).collect();
+            assert_eq!(hit_ids, ids(&*b.index, &q), "{} {:?}", b.name, q.text);
+        }
+    }
+}
+
+#[test]
 fn filters_narrow_by_source_date_and_entity() {
     let mut docs = corpus();
     docs[1].entities = vec!["Port Authority".into(), "Dock Workers Union".into()];

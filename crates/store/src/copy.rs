@@ -128,7 +128,12 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ),
     (
         "article_entities",
-        &[("article_id", Int), ("entity_id", Int), ("mentions", Int)],
+        &[
+            ("article_id", Int),
+            ("entity_id", Int),
+            ("mentions", Int),
+            ("sort_at", Time),
+        ],
     ),
     ("llm_cache", &[("key", Text), ("reply", Text), ("created_at", Time)]),
     ("secrets", &[("name", Text), ("value", Text)]),

@@ -31,7 +31,7 @@ use newsdesk_postgres::{Postgres, Transaction};
 use rows::R;
 
 use crate::{
-    AppPassword, ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed,
+    AppPassword, ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed, Cursor,
     EntityRef, FetchRecord, Listed, Listing, Marks, NewComment, Pick, PollSuccess, Queued, Reading, RelatedArticle,
     Result, Store, StoreError, StoryArticle, StoryAssignment, Window,
 };
@@ -314,6 +314,10 @@ impl Reading for PostgresStore {
         self.read(async |c| reading::pick(c, pick, window).await)
     }
 
+    fn keys(&self, pick: Pick<'_>, window: &Window) -> Result<Vec<Cursor>> {
+        self.read(async |c| reading::keys(c, pick, window).await)
+    }
+
     fn marks(&self, user: UserId, articles: &[ArticleId]) -> Result<Vec<Marks>> {
         self.read(async |c| reading::marks(c, user, articles).await)
     }
@@ -353,7 +357,10 @@ impl Reading for PostgresStore {
     }
 
     fn feed_token(&self, user: UserId, fresh: &str) -> Result<String> {
-        self.write(async |tx| reading::feed_token(tx, user, fresh).await)
+        match self.read(async |c| reading::existing_feed_token(c, user).await)? {
+            Some(token) => Ok(token),
+            None => self.write(async |tx| reading::feed_token(tx, user, fresh).await),
+        }
     }
 
     fn user_by_feed_token(&self, token: &str) -> Result<Option<User>> {

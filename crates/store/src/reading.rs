@@ -116,6 +116,9 @@ pub trait Reading: Send + Sync {
 
     /// Listed articles drawn from `pick`, in the window's order.
     fn pick(&self, pick: Pick<'_>, window: &Window) -> Result<Vec<Listed>>;
+    /// Only the positions of what [`Reading::pick`] would list: one index
+    /// walk, no article read, for merging many picks before reading any.
+    fn keys(&self, pick: Pick<'_>, window: &Window) -> Result<Vec<Cursor>>;
 
     /// The reader's marks on each of `articles` (unmarked ones included).
     fn marks(&self, user: UserId, articles: &[ArticleId]) -> Result<Vec<Marks>>;

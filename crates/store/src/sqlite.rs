@@ -29,7 +29,7 @@ use newsdesk_domain::{
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::{
-    AppPassword, ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed,
+    AppPassword, ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed, Cursor,
     EntityRef, FetchRecord, Listed, Listing, Marks, NewComment, Pick, PollSuccess, Queued, Reading, RelatedArticle,
     Result, Store, StoreError, StoryArticle, StoryAssignment, Window,
 };
@@ -38,6 +38,9 @@ use rows::Ctx;
 
 /// How long a connection waits for another process's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 128;
 
 /// Idle reader connections kept for reuse; bursts beyond this open
 /// short-lived extra connections rather than waiting.
@@ -144,6 +147,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Per-connection settings (they are not stored in the database file).
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT).ctx("set busy timeout")?;
+    // More distinct statements than rusqlite's default 16 run on every
+    // connection (a "For you" page alone uses a dozen shapes); re-parsing
+    // evicted ones showed in profiles.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "foreign_keys", true)
         .ctx("enable foreign keys")?;
     // NORMAL is durable across application crashes in WAL mode; only an OS
@@ -466,6 +473,10 @@ impl Reading for SqliteStore {
         self.read(|c| reading::pick(c, pick, window))
     }
 
+    fn keys(&self, pick: Pick<'_>, window: &Window) -> Result<Vec<Cursor>> {
+        self.read(|c| reading::keys(c, pick, window))
+    }
+
     fn marks(&self, user: UserId, articles: &[ArticleId]) -> Result<Vec<Marks>> {
         self.read(|c| reading::marks(c, user, articles))
     }
@@ -505,7 +516,10 @@ impl Reading for SqliteStore {
     }
 
     fn feed_token(&self, user: UserId, fresh: &str) -> Result<String> {
-        self.write(|tx| reading::feed_token(tx, user, fresh))
+        match self.read(|c| reading::existing_feed_token(c, user))? {
+            Some(token) => Ok(token),
+            None => self.write(|tx| reading::feed_token(tx, user, fresh)),
+        }
     }
 
     fn user_by_feed_token(&self, token: &str) -> Result<Option<User>> {

@@ -71,6 +71,8 @@ pub struct AppState {
     server: Arc<ServerConfig>,
     /// Relays publishers' images; without it pages show none.
     images: Option<Arc<ImageProxy>>,
+    /// Followed searches' recent hits, shared by every reader's "For you".
+    search_hits: Arc<personal::SearchCache>,
     /// Store calls running at once, as many as the store can serve
     /// (`Store::parallel_calls`); the rest wait their turn, in order, as
     /// cheap tasks rather than as blocked threads.
@@ -102,6 +104,7 @@ impl AppState {
             hashing: Arc::default(),
             server: Arc::default(),
             images: None,
+            search_hits: Arc::default(),
             store_slots: Arc::new(tokio::sync::Semaphore::new(store.parallel_calls().max(1))),
             store,
         }

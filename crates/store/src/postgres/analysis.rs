@@ -46,7 +46,8 @@ pub(crate) async fn save(c: &impl GenericClient, article: ArticleId, analysis: &
         run(
             c,
             "link article entity",
-            "INSERT INTO article_entities (article_id, entity_id, mentions) VALUES ($1, $2, $3)
+            "INSERT INTO article_entities (article_id, entity_id, mentions, sort_at)
+             SELECT $1, $2, $3, sort_at FROM articles WHERE id = $1
              ON CONFLICT (article_id, entity_id) DO UPDATE SET mentions = article_entities.mentions + excluded.mentions",
             &[&article.0, &id, &i64::from(e.mentions)],
         )

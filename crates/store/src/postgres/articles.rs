@@ -225,6 +225,14 @@ async fn apply_page(c: &impl GenericClient, article: &Article, url: &str, page: 
         ],
     )
     .await?;
+    // A page fetched again may move in time; its entity links move with it.
+    run(
+        c,
+        "move entity links",
+        "UPDATE article_entities SET sort_at = $2 WHERE article_id = $1",
+        &[&article.id.0, &ms(sort_time(published, article.discovered_at))],
+    )
+    .await?;
     Ok(())
 }
 

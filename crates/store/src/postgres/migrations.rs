@@ -6,7 +6,7 @@
 
 pub(crate) const COMPONENT: &str = "store";
 
-pub(crate) const MIGRATIONS: &[&str] = &[V1, SECTIONS, READING];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, SECTIONS, READING, ENTITY_TIMES];
 
 const V1: &str = r#"
 CREATE TABLE sources (
@@ -239,4 +239,13 @@ CREATE INDEX app_passwords_user ON app_passwords(user_id);
 
 ALTER TABLE users ADD COLUMN feed_token TEXT;
 CREATE UNIQUE INDEX users_feed_token ON users(feed_token) WHERE feed_token IS NOT NULL;
+"#;
+
+/// An entity's articles newest first from its index alone: the listing
+/// time rides along in `article_entities`, kept with the article's.
+const ENTITY_TIMES: &str = r#"
+ALTER TABLE article_entities ADD COLUMN sort_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch';
+UPDATE article_entities ae SET sort_at = a.sort_at FROM articles a WHERE a.id = ae.article_id;
+DROP INDEX article_entities_entity;
+CREATE INDEX article_entities_latest ON article_entities(entity_id, sort_at DESC, article_id DESC);
 "#;

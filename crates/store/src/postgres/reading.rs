@@ -1,5 +1,7 @@
 //! Each reader's follows, saves, read marks and app passwords in PostgreSQL.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{ArticleId, Interest, Section, StoryId, User, UserId};
 use newsdesk_postgres::{GenericClient, ToSql};
@@ -51,28 +53,50 @@ pub(crate) async fn interests(c: &impl GenericClient, user: UserId) -> R<Vec<Int
     Ok(out)
 }
 
-/// The rows a pick draws from (`$1` its key). The listed-article
-/// predicates match the partial indexes' WHERE clauses.
-fn pick_filter(pick: Pick<'_>) -> R<(&'static str, Arg)> {
+/// Where a pick's articles come from: the rows and filter (`$1` its key),
+/// and the columns holding each one's listing time and id. Each is an
+/// index walk that reads no article row: the listed-article predicates
+/// match the partial indexes' WHERE clauses, and an entity's links carry
+/// the time.
+struct Rows {
+    from_where: &'static str,
+    at: &'static str,
+    id: &'static str,
+}
+
+fn pick_rows(pick: Pick<'_>) -> R<(Rows, Arg)> {
+    let articles = |from_where| Rows {
+        from_where,
+        at: "a.sort_at",
+        id: "a.id",
+    };
     Ok(match pick {
         Pick::Source(slug) => (
-            "a.status <> 'pending' AND a.source_id = (SELECT id FROM sources WHERE slug = $1)",
+            articles(
+                "articles a WHERE a.status <> 'pending' AND a.source_id = (SELECT id FROM sources WHERE slug = $1)",
+            ),
             Box::new(slug.to_owned()),
         ),
         Pick::Section(section) => (
-            "a.status <> 'pending' AND a.section IS NOT NULL AND a.section = $1",
+            articles("articles a WHERE a.status <> 'pending' AND a.section IS NOT NULL AND a.section = $1"),
             Box::new(section.as_str()),
         ),
         Pick::Entity(slug) => (
-            "a.status <> 'pending' AND a.id IN (SELECT ae.article_id FROM article_entities ae
-                 JOIN entities e ON e.id = ae.entity_id WHERE e.slug = $1)",
+            Rows {
+                from_where: "article_entities ae WHERE ae.entity_id = (SELECT id FROM entities WHERE slug = $1)",
+                at: "ae.sort_at",
+                id: "ae.article_id",
+            },
             Box::new(slug.to_owned()),
         ),
         Pick::Saved(user) => (
-            "a.id IN (SELECT article_id FROM saved WHERE user_id = $1)",
+            articles("saved sv JOIN articles a ON a.id = sv.article_id WHERE sv.user_id = $1"),
             Box::new(user.0),
         ),
-        Pick::Ids(ids) => ("a.status <> 'pending' AND a.id = ANY($1)", Box::new(id_array(ids)?)),
+        Pick::Ids(ids) => (
+            articles("articles a WHERE a.status <> 'pending' AND a.id = ANY($1)"),
+            Box::new(id_array(ids)?),
+        ),
     })
 }
 
@@ -83,17 +107,17 @@ fn id_array(ids: &[ArticleId]) -> R<Vec<i64>> {
     Ok(ids.iter().map(|id| id.0).collect())
 }
 
-pub(crate) async fn pick(c: &impl GenericClient, pick: Pick<'_>, window: &Window) -> R<Vec<Listed>> {
-    let (filter, key) = pick_filter(pick)?;
-    let mut clauses = vec![filter.to_string()];
+pub(crate) async fn keys(c: &impl GenericClient, pick: Pick<'_>, window: &Window) -> R<Vec<Cursor>> {
+    let (Rows { from_where, at, id }, key) = pick_rows(pick)?;
+    let mut sql = format!("SELECT {at} AS sort_at, {id} AS id FROM {from_where}");
     let mut args: Vec<Arg> = vec![key, Box::new(int(window.limit))];
     if let Some(since) = window.since {
         args.push(Box::new(ms(since)));
-        clauses.push(format!("a.sort_at >= ${}", args.len()));
+        sql.push_str(&format!(" AND {at} >= ${}", args.len()));
     }
     if let Some(until) = window.until {
         args.push(Box::new(ms(until)));
-        clauses.push(format!("a.sort_at < ${}", args.len()));
+        sql.push_str(&format!(" AND {at} < ${}", args.len()));
     }
     let (dir, past) = if window.oldest_first {
         ("ASC", ">")
@@ -104,16 +128,28 @@ pub(crate) async fn pick(c: &impl GenericClient, pick: Pick<'_>, window: &Window
         args.push(Box::new(ms(after.sort_at)));
         args.push(Box::new(after.id.0));
         let n = args.len();
-        clauses.push(format!("(a.sort_at, a.id) {past} (${}, ${n})", n - 1));
+        sql.push_str(&format!(" AND ({at}, {id}) {past} (${}, ${n})", n - 1));
     }
+    sql.push_str(&format!(" ORDER BY {at} {dir}, {id} {dir} LIMIT $2"));
+    let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync)).collect();
+    each(&all(c, "pick articles", &sql, &params).await?, |r| {
+        Ok(Cursor {
+            sort_at: get(r, "sort_at")?,
+            id: ArticleId(get(r, "id")?),
+        })
+    })
+}
+
+pub(crate) async fn pick(c: &impl GenericClient, pick: Pick<'_>, window: &Window) -> R<Vec<Listed>> {
+    let ids: Vec<i64> = keys(c, pick, window).await?.iter().map(|k| k.id.0).collect();
     let sql = format!(
         "SELECT {CARD_COLS}, a.sort_at AS sort_at, a.story_id AS story_id, a.section AS section
-         FROM articles a JOIN sources s ON s.id = a.source_id
-         WHERE {} ORDER BY a.sort_at {dir}, a.id {dir} LIMIT $2",
-        clauses.join(" AND ")
+         FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id = ANY($1)"
     );
-    let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync)).collect();
-    each(&all(c, "pick articles", &sql, &params).await?, listed)
+    let mut cards = each(&all(c, "read picked articles", &sql, &[&ids]).await?, listed)?;
+    let rank: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    cards.sort_by_key(|l| rank.get(&l.card.id.0).copied());
+    Ok(cards)
 }
 
 fn listed(row: &Row) -> R<Listed> {
@@ -253,6 +289,21 @@ pub(crate) async fn app_password_by_secret(
 
 pub(crate) async fn app_password_by_id(c: &impl GenericClient, id: i64) -> R<Option<(AppPassword, User)>> {
     app_password_where(c, "id", &id).await
+}
+
+/// The token, if made: read first, so showing it writes nothing.
+pub(crate) async fn existing_feed_token(c: &impl GenericClient, user: UserId) -> R<Option<String>> {
+    let row = first(
+        c,
+        "read feed token",
+        "SELECT feed_token FROM users WHERE id = $1",
+        &[&user.0],
+    )
+    .await?;
+    Ok(row
+        .map(|r| get::<Option<String>>(&r, "feed_token"))
+        .transpose()?
+        .flatten())
 }
 
 pub(crate) async fn feed_token(c: &impl GenericClient, user: UserId, fresh: &str) -> R<String> {

@@ -30,7 +30,8 @@ pub(crate) fn save(conn: &Connection, article: ArticleId, analysis: &Analysis, a
     for e in &analysis.entities {
         let id = upsert_entity(conn, &e.name, e.kind)?;
         conn.prepare_cached(
-            "INSERT INTO article_entities (article_id, entity_id, mentions) VALUES (?1, ?2, ?3)
+            "INSERT INTO article_entities (article_id, entity_id, mentions, sort_at)
+             SELECT ?1, ?2, ?3, sort_at FROM articles WHERE id = ?1
              ON CONFLICT(article_id, entity_id) DO UPDATE SET mentions = mentions + excluded.mentions",
         )
         .and_then(|mut st| st.execute(params![article.0, id, e.mentions]))

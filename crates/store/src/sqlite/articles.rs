@@ -189,6 +189,10 @@ fn apply_page(conn: &Connection, article: &Article, url: &str, page: &Extracted)
         ])
     })
     .ctx("store extracted page")?;
+    // A page fetched again may move in time; its entity links move with it.
+    conn.prepare_cached("UPDATE article_entities SET sort_at = ?2 WHERE article_id = ?1")
+        .and_then(|mut st| st.execute(params![article.id.0, sort_key(published, article.discovered_at)]))
+        .ctx("move entity links")?;
     Ok(())
 }
 

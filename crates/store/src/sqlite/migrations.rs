@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     WEB_HOMEPAGES,
     SECTIONS,
     READING,
+    ENTITY_TIMES,
 ];
 
 /// Initial schema. Timestamps are unix milliseconds (UTC).
@@ -277,6 +278,15 @@ CREATE INDEX app_passwords_user ON app_passwords(user_id);
 
 ALTER TABLE users ADD COLUMN feed_token TEXT;
 CREATE UNIQUE INDEX users_feed_token ON users(feed_token) WHERE feed_token IS NOT NULL;
+"#;
+
+/// An entity's articles newest first from its index alone: the listing
+/// time rides along in `article_entities`, kept with the article's.
+const ENTITY_TIMES: &str = r#"
+ALTER TABLE article_entities ADD COLUMN sort_at INTEGER NOT NULL DEFAULT 0;
+UPDATE article_entities SET sort_at = (SELECT sort_at FROM articles WHERE id = article_id);
+DROP INDEX article_entities_entity;
+CREATE INDEX article_entities_latest ON article_entities(entity_id, sort_at DESC, article_id DESC);
 "#;
 
 /// The schema version this build writes.

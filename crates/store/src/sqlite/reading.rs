@@ -1,5 +1,7 @@
 //! Each reader's follows, saves, read marks and app passwords in SQLite.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use newsdesk_domain::{ArticleId, Interest, Section, StoryId, User, UserId};
 use rusqlite::types::Value;
@@ -53,29 +55,47 @@ pub(crate) fn interests(conn: &Connection, user: UserId) -> Result<Vec<Interest>
         .collect())
 }
 
-/// The rows a pick draws from, and its key. The listed-article predicates
-/// match the partial indexes' WHERE clauses, so each pick is an index walk.
-fn pick_filter(pick: Pick<'_>) -> Result<(&'static str, Value)> {
+/// Where a pick's articles come from: the rows and filter (`:key`), and
+/// the columns holding each one's listing time and id. Each is an index
+/// walk that reads no article row: the listed-article predicates match the
+/// partial indexes' WHERE clauses, and an entity's links carry the time.
+struct Rows {
+    from_where: &'static str,
+    at: &'static str,
+    id: &'static str,
+}
+
+fn pick_rows(pick: Pick<'_>) -> Result<(Rows, Value)> {
+    let articles = |from_where| Rows {
+        from_where,
+        at: "a.sort_at",
+        id: "a.id",
+    };
     Ok(match pick {
         Pick::Source(slug) => (
-            "a.status <> 'pending' AND a.source_id = (SELECT id FROM sources WHERE slug = :key)",
+            articles(
+                "articles a WHERE a.status <> 'pending' AND a.source_id = (SELECT id FROM sources WHERE slug = :key)",
+            ),
             Value::Text(slug.to_owned()),
         ),
         Pick::Section(section) => (
-            "a.status <> 'pending' AND a.section IS NOT NULL AND a.section = :key",
+            articles("articles a WHERE a.status <> 'pending' AND a.section IS NOT NULL AND a.section = :key"),
             Value::Text(section.as_str().to_owned()),
         ),
         Pick::Entity(slug) => (
-            "a.status <> 'pending' AND a.id IN (SELECT ae.article_id FROM article_entities ae
-                 JOIN entities e ON e.id = ae.entity_id WHERE e.slug = :key)",
+            Rows {
+                from_where: "article_entities ae WHERE ae.entity_id = (SELECT id FROM entities WHERE slug = :key)",
+                at: "ae.sort_at",
+                id: "ae.article_id",
+            },
             Value::Text(slug.to_owned()),
         ),
         Pick::Saved(user) => (
-            "a.id IN (SELECT article_id FROM saved WHERE user_id = :key)",
+            articles("saved sv JOIN articles a ON a.id = sv.article_id WHERE sv.user_id = :key"),
             Value::Integer(user.0),
         ),
         Pick::Ids(ids) => (
-            "a.status <> 'pending' AND a.id IN (SELECT value FROM json_each(:key))",
+            articles("articles a WHERE a.status <> 'pending' AND a.id IN (SELECT value FROM json_each(:key))"),
             Value::Text(id_array(ids)?),
         ),
     })
@@ -90,16 +110,16 @@ fn id_array(ids: &[ArticleId]) -> Result<String> {
     Ok(format!("[{}]", ids.join(",")))
 }
 
-pub(crate) fn pick(conn: &Connection, pick: Pick<'_>, window: &Window) -> Result<Vec<Listed>> {
-    let (filter, key) = pick_filter(pick)?;
-    let mut clauses = vec![filter.to_string()];
+pub(crate) fn keys(conn: &Connection, pick: Pick<'_>, window: &Window) -> Result<Vec<Cursor>> {
+    let (Rows { from_where, at, id }, key) = pick_rows(pick)?;
+    let mut sql = format!("SELECT {at} AS sort_at, {id} AS id FROM {from_where}");
     let mut args: Vec<(&str, Value)> = vec![(":key", key), (":limit", Value::Integer(sql_int(window.limit)))];
     if let Some(since) = window.since {
-        clauses.push("a.sort_at >= :since".into());
+        sql.push_str(&format!(" AND {at} >= :since"));
         args.push((":since", Value::Integer(millis(since))));
     }
     if let Some(until) = window.until {
-        clauses.push("a.sort_at < :until".into());
+        sql.push_str(&format!(" AND {at} < :until"));
         args.push((":until", Value::Integer(millis(until))));
     }
     let (dir, past) = if window.oldest_first {
@@ -108,20 +128,39 @@ pub(crate) fn pick(conn: &Connection, pick: Pick<'_>, window: &Window) -> Result
         ("DESC", "<")
     };
     if let Some(after) = window.after {
-        clauses.push(format!("(a.sort_at, a.id) {past} (:after_at, :after_id)"));
+        sql.push_str(&format!(" AND ({at}, {id}) {past} (:after_at, :after_id)"));
         args.push((":after_at", Value::Integer(millis(after.sort_at))));
         args.push((":after_id", Value::Integer(after.id.0)));
     }
-    let sql = format!(
-        "SELECT {CARD_COLS}, a.sort_at AS sort_at, a.story_id AS story_id, a.section AS section
-         FROM articles a JOIN sources s ON s.id = a.source_id
-         WHERE {} ORDER BY a.sort_at {dir}, a.id {dir} LIMIT :limit",
-        clauses.join(" AND ")
-    );
+    sql.push_str(&format!(" ORDER BY {at} {dir}, {id} {dir} LIMIT :limit"));
     let named: Vec<(&str, &dyn ToSql)> = args.iter().map(|(n, v)| (*n, v as &dyn ToSql)).collect();
     conn.prepare_cached(&sql)
-        .and_then(|mut st| st.query_map(named.as_slice(), listed)?.collect())
+        .and_then(|mut st| {
+            st.query_map(named.as_slice(), |r| {
+                Ok(Cursor {
+                    sort_at: time(r, "sort_at")?,
+                    id: ArticleId(r.get("id")?),
+                })
+            })?
+            .collect()
+        })
         .ctx("pick articles")
+}
+
+pub(crate) fn pick(conn: &Connection, pick: Pick<'_>, window: &Window) -> Result<Vec<Listed>> {
+    let keys = keys(conn, pick, window)?;
+    let ids: Vec<ArticleId> = keys.iter().map(|k| k.id).collect();
+    let sql = format!(
+        "SELECT {CARD_COLS}, a.sort_at AS sort_at, a.story_id AS story_id, a.section AS section
+         FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id IN (SELECT value FROM json_each(?1))"
+    );
+    let mut cards: Vec<Listed> = conn
+        .prepare_cached(&sql)
+        .and_then(|mut st| st.query_map([id_array(&ids).map_err(to_sql_error)?], listed)?.collect())
+        .ctx("read picked articles")?;
+    let rank: HashMap<ArticleId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    cards.sort_by_key(|l| rank.get(&l.card.id).copied());
+    Ok(cards)
 }
 
 fn listed(row: &Row<'_>) -> rusqlite::Result<Listed> {
@@ -293,6 +332,14 @@ pub(crate) fn app_password_by_secret(conn: &Connection, secret_hash: &str) -> Re
 
 pub(crate) fn app_password_by_id(conn: &Connection, id: i64) -> Result<Option<(AppPassword, User)>> {
     app_password_where(conn, "id", &id)
+}
+
+/// The token, if made: read first, so showing it takes no write lock.
+pub(crate) fn existing_feed_token(conn: &Connection, user: UserId) -> Result<Option<String>> {
+    conn.query_row("SELECT feed_token FROM users WHERE id = ?1", [user.0], |r| r.get(0))
+        .optional()
+        .ctx("read feed token")
+        .map(Option::flatten)
 }
 
 pub(crate) fn feed_token(conn: &Connection, user: UserId, fresh: &str) -> Result<String> {
