@@ -261,9 +261,10 @@ fn is_prose_slug(id: &str) -> bool {
 }
 
 fn is_hidden(e: &Element) -> bool {
-    // A collapsed accordion or tab panel: hidden until its heading is
-    // clicked, and then read as the page's own text.
-    if matches!(e.attr("role"), Some("tabpanel" | "region")) {
+    // A collapsed accordion panel (ARIA's pattern gives it role=region):
+    // hidden until its heading is clicked, then read as the page's text.
+    // Hidden tab panels are not taken: settings dialogs are built of them.
+    if e.attr("role") == Some("region") {
         return false;
     }
     if e.attr("hidden").is_some() || e.attr("aria-hidden") == Some("true") {
@@ -305,8 +306,8 @@ mod tests {
         assert!(junk("<div id='ad'>x</div>"));
         assert!(junk("<div style='display: none'>x</div>"));
         assert!(junk("<div hidden>x</div>"));
-        // A collapsed accordion or tab panel is text a click away.
-        assert!(!junk("<div role='tabpanel' hidden>x</div>"));
+        // A collapsed accordion panel is text a click away.
+        assert!(!junk("<div role='region' hidden>x</div>"));
         assert!(!junk("<div role=region style='display:none'>x</div>"));
         assert!(junk("<section class='comments'>x</section>"));
         assert!(!junk("<div class='article-body has-comments'>x</div>"));

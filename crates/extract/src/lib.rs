@@ -10,7 +10,7 @@
 //!    pre-order tree; `dom` computes on it, bottom-up, how much text and
 //!    link text every element holds;
 //!    `boilerplate` marks what markup alone betrays (scripts, navigation,
-//!    hidden elements other than collapsed accordion and tab panels, and
+//!    hidden elements other than collapsed accordion panels, and
 //!    share/promo/comment containers; on a page whose JSON-LD
 //!    declares a forum thread or a question page, not the comments: there
 //!    the replies are the page).
