@@ -87,6 +87,7 @@ pub fn archive(store: &Arc<dyn Store>, count: usize) -> Result<i64> {
                 summary: Some(sentence(&mut rng, &vocab, 30)),
                 author: Some("Bench Reporter".into()),
                 published: Some(now - Duration::seconds((count - i) as i64 * 25)),
+                category: None,
             })
             .collect();
         let poll = PollSuccess {

@@ -19,7 +19,8 @@ use crate::Crawler;
 pub(crate) struct Read {
     pub title: Option<String>,
     pub text: String,
-    /// The publisher's own section label (`article:section`), if any.
+    /// The publisher's own section label (`article:section`, else the feed
+    /// item's category), if any.
     pub section_label: Option<String>,
 }
 

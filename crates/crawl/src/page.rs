@@ -87,7 +87,8 @@ impl Crawler {
         let read = crate::enrich::Read {
             title: page.title.clone(),
             text: page.text.clone(),
-            section_label: page.section.clone(),
+            // The page's own label first; the feed item's where it has none.
+            section_label: page.section.clone().or_else(|| article.feed_category.clone()),
         };
         let completed = blocking(&self.store, move |s| s.complete_article(id, &canonical, &page)).await?;
         self.enrich(completed, read).await;

@@ -46,6 +46,10 @@ pub struct FeedEntry {
     pub author: Option<String>,
     /// Publication time the feed states.
     pub published: Option<DateTime<Utc>>,
+    /// The item's first category as the feed names it ("Sport", "Tech"),
+    /// a hint for the article's section.
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 /// What the extractor makes of one article page; `newsdesk extract` prints
@@ -183,6 +187,8 @@ pub struct Article {
     pub html: String,
     /// Why the page fetch or extraction last failed.
     pub last_error: Option<String>,
+    /// The category its feed item carried, kept for filing it under a section.
+    pub feed_category: Option<String>,
 }
 
 /// Row id of a story: the id of the article that founded it.

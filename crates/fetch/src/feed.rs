@@ -12,6 +12,8 @@ use crate::FetchError;
 
 /// Longest summary kept, in characters; listings need a teaser, not the body.
 pub const MAX_SUMMARY_CHARS: usize = 1000;
+/// A category longer than this is no desk label; it is cut rather than stored whole.
+const MAX_CATEGORY_CHARS: usize = 100;
 
 /// Feed types advertised through `<link rel="alternate" type=…>`.
 const FEED_TYPES: &[&str] = &[
@@ -128,6 +130,12 @@ fn entry(e: &Entry, feed_url: &Url) -> Option<FeedEntry> {
             .map(collapse_whitespace)
             .find(|n| !n.is_empty()),
         published: e.published.or(e.updated),
+        category: e
+            .categories
+            .iter()
+            .map(|c| collapse_whitespace(c.label.as_deref().unwrap_or(&c.term)))
+            .find(|c| !c.is_empty())
+            .map(|c| truncate(&c, MAX_CATEGORY_CHARS)),
     })
 }
 
@@ -215,6 +223,8 @@ mod tests {
     <description>&lt;p&gt;Hello &lt;b&gt;world&lt;/b&gt;&lt;/p&gt;
       &lt;p&gt;second   para&lt;/p&gt;</description>
     <dc:creator>Jane Doe</dc:creator>
+    <category>  </category><category domain="desk">  Science &amp;
+      Tech </category><category>Space</category>
     <pubDate>Tue, 02 Jan 2024 10:00:00 GMT</pubDate>
   </item>
   <item><title>No guid</title><link>https://news.example/2024/second</link></item>
@@ -232,7 +242,13 @@ mod tests {
         assert_eq!(first.summary.as_deref(), Some("Hello world second para"));
         assert_eq!(first.author.as_deref(), Some("Jane Doe"));
         assert_eq!(first.published.unwrap().to_rfc3339(), "2024-01-02T10:00:00+00:00");
+        assert_eq!(
+            first.category.as_deref(),
+            Some("Science & Tech"),
+            "the first non-blank one"
+        );
         assert_eq!(feed.entries[1].guid, "https://news.example/2024/second");
+        assert_eq!(feed.entries[1].category, None);
     }
 
     #[test]
@@ -266,6 +282,7 @@ mod tests {
     <link rel="enclosure" href="https://cdn.example/1.mp3"/>
     <updated>2024-05-01T12:00:00Z</updated>
     <author><name>Ann</name></author>
+    <category term="sport" label="Football"/>
     <content type="html">&lt;div&gt;Body &lt;a href="x"&gt;text&lt;/a&gt;&lt;/div&gt;</content>
   </entry>
 </feed>"#;
@@ -277,6 +294,7 @@ mod tests {
         assert_eq!(e.url, "https://news.example/feeds/posts/1.html");
         assert_eq!(e.summary.as_deref(), Some("Body text"));
         assert_eq!(e.author.as_deref(), Some("Ann"));
+        assert_eq!(e.category.as_deref(), Some("Football"), "the label over the term");
         assert_eq!(e.published.unwrap().to_rfc3339(), "2024-05-01T12:00:00+00:00");
     }
 

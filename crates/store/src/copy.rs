@@ -94,6 +94,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("syndicated", Flag),
             ("origin", Text),
             ("section", Text),
+            ("feed_category", Text),
         ],
     ),
     (

@@ -15,6 +15,7 @@ fn ready_article(store: &dyn Backend, feed: newsdesk_domain::FeedId, n: u32) -> 
         summary: None,
         author: None,
         published: Some(Utc.timestamp_opt(1_700_000_000 + i64::from(n), 0).unwrap()),
+        category: None,
     };
     let poll = newsdesk_store::PollSuccess {
         checked_at: Utc::now(),

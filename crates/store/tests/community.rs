@@ -29,6 +29,7 @@ fn setup(db: &Db) -> (Box<dyn Backend>, [ArticleId; 2]) {
             summary: None,
             author: None,
             published: None,
+            category: None,
         })
         .collect();
     let ids: Vec<ArticleId> = store

@@ -40,6 +40,7 @@ fn entry(guid: &str, url: &str) -> FeedEntry {
         summary: Some(format!("Summary of {guid}")),
         author: None,
         published: None,
+        category: None,
     }
 }
 
@@ -254,12 +255,14 @@ fn queued_entries_keep_feed_data() {
         e.title = Some("   ".into());
         e.author = Some("Ann Author".into());
         e.published = Some(t(-3600));
+        e.category = Some("Football".into());
         let id = new_id(store.record_poll(feed.id, &poll(t(0)), &[e]).unwrap()[0]);
         let a = store.article(id).unwrap().unwrap();
         assert_eq!(a.status, ArticleStatus::Pending);
         assert_eq!(a.title, "https://example.com/g", "blank title falls back to the URL");
         assert_eq!(a.byline.as_deref(), Some("Ann Author"));
         assert_eq!(a.excerpt.as_deref(), Some("Summary of g"));
+        assert_eq!(a.feed_category.as_deref(), Some("Football"));
         assert_eq!((a.published_at, a.discovered_at), (Some(t(-3600)), t(0)));
         assert_eq!(
             (a.feed_id, a.source_id, a.guid.as_deref()),
@@ -732,15 +735,17 @@ fn homepages_that_are_not_web_addresses_are_dropped_on_upgrade() {
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
     // Back to version 5, before that migration: the ones after it (sections,
-    // reading, entity times) are undone by hand, so opening replays them all.
+    // reading, entity times, feed categories) are undone by hand, so
+    // opening replays them all.
     let latest: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(latest, 9, "a later migration: undo it here as well");
+    assert_eq!(latest, 10, "a later migration: undo it here as well");
     conn.execute_batch(
         "DROP INDEX articles_section_latest; ALTER TABLE articles DROP COLUMN section;
          DROP TABLE interests; DROP TABLE saved; DROP TABLE read_marks; DROP TABLE app_passwords;
          DROP INDEX users_feed_token; ALTER TABLE users DROP COLUMN feed_token;
          DROP INDEX article_entities_latest; ALTER TABLE article_entities DROP COLUMN sort_at;
-         CREATE INDEX article_entities_entity ON article_entities(entity_id, article_id);",
+         CREATE INDEX article_entities_entity ON article_entities(entity_id, article_id);
+         ALTER TABLE articles DROP COLUMN feed_category;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", 5).unwrap();

@@ -36,6 +36,7 @@ fn articles(store: &dyn Backend, items: &[(&str, &str, i64)]) -> Vec<ArticleId> 
                 summary: None,
                 author: None,
                 published: Some(t(*hour)),
+                category: None,
             };
             let Queued::New(id) = store.record_poll(feed.id, &poll, &[entry]).unwrap()[0] else {
                 panic!("not new")

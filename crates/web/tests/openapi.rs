@@ -312,6 +312,7 @@ fn seed(db: &SqliteStore, search: &SearchIndex) -> Seed {
         summary: None,
         author: None,
         published: Some(published),
+        category: None,
     };
     let [Queued::New(article)] = db.record_poll(feed.id, &poll, &[entry]).unwrap()[..] else {
         panic!("the entry was not queued as new");

@@ -73,8 +73,8 @@ async fn insert_pending(
         c,
         "insert pending article",
         "INSERT INTO articles (source_id, feed_id, guid, url, status, title, byline,
-             published_at, discovered_at, sort_at, excerpt)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10)
+             published_at, discovered_at, sort_at, excerpt, feed_category)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT DO NOTHING RETURNING id",
         &[
             &source.0,
@@ -87,6 +87,7 @@ async fn insert_pending(
             &ms(discovered_at),
             &ms(sort_time(entry.published, discovered_at)),
             &non_blank(entry.summary.as_deref()),
+            &non_blank(entry.category.as_deref()),
         ],
     )
     .await?;

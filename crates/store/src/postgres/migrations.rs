@@ -6,7 +6,7 @@
 
 pub(crate) const COMPONENT: &str = "store";
 
-pub(crate) const MIGRATIONS: &[&str] = &[V1, SECTIONS, READING, ENTITY_TIMES];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, SECTIONS, READING, ENTITY_TIMES, FEED_CATEGORIES];
 
 const V1: &str = r#"
 CREATE TABLE sources (
@@ -248,4 +248,10 @@ ALTER TABLE article_entities ADD COLUMN sort_at TIMESTAMPTZ NOT NULL DEFAULT 'ep
 UPDATE article_entities ae SET sort_at = a.sort_at FROM articles a WHERE a.id = ae.article_id;
 DROP INDEX article_entities_entity;
 CREATE INDEX article_entities_latest ON article_entities(entity_id, sort_at DESC, article_id DESC);
+"#;
+
+/// The category a feed item carried, for filing its article under a
+/// section when the page names none.
+const FEED_CATEGORIES: &str = r#"
+ALTER TABLE articles ADD COLUMN feed_category TEXT;
 "#;

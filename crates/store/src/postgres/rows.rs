@@ -143,7 +143,7 @@ pub(crate) fn feed(row: &Row) -> R<Feed> {
 }
 
 pub(crate) const ARTICLE_COLS: &str = "id, source_id, feed_id, guid, url, status, title, \
-     byline, published_at, discovered_at, image, lang, excerpt, text, html, last_error";
+     byline, published_at, discovered_at, image, lang, excerpt, text, html, last_error, feed_category";
 
 fn status(spelled: &str) -> R<ArticleStatus> {
     match spelled {
@@ -172,6 +172,7 @@ pub(crate) fn article(row: &Row) -> R<Article> {
         text: get(row, "text")?,
         html: get(row, "html")?,
         last_error: get(row, "last_error")?,
+        feed_category: get(row, "feed_category")?,
     })
 }
 

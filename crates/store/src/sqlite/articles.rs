@@ -62,8 +62,8 @@ fn insert_pending(
     let title = non_blank(entry.title.as_deref()).unwrap_or(url);
     conn.prepare_cached(
         "INSERT INTO articles (source_id, feed_id, guid, url, status, title, byline,
-             published_at, discovered_at, sort_at, excerpt)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10)",
+             published_at, discovered_at, sort_at, excerpt, feed_category)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -77,6 +77,7 @@ fn insert_pending(
             millis(discovered_at),
             sort_key(entry.published, discovered_at),
             non_blank(entry.summary.as_deref()),
+            non_blank(entry.category.as_deref()),
         ])
     })
     .ctx("insert pending article")?;

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     SECTIONS,
     READING,
     ENTITY_TIMES,
+    FEED_CATEGORIES,
 ];
 
 /// Initial schema. Timestamps are unix milliseconds (UTC).
@@ -287,6 +288,12 @@ ALTER TABLE article_entities ADD COLUMN sort_at INTEGER NOT NULL DEFAULT 0;
 UPDATE article_entities SET sort_at = (SELECT sort_at FROM articles WHERE id = article_id);
 DROP INDEX article_entities_entity;
 CREATE INDEX article_entities_latest ON article_entities(entity_id, sort_at DESC, article_id DESC);
+"#;
+
+/// The category a feed item carried, for filing its article under a
+/// section when the page names none.
+const FEED_CATEGORIES: &str = r#"
+ALTER TABLE articles ADD COLUMN feed_category TEXT;
 "#;
 
 /// The schema version this build writes.

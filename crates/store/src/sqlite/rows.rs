@@ -93,7 +93,7 @@ pub(crate) fn feed(row: &Row<'_>) -> rusqlite::Result<Feed> {
 }
 
 pub(crate) const ARTICLE_COLS: &str = "id, source_id, feed_id, guid, url, status, title, \
-     byline, published_at, discovered_at, image, lang, excerpt, text, html, last_error";
+     byline, published_at, discovered_at, image, lang, excerpt, text, html, last_error, feed_category";
 
 pub(crate) fn article(row: &Row<'_>) -> rusqlite::Result<Article> {
     Ok(Article {
@@ -113,6 +113,7 @@ pub(crate) fn article(row: &Row<'_>) -> rusqlite::Result<Article> {
         text: row.get("text")?,
         html: row.get("html")?,
         last_error: row.get("last_error")?,
+        feed_category: row.get("feed_category")?,
     })
 }
 

@@ -88,6 +88,7 @@ fn seed(db: &SqliteStore) -> (ArticleId, String) {
         summary: None,
         author: None,
         published: Some(now - Duration::hours(1)),
+        category: None,
     };
     let [Queued::New(article)] = db.record_poll(feed.id, &poll, &[entry]).unwrap()[..] else {
         panic!("the entry was not queued as new");
