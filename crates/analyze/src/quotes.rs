@@ -10,7 +10,9 @@
 //! ("He added: '…"; "According to X, …"), the previous paragraph ("X
 //! continued:"), or its neighbours in the same paragraph, and resolves
 //! pronouns and surnames to the full names found by [`crate::entities`].
-//! Titles ('This Week') and short scare quotes without a speech cue are dropped.
+//! Titles ('This Week') and short scare quotes without a speech cue are
+//! dropped, and the parts of one speaker's quote that its tag interrupts
+//! ("“…,” he said. “…”") are one quote.
 
 use std::ops::Range;
 

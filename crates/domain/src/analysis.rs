@@ -58,11 +58,13 @@ pub struct Entity {
 /// A direct quote and who said it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
-    /// The quoted words, without the quote marks.
+    /// The quoted words, without the quote marks; the parts of a quote
+    /// its tag interrupts ("“…,” he said. “…”") joined by " … ".
     pub text: String,
     /// Canonical name of the speaker, when the article says who it is.
     pub speaker: Option<String>,
-    /// Code-point offset of the quoted words in the article text.
+    /// Code-point offset of the quoted words in the article text (an
+    /// interrupting tag lies between `start` and `end`).
     pub start: usize,
     /// Code-point offset one past the quoted words.
     pub end: usize,
