@@ -2,8 +2,9 @@
 # "For you" latency for a reader following 50 things (20 sources, 25
 # people, organisations and places, 3 sections, 2 saved searches) over the
 # 100,000-article archive of bench/site.sh: the whole page over HTTP with
-# the reader's session, under a paced load (16 connections, 16 ms apart:
-# at most 1,000 requests/s) and saturated (64 connections).
+# the reader's session: two readers reloading without pause, a paced load
+# (16 connections, 16 ms apart: at most 1,000 requests/s) and saturated
+# (64 connections).
 # Usage: bench/for-you.sh   (ARTICLES=100000 DURATION=15s WORK=/tmp/newsdesk-bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,9 +61,11 @@ done
 echo "follows: $(sqlite3 "$DB" "SELECT count(*) FROM interests"); archive: $ARTICLES articles"
 SESSION=$(awk '$6 == "nd_session" { print $7 }' "$JAR")
 curl -sf -H "Cookie: nd_session=$SESSION" "$SITE/for-you" > "$WORK/for-you.html"
-echo "page: $(wc -c < "$WORK/for-you.html") bytes, $(grep -c 'class="card' "$WORK/for-you.html") cards"
+echo "page: $(wc -c < "$WORK/for-you.html") bytes, $(grep -o '<article class="card' "$WORK/for-you.html" | wc -l) cards"
 echo 'delay = function() return 16 end' > "$WORK/paced.lua"
 
+echo "== For you, two readers reloading without pause"
+wrk -t1 -c2 -d"$DURATION" --latency -H "Cookie: nd_session=$SESSION" "$SITE/for-you"
 echo "== For you, paced (at most 1,000 requests/s)"
 wrk -t2 -c16 -d"$DURATION" --latency -s "$WORK/paced.lua" -H "Cookie: nd_session=$SESSION" "$SITE/for-you"
 echo "== For you, saturated (64 connections)"
