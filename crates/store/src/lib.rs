@@ -44,7 +44,7 @@ pub use blocking::blocking;
 pub use community::{CommentOnArticle, Community, NewComment};
 pub use copy::{copy_sqlite_to_postgres, CopiedTable, Progress};
 pub use postgres::PostgresStore;
-pub use reading::{AppPassword, Cursor, Listed, Marks, Pick, Reading, Window};
+pub use reading::{AppPassword, Cursor, Listed, Marks, Pick, Reading, Window, MAX_APP_PASSWORDS, MAX_INTERESTS};
 pub use sqlite::SqliteStore;
 
 /// All three traits: everything a newsdesk keeps, on one database.

@@ -193,5 +193,19 @@ pub(crate) fn check_interest(interest: &Interest) -> Result<()> {
     Ok(())
 }
 
+/// Follows and hides one reader may keep: each follow costs every view of
+/// their "For you" an index walk, so the list is bounded.
+pub const MAX_INTERESTS: i64 = 500;
+/// App passwords one reader may keep.
+pub const MAX_APP_PASSWORDS: i64 = 50;
+
+/// Refuses a reader's new row once they hold `limit` of that kind.
+pub(crate) fn check_room(held: i64, limit: i64, what: &str) -> Result<()> {
+    match held < limit {
+        true => Ok(()),
+        false => Err(crate::StoreError::Invalid(format!("at most {limit} {what} per reader"))),
+    }
+}
+
 /// Ids passed to one statement at most: bounds a reading app's batch.
 pub(crate) const MAX_IDS: usize = 10_000;

@@ -116,6 +116,23 @@ fn follows_and_hides_toggle_and_switch() {
             store.interests(reader(&*store, "bob")).unwrap().is_empty(),
             "per reader"
         );
+
+        // A reader's list is bounded; changing a kept one is always allowed.
+        let cat = reader(&*store, "cat");
+        for n in 0..newsdesk_store::MAX_INTERESTS {
+            let word = follow(Target::Keyword(format!("w{n}")));
+            store.set_interest(cat, &word, true, now).unwrap();
+        }
+        let one_more = follow(Target::Keyword("one more".into()));
+        assert!(matches!(
+            store.set_interest(cat, &one_more, true, now),
+            Err(StoreError::Invalid(_))
+        ));
+        let kept = Interest {
+            mode: Mode::Hide,
+            ..follow(Target::Keyword("w0".into()))
+        };
+        store.set_interest(cat, &kept, true, now).unwrap();
     });
 }
 
@@ -244,6 +261,11 @@ fn app_passwords_and_feed_tokens_find_their_reader() {
         assert!(!store.delete_app_password(bob, phone.id).unwrap(), "not bob's");
         assert!(store.delete_app_password(ada, phone.id).unwrap());
         assert!(store.app_password_by_secret("hash-1").unwrap().is_none());
+        for n in 0..newsdesk_store::MAX_APP_PASSWORDS {
+            store.create_app_password(bob, "App", &format!("bob-{n}"), now).unwrap();
+        }
+        let full = store.create_app_password(bob, "App", "bob-last", now);
+        assert!(matches!(full, Err(StoreError::Invalid(_))), "{full:?}");
 
         let token = store.feed_token(ada, "fresh-1").unwrap();
         assert_eq!(token, "fresh-1");

@@ -9,8 +9,9 @@ use tokio_postgres::Row;
 
 use super::community::{user, USER_COLS};
 use super::rows::{self, all, each, first, get, int, ms, run, CARD_COLS, R};
-use crate::reading::{check_interest, interest_from_row, mode_name, MAX_IDS};
+use crate::reading::{check_interest, check_room, interest_from_row, mode_name, MAX_IDS};
 use crate::{AppPassword, Cursor, Listed, Marks, Pick, StoreError, Window};
+use crate::{MAX_APP_PASSWORDS, MAX_INTERESTS};
 
 type Arg = Box<dyn ToSql + Sync + Send>;
 
@@ -25,6 +26,24 @@ pub(crate) async fn set_interest(
     let (kind, key) = (interest.target.kind(), interest.target.key());
     let mode = mode_name(interest.mode);
     if on {
+        // The reader's row first: their concurrent follows queue behind it.
+        run(
+            c,
+            "lock reader",
+            "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+            &[&user.0],
+        )
+        .await?;
+        let counted = "SELECT count(*) AS held, coalesce(bool_or(kind = $2 AND key = $3), FALSE) AS present
+             FROM interests WHERE user_id = $1";
+        let row = first(c, "count interests", counted, &[&user.0, &kind, &key]).await?;
+        let (held, present): (i64, bool) = match &row {
+            Some(r) => (get(r, "held")?, get(r, "present")?),
+            None => (0, false),
+        };
+        if !present {
+            check_room(held, MAX_INTERESTS, "follows and hides")?;
+        }
         let sql = "INSERT INTO interests (user_id, mode, kind, key, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (user_id, kind, key) DO UPDATE SET mode = excluded.mode, label = excluded.label";
         run(
@@ -245,6 +264,19 @@ pub(crate) async fn create_app_password(
     secret_hash: &str,
     at: DateTime<Utc>,
 ) -> R<AppPassword> {
+    run(
+        c,
+        "lock reader",
+        "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+        &[&user.0],
+    )
+    .await?;
+    let counted = "SELECT count(*) AS held FROM app_passwords WHERE user_id = $1";
+    let held: i64 = match first(c, "count app passwords", counted, &[&user.0]).await? {
+        Some(r) => get(&r, "held")?,
+        None => 0,
+    };
+    check_room(held, MAX_APP_PASSWORDS, "app passwords")?;
     let sql = format!(
         "INSERT INTO app_passwords AS p (user_id, name, secret_hash, created_at) VALUES ($1, $2, $3, $4)
          RETURNING {APP_PASSWORD_COLS}"

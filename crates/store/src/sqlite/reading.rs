@@ -9,8 +9,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
 use super::community::{user, USER_COLS};
 use super::rows::{self, millis, sql_int, time, Ctx, CARD_COLS};
-use crate::reading::{check_interest, interest_from_row, mode_name, MAX_IDS};
+use crate::reading::{check_interest, check_room, interest_from_row, mode_name, MAX_IDS};
 use crate::{AppPassword, Cursor, Listed, Marks, Pick, Result, StoreError, Window};
+use crate::{MAX_APP_PASSWORDS, MAX_INTERESTS};
 
 pub(crate) fn set_interest(
     conn: &Connection,
@@ -23,6 +24,16 @@ pub(crate) fn set_interest(
     let (kind, key) = (interest.target.kind(), interest.target.key());
     let mode = mode_name(interest.mode);
     if on {
+        let (held, exists): (i64, bool) = conn
+            .query_row(
+                "SELECT count(*), coalesce(sum(kind = ?2 AND key = ?3), 0) > 0 FROM interests WHERE user_id = ?1",
+                params![user.0, kind, key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ctx("count interests")?;
+        if !exists {
+            check_room(held, MAX_INTERESTS, "follows and hides")?;
+        }
         conn.execute(
             "INSERT INTO interests (user_id, mode, kind, key, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (user_id, kind, key) DO UPDATE SET mode = excluded.mode, label = excluded.label",
@@ -281,6 +292,12 @@ pub(crate) fn create_app_password(
     secret_hash: &str,
     at: DateTime<Utc>,
 ) -> Result<AppPassword> {
+    let held: i64 = conn
+        .query_row("SELECT count(*) FROM app_passwords WHERE user_id = ?1", [user.0], |r| {
+            r.get(0)
+        })
+        .ctx("count app passwords")?;
+    check_room(held, MAX_APP_PASSWORDS, "app passwords")?;
     conn.execute(
         "INSERT INTO app_passwords (user_id, name, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![user.0, name, secret_hash, millis(at)],
