@@ -18,6 +18,14 @@ before(async () => {
 });
 after(async () => browser && browser.close());
 
+async function register(page, name) {
+  await page.goto(`${BASE}/register`);
+  await page.fill('#username', name);
+  await page.fill('#password', 'a long enough password');
+  await page.click('form.stacked button[type=submit]');
+  await page.waitForURL(`${BASE}/`);
+}
+
 async function shot(target, name) {
   if (SHOTS) await target.screenshot({ path: `${SHOTS}/${name}.png` });
 }
@@ -61,11 +69,7 @@ test('register, comment, reply, and hostile comments render inert', async () => 
   let dialogs = 0;
   page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
   const name = `reader${Date.now() % 100000}`;
-  await page.goto(`${BASE}/register`);
-  await page.fill('#username', name);
-  await page.fill('#password', 'a long enough password');
-  await page.click('form.stacked button[type=submit]');
-  await page.waitForURL(`${BASE}/`);
+  await register(page, name);
   assert.match(await page.locator('nav.account').innerText(), new RegExp(name));
 
   await page.locator('ol.cards article.card h2 a').nth(2).click();
@@ -120,11 +124,7 @@ test('a page on another port cannot plant a token and post as the reader', async
   const context = await browser.newContext();
   const page = await context.newPage();
   const name = `victim${Date.now() % 100000}`;
-  await page.goto(`${BASE}/register`);
-  await page.fill('#username', name);
-  await page.fill('#password', 'a long enough password');
-  await page.click('form.stacked button[type=submit]');
-  await page.waitForURL(`${BASE}/`);
+  await register(page, name);
   await page.locator('ol.cards article.card h2 a').first().click();
   await page.waitForSelector('section.comments');
   const articleUrl = page.url();
@@ -154,11 +154,7 @@ test('follow a source and an entity, hide a source, For you and its feed, save, 
   const context = await browser.newContext();
   const page = await context.newPage();
   const name = `follower${Date.now() % 100000}`;
-  await page.goto(`${BASE}/register`);
-  await page.fill('#username', name);
-  await page.fill('#password', 'a long enough password');
-  await page.click('form.stacked button[type=submit]');
-  await page.waitForURL(`${BASE}/`);
+  await register(page, name);
 
   // Open an article: it is marked read; save it.
   await page.locator('ol.cards article.card h2 a').first().click();

@@ -3,45 +3,10 @@
 
 mod support;
 
-use chrono::{TimeZone, Utc};
-use newsdesk_domain::{
-    Analysis, ArticleId, Entity, EntityKind, Extracted, FeedEntry, FeedId, Interest, Mode, Role, Section, Target,
-    UserId,
-};
-use newsdesk_store::{Cursor, NewComment, Pick, Queued, StoreError, Window};
-use support::{each, Backend};
-
-/// A ready article of `feed`, published `n` seconds into the test's epoch.
-fn ready_article(store: &dyn Backend, feed: FeedId, n: u32) -> ArticleId {
-    let entry = FeedEntry {
-        guid: format!("g{n}"),
-        url: format!("https://example.com/{n}"),
-        title: Some(format!("Article {n}")),
-        summary: None,
-        author: None,
-        published: Some(Utc.timestamp_opt(1_700_000_000 + i64::from(n), 0).unwrap()),
-        category: None,
-    };
-    let poll = newsdesk_store::PollSuccess {
-        checked_at: Utc::now(),
-        next_check_at: Utc::now(),
-        interval_secs: 900,
-        etag: None,
-        last_modified: None,
-        title: None,
-    };
-    let Queued::New(id) = store.record_poll(feed, &poll, &[entry]).unwrap()[0] else {
-        panic!("new article")
-    };
-    let page = Extracted {
-        text: "Text.".into(),
-        ..Extracted::default()
-    };
-    store
-        .complete_article(id, &format!("https://example.com/{n}"), &page)
-        .unwrap();
-    id
-}
+use chrono::Utc;
+use newsdesk_domain::{Analysis, ArticleId, Entity, EntityKind, Interest, Mode, Role, Section, Target, UserId};
+use newsdesk_store::{Cursor, NewComment, Pick, StoreError, Window};
+use support::{each, ready_article, Backend};
 
 fn filed(section: Section, person: &str) -> Analysis {
     Analysis {

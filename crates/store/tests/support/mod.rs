@@ -6,9 +6,12 @@
 
 use std::path::PathBuf;
 
+use chrono::{TimeZone, Utc};
+use newsdesk_domain::{ArticleId, Extracted, FeedEntry, FeedId};
 use newsdesk_postgres::testing::TestDatabase;
 /// What the tests need of a store: both traits.
 pub use newsdesk_store::Database as Backend;
+use newsdesk_store::Queued;
 use newsdesk_store::{PostgresStore, SqliteStore};
 use tempfile::TempDir;
 
@@ -48,4 +51,36 @@ pub fn each(test: &str, body: impl Fn(&Db)) {
         eprintln!("{test}: on {}", db.name());
         body(db);
     }
+}
+
+/// A ready article of `feed`, published `n` seconds into the tests' epoch.
+pub fn ready_article(store: &dyn Backend, feed: FeedId, n: u32) -> ArticleId {
+    let entry = FeedEntry {
+        guid: format!("g{n}"),
+        url: format!("https://example.com/{n}"),
+        title: Some(format!("Article {n}")),
+        summary: None,
+        author: None,
+        published: Some(Utc.timestamp_opt(1_700_000_000 + i64::from(n), 0).unwrap()),
+        category: None,
+    };
+    let poll = newsdesk_store::PollSuccess {
+        checked_at: Utc::now(),
+        next_check_at: Utc::now(),
+        interval_secs: 900,
+        etag: None,
+        last_modified: None,
+        title: None,
+    };
+    let Queued::New(id) = store.record_poll(feed, &poll, &[entry]).unwrap()[0] else {
+        panic!("new article")
+    };
+    let page = Extracted {
+        text: "Text.".into(),
+        ..Extracted::default()
+    };
+    store
+        .complete_article(id, &format!("https://example.com/{n}"), &page)
+        .unwrap();
+    id
 }
