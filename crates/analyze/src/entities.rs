@@ -156,6 +156,7 @@ pub fn extract(title: Option<&str>, text: &str, sentences: &[Sentence]) -> Entit
         if is_results_line(&sentence.words) {
             teams(&sentence.words, &mut names);
         }
+        fixtures(&sentence.words, &mut names);
         let mut taken = vec![false; sentence.words.len()];
         for (name, weight) in names {
             taken[name.tokens.clone()].iter_mut().for_each(|t| *t = true);
@@ -308,6 +309,54 @@ fn teams(words: &[&str], names: &mut Vec<Weighted>) {
             },
             STRUCTURE_VOTE,
         ));
+    }
+    names.sort_by_key(|(n, _)| n.tokens.start);
+}
+
+/// Most words of a fixture line (a date, a time and two sides).
+const MAX_FIXTURE_WORDS: usize = 16;
+
+/// In a fixture line ("Arsenal v Derby", "Real Madrid vs. Barcelona"),
+/// with no running words but the sides' names, each side is a team: a club
+/// an organisation, a country its place; a side the tagger read as a
+/// person (a tennis match) stays one.
+fn fixtures(words: &[&str], names: &mut Vec<Weighted>) {
+    let versus = |w: &str| matches!(w, "v" | "vs" | "vs." | "V" | "VS" | "v." | "V.");
+    let prose = words
+        .iter()
+        .any(|w| w.starts_with(char::is_lowercase) && w.chars().count() >= 3 && !versus(w));
+    if prose || words.len() > MAX_FIXTURE_WORDS {
+        return;
+    }
+    for i in (1..words.len().saturating_sub(1)).filter(|&i| versus(words[i])) {
+        let before = words[..i]
+            .iter()
+            .rev()
+            .take_while(|w| is_capitalised(w) && !versus(w))
+            .count();
+        let after = words[i + 1..]
+            .iter()
+            .take_while(|w| is_capitalised(w) && !versus(w))
+            .count();
+        for run in [i - before..i, i + 1..i + 1 + after]
+            .into_iter()
+            .filter(|r| !r.is_empty())
+        {
+            let person = names
+                .iter()
+                .any(|(n, _)| n.kind == tagger::Kind::Person && n.tokens.start < run.end && run.start < n.tokens.end);
+            if person {
+                continue;
+            }
+            let name: Vec<String> = words[run.clone()].iter().map(|w| w.to_lowercase()).collect();
+            let kind = if contains(gz::COUNTRIES, &name.join(" ")) {
+                tagger::Kind::Place
+            } else {
+                tagger::Kind::Organization
+            };
+            names.retain(|(n, _)| n.tokens.end <= run.start || run.end <= n.tokens.start);
+            names.push((tagger::Name { kind, tokens: run }, STRUCTURE_VOTE));
+        }
     }
     names.sort_by_key(|(n, _)| n.tokens.start);
 }
@@ -968,6 +1017,23 @@ mod tests {
         extend_across_connectors(&words, &mut names);
         assert_eq!(names[0].tokens, 1..6, "to the untagged 'Budget', not into 'Paris'");
         assert_eq!(names[1].tokens, 7..8, "a trailing 'of' is cut");
+    }
+
+    #[test]
+    fn fixture_lines_name_teams() {
+        let e = ents("Fixtures for Saturday :\nArsenal v Derby\nJapan vs. Syria\nPete Sampras v Andre Agassi");
+        assert_eq!(kind_of_name(&e, "Arsenal"), Some(EntityKind::Organization));
+        assert_eq!(kind_of_name(&e, "Derby"), Some(EntityKind::Organization));
+        assert_eq!(kind_of_name(&e, "Japan"), Some(EntityKind::Place));
+        assert_eq!(kind_of_name(&e, "Andre Agassi"), Some(EntityKind::Person));
+        let long = "Ab v ".repeat(50_000);
+        assert!(ents(&long).list.len() <= 1, "a long line is no fixture line");
+        let e = ents("The court heard Roe v Wade again on Monday.");
+        assert_ne!(
+            kind_of_name(&e, "Wade"),
+            Some(EntityKind::Organization),
+            "prose is no fixture line"
+        );
     }
 
     #[test]
