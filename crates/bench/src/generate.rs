@@ -128,6 +128,8 @@ fn assignment(ids: &[ArticleId], i: usize, id: ArticleId) -> StoryAssignment {
             .filter(|(d, _)| pos + d < BATCH)
             .filter_map(|(d, score)| Some((founder(pos + d)?, score)))
             .collect(),
+        moved: Vec::new(),
+        emptied: Vec::new(),
     }
 }
 

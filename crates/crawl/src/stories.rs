@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
-use newsdesk_cluster::{Assignment, Clusterer, Config, Item};
+use newsdesk_cluster::{Assignment, Clusterer, Config, Item, Revision};
 use newsdesk_domain::{ArticleId, StoryId};
 use newsdesk_store::{blocking, Store, StoreError, StoryAssignment};
 use tokio::sync::Mutex;
@@ -86,7 +86,7 @@ impl Stories {
 
     /// A clusterer holding the window's already-clustered articles.
     async fn rebuild(&self) -> Result<Clusterer, StoreError> {
-        let config = live_config();
+        let config = Config::live();
         let since = Utc::now() - chrono::Duration::milliseconds(config.window_ms);
         let started = Instant::now();
         let seeds = blocking(&self.store, move |s| s.cluster_seeds(since)).await?;
@@ -119,24 +119,6 @@ impl Stories {
     }
 }
 
-/// Live articles carry their whole lead, not only a headline: two reports of
-/// one event share names across their first paragraphs even when their
-/// headlines share no word, so a lower join threshold than the
-/// headline-only default holds; merges still need the centroids to agree.
-/// Under that low threshold the title cosine weighs less than the
-/// benchmark's 0.3: at 0.3, two different stories of one city (a bridge
-/// closure, a transit strike) clear it and become one, while
-/// 0.2 keeps every newswire event apart (crates/crawl/tests/pipeline/semantic.rs) and
-/// scored within 0.01 NMI of 0.3 on MStream. It matters only for embedded
-/// articles.
-fn live_config() -> Config {
-    Config {
-        threshold: 0.13,
-        semantic_weight: 0.2,
-        ..Config::default()
-    }
-}
-
 fn to_store(article: ArticleId, a: Assignment) -> StoryAssignment {
     let story = |k: u64| StoryId(k as i64);
     StoryAssignment {
@@ -149,5 +131,24 @@ fn to_store(article: ArticleId, a: Assignment) -> StoryAssignment {
             .map(|s| (ArticleId(s.key as i64), s.origin))
             .collect(),
         related: a.related.into_iter().map(|(k, s)| (story(k), s)).collect(),
+        moved: a
+            .revisions
+            .iter()
+            .flat_map(|r| match r {
+                Revision::Move { key, to, .. } => vec![(ArticleId(*key as i64), story(*to))],
+                Revision::Split { story: to, keys, .. } => {
+                    keys.iter().map(|k| (ArticleId(*k as i64), story(*to))).collect()
+                }
+                Revision::Dissolve { .. } => Vec::new(),
+            })
+            .collect(),
+        emptied: a
+            .revisions
+            .iter()
+            .filter_map(|r| match r {
+                Revision::Dissolve { story: gone, .. } => Some(story(*gone)),
+                _ => None,
+            })
+            .collect(),
     }
 }

@@ -197,6 +197,12 @@ pub struct StoryAssignment {
     pub syndicated: Vec<(ArticleId, Option<String>)>,
     /// Other stories close to this article, with similarity scores in [0, 1].
     pub related: Vec<(StoryId, f32)>,
+    /// Earlier articles the clusterer moved once this one arrived, in
+    /// order, each with its story now (created if new): arrival order
+    /// should not decide stories.
+    pub moved: Vec<(ArticleId, StoryId)>,
+    /// Stories those moves left without articles: they are deleted.
+    pub emptied: Vec<StoryId>,
 }
 
 /// An article's place in a story.

@@ -64,8 +64,52 @@ fn assign(store: &dyn Backend, article: ArticleId, story: ArticleId) {
             merged: vec![],
             syndicated: vec![],
             related: vec![],
+            moved: vec![],
+            emptied: vec![],
         })
         .unwrap();
+}
+
+/// Issue #14: the clusterer revises earlier decisions; the store follows
+/// in the arrival's transaction.
+#[test]
+fn revised_articles_move_and_emptied_stories_go() {
+    each("revised_articles_move_and_emptied_stories_go", |db| {
+        let store = db.open();
+        let store = &*store;
+        let a = articles(
+            store,
+            &[
+                ("Gazette", "Bridge closed", 0),
+                ("Ledger", "Bridge shut", 1),
+                ("Courier", "Bridge reopens", 2),
+                ("Gazette", "Strike ends", 3),
+            ],
+        );
+        assign(store, a[0], a[0]);
+        assign(store, a[1], a[1]);
+        assign(store, a[3], a[0]);
+        // a[2] joins a[0]'s story, which takes a[1] from its own (now empty)
+        // story and gives a[3] a story of its own (a split).
+        store
+            .assign_story(&StoryAssignment {
+                article: a[2],
+                story: StoryId(a[0].0),
+                merged: vec![],
+                syndicated: vec![],
+                related: vec![],
+                moved: vec![(a[1], StoryId(a[0].0)), (a[3], StoryId(a[3].0))],
+                emptied: vec![StoryId(a[1].0)],
+            })
+            .unwrap();
+        assert!(store.story(StoryId(a[1].0)).unwrap().is_none(), "emptied story deleted");
+        let bridge = store.story(StoryId(a[0].0)).unwrap().unwrap();
+        assert_eq!((bridge.article_count, bridge.source_count), (3, 3));
+        let strike = store.story(StoryId(a[3].0)).unwrap().unwrap();
+        assert_eq!((strike.article_count, strike.headline.as_str()), (1, "Strike ends"));
+        assert_eq!(store.article_story(a[1]).unwrap().unwrap().story, StoryId(a[0].0));
+        assert_eq!(store.article_story(a[3]).unwrap().unwrap().story, StoryId(a[3].0));
+    });
 }
 
 #[test]
@@ -90,6 +134,8 @@ fn a_story_counts_its_articles_sources_and_original_share() {
                 merged: vec![],
                 syndicated: vec![(a[2], Some("Gazette".into()))],
                 related: vec![],
+                moved: vec![],
+                emptied: vec![],
             })
             .unwrap();
         let story = store.story(StoryId(a[0].0)).unwrap().unwrap();
@@ -132,6 +178,8 @@ fn merging_moves_articles_and_deletes_the_merged_story() {
                 merged: vec![StoryId(a[1].0)],
                 syndicated: vec![],
                 related: vec![],
+                moved: vec![],
+                emptied: vec![],
             })
             .unwrap();
         assert_eq!(store.story(StoryId(a[1].0)).unwrap(), None);
@@ -166,6 +214,8 @@ fn related_articles_list_other_outlets_first_then_related_stories() {
                 merged: vec![],
                 syndicated: vec![],
                 related: vec![(StoryId(a[0].0), 0.2), (StoryId(12345), 0.9)],
+                moved: vec![],
+                emptied: vec![],
             })
             .unwrap();
         let related = store.related_articles(a[0], 10).unwrap();
@@ -256,6 +306,8 @@ fn assigning_an_unknown_article_fails_cleanly() {
             merged: vec![],
             syndicated: vec![],
             related: vec![],
+            moved: vec![],
+            emptied: vec![],
         });
         assert!(err.is_err());
         assert_eq!(store.story(StoryId(42)).unwrap(), None, "rolled back");
@@ -296,6 +348,8 @@ fn two_merges_of_one_story_at_once_leave_consistent_stories() {
                             merged: vec![gone],
                             syndicated: vec![],
                             related: vec![],
+                            moved: vec![],
+                            emptied: vec![],
                         })
                         .expect("racing merge");
                 });

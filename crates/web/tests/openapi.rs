@@ -336,6 +336,8 @@ fn seed(db: &SqliteStore, search: &SearchIndex) -> Seed {
         merged: vec![],
         syndicated: vec![],
         related: vec![],
+        moved: vec![],
+        emptied: vec![],
     })
     .unwrap();
     let person = Entity {

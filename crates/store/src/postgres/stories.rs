@@ -70,10 +70,67 @@ pub(crate) async fn assign(c: &impl GenericClient, a: &StoryAssignment) -> R<()>
     for (related, score) in a.related.iter().filter(|(r, _)| r.0 != story) {
         link(c, story, related.0, *score).await?;
     }
+    touched.extend(apply_moves(c, a).await?);
     for s in touched {
         refresh(c, s).await?;
     }
     Ok(())
+}
+
+/// Moves the articles the clusterer revised and deletes the stories that
+/// lost their last article; returns every story left changed. The
+/// stories involved are locked in id order first, as above.
+async fn apply_moves(c: &impl GenericClient, a: &StoryAssignment) -> R<BTreeSet<i64>> {
+    if a.moved.is_empty() && a.emptied.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let ids: Vec<i64> = a.moved.iter().map(|(m, _)| m.0).collect();
+    let rows = all(
+        c,
+        "find moved articles' stories",
+        "SELECT story_id FROM articles WHERE id = ANY($1) AND story_id IS NOT NULL",
+        &[&ids],
+    )
+    .await?;
+    let mut touched: BTreeSet<i64> = a.moved.iter().map(|(_, to)| to.0).collect();
+    for row in &rows {
+        touched.insert(get(row, "story_id")?);
+    }
+    let new: Vec<i64> = touched.iter().copied().collect();
+    run(
+        c,
+        "create stories",
+        "INSERT INTO stories (id) SELECT unnest($1::BIGINT[]) ON CONFLICT DO NOTHING",
+        &[&new],
+    )
+    .await?;
+    run(
+        c,
+        "lock stories",
+        "SELECT id FROM stories WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        &[&new],
+    )
+    .await?;
+    for (article, to) in &a.moved {
+        run(
+            c,
+            "move article to its story",
+            "UPDATE articles SET story_id = $2 WHERE id = $1",
+            &[&article.0, &to.0],
+        )
+        .await?;
+    }
+    for gone in &a.emptied {
+        run(
+            c,
+            "delete emptied story",
+            "DELETE FROM stories WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM articles WHERE story_id = $1)",
+            &[&gone.0],
+        )
+        .await?;
+        touched.remove(&gone.0);
+    }
+    Ok(touched)
 }
 
 /// Links two stories both ways, keeping the best score; a story that no

@@ -57,7 +57,35 @@ pub(crate) fn assign(conn: &Connection, a: &StoryAssignment) -> Result<()> {
     for (related, score) in a.related.iter().filter(|(r, _)| r.0 != story) {
         link(conn, story, related.0, *score)?;
     }
+    touched.extend(apply_moves(conn, a)?);
     touched.iter().try_for_each(|&s| refresh(conn, s))
+}
+
+/// Moves the articles the clusterer revised and deletes the stories that
+/// lost their last article; returns every story left changed.
+fn apply_moves(conn: &Connection, a: &StoryAssignment) -> Result<BTreeSet<i64>> {
+    let mut touched = BTreeSet::new();
+    for (article, to) in &a.moved {
+        conn.execute("INSERT OR IGNORE INTO stories (id) VALUES (?1)", [to.0])
+            .ctx("create story")?;
+        let from: Option<Option<i64>> = conn
+            .query_row("SELECT story_id FROM articles WHERE id = ?1", [article.0], |r| r.get(0))
+            .optional()
+            .ctx("find moved article's story")?;
+        conn.execute("UPDATE articles SET story_id = ?2 WHERE id = ?1", [article.0, to.0])
+            .ctx("move article to its story")?;
+        touched.extend(from.flatten());
+        touched.insert(to.0);
+    }
+    for gone in &a.emptied {
+        conn.execute(
+            "DELETE FROM stories WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM articles WHERE story_id = ?1)",
+            [gone.0],
+        )
+        .ctx("delete emptied story")?;
+        touched.remove(&gone.0);
+    }
+    Ok(touched)
 }
 
 /// Links two stories both ways, keeping the best score; a story that no
