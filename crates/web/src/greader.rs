@@ -612,9 +612,12 @@ async fn mark_all_as_read(State(state): State<AppState>, reader: ApiReader, body
     let until = value(&form, "ts")
         .and_then(|t| t.parse::<i64>().ok())
         .and_then(DateTime::from_timestamp_micros);
-    let params = vec![("n".to_string(), MAX_EDIT.to_string())];
-    let mut q = stream_query(&params, Some(&stream))?;
-    q.window.until = until;
+    // Not through `n`, which an app may set only up to a page's size.
+    let mut q = stream_query(&[], Some(&stream))?;
+    q.window = Window {
+        until,
+        ..Window::newest(MAX_EDIT)
+    };
     let (page, _) = stream_page(&state, &reader, &q).await?;
     let ids: Vec<ArticleId> = page.items.iter().map(|l| l.card.id).collect();
     let user = reader.user.id;
