@@ -142,8 +142,8 @@ pub(crate) async fn for_you(state: &AppState, interests: &Interests, window: Win
     merged(state, interests, &targets, window).await
 }
 
-/// The articles of one followed or hidden-from-nothing target (a reading
-/// app's single subscription), in the window's order.
+/// The articles of one target (a reading app's subscription or folder),
+/// minus what the reader hides, in the window's order.
 pub(crate) async fn of_target(
     state: &AppState,
     interests: &Interests,
