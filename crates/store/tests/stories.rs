@@ -56,18 +56,21 @@ fn articles(store: &dyn Backend, items: &[(&str, &str, i64)]) -> Vec<ArticleId> 
         .collect()
 }
 
+/// `article` joining the story `story` founded, and nothing else.
+fn arrival(article: ArticleId, story: ArticleId) -> StoryAssignment {
+    StoryAssignment {
+        article,
+        story: StoryId(story.0),
+        merged: vec![],
+        syndicated: vec![],
+        related: vec![],
+        moved: vec![],
+        emptied: vec![],
+    }
+}
+
 fn assign(store: &dyn Backend, article: ArticleId, story: ArticleId) {
-    store
-        .assign_story(&StoryAssignment {
-            article,
-            story: StoryId(story.0),
-            merged: vec![],
-            syndicated: vec![],
-            related: vec![],
-            moved: vec![],
-            emptied: vec![],
-        })
-        .unwrap();
+    store.assign_story(&arrival(article, story)).unwrap();
 }
 
 /// Issue #14: the clusterer revises earlier decisions; the store follows
@@ -93,13 +96,9 @@ fn revised_articles_move_and_emptied_stories_go() {
         // story and gives a[3] a story of its own (a split).
         store
             .assign_story(&StoryAssignment {
-                article: a[2],
-                story: StoryId(a[0].0),
-                merged: vec![],
-                syndicated: vec![],
-                related: vec![],
                 moved: vec![(a[1], StoryId(a[0].0)), (a[3], StoryId(a[3].0))],
                 emptied: vec![StoryId(a[1].0)],
+                ..arrival(a[2], a[0])
             })
             .unwrap();
         assert!(store.story(StoryId(a[1].0)).unwrap().is_none(), "emptied story deleted");
@@ -129,13 +128,8 @@ fn a_story_counts_its_articles_sources_and_original_share() {
         assign(store, a[1], a[0]);
         store
             .assign_story(&StoryAssignment {
-                article: a[2],
-                story: StoryId(a[0].0),
-                merged: vec![],
                 syndicated: vec![(a[2], Some("Gazette".into()))],
-                related: vec![],
-                moved: vec![],
-                emptied: vec![],
+                ..arrival(a[2], a[0])
             })
             .unwrap();
         let story = store.story(StoryId(a[0].0)).unwrap().unwrap();
@@ -173,13 +167,8 @@ fn merging_moves_articles_and_deletes_the_merged_story() {
         assign(store, a[1], a[1]);
         store
             .assign_story(&StoryAssignment {
-                article: a[2],
-                story: StoryId(a[0].0),
                 merged: vec![StoryId(a[1].0)],
-                syndicated: vec![],
-                related: vec![],
-                moved: vec![],
-                emptied: vec![],
+                ..arrival(a[2], a[0])
             })
             .unwrap();
         assert_eq!(store.story(StoryId(a[1].0)).unwrap(), None);
@@ -209,13 +198,8 @@ fn related_articles_list_other_outlets_first_then_related_stories() {
         assign(store, a[4], a[4]);
         store
             .assign_story(&StoryAssignment {
-                article: a[3],
-                story: StoryId(a[3].0),
-                merged: vec![],
-                syndicated: vec![],
                 related: vec![(StoryId(a[0].0), 0.2), (StoryId(12345), 0.9)],
-                moved: vec![],
-                emptied: vec![],
+                ..arrival(a[3], a[3])
             })
             .unwrap();
         let related = store.related_articles(a[0], 10).unwrap();
@@ -300,15 +284,7 @@ fn assigning_an_unknown_article_fails_cleanly() {
     each("assigning_an_unknown_article_fails_cleanly", |db| {
         let store = db.open();
         let store = &*store;
-        let err = store.assign_story(&StoryAssignment {
-            article: ArticleId(42),
-            story: StoryId(42),
-            merged: vec![],
-            syndicated: vec![],
-            related: vec![],
-            moved: vec![],
-            emptied: vec![],
-        });
+        let err = store.assign_story(&arrival(ArticleId(42), ArticleId(42)));
         assert!(err.is_err());
         assert_eq!(store.story(StoryId(42)).unwrap(), None, "rolled back");
     });
@@ -343,13 +319,8 @@ fn two_merges_of_one_story_at_once_leave_consistent_stories() {
                     barrier.wait();
                     store
                         .assign_story(&StoryAssignment {
-                            article,
-                            story: StoryId(survivor.0),
                             merged: vec![gone],
-                            syndicated: vec![],
-                            related: vec![],
-                            moved: vec![],
-                            emptied: vec![],
+                            ..arrival(article, survivor)
                         })
                         .expect("racing merge");
                 });
