@@ -288,29 +288,33 @@ fn teams(words: &[&str], names: &mut Vec<Weighted>) {
     let scored = scored_runs(words);
     let is_match = matches!(&scored[..], [a, b] if words[a.end..b.start].iter().all(|w| is_number(w)));
     for run in &scored {
-        let tagged = names
-            .iter()
-            .any(|(n, _)| n.kind == tagger::Kind::Person && n.tokens.start < run.end && run.start < n.tokens.end);
         let given = run.len() >= 2 && contains(gz::FIRST_NAMES, &words[run.start].to_lowercase());
-        if !is_match && (tagged || given) {
+        if !is_match && (overlaps_person(names, run) || given) {
             continue;
         }
-        let name: Vec<String> = words[run.clone()].iter().map(|w| w.to_lowercase()).collect();
-        let kind = if contains(gz::COUNTRIES, &name.join(" ")) {
-            tagger::Kind::Place
-        } else {
-            tagger::Kind::Organization
-        };
-        names.retain(|(n, _)| n.tokens.end <= run.start || run.end <= n.tokens.start);
-        names.push((
-            tagger::Name {
-                kind,
-                tokens: run.clone(),
-            },
-            STRUCTURE_VOTE,
-        ));
+        file_team(words, run.clone(), names);
     }
     names.sort_by_key(|(n, _)| n.tokens.start);
+}
+
+/// Whether the tagger read any of `run` as a person.
+fn overlaps_person(names: &[Weighted], run: &std::ops::Range<usize>) -> bool {
+    names
+        .iter()
+        .any(|(n, _)| n.kind == tagger::Kind::Person && n.tokens.start < run.end && run.start < n.tokens.end)
+}
+
+/// Files `run` as a team in place of whatever overlapped it: a country's
+/// side is its place, any other side an organisation.
+fn file_team(words: &[&str], run: std::ops::Range<usize>, names: &mut Vec<Weighted>) {
+    let name: Vec<String> = words[run.clone()].iter().map(|w| w.to_lowercase()).collect();
+    let kind = if contains(gz::COUNTRIES, &name.join(" ")) {
+        tagger::Kind::Place
+    } else {
+        tagger::Kind::Organization
+    };
+    names.retain(|(n, _)| n.tokens.end <= run.start || run.end <= n.tokens.start);
+    names.push((tagger::Name { kind, tokens: run }, STRUCTURE_VOTE));
 }
 
 /// Most words of a fixture line (a date, a time and two sides).
@@ -342,20 +346,9 @@ fn fixtures(words: &[&str], names: &mut Vec<Weighted>) {
             .into_iter()
             .filter(|r| !r.is_empty())
         {
-            let person = names
-                .iter()
-                .any(|(n, _)| n.kind == tagger::Kind::Person && n.tokens.start < run.end && run.start < n.tokens.end);
-            if person {
-                continue;
+            if !overlaps_person(names, &run) {
+                file_team(words, run, names);
             }
-            let name: Vec<String> = words[run.clone()].iter().map(|w| w.to_lowercase()).collect();
-            let kind = if contains(gz::COUNTRIES, &name.join(" ")) {
-                tagger::Kind::Place
-            } else {
-                tagger::Kind::Organization
-            };
-            names.retain(|(n, _)| n.tokens.end <= run.start || run.end <= n.tokens.start);
-            names.push((tagger::Name { kind, tokens: run }, STRUCTURE_VOTE));
         }
     }
     names.sort_by_key(|(n, _)| n.tokens.start);

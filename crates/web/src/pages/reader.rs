@@ -308,6 +308,14 @@ pub struct MarkForm {
     on: Option<String>,
 }
 
+impl MarkForm {
+    /// The signed-in reader and whether the form turns the mark on; a
+    /// visitor who is not signed in is sent to log in, then back to `here`.
+    fn reader_and_switch(&self, visitor: &Visitor, here: &str) -> Result<(User, bool), Redirect> {
+        Ok((reader_or_login(visitor, here)?, self.on.as_deref() != Some("0")))
+    }
+}
+
 pub async fn save(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -315,11 +323,10 @@ pub async fn save(
     Form(form): Form<MarkForm>,
 ) -> Result<Response, WebError> {
     let here = format!("/article/{id}");
-    let user = match reader_or_login(&visitor, &here) {
-        Ok(user) => user,
+    let (user, on) = match form.reader_and_switch(&visitor, &here) {
+        Ok(request) => request,
         Err(login) => return Ok(login.into_response()),
     };
-    let on = form.on.as_deref() != Some("0");
     blocking_reading(&state, move |r| r.set_saved(user.id, ArticleId(id), on, Utc::now())).await?;
     Ok(Redirect::to(&here).into_response())
 }
@@ -331,11 +338,10 @@ pub async fn mark_read(
     Form(form): Form<MarkForm>,
 ) -> Result<Response, WebError> {
     let here = format!("/article/{id}");
-    let user = match reader_or_login(&visitor, &here) {
-        Ok(user) => user,
+    let (user, on) = match form.reader_and_switch(&visitor, &here) {
+        Ok(request) => request,
         Err(login) => return Ok(login.into_response()),
     };
-    let on = form.on.as_deref() != Some("0");
     let changed = blocking_reading(&state, move |r| r.set_read(user.id, &[ArticleId(id)], on, Utc::now())).await?;
     if on && changed == 0 {
         // Unknown ids are skipped by the store; tell the reader which case this was.
