@@ -1,7 +1,7 @@
 //! What happens to an article once it is stored: analysis (summary, key
-//! points, entities, quotes, section), story assignment, and search
-//! indexing, in that order, since the index carries the entities the
-//! analysis found.
+//! points, entities, quotes, section), then search indexing, since the
+//! index carries the entities the analysis found. Its story is assigned
+//! from the store's queue by the one story writer (`stories`).
 //!
 //! Each step's failure is logged, never returned: the article is already
 //! safely stored and readable, and every step can be redone from the store
@@ -25,16 +25,14 @@ pub(crate) struct Read {
 }
 
 impl Crawler {
-    /// Enriches a stored page. A page folded into an existing article (same
-    /// canonical URL) was clustered with that one, so it is not assigned again.
+    /// Enriches a stored page (or the article it was folded into). A repeat
+    /// (another worker stored the page first) wrote nothing, so there is
+    /// nothing to enrich.
     pub(crate) async fn enrich(&self, completed: Completed, read: Read) {
-        let (Completed::Stored(id) | Completed::MergedInto(id)) = completed;
+        let (Completed::Stored(id) | Completed::MergedInto(id)) = completed else {
+            return;
+        };
         self.analyze(id, read).await;
-        if let Completed::Stored(id) = completed {
-            if let Err(e) = self.stories.assign(id).await {
-                tracing::error!(article = id.0, "assigning a story: {e}");
-            }
-        }
         self.index(id).await;
     }
 

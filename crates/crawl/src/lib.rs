@@ -1,21 +1,26 @@
 //! The crawl stage: drives the pipeline from a feed list to a searchable,
 //! clustered archive.
 //!
-//! A [`Crawler`] pass polls every due feed and queues its new entries
-//! (`poll`), then fetches each pending page, extracts it and stores it under
-//! its canonical URL (`page`), then enriches what it stored (`enrich`):
-//! analysis, story assignment (`stories`, with optional title
-//! [`Embeddings`]) and search indexing. [`Subscriptions`] adds and removes
-//! feeds (with discovery from a site page, OPML and starter feeds) and is the
-//! web's [`newsdesk_web::FeedAdmin`]; [`reindex`] rebuilds the search index
-//! from the store.
+//! A [`Crawler`] pass claims hosts with work, each under a lease, and crawls
+//! them (`leases`): it polls the host's due feeds and queues their new
+//! entries (`poll`), then fetches each pending page, extracts it and stores
+//! it under its canonical URL (`page`), then enriches what it stored
+//! (`enrich`): analysis and search indexing. Stored articles wait in the
+//! store's queue for the one story writer among all workers (`stories`,
+//! with optional title [`Embeddings`]), which every pass ends by serving
+//! when this process holds the lead. [`Subscriptions`] adds and removes
+//! feeds (with discovery from a site page, OPML and starter feeds) and is
+//! the web's [`newsdesk_web::FeedAdmin`]; [`reindex`] rebuilds the search
+//! index from the store.
 //!
 //! All state lives in the store (feed schedules, validators, the pending
-//! queue, stories), so a crawler can be killed at any point and resumes
+//! queue, host leases, the story queue, stories), so a crawler can be
+//! killed at any point and another, or the same one restarted, resumes
 //! where it stopped: nothing lost, nothing duplicated. Hosts are crawled in
 //! parallel; each host's requests go one at a time, spaced by the fetcher's
-//! rate limit. Store calls, extraction, analysis and embeddings run on
-//! blocking threads, never on the async runtime.
+//! rate limit, and the spacing passes with the host from worker to worker.
+//! Store calls, extraction, analysis and embeddings run on blocking
+//! threads, never on the async runtime.
 
 #![warn(missing_docs)]
 
@@ -24,24 +29,20 @@ mod enrich;
 mod fetch_log;
 mod images;
 mod indexing;
+mod leases;
 mod opml;
 mod page;
 mod poll;
 mod stories;
 mod subscriptions;
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use newsdesk_fetch::Fetcher;
 use newsdesk_search::Search;
-use newsdesk_store::{blocking, Store, StoreError};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
-use url::Url;
+use newsdesk_store::{Store, StoreError};
 
 pub use embeddings::{Embeddings, ModelError, NO_SEMANTIC_FEATURE};
 pub use images::Images;
@@ -52,12 +53,11 @@ pub use subscriptions::{SubscribeError, Subscription, Subscriptions};
 
 use stories::Stories;
 
-/// Pending pages handled in one pass; the rest wait for the next.
-const PAGES_PER_PASS: usize = 5_000;
-/// Due feeds polled in one pass.
-const FEEDS_PER_PASS: usize = 10_000;
 /// Hosts crawled at once unless [`Crawler::parallel_hosts`] says otherwise.
 const DEFAULT_PARALLEL_HOSTS: usize = 16;
+/// How long a host stays leased to a worker that stopped renewing it
+/// (renewed before every fetch; a fetch times out well within it).
+const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
 /// The crawl pipeline over one store and one fetcher. Cheap to clone: the
 /// clones share the fetcher's per-host limits and the story engine.
@@ -68,6 +68,9 @@ pub struct Crawler {
     parallel_hosts: usize,
     search: Option<Arc<dyn Search>>,
     stories: Arc<Stories>,
+    /// Who holds this crawler's host leases: unique per process.
+    worker: Arc<str>,
+    lease: chrono::Duration,
 }
 
 /// What one pass did, for logs and tests.
@@ -105,6 +108,17 @@ impl Crawler {
             fetcher,
             parallel_hosts: DEFAULT_PARALLEL_HOSTS,
             search: None,
+            worker: worker_name().into(),
+            lease: lease_of(DEFAULT_LEASE),
+        }
+    }
+
+    /// Leases hosts for `lease` at a time: how long a host waits for
+    /// another worker when this one dies holding it.
+    pub fn lease(self, lease: Duration) -> Crawler {
+        Crawler {
+            lease: lease_of(lease),
+            ..self
         }
     }
 
@@ -133,20 +147,14 @@ impl Crawler {
         }
     }
 
-    /// One pass: every due feed, then every pending page. Fails only when
-    /// the store cannot say what is due; each feed's or page's own failure
-    /// is recorded on it and counted in the report.
+    /// One pass: every host with work, each under a lease (its due feeds,
+    /// then its pending pages), then the story queue if this process
+    /// writes the stories. Fails only when the store cannot say what is
+    /// due; each feed's or page's own failure is recorded on it and
+    /// counted in the report.
     pub async fn run_pass(&self) -> Result<PassReport, StoreError> {
-        let due = blocking(&self.store, |s| s.due_feeds(Utc::now(), FEEDS_PER_PASS)).await?;
-        let mut report = self
-            .by_host(due, |f| f.url.clone(), |c, f| async move { c.poll_feed(f).await })
-            .await;
-        let pending = blocking(&self.store, |s| s.pending_articles(PAGES_PER_PASS)).await?;
-        metrics::gauge!("newsdesk_pending_articles").set(pending.len() as f64);
-        report.add(
-            self.by_host(pending, |a| a.url.clone(), |c, a| async move { c.fetch_page(a).await })
-                .await,
-        );
+        let report = self.crawl_hosts().await?;
+        self.stories.serve_queue().await;
         if report.pages_fetched > 0 {
             self.commit_search().await;
         }
@@ -154,8 +162,12 @@ impl Crawler {
     }
 
     /// Passes forever, `tick` apart, until `shutdown` resolves.
+    /// Meanwhile the story queue is served as articles are stored, by
+    /// whichever worker holds the lead.
     pub async fn run(self, tick: Duration, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let writer = tokio::spawn(self.stories.clone().keep_serving());
+        let _stop_writer = AbortOnDrop(writer);
         loop {
             match self.run_pass().await {
                 Ok(r) if r != PassReport::default() => tracing::info!(?r, "crawl pass"),
@@ -168,48 +180,28 @@ impl Crawler {
             }
         }
     }
+}
 
-    /// Runs `work` over `items`, one host at a time per task and up to
-    /// `parallel_hosts` hosts at once, so a slow host never starves the others.
-    async fn by_host<T, F, Fut>(&self, items: Vec<T>, url_of: impl Fn(&T) -> String, work: F) -> PassReport
-    where
-        T: Send + 'static,
-        F: Fn(Crawler, T) -> Fut + Send + Sync + Copy + 'static,
-        Fut: Future<Output = PassReport> + Send,
-    {
-        let mut groups: BTreeMap<String, Vec<T>> = BTreeMap::new();
-        for item in items {
-            let host = Url::parse(&url_of(&item))
-                .ok()
-                .and_then(|u| u.host_str().map(String::from))
-                .unwrap_or_default();
-            groups.entry(host).or_default().push(item);
-        }
-        let permits = Arc::new(Semaphore::new(self.parallel_hosts));
-        let mut tasks = JoinSet::new();
-        for (_, group) in groups {
-            // Taken before spawning, so hosts start in a fixed (sorted) order
-            // rather than in whichever order the runtime first polls them.
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
-            };
-            let crawler = self.clone();
-            tasks.spawn(async move {
-                let _permit = permit;
-                let mut report = PassReport::default();
-                for item in group {
-                    report.add(work(crawler.clone(), item).await);
-                }
-                report
-            });
-        }
-        let mut total = PassReport::default();
-        while let Some(done) = tasks.join_next().await {
-            match done {
-                Ok(r) => total.add(r),
-                Err(e) => tracing::error!("crawl task failed: {e}"),
-            }
-        }
-        total
+/// Aborts a spawned task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
+}
+
+/// A lease holder's name: this machine and process, plus a random part
+/// (a pid is reused after a restart; a lease of the dead process must not
+/// look like ours).
+fn worker_name() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let machine = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    // Seeded from the OS's randomness for every process.
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish() as u32;
+    format!("{}:{}:{random:08x}", machine.trim(), std::process::id())
+}
+
+fn lease_of(lease: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60))
 }

@@ -1,36 +1,53 @@
-//! Live story clustering: the clusterer between extraction and the store.
+//! Live story clustering: the clusterer between the stored articles and
+//! their stories.
 //!
-//! Each article, once extracted and stored, is assigned to a story and the
-//! decision (story, merges, syndication marks, related stories) is written
-//! in one transaction. The clusterer's window lives in memory; on the first
-//! assignment after a start it is rebuilt from the store by replaying the
-//! window's clustered articles with their stored stories, so a restart
-//! neither re-decides old articles nor forgets open stories. The store stays
-//! the only durable state.
+//! Stored articles wait in the store's story queue. Exactly one process on
+//! a database writes stories (the lead, [`newsdesk_store::StoryLead`]):
+//! it takes the queue in order, assigns each article and writes the
+//! decision (story, merges, syndication marks, related stories, revisions
+//! of earlier articles) in one transaction through the lead, so a process
+//! that lost the lead cannot write. The clusterer's window lives in
+//! memory; whoever takes the lead (at the first start, or after the last
+//! holder died) rebuilds it from the store by replaying the window's
+//! clustered articles with their stored stories, so the store stays the
+//! only durable state.
 //!
-//! With a semantic model configured ([`Embeddings`]), each title is embedded
-//! before assignment, and the rebuild embeds the replayed titles too, so
-//! restored stories carry their mean embeddings. An article whose title
-//! cannot be embedded is assigned on its words alone.
+//! With a semantic model configured ([`Embeddings`]), titles are embedded
+//! before assignment, a batch at a time, and the rebuild embeds the
+//! replayed titles too, so restored stories carry their mean embeddings.
+//! An article whose title cannot be embedded is assigned on its words
+//! alone.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use newsdesk_cluster::{Assignment, Clusterer, Config, Item, Revision};
 use newsdesk_domain::{ArticleId, StoryId};
-use newsdesk_store::{blocking, Store, StoreError, StoryAssignment};
+use newsdesk_store::{blocking, Store, StoreError, StoryAssignment, StoryLead};
 use tokio::sync::Mutex;
 
 use crate::embeddings::Embeddings;
 
+/// Articles taken from the story queue at a time.
+const QUEUE_BATCH: usize = 64;
+/// How long an idle writer waits for word of stored articles, and a
+/// process without the lead waits before trying to take it again.
+const IDLE_WAIT: Duration = Duration::from_secs(5);
+
 /// The live story engine over the store.
 pub(crate) struct Stories {
     store: Arc<dyn Store>,
-    /// `None` until rebuilt from the store. Held across the store write so
+    /// `Some` while this process holds the lead. Held across each batch so
     /// decisions are persisted in the order they were taken.
-    engine: Mutex<Option<Clusterer>>,
+    writer: Mutex<Option<Writer>>,
     embeddings: Embeddings,
+}
+
+/// The lead and the clusterer it feeds.
+struct Writer {
+    lead: Arc<dyn StoryLead>,
+    engine: Clusterer,
 }
 
 impl Stories {
@@ -38,50 +55,105 @@ impl Stories {
     pub(crate) fn new(store: Arc<dyn Store>, embeddings: Embeddings) -> Stories {
         Stories {
             store,
-            engine: Mutex::new(None),
+            writer: Mutex::new(None),
             embeddings,
         }
     }
 
-    /// Assigns a stored article to a story and persists the decision.
-    pub(crate) async fn assign(&self, id: ArticleId) -> Result<(), StoreError> {
-        // Read and embed before taking the engine, so concurrent crawl tasks
-        // embed in parallel and only the decisions are serialised.
-        let (article, source) = blocking(&self.store, move |s| {
-            let article = s.article(id)?;
-            let source = match &article {
-                Some(a) => s.source(a.source_id)?.map(|s| s.name),
-                None => None,
+    /// Assigns every queued article, if this process holds (or can take)
+    /// the lead. A failure gives the lead up, to be taken again, with a
+    /// rebuilt window, by whichever process asks first.
+    pub(crate) async fn serve_queue(&self) {
+        let mut writer = self.writer.lock().await;
+        if let Err(e) = self.serve(&mut writer).await {
+            tracing::error!("writing stories failed; giving up the lead: {e}");
+            *writer = None;
+        }
+    }
+
+    /// Serves the queue as articles are stored, for ever.
+    pub(crate) async fn keep_serving(self: Arc<Self>) {
+        loop {
+            self.serve_queue().await;
+            let lead = self.writer.lock().await.as_ref().map(|w| w.lead.clone());
+            match lead {
+                Some(lead) => {
+                    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || lead.wait(IDLE_WAIT)).await {
+                        tracing::warn!("waiting for stored articles: {e}");
+                        tokio::time::sleep(IDLE_WAIT).await;
+                    }
+                }
+                None => tokio::time::sleep(IDLE_WAIT).await,
+            }
+        }
+    }
+
+    async fn serve(&self, writer: &mut Option<Writer>) -> Result<(), StoreError> {
+        if writer.is_none() {
+            let Some(lead) = blocking(&self.store, |s| s.lead_stories()).await? else {
+                return Ok(());
             };
-            Ok((article, source))
+            tracing::info!(pid = std::process::id(), "this process now writes the stories");
+            let engine = self.rebuild().await?;
+            *writer = Some(Writer { lead, engine });
+        }
+        let Some(writer) = writer.as_mut() else {
+            return Ok(());
+        };
+        loop {
+            let lead = writer.lead.clone();
+            let queued = on_lead(lead, |l| l.waiting(QUEUE_BATCH)).await?;
+            if queued.is_empty() {
+                return Ok(());
+            }
+            self.assign_batch(writer, queued).await?;
+        }
+    }
+
+    /// Assigns queued articles in queue order and persists each decision.
+    async fn assign_batch(&self, writer: &mut Writer, queued: Vec<ArticleId>) -> Result<(), StoreError> {
+        let ids = queued.clone();
+        let articles = blocking(&self.store, move |s| {
+            ids.into_iter()
+                .map(|id| {
+                    let article = s.article(id)?;
+                    let source = match &article {
+                        Some(a) => s.source(a.source_id)?.map(|s| s.name),
+                        None => None,
+                    };
+                    Ok((id, article, source))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
         })
         .await?;
-        let Some(article) = article else {
-            return Ok(());
-        };
-        let embedding = self.embeddings.title(&article.title).await;
-        let mut guard = self.engine.lock().await;
-        if guard.is_none() {
-            *guard = Some(self.rebuild().await?);
+        let titles = articles
+            .iter()
+            .map(|(_, a, _)| a.as_ref().map(|a| a.title.clone()).unwrap_or_default())
+            .collect();
+        let embeddings = self.embeddings.titles(titles).await;
+        for ((id, article, source), embedding) in articles.into_iter().zip(embeddings) {
+            let Some(article) = article else {
+                on_lead(writer.lead.clone(), move |l| l.pass(&[id])).await?;
+                continue;
+            };
+            let item = Item {
+                key: id.0 as u64,
+                title: &article.title,
+                text: &article.text,
+                source: source.as_deref(),
+                byline: article.byline.as_deref(),
+                published_ms: Some(article.published_at.unwrap_or(article.discovered_at).timestamp_millis()),
+                embedding: embedding.as_deref(),
+            };
+            let decision = writer.engine.assign(&item, Utc::now().timestamp_millis());
+            if decision.duplicate {
+                on_lead(writer.lead.clone(), move |l| l.pass(&[id])).await?;
+                continue;
+            }
+            let assignment = to_store(id, decision);
+            on_lead(writer.lead.clone(), move |l| l.assign(&assignment)).await?;
         }
-        let Some(engine) = guard.as_mut() else {
-            return Ok(());
-        };
-        let item = Item {
-            key: id.0 as u64,
-            title: &article.title,
-            text: &article.text,
-            source: source.as_deref(),
-            byline: article.byline.as_deref(),
-            published_ms: Some(article.published_at.unwrap_or(article.discovered_at).timestamp_millis()),
-            embedding: embedding.as_deref(),
-        };
-        let decision = engine.assign(&item, Utc::now().timestamp_millis());
-        if decision.duplicate {
-            return Ok(());
-        }
-        let assignment = to_store(id, decision);
-        blocking(&self.store, move |s| s.assign_story(&assignment)).await
+        Ok(())
     }
 
     /// A clusterer holding the window's already-clustered articles.
@@ -117,6 +189,16 @@ impl Stories {
         );
         Ok(engine)
     }
+}
+
+/// Runs a lead call on a blocking thread, as [`blocking`] runs store calls.
+async fn on_lead<T: Send + 'static>(
+    lead: Arc<dyn StoryLead>,
+    call: impl FnOnce(&dyn StoryLead) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(move || call(lead.as_ref()))
+        .await
+        .unwrap_or_else(|e| Err(StoreError::Interrupted(e.to_string())))
 }
 
 fn to_store(article: ArticleId, a: Assignment) -> StoryAssignment {

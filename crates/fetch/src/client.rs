@@ -215,6 +215,12 @@ impl Fetcher {
         self.fetch(url, validators, plan).await
     }
 
+    /// How long until this fetcher will next contact `host` (zero when it
+    /// may now), whatever its interval or Crawl-delay.
+    pub fn next_turn(&self, host: &str) -> Duration {
+        self.inner.limiter.next_turn(host)
+    }
+
     /// Follows redirects by hand, vetting every hop before it is requested.
     async fn fetch(&self, start: Url, validators: &Validators, plan: Plan) -> Result<Response, FetchError> {
         let started = Instant::now();

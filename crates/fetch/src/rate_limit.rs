@@ -55,6 +55,16 @@ impl RateLimiter {
         slot.interval = slot.interval.max(interval);
     }
 
+    /// How long until `host` may be contacted again (zero when it may now):
+    /// what a crawl worker hands on with the host, so that the next worker,
+    /// in another process, keeps the spacing.
+    pub fn next_turn(&self, host: &str) -> Duration {
+        let now = Instant::now();
+        self.lock()
+            .get(&host.to_ascii_lowercase())
+            .map_or(Duration::ZERO, |s| s.next.saturating_duration_since(now))
+    }
+
     /// The interval currently enforced for `host`; only tests look.
     #[cfg(test)]
     pub fn interval(&self, host: &str) -> Duration {
@@ -137,5 +147,13 @@ mod tests {
         limiter.raise_interval("x.example", Duration::from_secs(5));
         limiter.raise_interval("x.example", Duration::from_secs(2));
         assert_eq!(limiter.interval("x.example"), Duration::from_secs(5));
+        assert_eq!(limiter.next_turn("x.example"), Duration::ZERO);
+        let before = Instant::now();
+        limiter.reserve("X.example");
+        let turn = limiter.next_turn("x.example");
+        assert!(
+            turn > Duration::from_secs(4) && turn <= Duration::from_secs(5) + before.elapsed(),
+            "{turn:?}"
+        );
     }
 }

@@ -33,6 +33,9 @@ pub type Client = deadpool_postgres::Client;
 pub mod testing;
 
 mod migrate;
+mod session;
+
+pub use session::Session;
 
 /// Why connecting or migrating failed.
 #[derive(Debug, thiserror::Error)]
@@ -157,24 +160,8 @@ impl Postgres {
         Ok(pg)
     }
 
-    /// Runs `make()`'s future to completion. Callers belong on blocking
-    /// threads, where this simply blocks; called from async code instead
-    /// (a test body, a forgotten `spawn_blocking`), it must not panic as a
-    /// nested `block_on` would: on a multi-threaded runtime the worker hands
-    /// its tasks over first (`block_in_place`), on a current-thread runtime
-    /// the call runs on a thread of its own.
     fn block_on<T: Send>(&self, make: impl AsyncFnOnce() -> T + Send) -> T {
-        use tokio::runtime::{Handle, RuntimeFlavor};
-        let runtime = self.runtime.as_ref().expect("runtime lives until drop");
-        match Handle::try_current().map(|h| h.runtime_flavor()) {
-            Err(_) => runtime.block_on(make()),
-            Ok(RuntimeFlavor::CurrentThread) => std::thread::scope(|s| {
-                s.spawn(|| runtime.block_on(make()))
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            }),
-            Ok(_) => tokio::task::block_in_place(|| runtime.block_on(make())),
-        }
+        block_on(self.runtime.as_ref().expect("runtime lives until drop"), make)
     }
 
     async fn checkout(&self) -> Result<deadpool_postgres::Object, PgError> {
@@ -243,6 +230,25 @@ impl Postgres {
     /// The schema version of `component` (0 before its first migration).
     pub fn schema_version(&self, component: &str) -> Result<i64, PgError> {
         self.read(async |c| migrate::version(c, component).await)
+    }
+}
+
+/// Runs `make()`'s future to completion. Callers belong on blocking
+/// threads, where this simply blocks; called from async code instead
+/// (a test body, a forgotten `spawn_blocking`), it must not panic as a
+/// nested `block_on` would: on a multi-threaded runtime the worker hands
+/// its tasks over first (`block_in_place`), on a current-thread runtime
+/// the call runs on a thread of its own.
+fn block_on<T: Send>(runtime: &Runtime, make: impl AsyncFnOnce() -> T + Send) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Err(_) => runtime.block_on(make()),
+        Ok(RuntimeFlavor::CurrentThread) => std::thread::scope(|s| {
+            s.spawn(|| runtime.block_on(make()))
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }),
+        Ok(_) => tokio::task::block_in_place(|| runtime.block_on(make())),
     }
 }
 

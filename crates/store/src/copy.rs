@@ -52,6 +52,18 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("last_error", Text),
             ("error_count", Int),
             ("created_at", Time),
+            ("host", Text),
+        ],
+    ),
+    (
+        "hosts",
+        &[
+            ("host", Text),
+            ("next_fetch_at", Time),
+            ("lease_holder", Text),
+            ("lease_until", Time),
+            ("robots", Text),
+            ("robots_at", Time),
         ],
     ),
     (
@@ -95,8 +107,10 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("origin", Text),
             ("section", Text),
             ("feed_category", Text),
+            ("host", Text),
         ],
     ),
+    ("cluster_queue", &[("article_id", Int)]),
     (
         "article_aliases",
         &[("url", Text), ("article_id", Int), ("feed_id", Int), ("guid", Text)],

@@ -124,6 +124,47 @@ pub enum Completed {
     /// The page's canonical URL belongs to another stored article: this row
     /// was folded into that one, whose id is given.
     MergedInto(ArticleId),
+    /// The article was stored already (by a worker whose lease on the host
+    /// had expired when this one took it): nothing was written.
+    Repeat(ArticleId),
+}
+
+/// A host leased to one crawl worker (see [`Store::claim_hosts`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostLease {
+    /// The host, lower case, as URLs name it.
+    pub host: String,
+    /// Not before this may the host be contacted: the last request any
+    /// worker sent it, plus its interval.
+    pub next_fetch_at: DateTime<Utc>,
+    /// Its robots.txt as a worker last fetched it.
+    pub robots: Option<StoredRobots>,
+}
+
+/// A host's robots.txt, kept with the host so every worker obeys the same rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRobots {
+    /// The file's text; empty when the host has none (everything allowed).
+    pub body: String,
+    /// When it was fetched.
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// The right to write story decisions, held by one process at a time on a
+/// database (see [`Store::lead_stories`]). Stored articles wait in a queue
+/// until the holder assigns them; a holder that lost the right cannot write.
+pub trait StoryLead: Send + Sync {
+    /// Up to `limit` stored articles waiting for a story, oldest first.
+    fn waiting(&self, limit: usize) -> Result<Vec<ArticleId>>;
+    /// Stores a decision as [`Store::assign_story`] does, and takes the
+    /// article off the queue, in one transaction.
+    fn assign(&self, assignment: &StoryAssignment) -> Result<()>;
+    /// Takes articles off the queue without a story of their own (the
+    /// clusterer found them duplicates of clustered ones).
+    fn pass(&self, articles: &[ArticleId]) -> Result<()>;
+    /// Waits up to `timeout` for word that articles were stored (from any
+    /// process); returns whether word came.
+    fn wait(&self, timeout: std::time::Duration) -> Result<bool>;
 }
 
 /// An article as listed on the home and source pages.
@@ -321,6 +362,37 @@ pub trait Store: Send + Sync {
 
     /// Pending articles: those that failed fewest times first, then oldest first.
     fn pending_articles(&self, limit: usize) -> Result<Vec<Article>>;
+
+    /// Leases to `worker`, until `until`, up to `limit` hosts that have work
+    /// (a feed due at `now` or a pending page), that nobody holds or whose
+    /// lease expired before `now`, and that are not in `skip`; the hosts
+    /// contacted longest ago first. Workers claiming at once get different
+    /// hosts.
+    fn claim_hosts(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        skip: &[String],
+        limit: usize,
+    ) -> Result<Vec<HostLease>>;
+    /// Extends `worker`'s lease on `host` to `until`. False when the lease
+    /// was lost (it expired and another worker took the host): the worker
+    /// must stop crawling the host at once.
+    fn renew_host(&self, host: &str, worker: &str, until: DateTime<Utc>) -> Result<bool>;
+    /// Ends `worker`'s lease on `host`, recording when the host may next be
+    /// contacted and, when the worker fetched it anew, its robots.txt.
+    fn release_host(
+        &self,
+        host: &str,
+        worker: &str,
+        next_fetch_at: DateTime<Utc>,
+        robots: Option<&StoredRobots>,
+    ) -> Result<()>;
+    /// [`Store::due_feeds`] on one host.
+    fn due_feeds_of_host(&self, host: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<Feed>>;
+    /// [`Store::pending_articles`] on one host.
+    fn pending_of_host(&self, host: &str, limit: usize) -> Result<Vec<Article>>;
     /// Stores the extracted page and marks the article ready. `canonical_url`
     /// (already canonicalised) replaces the stored URL when it differs.
     fn complete_article(&self, id: ArticleId, canonical_url: &str, page: &Extracted) -> Result<Completed>;
@@ -343,6 +415,11 @@ pub trait Store: Send + Sync {
     /// [`Store::latest`], for one section (as its analysis filed them).
     fn latest_in_section(&self, section: Section, limit: usize, offset: usize) -> Result<Vec<ArticleCard>>;
 
+    /// Tries to become the one story writer on this database; `None` while
+    /// another holds the lead (on PostgreSQL, another process's session;
+    /// on SQLite, another caller in this process). The lead is given up
+    /// when the value is dropped, or when its holder dies.
+    fn lead_stories(&self) -> Result<Option<std::sync::Arc<dyn StoryLead>>>;
     /// Stores a clustering decision: the article's story (created if new),
     /// merged stories folded in, syndication marks, related-story links; and
     /// refreshes the counts of every story touched.

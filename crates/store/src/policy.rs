@@ -27,6 +27,15 @@ pub(crate) const TOP_CANDIDATES: usize = 2_000;
 pub(crate) const RELATED_STORIES: usize = 10;
 pub(crate) const PER_RELATED_STORY: usize = 2;
 
+/// The host a URL names, lower case; empty for a URL without one. Crawl
+/// work is leased by it.
+pub(crate) fn host_of(url: &str) -> String {
+    url::Url::parse(url.trim())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default()
+}
+
 /// Trims and turns blank strings into `None`: feeds often carry `""` fields.
 pub(crate) fn non_blank(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())

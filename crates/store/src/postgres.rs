@@ -15,6 +15,7 @@ mod articles;
 mod community;
 mod feeds;
 mod fetch_log;
+mod hosts;
 mod migrations;
 mod reading;
 mod rows;
@@ -32,8 +33,8 @@ use rows::R;
 
 use crate::{
     AppPassword, ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed, Cursor,
-    EntityRef, FetchRecord, Listed, Listing, Marks, NewComment, Pick, PollSuccess, Queued, Reading, RelatedArticle,
-    Result, Store, StoreError, StoryArticle, StoryAssignment, Window,
+    EntityRef, FetchRecord, HostLease, Listed, Listing, Marks, NewComment, Pick, PollSuccess, Queued, Reading,
+    RelatedArticle, Result, Store, StoreError, StoredRobots, StoryArticle, StoryAssignment, StoryLead, Window,
 };
 
 /// Connections a store keeps open: the web's concurrent store calls and
@@ -44,6 +45,8 @@ const MAX_CONNECTIONS: usize = 16;
 #[derive(Debug)]
 pub struct PostgresStore {
     pg: Postgres,
+    /// For the story lead's session of its own.
+    url: String,
 }
 
 impl PostgresStore {
@@ -53,7 +56,10 @@ impl PostgresStore {
         let pg = Postgres::connect(url, MAX_CONNECTIONS).map_err(|e| StoreError::Database(e.to_string()))?;
         pg.migrate(migrations::COMPONENT, migrations::MIGRATIONS)
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        Ok(Self { pg })
+        Ok(Self {
+            pg,
+            url: url.to_string(),
+        })
     }
 
     fn read<T: Send>(&self, f: impl AsyncFnOnce(&newsdesk_postgres::Client) -> R<T> + Send) -> Result<T> {
@@ -128,6 +134,39 @@ impl Store for PostgresStore {
         self.read(async |c| articles::pending(c, limit).await)
     }
 
+    fn claim_hosts(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        skip: &[String],
+        limit: usize,
+    ) -> Result<Vec<HostLease>> {
+        self.write(async |tx| hosts::claim(tx, worker, now, until, skip, limit).await)
+    }
+
+    fn renew_host(&self, host: &str, worker: &str, until: DateTime<Utc>) -> Result<bool> {
+        self.write(async |tx| hosts::renew(tx, host, worker, until).await)
+    }
+
+    fn release_host(
+        &self,
+        host: &str,
+        worker: &str,
+        next_fetch_at: DateTime<Utc>,
+        robots: Option<&StoredRobots>,
+    ) -> Result<()> {
+        self.write(async |tx| hosts::release(tx, host, worker, next_fetch_at, robots).await)
+    }
+
+    fn due_feeds_of_host(&self, host: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<Feed>> {
+        self.read(async |c| hosts::due_feeds(c, host, now, limit).await)
+    }
+
+    fn pending_of_host(&self, host: &str, limit: usize) -> Result<Vec<Article>> {
+        self.read(async |c| hosts::pending(c, host, limit).await)
+    }
+
     fn complete_article(&self, id: ArticleId, canonical_url: &str, page: &Extracted) -> Result<Completed> {
         self.write(async |tx| articles::complete(tx, id, canonical_url, page).await)
     }
@@ -158,6 +197,10 @@ impl Store for PostgresStore {
 
     fn latest_in_section(&self, section: Section, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
         self.read(async |c| articles::latest(c, Listing::Section(section), limit, offset).await)
+    }
+
+    fn lead_stories(&self) -> Result<Option<std::sync::Arc<dyn StoryLead>>> {
+        Ok(hosts::PgLead::take(&self.url)?.map(|lead| std::sync::Arc::new(lead) as _))
     }
 
     fn assign_story(&self, assignment: &StoryAssignment) -> Result<()> {

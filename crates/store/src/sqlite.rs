@@ -12,6 +12,7 @@ mod articles;
 mod community;
 mod feeds;
 mod fetch_log;
+mod hosts;
 mod migrations;
 mod reading;
 mod rows;
@@ -19,7 +20,8 @@ mod sources;
 mod stories;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -30,8 +32,8 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::{
     AppPassword, ArticleCard, ArticleStory, ArticleView, ClusterSeed, CommentOnArticle, Community, Completed, Cursor,
-    EntityRef, FetchRecord, Listed, Listing, Marks, NewComment, Pick, PollSuccess, Queued, Reading, RelatedArticle,
-    Result, Store, StoreError, StoryArticle, StoryAssignment, Window,
+    EntityRef, FetchRecord, HostLease, Listed, Listing, Marks, NewComment, Pick, PollSuccess, Queued, Reading,
+    RelatedArticle, Result, Store, StoreError, StoredRobots, StoryArticle, StoryAssignment, StoryLead, Window,
 };
 use newsdesk_domain::{Comment, CommentId, Interest, Role, User, UserId};
 use rows::Ctx;
@@ -48,9 +50,14 @@ const MAX_IDLE_READERS: usize = 32;
 
 /// A [`Store`] backed by one SQLite database file.
 pub struct SqliteStore {
-    writer: Mutex<Connection>,
+    /// Shared with the story lead, which writes through it too.
+    writer: Arc<Mutex<Connection>>,
     /// `None` for in-memory stores, whose data only the writer connection sees.
     readers: Option<ReaderPool>,
+    /// Whether a caller holds the story lead of an in-memory store (a
+    /// file's is a lock on a file beside it).
+    lead_held: Arc<AtomicBool>,
+    stored: Arc<hosts::Stored>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -74,10 +81,7 @@ impl SqliteStore {
         configure(&writer)?;
         enable_wal(&writer)?;
         migrations::migrate(&mut writer)?;
-        Ok(Self {
-            writer: Mutex::new(writer),
-            readers: Some(ReaderPool::new(path)),
-        })
+        Ok(Self::with(writer, Some(ReaderPool::new(path))))
     }
 
     /// A private, empty in-memory database, for tests. All access goes
@@ -86,10 +90,16 @@ impl SqliteStore {
         let mut writer = Connection::open_in_memory().ctx("open in-memory database")?;
         configure(&writer)?;
         migrations::migrate(&mut writer)?;
-        Ok(Self {
-            writer: Mutex::new(writer),
-            readers: None,
-        })
+        Ok(Self::with(writer, None))
+    }
+
+    fn with(writer: Connection, readers: Option<ReaderPool>) -> Self {
+        Self {
+            writer: Arc::new(Mutex::new(writer)),
+            readers,
+            lead_held: Arc::default(),
+            stored: Arc::default(),
+        }
     }
 
     /// The schema version (`PRAGMA user_version`) of the open database.
@@ -100,13 +110,7 @@ impl SqliteStore {
     /// Runs `f` in an IMMEDIATE transaction on the writer and commits; any
     /// error rolls everything back.
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = lock(&self.writer);
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .ctx("begin transaction")?;
-        let out = f(&tx)?;
-        tx.commit().ctx("commit transaction")?;
-        Ok(out)
+        write_on(&self.writer, f)
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
@@ -115,6 +119,18 @@ impl SqliteStore {
             None => f(&lock(&self.writer)),
         }
     }
+}
+
+/// Runs `f` in an IMMEDIATE transaction on `writer` and commits; any error
+/// rolls everything back.
+fn write_on<T>(writer: &Mutex<Connection>, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    let mut conn = lock(writer);
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ctx("begin transaction")?;
+    let out = f(&tx)?;
+    tx.commit().ctx("commit transaction")?;
+    Ok(out)
 }
 
 fn article_view(c: &Connection, id: ArticleId, related: usize) -> Result<Option<ArticleView>> {
@@ -272,8 +288,43 @@ impl Store for SqliteStore {
         self.read(|c| articles::pending(c, limit))
     }
 
+    fn claim_hosts(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        skip: &[String],
+        limit: usize,
+    ) -> Result<Vec<HostLease>> {
+        self.write(|tx| hosts::claim(tx, worker, now, until, skip, limit))
+    }
+
+    fn renew_host(&self, host: &str, worker: &str, until: DateTime<Utc>) -> Result<bool> {
+        self.write(|tx| hosts::renew(tx, host, worker, until))
+    }
+
+    fn release_host(
+        &self,
+        host: &str,
+        worker: &str,
+        next_fetch_at: DateTime<Utc>,
+        robots: Option<&StoredRobots>,
+    ) -> Result<()> {
+        self.write(|tx| hosts::release(tx, host, worker, next_fetch_at, robots))
+    }
+
+    fn due_feeds_of_host(&self, host: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<Feed>> {
+        self.read(|c| hosts::due_feeds(c, host, now, limit))
+    }
+
+    fn pending_of_host(&self, host: &str, limit: usize) -> Result<Vec<Article>> {
+        self.read(|c| hosts::pending(c, host, limit))
+    }
+
     fn complete_article(&self, id: ArticleId, canonical_url: &str, page: &Extracted) -> Result<Completed> {
-        self.write(|tx| articles::complete(tx, id, canonical_url, page))
+        let completed = self.write(|tx| articles::complete(tx, id, canonical_url, page))?;
+        self.stored.tell();
+        Ok(completed)
     }
 
     fn fail_article(&self, id: ArticleId, error: &str, retry: bool) -> Result<()> {
@@ -302,6 +353,18 @@ impl Store for SqliteStore {
 
     fn latest_in_section(&self, section: Section, limit: usize, offset: usize) -> Result<Vec<ArticleCard>> {
         self.read(|c| articles::latest(c, Listing::Section(section), limit, offset))
+    }
+
+    fn lead_stories(&self) -> Result<Option<Arc<dyn StoryLead>>> {
+        let path = self.readers.as_ref().map(|r| r.path.as_path());
+        let Some(hold) = hosts::Hold::take(path, &self.lead_held)? else {
+            return Ok(None);
+        };
+        Ok(Some(Arc::new(hosts::SqliteLead {
+            writer: self.writer.clone(),
+            _hold: hold,
+            stored: self.stored.clone(),
+        })))
     }
 
     fn assign_story(&self, assignment: &StoryAssignment) -> Result<()> {

@@ -158,8 +158,12 @@ async fn restart_mid_crawl_loses_and_duplicates_nothing() {
     drop(h.crawler);
     drop(h.store);
 
+    // The restarted process is another worker: the hosts the killed one
+    // held wait until their leases expire, then it takes them over.
     let store: Arc<dyn Store> = newsdesk_store::open(&h.database).unwrap();
     let crawler = crawler_of(&store, &h.fetch, 8);
+    crawler.run_pass().await.unwrap();
+    tokio::time::sleep(LEASE).await;
     crawler.run_pass().await.unwrap();
 
     let listed = store.latest(1000, 0).unwrap();

@@ -141,8 +141,14 @@ impl Harness {
     }
 }
 
+/// How long the tests' crawlers lease a host: short, so a test that kills
+/// one need not wait long for another to take its hosts over.
+pub const LEASE: Duration = Duration::from_secs(2);
+
 pub fn crawler_of(store: &Arc<dyn Store>, fetch: &FetchConfig, hosts: usize) -> Crawler {
-    Crawler::new(store.clone(), Fetcher::new(fetch.clone()).unwrap()).parallel_hosts(hosts)
+    Crawler::new(store.clone(), Fetcher::new(fetch.clone()).unwrap())
+        .parallel_hosts(hosts)
+        .lease(LEASE)
 }
 
 pub fn subscribe_outlets(store: &Arc<dyn Store>, wire: &Newswire) {

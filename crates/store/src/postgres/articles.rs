@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use newsdesk_domain::{Article, ArticleId, ArticleStatus, Extracted, FeedEntry, FeedId, SourceId};
 use newsdesk_postgres::{GenericClient, ToSql};
 
+use super::hosts;
 use super::rows::{self, all, each, first, get, int, ms, run, run_racing, ARTICLE_COLS, CARD_COLS, R};
-use crate::policy::{non_blank, page_excerpt, sort_time, MAX_ATTEMPTS};
+use crate::policy::{host_of, non_blank, page_excerpt, sort_time, MAX_ATTEMPTS};
 use crate::{ArticleCard, Completed, Listing, Queued, StoreError};
 
 /// Queues feed entries as pending articles (see the SQLite twin). An entry
@@ -69,12 +70,14 @@ async fn insert_pending(
 ) -> R<Option<ArticleId>> {
     let url = entry.url.trim();
     let title = non_blank(entry.title.as_deref()).unwrap_or(url);
+    let host = host_of(url);
+    hosts::ensure(c, &host).await?;
     let row = first(
         c,
         "insert pending article",
         "INSERT INTO articles (source_id, feed_id, guid, url, status, title, byline,
-             published_at, discovered_at, sort_at, excerpt, feed_category)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11)
+             published_at, discovered_at, sort_at, excerpt, feed_category, host)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT DO NOTHING RETURNING id",
         &[
             &source.0,
@@ -88,6 +91,7 @@ async fn insert_pending(
             &ms(sort_time(entry.published, discovered_at)),
             &non_blank(entry.summary.as_deref()),
             &non_blank(entry.category.as_deref()),
+            &host,
         ],
     )
     .await?;
@@ -124,6 +128,9 @@ pub(crate) async fn complete(
     page: &Extracted,
 ) -> R<Completed> {
     let article = lock(c, id).await?;
+    if article.status == ArticleStatus::Ready {
+        return Ok(Completed::Repeat(id));
+    }
     let url = non_blank(Some(canonical_url)).unwrap_or(&article.url);
     if url != article.url {
         if let Some(owner) = resolve_url(c, url).await?.filter(|&owner| owner != id) {
@@ -234,7 +241,7 @@ async fn apply_page(c: &impl GenericClient, article: &Article, url: &str, page: 
         &[&article.id.0, &ms(sort_time(published, article.discovered_at))],
     )
     .await?;
-    Ok(())
+    hosts::enqueue(c, article.id).await
 }
 
 /// Counts a failed page fetch (see the SQLite twin).

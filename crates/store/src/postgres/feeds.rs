@@ -5,8 +5,8 @@ use newsdesk_domain::{Feed, FeedId, SourceId};
 use newsdesk_postgres::GenericClient;
 
 use super::rows::{self, all, each, first, int, ms, run, FEED_COLS, R};
-use super::sources;
-use crate::policy::{non_blank, DEFAULT_INTERVAL_SECS};
+use super::{hosts, sources};
+use crate::policy::{host_of, non_blank, DEFAULT_INTERVAL_SECS};
 use crate::{PollSuccess, StoreError};
 
 /// Subscribes `source` to `url`; a known URL (even one subscribed by a
@@ -22,11 +22,13 @@ pub(crate) async fn add(c: &impl GenericClient, source: SourceId, url: &str, now
     if sources::get_one(c, source).await?.is_none() {
         return Err(StoreError::NotFound(format!("source {}", source.0)).into());
     }
+    let host = host_of(url);
+    hosts::ensure(c, &host).await?;
     let sql = format!(
-        "INSERT INTO feeds (source_id, url, next_check_at, interval_secs, created_at)
-         VALUES ($1, $2, $3, $4, $3) ON CONFLICT (url) DO NOTHING RETURNING {FEED_COLS}"
+        "INSERT INTO feeds (source_id, url, next_check_at, interval_secs, created_at, host)
+         VALUES ($1, $2, $3, $4, $3, $5) ON CONFLICT (url) DO NOTHING RETURNING {FEED_COLS}"
     );
-    let args: rows::Params = &[&source.0, &url, &ms(now), &DEFAULT_INTERVAL_SECS];
+    let args: rows::Params = &[&source.0, &url, &ms(now), &DEFAULT_INTERVAL_SECS, &host];
     match first(c, "insert feed", &sql, args).await? {
         Some(row) => rows::feed(&row),
         None => by_url(c, url)

@@ -6,7 +6,7 @@
 
 pub(crate) const COMPONENT: &str = "store";
 
-pub(crate) const MIGRATIONS: &[&str] = &[V1, SECTIONS, READING, ENTITY_TIMES, FEED_CATEGORIES];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, SECTIONS, READING, ENTITY_TIMES, FEED_CATEGORIES, CRAWL_HOSTS];
 
 const V1: &str = r#"
 CREATE TABLE sources (
@@ -254,4 +254,30 @@ CREATE INDEX article_entities_latest ON article_entities(entity_id, sort_at DESC
 /// section when the page names none.
 const FEED_CATEGORIES: &str = r#"
 ALTER TABLE articles ADD COLUMN feed_category TEXT;
+"#;
+
+/// Crawl work shared by several workers (see the SQLite twin). The host is
+/// the URL's authority without user information or port, lower case.
+const CRAWL_HOSTS: &str = r#"
+ALTER TABLE feeds ADD COLUMN host TEXT NOT NULL DEFAULT '';
+UPDATE feeds SET host = lower(coalesce(substring(url from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(\[[^]]*\]|[^:/?#]*)'), ''));
+CREATE INDEX feeds_host_due ON feeds(host, next_check_at);
+ALTER TABLE articles ADD COLUMN host TEXT NOT NULL DEFAULT '';
+UPDATE articles SET host = lower(coalesce(substring(url from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(\[[^]]*\]|[^:/?#]*)'), ''))
+    WHERE status = 'pending';
+CREATE INDEX articles_host_pending ON articles(host, attempts, discovered_at, id) WHERE status = 'pending';
+CREATE TABLE hosts (
+    host          TEXT PRIMARY KEY,
+    next_fetch_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch',
+    lease_holder  TEXT,
+    lease_until   TIMESTAMPTZ,
+    robots        TEXT,
+    robots_at     TIMESTAMPTZ
+);
+INSERT INTO hosts (host)
+    SELECT host FROM feeds UNION SELECT host FROM articles WHERE status = 'pending'
+    ON CONFLICT DO NOTHING;
+CREATE TABLE cluster_queue (
+    article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE
+);
 "#;

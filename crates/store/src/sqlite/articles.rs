@@ -6,8 +6,9 @@ use newsdesk_domain::{Article, ArticleId, ArticleStatus, Extracted, FeedEntry, F
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::hosts;
 use super::rows::{self, millis, sort_key, sql_int, Ctx, ARTICLE_COLS, CARD_COLS};
-use crate::policy::{non_blank, page_excerpt, MAX_ATTEMPTS};
+use crate::policy::{host_of, non_blank, page_excerpt, MAX_ATTEMPTS};
 use crate::{ArticleCard, Completed, Listing, Queued, Result, StoreError};
 
 /// Queues feed entries as pending articles. Entries whose URL or
@@ -60,10 +61,12 @@ fn insert_pending(
 ) -> Result<ArticleId> {
     let url = entry.url.trim();
     let title = non_blank(entry.title.as_deref()).unwrap_or(url);
+    let host = host_of(url);
+    hosts::ensure(conn, &host)?;
     conn.prepare_cached(
         "INSERT INTO articles (source_id, feed_id, guid, url, status, title, byline,
-             published_at, discovered_at, sort_at, excerpt, feed_category)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             published_at, discovered_at, sort_at, excerpt, feed_category, host)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -78,6 +81,7 @@ fn insert_pending(
             sort_key(entry.published, discovered_at),
             non_blank(entry.summary.as_deref()),
             non_blank(entry.category.as_deref()),
+            host,
         ])
     })
     .ctx("insert pending article")?;
@@ -99,6 +103,9 @@ fn get_existing(conn: &Connection, id: ArticleId) -> Result<Article> {
 /// folding it into the article that already owns that URL.
 pub(crate) fn complete(conn: &Connection, id: ArticleId, canonical_url: &str, page: &Extracted) -> Result<Completed> {
     let article = get_existing(conn, id)?;
+    if article.status == ArticleStatus::Ready {
+        return Ok(Completed::Repeat(id));
+    }
     let url = non_blank(Some(canonical_url)).unwrap_or(&article.url);
     if url != article.url {
         if let Some(owner) = resolve_url(conn, url)?.filter(|&owner| owner != id) {
@@ -194,7 +201,7 @@ fn apply_page(conn: &Connection, article: &Article, url: &str, page: &Extracted)
     conn.prepare_cached("UPDATE article_entities SET sort_at = ?2 WHERE article_id = ?1")
         .and_then(|mut st| st.execute(params![article.id.0, sort_key(published, article.discovered_at)]))
         .ctx("move entity links")?;
-    Ok(())
+    hosts::enqueue(conn, article.id)
 }
 
 /// Counts a failed page fetch. Ready and failed articles keep their status:

@@ -5,8 +5,8 @@ use newsdesk_domain::{Feed, FeedId, SourceId};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{self, millis, sql_int, Ctx, FEED_COLS};
-use super::sources;
-use crate::policy::{non_blank, DEFAULT_INTERVAL_SECS};
+use super::{hosts, sources};
+use crate::policy::{host_of, non_blank, DEFAULT_INTERVAL_SECS};
 use crate::{PollSuccess, Result, StoreError};
 
 /// Subscribes `source` to `url`; a known URL returns the existing feed as is.
@@ -21,10 +21,12 @@ pub(crate) fn add(conn: &Connection, source: SourceId, url: &str, now: DateTime<
     if sources::get(conn, source)?.is_none() {
         return Err(StoreError::NotFound(format!("source {}", source.0)));
     }
+    let host = host_of(url);
+    hosts::ensure(conn, &host)?;
     conn.execute(
-        "INSERT INTO feeds (source_id, url, next_check_at, interval_secs, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?3)",
-        params![source.0, url, millis(now), DEFAULT_INTERVAL_SECS],
+        "INSERT INTO feeds (source_id, url, next_check_at, interval_secs, created_at, host)
+         VALUES (?1, ?2, ?3, ?4, ?3, ?5)",
+        params![source.0, url, millis(now), DEFAULT_INTERVAL_SECS, host],
     )
     .ctx("insert feed")?;
     let id = FeedId(conn.last_insert_rowid());

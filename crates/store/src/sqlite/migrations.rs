@@ -3,6 +3,7 @@
 //! `MIGRATIONS[i]` brings the schema from version `i` to `i + 1`. Entries are
 //! append-only: never edit one that has shipped, add a new one instead.
 
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::rows::Ctx;
@@ -19,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     READING,
     ENTITY_TIMES,
     FEED_CATEGORIES,
+    CRAWL_HOSTS,
 ];
 
 /// Initial schema. Timestamps are unix milliseconds (UTC).
@@ -296,12 +298,43 @@ const FEED_CATEGORIES: &str = r#"
 ALTER TABLE articles ADD COLUMN feed_category TEXT;
 "#;
 
+/// Crawl work shared by several workers: each feed and pending page names
+/// its host; a host is leased to one worker at a time and carries when it
+/// may next be contacted and its robots.txt. Stored pages wait in
+/// `cluster_queue` for the one story writer. `url_host` is registered by
+/// [`migrate`] for the backfill.
+const CRAWL_HOSTS: &str = r#"
+ALTER TABLE feeds ADD COLUMN host TEXT NOT NULL DEFAULT '';
+UPDATE feeds SET host = url_host(url);
+CREATE INDEX feeds_host_due ON feeds(host, next_check_at);
+ALTER TABLE articles ADD COLUMN host TEXT NOT NULL DEFAULT '';
+UPDATE articles SET host = url_host(url) WHERE status = 'pending';
+CREATE INDEX articles_host_pending ON articles(host, attempts, discovered_at, id) WHERE status = 'pending';
+CREATE TABLE hosts (
+    host          TEXT PRIMARY KEY,
+    next_fetch_at INTEGER NOT NULL DEFAULT 0,
+    lease_holder  TEXT,
+    lease_until   INTEGER,
+    robots        TEXT,
+    robots_at     INTEGER
+);
+INSERT OR IGNORE INTO hosts (host)
+    SELECT host FROM feeds UNION SELECT host FROM articles WHERE status = 'pending';
+CREATE TABLE cluster_queue (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE
+);
+"#;
+
 /// The schema version this build writes.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
 
 /// Applies pending migrations in one IMMEDIATE transaction, so two processes
 /// opening the same file at once cannot both migrate.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.create_scalar_function("url_host", 1, FunctionFlags::SQLITE_DETERMINISTIC, |ctx| {
+        Ok(crate::policy::host_of(&ctx.get::<String>(0)?))
+    })
+    .ctx("register url_host")?;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .ctx("begin migration")?;
