@@ -68,6 +68,8 @@ pub fn fetcher(config: &Config) -> Result<Fetcher> {
 pub fn crawler(config: &Config, store: Arc<dyn Store>, fetcher: Fetcher, embeddings: Embeddings) -> Crawler {
     Crawler::new(store, fetcher)
         .parallel_hosts(config.crawl.parallel_hosts)
+        .lease(std::time::Duration::from_secs(config.crawl.lease_secs))
+        .pages_per_lease(config.crawl.pages_per_lease)
         .embeddings(embeddings)
 }
 

@@ -34,6 +34,9 @@ pub struct Cli {
 enum Command {
     /// Serve the website and crawl feeds in the background.
     Serve,
+    /// Crawl without serving pages: one of several workers on one
+    /// PostgreSQL database (hosts are leased, one worker writes stories).
+    Worker,
     /// Try newsdesk offline: crawl built-in fictional outlets over loopback and serve the site.
     Demo {
         /// Port for the website.
@@ -149,6 +152,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     let config = || Config::load(cli.config.as_deref());
     match cli.command {
         Command::Serve => serve::serve(config()?).await,
+        Command::Worker => serve::worker(config()?).await,
         Command::Demo { port } => demo::demo(config()?, port).await,
         Command::Ingest => app::ingest(&config()?).await,
         Command::Reindex => app::reindex(&config()?).await,

@@ -121,6 +121,13 @@ pub struct CrawlSettings {
     pub tick_secs: u64,
     /// Hosts crawled at the same time (each host is still rate-limited).
     pub parallel_hosts: usize,
+    /// How long a host stays leased to a crawler that stopped renewing it
+    /// (it died): the wait before another worker, or the restarted one,
+    /// takes the host over.
+    pub lease_secs: u64,
+    /// Pages a crawler fetches from a host before handing it back, so
+    /// workers take turns on a long queue.
+    pub pages_per_lease: usize,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -193,6 +200,8 @@ impl Default for CrawlSettings {
         CrawlSettings {
             tick_secs: 30,
             parallel_hosts: 16,
+            lease_secs: 60,
+            pages_per_lease: 100,
         }
     }
 }
@@ -343,6 +352,9 @@ impl Config {
         }
         if self.crawl.parallel_hosts == 0 {
             bail!("crawl.parallel_hosts must be at least 1");
+        }
+        if self.crawl.lease_secs == 0 {
+            bail!("crawl.lease_secs must be at least 1");
         }
         // Refused rather than ignored: the operator asked for embeddings.
         if self.cluster.semantic_model.is_some() && !cfg!(feature = "semantic") {

@@ -1,4 +1,5 @@
-//! `newsdesk serve`: the website and the crawler in one process.
+//! `newsdesk serve`: the website and the crawler in one process; and
+//! `newsdesk worker`: the crawler alone, one of several on a database.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use newsdesk_web::AppState;
 use tokio::net::TcpListener;
 
 use crate::app;
-use crate::config::Config;
+use crate::config::{Config, SearchBackend};
 
 /// Serves the site on `config.listen` and crawls in the background until Ctrl-C.
 pub async fn serve(config: Config) -> Result<()> {
@@ -66,6 +67,27 @@ pub async fn run(
     newsdesk_web::serve(listener, state, shutdown_signal()).await?;
     // The store keeps each step atomic, so stopping mid-pass loses nothing.
     crawl.abort();
+    Ok(())
+}
+
+/// Crawls (leasing hosts, and writing stories while it holds the lead)
+/// without serving pages, until Ctrl-C.
+pub async fn worker(config: Config) -> Result<()> {
+    let store: Arc<dyn Store> = app::open_store(&config)?;
+    let embeddings = app::embeddings(&config).await?;
+    let mut crawler = app::crawler(&config, store, app::fetcher(&config)?, embeddings);
+    // A tantivy index belongs to the one `serve` beside it, which indexes
+    // what workers stored when it starts; PostgreSQL search is shared.
+    if config.search == SearchBackend::Postgres {
+        crawler = crawler.search(app::open_index(&config)?);
+    } else {
+        tracing::warn!(
+            "search = \"tantivy\": this worker leaves indexing to `serve` (search = \"postgres\" shares it)"
+        );
+    }
+    println!("newsdesk worker {} is crawling", std::process::id());
+    let tick = Duration::from_secs(config.crawl.tick_secs.max(1));
+    crawler.run(tick, shutdown_signal()).await;
     Ok(())
 }
 

@@ -114,7 +114,7 @@ fn write_config(dir: &Path, wire: &Newswire) -> std::path::PathBuf {
     let hosts: Vec<String> = wire.hosts().iter().map(|h| format!("{h:?}")).collect();
     let mut toml = format!(
         "listen = \"127.0.0.1:0\"\ndatabase = {:?}\n[fetch]\nallow_hosts = [{}]\nrequests_per_second = 2.0\n\
-         max_retries = 0\n[crawl]\ntick_secs = 1\n",
+         max_retries = 0\n[crawl]\ntick_secs = 1\nlease_secs = 2\n",
         dir.join("newsdesk.db"),
         hosts.join(", ")
     );

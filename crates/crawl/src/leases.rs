@@ -22,9 +22,6 @@ use crate::{Crawler, PassReport};
 
 /// Feeds polled under one lease; more wait for the next claim.
 const FEEDS_PER_LEASE: usize = 100;
-/// Pages fetched under one lease; more wait for the next claim, so a host
-/// with a long queue does not hold one worker's slot for ever.
-const PAGES_PER_LEASE: usize = 200;
 
 /// What a pass has already tried, so a page that failed and stays pending
 /// is not fetched again in the same pass.
@@ -58,6 +55,9 @@ impl Crawler {
                 let skip: Vec<String> = spent.iter().chain(running.values()).cloned().collect();
                 match self.claim(skip, free).await {
                     Ok(leases) => {
+                        if !leases.is_empty() {
+                            tracing::debug!(hosts = ?leases.iter().map(|l| &l.host).collect::<Vec<_>>(), "claimed");
+                        }
                         for lease in leases {
                             let host = lease.host.clone();
                             let task = tasks.spawn(self.clone().crawl_host(lease, tried.clone()));
@@ -131,7 +131,8 @@ impl Crawler {
             outcome.report.add(self.clone().poll_feed(feed).await);
         }
         let h = host.clone();
-        let pages = blocking(&store, move |s| s.pending_of_host(&h, PAGES_PER_LEASE)).await;
+        let per_lease = self.pages_per_lease;
+        let pages = blocking(&store, move |s| s.pending_of_host(&h, per_lease)).await;
         for page in pages.unwrap_or_else(|e| self.skip_host(&host, e)) {
             if !first_try(&tried, |t| t.pages.insert(page.id)) {
                 continue;

@@ -58,6 +58,10 @@ const DEFAULT_PARALLEL_HOSTS: usize = 16;
 /// How long a host stays leased to a worker that stopped renewing it
 /// (renewed before every fetch; a fetch times out well within it).
 const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+/// Pages fetched under one lease unless [`Crawler::pages_per_lease`] says
+/// otherwise; more wait for the next claim, so a host with a long queue
+/// does not hold one worker's slot for ever.
+const DEFAULT_PAGES_PER_LEASE: usize = 100;
 
 /// The crawl pipeline over one store and one fetcher. Cheap to clone: the
 /// clones share the fetcher's per-host limits and the story engine.
@@ -71,6 +75,7 @@ pub struct Crawler {
     /// Who holds this crawler's host leases: unique per process.
     worker: Arc<str>,
     lease: chrono::Duration,
+    pages_per_lease: usize,
 }
 
 /// What one pass did, for logs and tests.
@@ -110,6 +115,16 @@ impl Crawler {
             search: None,
             worker: worker_name().into(),
             lease: lease_of(DEFAULT_LEASE),
+            pages_per_lease: DEFAULT_PAGES_PER_LEASE,
+        }
+    }
+
+    /// Fetches up to `pages` pages of a host per lease (at least one) before
+    /// handing it back, so workers take turns on long queues.
+    pub fn pages_per_lease(self, pages: usize) -> Crawler {
+        Crawler {
+            pages_per_lease: pages.max(1),
+            ..self
         }
     }
 
