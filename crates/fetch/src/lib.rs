@@ -20,7 +20,9 @@ mod robots;
 mod schedule;
 mod ssrf;
 pub mod urls;
+pub mod warc;
 
+pub use crate::warc::{Archive, ArchivedPage, RecordError};
 pub use client::{FetchConfig, Fetcher, Response, Validators};
 pub use error::FetchError;
 pub use feed::{discover_feeds, parse_feed, ParsedFeed};
