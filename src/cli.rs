@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::config::Config;
 use crate::logging::LogFormat;
-use crate::{app, demo, jsonl, migrate, serve};
+use crate::{app, demo, import, jsonl, migrate, serve};
 
 /// newsdesk: a self-hostable news aggregator.
 ///
@@ -47,6 +47,9 @@ enum Command {
     Ingest,
     /// Rebuild the search index from the database (stop `serve` first).
     Reindex,
+    /// Import pages from web archives.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Manage feed subscriptions.
     #[command(subcommand)]
     Feeds(FeedsCommand),
@@ -87,6 +90,20 @@ enum Command {
         #[arg(long)]
         url: Option<Url>,
         /// `.html` or `.html.gz` files; `-` reads standard input.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import the HTML pages of WARC files (`.warc.gz` with a gzip member
+    /// per record, as Common Crawl's CC-NEWS, or `.warc`): extracted,
+    /// analysed, indexed and clustered in fetch order.
+    ///
+    /// Bad records are counted and skipped; exits non-zero only when a
+    /// file cannot be read.
+    Warc {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
@@ -156,6 +173,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Demo { port } => demo::demo(config()?, port).await,
         Command::Ingest => app::ingest(&config()?).await,
         Command::Reindex => app::reindex(&config()?).await,
+        Command::Import(ImportCommand::Warc { paths }) => import::warc(&config()?, &paths).await,
         Command::Feeds(cmd) => feeds(&config()?, cmd).await,
         Command::Opml(cmd) => opml(&config()?, cmd).await,
         Command::Migrate { from, to } => migrate::run(&from, &to).await,

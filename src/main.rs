@@ -5,6 +5,7 @@ mod app;
 mod cli;
 mod config;
 mod demo;
+mod import;
 mod jsonl;
 mod logging;
 mod memory;

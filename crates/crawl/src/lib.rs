@@ -11,7 +11,8 @@
 //! when this process holds the lead. [`Subscriptions`] adds and removes
 //! feeds (with discovery from a site page, OPML and starter feeds) and is
 //! the web's [`newsdesk_web::FeedAdmin`]; [`reindex`] rebuilds the search
-//! index from the store.
+//! index from the store; [`Crawler::import_warc`] takes pages from a web
+//! archive through the same path.
 //!
 //! All state lives in the store (feed schedules, validators, the pending
 //! queue, host leases, the story queue, stories), so a crawler can be
@@ -28,6 +29,7 @@ mod embeddings;
 mod enrich;
 mod fetch_log;
 mod images;
+mod import;
 mod indexing;
 mod leases;
 mod opml;
@@ -46,6 +48,7 @@ use newsdesk_store::{Store, StoreError};
 
 pub use embeddings::{Embeddings, ModelError, NO_SEMANTIC_FEATURE};
 pub use images::Images;
+pub use import::ImportReport;
 pub use indexing::{catch_up, reindex, IndexError};
 pub use opml::parse as parse_opml;
 pub use page::PageError;

@@ -119,7 +119,7 @@ fn non_html(content_type: Option<&str>) -> Option<String> {
 /// when it stays on the same site, else where the fetch ended up. A
 /// canonical on another site (a syndication partner pointing at the wire's
 /// original) is ignored, so the copy is kept as its own article.
-fn canonical_url(declared: Option<&str>, fetched: &Url) -> String {
+pub(crate) fn canonical_url(declared: Option<&str>, fetched: &Url) -> String {
     let fetched_canon = urls::canonicalize(fetched.as_str())
         .map(|u| u.to_string())
         .unwrap_or_else(|_| fetched.to_string());

@@ -154,7 +154,8 @@ pub struct StoredRobots {
 /// database (see [`Store::lead_stories`]). Stored articles wait in a queue
 /// until the holder assigns them; a holder that lost the right cannot write.
 pub trait StoryLead: Send + Sync {
-    /// Up to `limit` stored articles waiting for a story, oldest first.
+    /// Up to `limit` stored articles waiting for a story, in the order they
+    /// were discovered (a feed's poll, an archived page's fetch time).
     fn waiting(&self, limit: usize) -> Result<Vec<ArticleId>>;
     /// Stores a decision as [`Store::assign_story`] does, and takes the
     /// article off the queue, in one transaction.
@@ -396,6 +397,19 @@ pub trait Store: Send + Sync {
     /// Stores the extracted page and marks the article ready. `canonical_url`
     /// (already canonicalised) replaces the stored URL when it differs.
     fn complete_article(&self, id: ArticleId, canonical_url: &str, page: &Extracted) -> Result<Completed>;
+    /// Stores a page read from an archive, fetched from `url` at
+    /// `fetched_at`, as a ready article of `source` under `canonical_url`
+    /// (the same policy as [`Store::complete_article`]), queued for its
+    /// story. A page whose URL is already stored is a
+    /// [`Completed::Repeat`] and changes nothing.
+    fn store_archived(
+        &self,
+        source: SourceId,
+        url: &str,
+        fetched_at: DateTime<Utc>,
+        canonical_url: &str,
+        page: &Extracted,
+    ) -> Result<Completed>;
     /// Records a failed page fetch. With `retry` the article stays pending
     /// until it has failed three times; then, or without `retry`, it is
     /// marked failed and listed with its feed summary.

@@ -36,6 +36,20 @@ pub(crate) fn host_of(url: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The feed entry an archived page stands for: its URL and title, nothing
+/// a feed would add.
+pub(crate) fn archived_entry(url: &str, page: &Extracted) -> newsdesk_domain::FeedEntry {
+    newsdesk_domain::FeedEntry {
+        guid: String::new(),
+        url: url.trim().to_string(),
+        title: page.title.clone(),
+        summary: None,
+        author: None,
+        published: None,
+        category: None,
+    }
+}
+
 /// Trims and turns blank strings into `None`: feeds often carry `""` fields.
 pub(crate) fn non_blank(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())

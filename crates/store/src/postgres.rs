@@ -171,6 +171,17 @@ impl Store for PostgresStore {
         self.write(async |tx| articles::complete(tx, id, canonical_url, page).await)
     }
 
+    fn store_archived(
+        &self,
+        source: SourceId,
+        url: &str,
+        fetched_at: DateTime<Utc>,
+        canonical_url: &str,
+        page: &Extracted,
+    ) -> Result<Completed> {
+        self.write(async |tx| articles::store_archived(tx, source, url, fetched_at, canonical_url, page).await)
+    }
+
     fn fail_article(&self, id: ArticleId, error: &str, retry: bool) -> Result<()> {
         self.write(async |tx| articles::fail(tx, id, error, retry).await)
     }

@@ -327,6 +327,19 @@ impl Store for SqliteStore {
         Ok(completed)
     }
 
+    fn store_archived(
+        &self,
+        source: SourceId,
+        url: &str,
+        fetched_at: DateTime<Utc>,
+        canonical_url: &str,
+        page: &Extracted,
+    ) -> Result<Completed> {
+        let completed = self.write(|tx| articles::store_archived(tx, source, url, fetched_at, canonical_url, page))?;
+        self.stored.tell();
+        Ok(completed)
+    }
+
     fn fail_article(&self, id: ArticleId, error: &str, retry: bool) -> Result<()> {
         self.write(|tx| articles::fail(tx, id, error, retry))
     }

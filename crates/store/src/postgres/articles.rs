@@ -7,7 +7,7 @@ use newsdesk_postgres::{GenericClient, ToSql};
 
 use super::hosts;
 use super::rows::{self, all, each, first, get, int, ms, run, run_racing, ARTICLE_COLS, CARD_COLS, R};
-use crate::policy::{host_of, non_blank, page_excerpt, sort_time, MAX_ATTEMPTS};
+use crate::policy::{archived_entry, host_of, non_blank, page_excerpt, sort_time, MAX_ATTEMPTS};
 use crate::{ArticleCard, Completed, Listing, Queued, StoreError};
 
 /// Queues feed entries as pending articles (see the SQLite twin). An entry
@@ -28,7 +28,7 @@ pub(crate) async fn queue(
         let url = entry.url.trim();
         let queued = match find_known(c, feed, guid, url).await? {
             Some(id) => Queued::Known(id),
-            None => match insert_pending(c, source, feed, discovered_at, entry).await? {
+            None => match insert_pending(c, source, Some(feed), discovered_at, entry).await? {
                 Some(id) => Queued::New(id),
                 None => Queued::Known(
                     find_known(c, feed, guid, url)
@@ -64,7 +64,7 @@ async fn find_known(c: &impl GenericClient, feed: FeedId, guid: Option<&str>, ur
 async fn insert_pending(
     c: &impl GenericClient,
     source: SourceId,
-    feed: FeedId,
+    feed: Option<FeedId>,
     discovered_at: DateTime<Utc>,
     entry: &FeedEntry,
 ) -> R<Option<ArticleId>> {
@@ -81,7 +81,7 @@ async fn insert_pending(
          ON CONFLICT DO NOTHING RETURNING id",
         &[
             &source.0,
-            &feed.0,
+            &feed.map(|f| f.0),
             &non_blank(Some(&entry.guid)),
             &url,
             &title,
@@ -114,6 +114,29 @@ async fn lock(c: &impl GenericClient, id: ArticleId) -> R<Article> {
     match first(c, "lock article", &sql, &[&id.0]).await? {
         Some(row) => rows::article(&row),
         None => Err(StoreError::NotFound(format!("article {}", id.0)).into()),
+    }
+}
+
+/// Stores a page read from an archive (see the SQLite twin). When another
+/// process stores the same URL at once, its row wins and this is a repeat.
+pub(crate) async fn store_archived(
+    c: &impl GenericClient,
+    source: SourceId,
+    url: &str,
+    fetched_at: DateTime<Utc>,
+    canonical_url: &str,
+    page: &Extracted,
+) -> R<Completed> {
+    if let Some(known) = resolve_url(c, url.trim()).await? {
+        return Ok(Completed::Repeat(known));
+    }
+    let entry = archived_entry(url, page);
+    match insert_pending(c, source, None, fetched_at, &entry).await? {
+        Some(id) => complete(c, id, canonical_url, page).await,
+        None => resolve_url(c, url.trim())
+            .await?
+            .map(Completed::Repeat)
+            .ok_or_else(|| StoreError::Database(format!("{url} was stored and is gone")).into()),
     }
 }
 

@@ -192,7 +192,8 @@ impl StoryLead for PgLead {
                 let rows = all(
                     tx,
                     "list articles waiting for a story",
-                    "SELECT article_id FROM cluster_queue ORDER BY article_id LIMIT $1",
+                    "SELECT q.article_id FROM cluster_queue q JOIN articles a ON a.id = q.article_id
+                     ORDER BY a.discovered_at, q.article_id LIMIT $1",
                     &[&int(limit)],
                 )
                 .await?;

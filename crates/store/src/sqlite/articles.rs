@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::hosts;
 use super::rows::{self, millis, sort_key, sql_int, Ctx, ARTICLE_COLS, CARD_COLS};
-use crate::policy::{host_of, non_blank, page_excerpt, MAX_ATTEMPTS};
+use crate::policy::{archived_entry, host_of, non_blank, page_excerpt, MAX_ATTEMPTS};
 use crate::{ArticleCard, Completed, Listing, Queued, Result, StoreError};
 
 /// Queues feed entries as pending articles. Entries whose URL or
@@ -31,7 +31,7 @@ pub(crate) fn queue(
             let guid = non_blank(Some(&entry.guid));
             match find_known(conn, feed, guid, entry.url.trim())? {
                 Some(id) => Ok(Queued::Known(id)),
-                None => insert_pending(conn, source, feed, discovered_at, entry).map(Queued::New),
+                None => insert_pending(conn, source, Some(feed), discovered_at, entry).map(Queued::New),
             }
         })
         .collect()
@@ -55,7 +55,7 @@ fn find_known(conn: &Connection, feed: FeedId, guid: Option<&str>, url: &str) ->
 fn insert_pending(
     conn: &Connection,
     source: SourceId,
-    feed: FeedId,
+    feed: Option<FeedId>,
     discovered_at: DateTime<Utc>,
     entry: &FeedEntry,
 ) -> Result<ArticleId> {
@@ -71,7 +71,7 @@ fn insert_pending(
     .and_then(|mut st| {
         st.execute(params![
             source.0,
-            feed.0,
+            feed.map(|f| f.0),
             non_blank(Some(&entry.guid)),
             url,
             title,
@@ -119,6 +119,24 @@ pub(crate) fn complete(conn: &Connection, id: ArticleId, canonical_url: &str, pa
     }
     apply_page(conn, &article, url, page)?;
     Ok(Completed::Stored(id))
+}
+
+/// Stores a page read from an archive, fetched from `url` at `fetched_at`,
+/// as a ready article of `source` under the canonical-URL policy; a page
+/// whose URL is already stored (directly or as an alias) is a repeat.
+pub(crate) fn store_archived(
+    conn: &Connection,
+    source: SourceId,
+    url: &str,
+    fetched_at: DateTime<Utc>,
+    canonical_url: &str,
+    page: &Extracted,
+) -> Result<Completed> {
+    if let Some(known) = resolve_url(conn, url.trim())? {
+        return Ok(Completed::Repeat(known));
+    }
+    let id = insert_pending(conn, source, None, fetched_at, &archived_entry(url, page))?;
+    complete(conn, id, canonical_url, page)
 }
 
 /// The article stored under `url`, directly or as an alias.

@@ -209,9 +209,12 @@ impl Drop for Hold {
 impl StoryLead for SqliteLead {
     fn waiting(&self, limit: usize) -> Result<Vec<ArticleId>> {
         let conn = lock(&self.writer);
-        conn.prepare_cached("SELECT article_id FROM cluster_queue ORDER BY article_id LIMIT ?1")
-            .and_then(|mut st| st.query_map([sql_int(limit)], |r| Ok(ArticleId(r.get(0)?)))?.collect())
-            .ctx("list articles waiting for a story")
+        conn.prepare_cached(
+            "SELECT q.article_id FROM cluster_queue q JOIN articles a ON a.id = q.article_id
+             ORDER BY a.discovered_at, q.article_id LIMIT ?1",
+        )
+        .and_then(|mut st| st.query_map([sql_int(limit)], |r| Ok(ArticleId(r.get(0)?)))?.collect())
+        .ctx("list articles waiting for a story")
     }
 
     fn assign(&self, assignment: &StoryAssignment) -> Result<()> {
