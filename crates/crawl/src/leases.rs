@@ -7,7 +7,8 @@
 //! request at a time. The lease is renewed before every fetch; a lost lease
 //! (it expired and another worker took the host) stops the host at once.
 //! Releasing the host records when it may next be contacted, so the next
-//! worker, wherever it runs, keeps the spacing. Whatever a worker did not
+//! worker, wherever it runs, keeps the spacing, and the robots.txt this
+//! worker fetched, which the next worker obeys without fetching it again. Whatever a worker did not
 //! finish stays due, and is claimed again once its lease expires.
 
 use std::collections::{HashMap, HashSet};
@@ -15,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use newsdesk_domain::{ArticleId, FeedId};
-use newsdesk_store::{blocking, HostLease, StoreError};
+use newsdesk_store::{blocking, HostLease, StoreError, StoredRobots};
 use tokio::task::JoinSet;
 
 use crate::{Crawler, PassReport};
@@ -109,6 +110,9 @@ impl Crawler {
     /// Crawls one leased host: due feeds, then pending pages.
     async fn crawl_host(self, lease: HostLease, tried: Arc<Mutex<Tried>>) -> HostOutcome {
         let host = lease.host;
+        if let Some(robots) = lease.robots {
+            self.fetcher.adopt_robots(&host, robots.body, robots.fetched_at.into());
+        }
         let mut outcome = HostOutcome {
             report: PassReport::default(),
             fetches: 0,
@@ -168,11 +172,19 @@ impl Crawler {
         }
     }
 
-    /// Hands the host back with the time it may next be contacted.
+    /// Hands the host back with the time it may next be contacted and the
+    /// robots.txt this worker fetched for it, if it did.
     async fn release(&self, host: String) {
         let next = Utc::now() + self.fetcher.next_turn(&host);
+        let robots = self.fetcher.take_fetched_robots(&host).map(|(body, at)| StoredRobots {
+            body,
+            fetched_at: at.into(),
+        });
         let worker = self.worker.clone();
-        let released = blocking(&self.store, move |s| s.release_host(&host, &worker, next, None)).await;
+        let released = blocking(&self.store, move |s| {
+            s.release_host(&host, &worker, next, robots.as_ref())
+        })
+        .await;
         if let Err(e) = released {
             tracing::error!("releasing a host failed (its lease will expire): {e}");
         }

@@ -215,6 +215,18 @@ impl Fetcher {
         self.fetch(url, validators, plan).await
     }
 
+    /// Obeys `text` as `host`'s robots.txt, fetched by another worker at
+    /// `fetched_at`, instead of fetching it, while it is fresh.
+    pub fn adopt_robots(&self, host: &str, text: String, fetched_at: SystemTime) {
+        self.inner.robots.adopt(host, text, fetched_at);
+    }
+
+    /// The robots.txt this fetcher fetched for `host` since last asked (the
+    /// text, empty when the host has none), with when: for other workers.
+    pub fn take_fetched_robots(&self, host: &str) -> Option<(String, SystemTime)> {
+        self.inner.robots.take_fetched(host)
+    }
+
     /// How long until this fetcher will next contact `host` (zero when it
     /// may now), whatever its interval or Crawl-delay.
     pub fn next_turn(&self, host: &str) -> Duration {
@@ -345,10 +357,20 @@ impl Fetcher {
             .inner
             .robots
             .get_or_fetch(&robots::origin_key(url), || async {
-                let body = self.fetch_robots(robots_url).await.map(|r| r.body);
+                let host = url.host_str().unwrap_or_default();
+                let body = match self.inner.robots.take_adopted(host) {
+                    Some(text) => Ok(text.into_bytes()),
+                    None => {
+                        let body = self.fetch_robots(robots_url).await.map(|r| r.body);
+                        if let Some(text) = robots::shareable(&body) {
+                            self.inner.robots.record_fetched(host, text);
+                        }
+                        body
+                    }
+                };
                 let agent = robots::agent_token(&self.inner.config.user_agent);
                 let rules = Rules::from_fetch(body, agent);
-                if let (Some(delay), Some(host)) = (rules.crawl_delay(), url.host_str()) {
+                if let Some(delay) = rules.crawl_delay() {
                     self.inner.limiter.raise_interval(host, delay);
                 }
                 rules

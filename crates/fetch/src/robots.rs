@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use texting_robots::Robot;
 use tokio::time::Instant;
@@ -103,10 +103,18 @@ type Entry = Arc<tokio::sync::Mutex<Option<Cached>>>;
 
 /// Per-origin cache. Each origin has its own async lock, so concurrent
 /// requests to one site trigger a single robots.txt fetch.
+///
+/// Crawl workers share what they fetched through the store: a host's
+/// robots.txt text, fetched by one worker, is handed to the next one
+/// ([`RobotsCache::adopt`]), which then obeys it without asking again.
 #[derive(Debug)]
 pub struct RobotsCache {
     ttl: Duration,
     entries: Mutex<HashMap<String, Entry>>,
+    /// Texts another worker fetched, by host, used instead of a fetch.
+    adopted: Mutex<HashMap<String, String>>,
+    /// Texts this cache fetched, by host, until a worker takes them.
+    fetched: Mutex<HashMap<String, (String, SystemTime)>>,
 }
 
 impl RobotsCache {
@@ -114,7 +122,34 @@ impl RobotsCache {
         Self {
             ttl,
             entries: Mutex::new(HashMap::new()),
+            adopted: Mutex::new(HashMap::new()),
+            fetched: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Uses `text`, fetched for `host` at `fetched_at`, instead of fetching
+    /// it again, while it is fresh.
+    pub fn adopt(&self, host: &str, text: String, fetched_at: SystemTime) {
+        let age = SystemTime::now().duration_since(fetched_at).unwrap_or_default();
+        if age < self.ttl {
+            lock(&self.adopted).insert(host.to_ascii_lowercase(), text);
+        }
+    }
+
+    /// The text adopted for `host`, once: the cache keeps the rules.
+    pub fn take_adopted(&self, host: &str) -> Option<String> {
+        lock(&self.adopted).remove(&host.to_ascii_lowercase())
+    }
+
+    /// Keeps what a fetch of `host`'s robots.txt said (the text; empty for
+    /// none), for [`RobotsCache::take_fetched`].
+    pub fn record_fetched(&self, host: &str, text: String) {
+        lock(&self.fetched).insert(host.to_ascii_lowercase(), (text, SystemTime::now()));
+    }
+
+    /// The robots.txt text fetched for `host` since last asked, with when.
+    pub fn take_fetched(&self, host: &str) -> Option<(String, SystemTime)> {
+        lock(&self.fetched).remove(&host.to_ascii_lowercase())
     }
 
     /// Cached rules for `origin`, calling `fetch` when missing or expired.
@@ -123,10 +158,7 @@ impl RobotsCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Rules>,
     {
-        let entry = {
-            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            entries.entry(origin.to_string()).or_default().clone()
-        };
+        let entry = lock(&self.entries).entry(origin.to_string()).or_default().clone();
         let mut cached = entry.lock().await;
         if let Some(c) = cached.as_ref().filter(|c| c.expires > Instant::now()) {
             return c.rules.clone();
@@ -141,6 +173,22 @@ impl RobotsCache {
             expires: Instant::now() + ttl,
         });
         rules
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding these locks cannot leave a map inconsistent.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The text to hand on to other workers for a robots.txt fetch: the file,
+/// or empty when the host has none (a 4xx); nothing for a failure that
+/// may pass.
+pub fn shareable(result: &Result<Vec<u8>, FetchError>) -> Option<String> {
+    match result {
+        Ok(body) => Some(String::from_utf8_lossy(body).into_owned()),
+        Err(FetchError::Status { status, .. }) if *status != 429 && *status < 500 => Some(String::new()),
+        Err(_) => None,
     }
 }
 
