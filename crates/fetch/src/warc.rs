@@ -51,7 +51,8 @@ const SNIFF_BYTES: u64 = 64;
 /// One HTML page from a `response` record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArchivedPage {
-    /// The record's `WARC-Target-URI`: the URL the page was fetched from.
+    /// The record's `WARC-Target-URI`, the URL the page was fetched from,
+    /// as the `url` crate writes it.
     pub url: String,
     /// The record's `WARC-Date`: when it was fetched.
     pub date: DateTime<Utc>,
@@ -324,12 +325,12 @@ impl Archive {
         let checked = Record::<EmptyBody>::try_from(raw)
             .map_err(|e| e.to_string())
             .and_then(|record| match url.as_deref().map(Url::parse) {
-                Some(Ok(parsed)) if matches!(parsed.scheme(), "http" | "https") => Ok(*record.date()),
+                Some(Ok(parsed)) if matches!(parsed.scheme(), "http" | "https") => Ok((parsed, *record.date())),
                 Some(_) => Err("WARC-Target-URI is not an http(s) URL".to_owned()),
                 None => Err("a response without WARC-Target-URI".to_owned()),
             });
-        let date = match checked {
-            Ok(date) => date,
+        let (parsed, date) = match checked {
+            Ok(checked) => checked,
             Err(reason) => {
                 let error = RecordError::Malformed {
                     offset,
@@ -341,7 +342,7 @@ impl Archive {
                     .map(|()| None);
             }
         };
-        let url = url.unwrap_or_default();
+        let url = String::from(parsed);
         let (content_type, body) = self.block(offset, &Some(url.clone()), len, |block| {
             read_response(block, identified.as_deref(), offset, &url)
         })?;
