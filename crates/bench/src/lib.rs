@@ -15,6 +15,8 @@
 //! - [`generate`]: a synthetic archive in a SQLite store for `bench/site.sh`;
 //! - [`tagger`]: trains the name tagger built into `newsdesk-analyze`;
 //! - [`section`]: trains and scores its section classifier.
+//! - [`warc`]: a synthetic CC-NEWS file for `newsdesk import warc`, and how
+//!   fast the WARC reader reads one.
 
 #![warn(missing_docs)]
 
@@ -30,3 +32,4 @@ pub mod section;
 #[cfg(feature = "semantic")]
 pub mod semantic;
 pub mod tagger;
+pub mod warc;

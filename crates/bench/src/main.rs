@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use newsdesk_analyze::section::train::Params;
-use newsdesk_bench::{analyze, cluster, entities, extract, generate, orders, section, tagger};
+use newsdesk_bench::{analyze, cluster, entities, extract, generate, orders, section, tagger, warc};
 use newsdesk_store::Store;
 
 /// Measures newsdesk's quality, speed and memory (docs/BENCHMARKS.md).
@@ -178,6 +178,18 @@ enum Command {
         #[arg(long, default_value = "dev")]
         split: String,
     },
+    /// A CC-NEWS-like WARC file of news pages (a gzip member per record) for
+    /// `newsdesk import warc`; with --read, how fast the WARC reader reads one.
+    Warc {
+        /// The file to write.
+        #[arg(long, required_unless_present = "read")]
+        out: Option<PathBuf>,
+        #[arg(long, default_value_t = 10_000)]
+        records: usize,
+        /// Only read this file through `warc::Archive`: records/s.
+        #[arg(long, conflicts_with = "out")]
+        read: Option<PathBuf>,
+    },
 }
 
 fn main() -> Result<()> {
@@ -245,6 +257,11 @@ fn main() -> Result<()> {
             with_dev,
         }),
         Command::Section { corpus, split } => section::run_score(&corpus, &split),
+        Command::Warc { out, records, read } => match (read, out) {
+            (Some(path), _) => warc::read(&path),
+            (None, Some(out)) => warc::write(&out, records),
+            (None, None) => Err(anyhow::anyhow!("--out FILE or --read FILE")),
+        },
         Command::Generate { database, articles } => {
             let store: Arc<dyn Store> =
                 newsdesk_store::open(&database).map_err(|e| anyhow::anyhow!("opening database {database}: {e}"))?;
