@@ -61,7 +61,11 @@ fuzz_target!(|data: &[u8]| {
         last_offset = Some(offset);
         match item {
             Ok(page) => {
-                assert!(page.url.starts_with("http://") || page.url.starts_with("https://"), "{}", page.url);
+                assert!(
+                    page.url.starts_with("http://") || page.url.starts_with("https://"),
+                    "{}",
+                    page.url
+                );
                 // Decoding a legacy charset at most triples the bytes.
                 assert!(page.html.len() as u64 <= 3 * MAX_HTML_BYTES);
             }
