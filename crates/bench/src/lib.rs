@@ -13,6 +13,8 @@
 //!   (and, with the `semantic` feature, title embeddings in `semantic`);
 //! - [`orders`]: whether stories depend on the order articles arrive in;
 //! - [`generate`]: a synthetic archive in a SQLite store for `bench/site.sh`;
+//! - [`claims`]: crawl workers' host claims on a PostgreSQL database with a
+//!   million pending pages;
 //! - [`tagger`]: trains the name tagger built into `newsdesk-analyze`;
 //! - [`section`]: trains and scores its section classifier.
 //! - [`warc`]: a synthetic CC-NEWS file for `newsdesk import warc`, and how
@@ -21,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod analyze;
+pub mod claims;
 pub mod cluster;
 pub mod entities;
 pub mod extract;

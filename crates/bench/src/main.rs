@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use newsdesk_analyze::section::train::Params;
-use newsdesk_bench::{analyze, cluster, entities, extract, generate, orders, section, tagger, warc};
+use newsdesk_bench::{analyze, claims, cluster, entities, extract, generate, orders, section, tagger, warc};
 use newsdesk_store::Store;
 
 /// Measures newsdesk's quality, speed and memory (docs/BENCHMARKS.md).
@@ -87,6 +87,23 @@ enum Command {
         /// How many articles to write.
         #[arg(long, default_value_t = 100_000)]
         articles: usize,
+    },
+    /// Crawl workers' host claims with many pending pages on a PostgreSQL database: p50/p99 latency.
+    Claims {
+        /// An empty PostgreSQL database (postgres://…).
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        pending: u64,
+        #[arg(long, default_value_t = 10_000)]
+        hosts: u64,
+        /// Hosts with pending pages; the others have none.
+        #[arg(long, default_value_t = 10_000)]
+        busy_hosts: u64,
+        #[arg(long, default_value_t = 1_000)]
+        claims: usize,
+        #[arg(long, default_value_t = 16)]
+        per_claim: usize,
     },
     /// Story clustering: NMI and B-cubed on the MStream sets, items/s, RSS and latency.
     Cluster {
@@ -271,6 +288,21 @@ fn main() -> Result<()> {
             println!("{newest}");
             Ok(())
         }
+        Command::Claims {
+            database,
+            pending,
+            hosts,
+            busy_hosts,
+            claims,
+            per_claim,
+        } => claims::run(&claims::ClaimsBench {
+            database,
+            pending,
+            hosts,
+            busy_hosts,
+            claims,
+            per_claim,
+        }),
         Command::Cluster {
             corpus,
             articles,

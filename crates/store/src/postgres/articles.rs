@@ -71,7 +71,7 @@ async fn insert_pending(
     let url = entry.url.trim();
     let title = non_blank(entry.title.as_deref()).unwrap_or(url);
     let host = host_of(url);
-    hosts::ensure(c, &host).await?;
+    hosts::mark_pages(c, &host).await?;
     let row = first(
         c,
         "insert pending article",

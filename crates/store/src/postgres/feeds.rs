@@ -30,7 +30,10 @@ pub(crate) async fn add(c: &impl GenericClient, source: SourceId, url: &str, now
     );
     let args: rows::Params = &[&source.0, &url, &ms(now), &DEFAULT_INTERVAL_SECS, &host];
     match first(c, "insert feed", &sql, args).await? {
-        Some(row) => rows::feed(&row),
+        Some(row) => {
+            hosts::refresh_feeds(c, &host).await?;
+            rows::feed(&row)
+        }
         None => by_url(c, url)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("feed {url}")).into()),
@@ -38,7 +41,9 @@ pub(crate) async fn add(c: &impl GenericClient, source: SourceId, url: &str, now
 }
 
 pub(crate) async fn remove(c: &impl GenericClient, url: &str) -> R<bool> {
-    Ok(run(c, "delete feed", "DELETE FROM feeds WHERE url = $1", &[&url.trim()]).await? > 0)
+    let n = run(c, "delete feed", "DELETE FROM feeds WHERE url = $1", &[&url.trim()]).await?;
+    hosts::refresh_feeds(c, &host_of(url)).await?;
+    Ok(n > 0)
 }
 
 pub(crate) async fn get_one(c: &impl GenericClient, id: FeedId) -> R<Option<Feed>> {
@@ -97,6 +102,7 @@ pub(crate) async fn record_success(c: &impl GenericClient, feed: FeedId, poll: &
         ],
     )
     .await?;
+    hosts::refresh_feeds_of(c, feed).await?;
     found(n, feed)
 }
 
@@ -116,6 +122,7 @@ pub(crate) async fn record_error(
         &[&feed.0, &error, &ms(at), &ms(next_check_at)],
     )
     .await?;
+    hosts::refresh_feeds_of(c, feed).await?;
     found(n, feed)
 }
 

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use newsdesk_domain::{Article, ArticleId, Feed};
+use newsdesk_domain::{Article, ArticleId, Feed, FeedId};
 use newsdesk_postgres::{GenericClient, Session};
 
-use super::rows::{self, all, each, get, int, ms, run, Fail, ARTICLE_COLS, FEED_COLS, R};
+use super::rows::{self, all, each, first, get, int, ms, run, Fail, ARTICLE_COLS, FEED_COLS, R};
 use super::stories;
 use crate::{HostLease, Result, StoreError, StoredRobots, StoryAssignment, StoryLead};
 
@@ -29,6 +29,53 @@ pub(crate) async fn ensure(c: &impl GenericClient, host: &str) -> R<()> {
     Ok(())
 }
 
+/// Notes that a page waits on `host`. The row stays locked until the
+/// transaction commits, which is what makes [`release`]'s recount safe.
+pub(crate) async fn mark_pages(c: &impl GenericClient, host: &str) -> R<()> {
+    run(
+        c,
+        "mark host with pages",
+        "INSERT INTO hosts (host, pages_pending) VALUES ($1, TRUE)
+         ON CONFLICT (host) DO UPDATE SET pages_pending = TRUE WHERE NOT hosts.pages_pending",
+        &[&host],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Brings the host's first feed due time up to date after a feed of it
+/// was added, polled or removed.
+pub(crate) async fn refresh_feeds(c: &impl GenericClient, host: &str) -> R<()> {
+    run(
+        c,
+        "refresh host's feed time",
+        "UPDATE hosts SET feeds_due_at = (SELECT min(next_check_at) FROM feeds WHERE host = $1)
+         WHERE host = $1",
+        &[&host],
+    )
+    .await?;
+    Ok(())
+}
+
+/// [`refresh_feeds`] for the host of `feed`.
+pub(crate) async fn refresh_feeds_of(c: &impl GenericClient, feed: FeedId) -> R<()> {
+    let row = rows::first(
+        c,
+        "find feed's host",
+        "SELECT host FROM feeds WHERE id = $1",
+        &[&feed.0],
+    )
+    .await?;
+    match row {
+        Some(row) => refresh_feeds(c, &get::<String>(&row, "host")?).await,
+        None => Ok(()),
+    }
+}
+
+/// Leases hosts with waiting pages first, then hosts with a due feed: each
+/// walk goes in contact order over an index of hosts with that work,
+/// passes over rows other claimers hold, and stops at `limit`, however
+/// many hosts are idle.
 pub(crate) async fn claim(
     c: &impl GenericClient,
     worker: &str,
@@ -37,22 +84,24 @@ pub(crate) async fn claim(
     skip: &[String],
     limit: usize,
 ) -> R<Vec<HostLease>> {
-    let rows = all(
-        c,
-        "claim hosts",
-        "WITH due AS (
-             SELECT h.host FROM hosts h
-             WHERE (h.lease_until IS NULL OR h.lease_until < $2)
-               AND h.host <> ALL($4)
-               AND (EXISTS (SELECT 1 FROM feeds f WHERE f.host = h.host AND f.next_check_at <= $2)
-                    OR EXISTS (SELECT 1 FROM articles a WHERE a.host = h.host AND a.status = 'pending'))
-             ORDER BY h.next_fetch_at, h.host COLLATE \"C\" LIMIT $5
-             FOR UPDATE SKIP LOCKED)
-         UPDATE hosts SET lease_holder = $1, lease_until = $3 FROM due WHERE hosts.host = due.host
-         RETURNING hosts.host, hosts.next_fetch_at, hosts.robots, hosts.robots_at",
-        &[&worker, &ms(now), &ms(until), &skip, &int(limit)],
-    )
-    .await?;
+    let mut rows = Vec::new();
+    for work in ["pages_pending", "feeds_due_at <= $2"] {
+        let wanted = limit.saturating_sub(rows.len());
+        if wanted == 0 {
+            break;
+        }
+        let sql = format!(
+            "WITH due AS (
+                 SELECT host FROM hosts
+                 WHERE {work} AND (lease_until IS NULL OR lease_until < $2) AND host <> ALL($4)
+                 ORDER BY next_fetch_at, host COLLATE \"C\" LIMIT $5
+                 FOR UPDATE SKIP LOCKED)
+             UPDATE hosts SET lease_holder = $1, lease_until = $3 FROM due WHERE hosts.host = due.host
+             RETURNING hosts.host, hosts.next_fetch_at, hosts.robots, hosts.robots_at"
+        );
+        let args: rows::Params = &[&worker, &ms(now), &ms(until), &skip, &int(wanted)];
+        rows.extend(all(c, "claim hosts", &sql, args).await?);
+    }
     let mut leases = each(&rows, |row| {
         let robots = match (get::<Option<String>>(row, "robots")?, get(row, "robots_at")?) {
             (Some(body), Some(fetched_at)) => Some(StoredRobots { body, fetched_at }),
@@ -86,12 +135,25 @@ pub(crate) async fn release(
     next_fetch_at: DateTime<Utc>,
     robots: Option<&StoredRobots>,
 ) -> R<()> {
+    // Locked first, so that the recount below, a statement of its own,
+    // sees every page queued by a transaction that held the row.
+    let held = first(
+        c,
+        "lock host",
+        "SELECT host FROM hosts WHERE host = $1 AND lease_holder = $2 FOR UPDATE",
+        &[&host, &worker],
+    )
+    .await?;
+    if held.is_none() {
+        return Ok(());
+    }
     run(
         c,
         "release host",
         "UPDATE hosts SET lease_holder = NULL, lease_until = NULL,
              next_fetch_at = GREATEST(next_fetch_at, $3),
-             robots = COALESCE($4, robots), robots_at = COALESCE($5, robots_at)
+             robots = COALESCE($4, robots), robots_at = COALESCE($5, robots_at),
+             pages_pending = EXISTS (SELECT 1 FROM articles WHERE host = $1 AND status = 'pending')
          WHERE host = $1 AND lease_holder = $2",
         &[
             &host,

@@ -272,11 +272,20 @@ CREATE TABLE hosts (
     lease_holder  TEXT,
     lease_until   TIMESTAMPTZ,
     robots        TEXT,
-    robots_at     TIMESTAMPTZ
+    robots_at     TIMESTAMPTZ,
+    -- Whether pages wait on the host, and when its first feed is due, so
+    -- a claim walks only hosts with work, however many are idle.
+    pages_pending BOOLEAN NOT NULL DEFAULT FALSE,
+    feeds_due_at  TIMESTAMPTZ
 );
+CREATE INDEX hosts_with_pages ON hosts(next_fetch_at, host COLLATE "C") WHERE pages_pending;
+CREATE INDEX hosts_feeds_due ON hosts(feeds_due_at, next_fetch_at);
 INSERT INTO hosts (host)
     SELECT host FROM feeds UNION SELECT host FROM articles WHERE status = 'pending'
     ON CONFLICT DO NOTHING;
+UPDATE hosts SET
+    pages_pending = EXISTS (SELECT 1 FROM articles a WHERE a.host = hosts.host AND a.status = 'pending'),
+    feeds_due_at = (SELECT min(next_check_at) FROM feeds f WHERE f.host = hosts.host);
 CREATE TABLE cluster_queue (
     article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE
 );

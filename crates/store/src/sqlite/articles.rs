@@ -62,7 +62,7 @@ fn insert_pending(
     let url = entry.url.trim();
     let title = non_blank(entry.title.as_deref()).unwrap_or(url);
     let host = host_of(url);
-    hosts::ensure(conn, &host)?;
+    hosts::mark_pages(conn, &host)?;
     conn.prepare_cached(
         "INSERT INTO articles (source_id, feed_id, guid, url, status, title, byline,
              published_at, discovered_at, sort_at, excerpt, feed_category, host)

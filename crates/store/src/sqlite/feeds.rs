@@ -29,6 +29,7 @@ pub(crate) fn add(conn: &Connection, source: SourceId, url: &str, now: DateTime<
         params![source.0, url, millis(now), DEFAULT_INTERVAL_SECS, host],
     )
     .ctx("insert feed")?;
+    hosts::refresh_feeds(conn, &host)?;
     let id = FeedId(conn.last_insert_rowid());
     get(conn, id)?.ok_or_else(|| StoreError::NotFound(format!("feed {}", id.0)))
 }
@@ -37,6 +38,7 @@ pub(crate) fn remove(conn: &Connection, url: &str) -> Result<bool> {
     let n = conn
         .execute("DELETE FROM feeds WHERE url = ?1", [url.trim()])
         .ctx("delete feed")?;
+    hosts::refresh_feeds(conn, &host_of(url))?;
     Ok(n > 0)
 }
 
@@ -96,6 +98,7 @@ pub(crate) fn record_success(conn: &Connection, feed: FeedId, poll: &PollSuccess
             ],
         )
         .ctx("update feed after poll")?;
+    hosts::refresh_feeds_of(conn, feed)?;
     found(n, feed)
 }
 
@@ -114,6 +117,7 @@ pub(crate) fn record_error(
             params![feed.0, error, millis(at), millis(next_check_at)],
         )
         .ctx("update feed after error")?;
+    hosts::refresh_feeds_of(conn, feed)?;
     found(n, feed)
 }
 

@@ -9,8 +9,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use newsdesk_domain::{Article, ArticleId, Feed};
-use rusqlite::{params, Connection};
+use newsdesk_domain::{Article, ArticleId, Feed, FeedId};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{self, millis, opt_time, sql_int, time, Ctx, ARTICLE_COLS, FEED_COLS};
 use super::{lock, stories, write_on};
@@ -24,6 +24,44 @@ pub(crate) fn ensure(conn: &Connection, host: &str) -> Result<()> {
     Ok(())
 }
 
+/// Notes that a page waits on `host`.
+pub(crate) fn mark_pages(conn: &Connection, host: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO hosts (host, pages_pending) VALUES (?1, 1)
+         ON CONFLICT (host) DO UPDATE SET pages_pending = 1 WHERE NOT pages_pending",
+    )
+    .and_then(|mut st| st.execute([host]))
+    .ctx("mark host with pages")?;
+    Ok(())
+}
+
+/// Brings the host's first feed due time up to date after a feed of it
+/// was added, polled or removed.
+pub(crate) fn refresh_feeds(conn: &Connection, host: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE hosts SET feeds_due_at = (SELECT min(next_check_at) FROM feeds WHERE host = ?1)
+         WHERE host = ?1",
+    )
+    .and_then(|mut st| st.execute([host]))
+    .ctx("refresh host's feed time")?;
+    Ok(())
+}
+
+/// [`refresh_feeds`] for the host of `feed`.
+pub(crate) fn refresh_feeds_of(conn: &Connection, feed: FeedId) -> Result<()> {
+    let host: Option<String> = conn
+        .prepare_cached("SELECT host FROM feeds WHERE id = ?1")
+        .and_then(|mut st| st.query_row([feed.0], |r| r.get(0)).optional())
+        .ctx("find feed's host")?;
+    match host {
+        Some(host) => refresh_feeds(conn, &host),
+        None => Ok(()),
+    }
+}
+
+/// Leases hosts with waiting pages first, then hosts with a due feed; each
+/// walk goes in contact order over an index of hosts with that work and
+/// stops at `limit`, however many hosts are idle.
 pub(crate) fn claim(
     conn: &Connection,
     worker: &str,
@@ -33,26 +71,35 @@ pub(crate) fn claim(
     limit: usize,
 ) -> Result<Vec<HostLease>> {
     let skip = serde_json::to_string(skip).unwrap_or_else(|_| "[]".into());
-    conn.prepare_cached(
-        "UPDATE hosts SET lease_holder = ?1, lease_until = ?3
-         WHERE host IN (
-             SELECT h.host FROM hosts h
-             WHERE (h.lease_until IS NULL OR h.lease_until < ?2)
-               AND h.host NOT IN (SELECT value FROM json_each(?4))
-               AND (EXISTS (SELECT 1 FROM feeds f WHERE f.host = h.host AND f.next_check_at <= ?2)
-                    OR EXISTS (SELECT 1 FROM articles a WHERE a.host = h.host AND a.status = 'pending'))
-             ORDER BY h.next_fetch_at, h.host LIMIT ?5)
-         RETURNING host, next_fetch_at, robots, robots_at",
-    )
-    .and_then(|mut st| {
-        st.query_map(params![worker, millis(now), millis(until), skip, sql_int(limit)], lease)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-    })
-    .map(|mut leases| {
-        leases.sort_by(|a, b| (a.next_fetch_at, &a.host).cmp(&(b.next_fetch_at, &b.host)));
-        leases
-    })
-    .ctx("claim hosts")
+    let mut leases = Vec::new();
+    for work in ["pages_pending", "feeds_due_at <= ?2"] {
+        let wanted = limit.saturating_sub(leases.len());
+        if wanted == 0 {
+            break;
+        }
+        let sql = format!(
+            "UPDATE hosts SET lease_holder = ?1, lease_until = ?3
+             WHERE host IN (
+                 SELECT host FROM hosts
+                 WHERE {work} AND (lease_until IS NULL OR lease_until < ?2)
+                   AND host NOT IN (SELECT value FROM json_each(?4))
+                 ORDER BY next_fetch_at, host LIMIT ?5)
+             RETURNING host, next_fetch_at, robots, robots_at"
+        );
+        let found = conn
+            .prepare_cached(&sql)
+            .and_then(|mut st| {
+                st.query_map(
+                    params![worker, millis(now), millis(until), skip, sql_int(wanted)],
+                    lease,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .ctx("claim hosts")?;
+        leases.extend(found);
+    }
+    leases.sort_by(|a, b| (a.next_fetch_at, &a.host).cmp(&(b.next_fetch_at, &b.host)));
+    Ok(leases)
 }
 
 fn lease(row: &rusqlite::Row<'_>) -> rusqlite::Result<HostLease> {
@@ -85,7 +132,8 @@ pub(crate) fn release(
     conn.prepare_cached(
         "UPDATE hosts SET lease_holder = NULL, lease_until = NULL,
              next_fetch_at = MAX(next_fetch_at, ?3),
-             robots = COALESCE(?4, robots), robots_at = COALESCE(?5, robots_at)
+             robots = COALESCE(?4, robots), robots_at = COALESCE(?5, robots_at),
+             pages_pending = EXISTS (SELECT 1 FROM articles WHERE host = ?1 AND status = 'pending')
          WHERE host = ?1 AND lease_holder = ?2",
     )
     .and_then(|mut st| {

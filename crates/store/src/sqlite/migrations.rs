@@ -300,7 +300,8 @@ ALTER TABLE articles ADD COLUMN feed_category TEXT;
 
 /// Crawl work shared by several workers: each feed and pending page names
 /// its host; a host is leased to one worker at a time and carries when it
-/// may next be contacted and its robots.txt. Stored pages wait in
+/// may next be contacted, its robots.txt, whether pages wait on it and
+/// when its first feed is due (so claims walk only hosts with work). Stored pages wait in
 /// `cluster_queue` for the one story writer. `url_host` is registered by
 /// [`migrate`] for the backfill.
 const CRAWL_HOSTS: &str = r#"
@@ -316,10 +317,17 @@ CREATE TABLE hosts (
     lease_holder  TEXT,
     lease_until   INTEGER,
     robots        TEXT,
-    robots_at     INTEGER
+    robots_at     INTEGER,
+    pages_pending INTEGER NOT NULL DEFAULT 0,
+    feeds_due_at  INTEGER
 );
+CREATE INDEX hosts_with_pages ON hosts(next_fetch_at, host) WHERE pages_pending;
+CREATE INDEX hosts_feeds_due ON hosts(feeds_due_at, next_fetch_at);
 INSERT OR IGNORE INTO hosts (host)
     SELECT host FROM feeds UNION SELECT host FROM articles WHERE status = 'pending';
+UPDATE hosts SET
+    pages_pending = EXISTS (SELECT 1 FROM articles a WHERE a.host = hosts.host AND a.status = 'pending'),
+    feeds_due_at = (SELECT min(next_check_at) FROM feeds f WHERE f.host = hosts.host);
 CREATE TABLE cluster_queue (
     article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE
 );
