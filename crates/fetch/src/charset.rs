@@ -24,18 +24,26 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> String {
     undo_double_encoding(decode_bytes(body, content_type))
 }
 
+/// [`decode`] of a body the caller no longer needs: a page that is read as
+/// UTF-8 and is valid UTF-8 (most are) becomes the `String` without a copy.
+pub fn decode_owned(body: Vec<u8>, content_type: Option<&str>) -> String {
+    let as_utf8 = Encoding::for_bom(&body).is_none()
+        && declared(&body, content_type).is_none_or(|e| e == UTF_8 || e == UTF_16LE || e == UTF_16BE);
+    if !as_utf8 {
+        return decode(&body, content_type);
+    }
+    match String::from_utf8(body) {
+        Ok(text) => undo_double_encoding(text),
+        Err(e) => decode(e.as_bytes(), content_type),
+    }
+}
+
 fn decode_bytes(body: &[u8], content_type: Option<&str>) -> String {
     if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
         let (text, _) = encoding.decode_without_bom_handling(&body[bom_len..]);
         return text.into_owned();
     }
-    let declared = match (content_type.and_then(charset_param), in_document_charset(body)) {
-        // The header and the document contradict each other: at least one
-        // is wrong, so let the bytes decide.
-        (Some(header), Some(meta)) if header != meta => None,
-        (header, meta) => header.or(meta),
-    };
-    if let Some(text) = declared.and_then(|enc| decode_declared(enc, body)) {
+    if let Some(text) = declared(body, content_type).and_then(|enc| decode_declared(enc, body)) {
         return text;
     }
     // chardetng takes valid UTF-8 as UTF-8 anyway (and pure ASCII decodes
@@ -45,6 +53,15 @@ fn decode_bytes(body: &[u8], content_type: Option<&str>) -> String {
     }
     let encoding = sniff(body);
     encoding.decode_without_bom_handling(body).0.into_owned()
+}
+
+/// The encoding the header or the document declares, unless they contradict
+/// each other: then at least one is wrong, and the bytes decide.
+fn declared(body: &[u8], content_type: Option<&str>) -> Option<&'static Encoding> {
+    match (content_type.and_then(charset_param), in_document_charset(body)) {
+        (Some(header), Some(meta)) if header != meta => None,
+        (header, meta) => header.or(meta),
+    }
 }
 
 /// The encoding declared by `Content-Type: …; charset=X`, if recognised.
@@ -414,6 +431,29 @@ mod tests {
             utf16.extend_from_slice(&unit.to_le_bytes());
         }
         assert_eq!(decode(&utf16, None), "héllo");
+    }
+
+    #[test]
+    fn decoding_an_owned_body_gives_the_same_text() {
+        let bodies = [
+            b"<meta charset=utf-8><p>caf\xc3\xa9</p>".to_vec(),
+            b"<p>caf\xc3\xa9 there\xc3\xa2\xc2\x80\xc2\x99s</p>".to_vec(),
+            b"<meta charset=utf-16><p>caf\xc3\xa9</p>".to_vec(),
+            b"<meta charset=iso-2022-jp><p>\x1b$B$3\x1b(B</p>".to_vec(),
+            b"<meta charset=windows-1252><p>caf\xc3\xa9</p>".to_vec(),
+            b"<meta charset=utf-8><p>caf\xe9 caf\xc3\xa9 caf\xc3\xa9</p>".to_vec(),
+            b"\xef\xbb\xbf<p>caf\xc3\xa9</p>".to_vec(),
+            enc(WINDOWS_1251, RU),
+        ];
+        for body in bodies {
+            for content_type in [
+                None,
+                Some("text/html; charset=utf-8"),
+                Some("text/html; charset=koi8-r"),
+            ] {
+                assert_eq!(decode_owned(body.clone(), content_type), decode(&body, content_type));
+            }
+        }
     }
 
     #[test]
