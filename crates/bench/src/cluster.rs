@@ -37,7 +37,8 @@ pub fn cluster(bench: &ClusterBench) -> Result<()> {
         for name in ["News.jsonl", "News-T.jsonl"] {
             let path = dir.join(name);
             if path.exists() {
-                mstream(&path)?;
+                mstream(&path, "default", Config::default())?;
+                mstream(&path, "live", Config::live())?;
             } else {
                 println!("{}: not found, skipped", path.display());
             }
@@ -137,10 +138,11 @@ pub(crate) fn read_mstream(path: &Path) -> Result<(Vec<String>, Vec<i64>)> {
     Ok((titles, gold))
 }
 
-/// NMI and B-cubed on one MStream file (titles only, no times).
-fn mstream(path: &Path) -> Result<()> {
+/// NMI and B-cubed on one MStream file (titles only, no times) with the
+/// configuration named `name`.
+fn mstream(path: &Path, name: &str, config: Config) -> Result<()> {
     let (titles, gold) = read_mstream(path)?;
-    let mut engine = Clusterer::new(Config::default());
+    let mut engine = Clusterer::new(config);
     let mut stories = Stories::default();
     let (now, started) = (now_ms(), Instant::now());
     for (key, title) in titles.iter().enumerate() {
@@ -155,7 +157,7 @@ fn mstream(path: &Path) -> Result<()> {
     let secs = started.elapsed().as_secs_f64();
     let b = metrics::bcubed(&gold, &predicted);
     println!(
-        "{}: {} items, {} stories: NMI {:.3}, B-cubed P {:.3} R {:.3} F1 {:.3} ({:.0} items/s)",
+        "{}, {name} configuration: {} items, {} stories: NMI {:.3}, B-cubed P {:.3} R {:.3} F1 {:.3} ({:.0} items/s)",
         path.file_name().unwrap_or_default().to_string_lossy(),
         titles.len(),
         predicted.iter().collect::<HashSet<_>>().len(),
@@ -255,10 +257,11 @@ fn time_jsonl<T>(write: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Resul
     Ok((secs, run?, written))
 }
 
-/// Reads synthetic JSONL, assigns every item and prints its `{"id","story"}`
-/// line to `out`; returns the final stories.
+/// Reads synthetic JSONL, assigns every item with the live configuration
+/// (as `newsdesk cluster` does) and prints its `{"id","story"}` line to
+/// `out`; returns the final stories.
 fn cluster_jsonl(input: impl BufRead, out: &mut impl Write) -> Result<Vec<u64>> {
-    let mut engine = Clusterer::new(Config::default());
+    let mut engine = Clusterer::new(Config::live());
     let mut stories = Stories::default();
     let mut ids = Vec::new();
     let now = now_ms();
@@ -286,7 +289,7 @@ fn cluster_jsonl(input: impl BufRead, out: &mut impl Write) -> Result<Vec<u64>> 
 /// Memory and per-article assignment latency of the engine over a long
 /// stream (as in the live pipeline, which keeps no per-item output state).
 fn stream(n: usize) {
-    let mut engine = Clusterer::new(Config::default());
+    let mut engine = Clusterer::new(Config::live());
     let mut latencies = Vec::with_capacity(n);
     let checkpoints = [n / 4, n / 2, 3 * n / 4, n];
     for (i, a) in Synth::new().take(n).enumerate() {
