@@ -2,9 +2,12 @@
 //!
 //! Each input line is `{"id","title","text"?,"published"?,"source"?,"url"?}`,
 //! read in arrival order; `published` is RFC 3339 or epoch milliseconds.
-//! After the whole stream, one line `{"id","story"}` per item is printed in
-//! input order with its final story (after merges), the story being named
-//! by the id of the item that founded it. A line that is not such an
+//! Items are clustered with the live pipeline's configuration
+//! ([`Config::live`]). After the whole stream, one line `{"id","story"}` per
+//! item is printed in input order with its final story (after merges and
+//! the engine's later revisions: moves, splits, dissolved stories), the
+//! story being named by the id of the item whose key names it (its founder,
+//! or for a split-off story its first article). A line that is not such an
 //! object is reported on stderr and skipped; a repeated id is the same
 //! article sent again and gets its first occurrence's story.
 
@@ -13,7 +16,7 @@ use std::io::{BufRead, Write};
 
 use anyhow::Result;
 use chrono::DateTime;
-use newsdesk_cluster::{Clusterer, Config, Item};
+use newsdesk_cluster::{Clusterer, Config, Item, Revision};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -33,32 +36,44 @@ struct Input {
     source: Option<String>,
 }
 
-/// The stream's items and their stories, resolved through merges at the end.
+/// The stream's items and their current stories, kept up to date through
+/// merges and revisions.
 #[derive(Default)]
 struct Stream {
     /// Item ids by key (keys are positions among distinct ids).
     ids: Vec<String>,
-    /// Story recorded at assignment, per key.
+    /// Current story, per key.
     story: Vec<u64>,
+    /// Keys in each story.
+    members: HashMap<u64, Vec<u64>>,
     by_id: HashMap<String, u64>,
-    /// Story merged away → story it went into.
-    merged: HashMap<u64, u64>,
     /// Output order: key per input item (repeats included).
     order: Vec<u64>,
 }
 
 impl Stream {
-    fn resolve(&self, mut story: u64) -> u64 {
-        while let Some(&into) = self.merged.get(&story) {
-            story = into;
+    /// Moves one item to story `to`.
+    fn shift(&mut self, key: u64, from: u64, to: u64) {
+        if let Some(list) = self.members.get_mut(&from) {
+            list.retain(|&k| k != key);
         }
-        story
+        self.members.entry(to).or_default().push(key);
+        self.story[key as usize] = to;
+    }
+
+    /// Every item of story `gone` now belongs to `into`.
+    fn relabel(&mut self, gone: u64, into: u64) {
+        let moved = self.members.remove(&gone).unwrap_or_default();
+        for &k in &moved {
+            self.story[k as usize] = into;
+        }
+        self.members.entry(into).or_default().extend(moved);
     }
 }
 
 /// Clusters `input` and writes the assignments to `out`; warnings go to `warn`.
 pub fn run(input: impl BufRead, out: &mut impl Write, warn: &mut impl Write) -> Result<()> {
-    let mut engine = Clusterer::new(Config::default());
+    let mut engine = Clusterer::new(Config::live());
     let now_ms = chrono::Utc::now().timestamp_millis();
     let mut stream = Stream::default();
     for (n, line) in input.split(b'\n').enumerate() {
@@ -70,7 +85,7 @@ pub fn run(input: impl BufRead, out: &mut impl Write, warn: &mut impl Write) -> 
         }
     }
     for &key in &stream.order {
-        let story = stream.resolve(stream.story[key as usize]);
+        let story = stream.story[key as usize];
         let line = serde_json::json!({"id": stream.ids[key as usize], "story": stream.ids[story as usize]});
         writeln!(out, "{line}")?;
     }
@@ -95,13 +110,25 @@ fn assign(engine: &mut Clusterer, stream: &mut Stream, input: Input, now_ms: i64
         embedding: None,
     };
     let a = engine.assign(&item, now_ms);
-    for gone in &a.merged {
-        stream.merged.insert(*gone, a.story);
-    }
     stream.by_id.insert(id.clone(), key);
     stream.ids.push(id);
     stream.story.push(a.story);
+    stream.members.entry(a.story).or_default().push(key);
     stream.order.push(key);
+    for &gone in &a.merged {
+        stream.relabel(gone, a.story);
+    }
+    for r in &a.revisions {
+        match *r {
+            Revision::Move { key, from, to } => stream.shift(key, from, to),
+            Revision::Dissolve { story, into } => stream.relabel(story, into),
+            Revision::Split { from, story, ref keys } => {
+                for &key in keys {
+                    stream.shift(key, from, story);
+                }
+            }
+        }
+    }
 }
 
 /// `Ok(None)` for a blank line.
@@ -196,6 +223,62 @@ mod tests {
         );
         assert_eq!(warn.lines().count(), 2, "{warn}");
         assert!(warn.starts_with("line 1: skipped"));
+    }
+
+    #[test]
+    fn each_item_is_printed_with_its_story_after_the_engines_revisions() {
+        // Six events of one city, interleaved: early decisions get revised.
+        const EVENTS: [(&str, &str); 6] = [
+            ("Halvard Bridge", "closed after corroded cable anchors found"),
+            ("Osk River", "floods Millbrook and forces evacuations"),
+            ("transit strike", "halts buses and trams"),
+            ("Veltrix chip plant", "brings thousands of jobs"),
+            ("council budget", "raises property tax"),
+            ("Rovers", "win the Westmarch Cup final"),
+        ];
+        const FRAMES: [&str; 4] = [
+            "Port Calder: {e} {w}",
+            "{e} {w} in Port Calder",
+            "What the {e} means: {w}",
+            "{e}: officials say it {w}",
+        ];
+        let items: Vec<(String, String)> = (0..48)
+            .map(|n| (n * 7) % 48)
+            .map(|i| {
+                let (e, w) = EVENTS[i / 8];
+                let title = FRAMES[i % 4].replace("{e}", e).replace("{w}", w);
+                (title, format!("Outlet {}", i % 5))
+            })
+            .collect();
+        let input: String = items
+            .iter()
+            .enumerate()
+            .map(|(n, (title, source))| {
+                format!(
+                    "{}\n",
+                    serde_json::json!({"id": n.to_string(), "title": title, "source": source})
+                )
+            })
+            .collect();
+        let (lines, warn) = run_on(&input);
+        assert!(warn.is_empty(), "{warn}");
+        // The engine itself, fed the same items: its stories at the end.
+        let mut engine = Clusterer::new(Config::live());
+        let mut revisions = 0;
+        for (n, (title, source)) in items.iter().enumerate() {
+            let item = Item {
+                key: n as u64,
+                title,
+                source: Some(source),
+                ..Item::default()
+            };
+            revisions += engine.assign(&item, 0).revisions.len();
+        }
+        assert!(revisions > 0, "the input should make the engine revise");
+        for (n, (id, story)) in lines.iter().enumerate() {
+            assert_eq!(id, &n.to_string());
+            assert_eq!(story, &engine.story_of(n as u64).unwrap().to_string(), "item {n}");
+        }
     }
 
     #[test]
