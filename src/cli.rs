@@ -101,8 +101,10 @@ enum ImportCommand {
     /// per record, as Common Crawl's CC-NEWS, or `.warc`): extracted,
     /// analysed, indexed and clustered in fetch order.
     ///
-    /// Bad records are counted and skipped; exits non-zero only when a
-    /// file cannot be read.
+    /// Each file is leased by its name: workers given the same files on
+    /// one database split them, and a file imported to its end is passed
+    /// over afterwards. Bad records are counted and skipped; exits
+    /// non-zero only when a file cannot be read.
     Warc {
         #[arg(required = true)]
         paths: Vec<PathBuf>,

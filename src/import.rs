@@ -33,13 +33,29 @@ pub async fn warc(config: &Config, paths: &[PathBuf]) -> Result<()> {
             .import_warc(path, move |_| shown.inc(1))
             .await
             .with_context(|| format!("reading {}", path.display()))?;
-        bar.println(format!(
-            "{}: {} imported, {} already stored, {} skipped",
+        let Some(report) = report else {
+            // `suspend`, not `println`: a hidden bar (no terminal) drops lines.
+            bar.suspend(|| {
+                println!(
+                    "{}: imported already, or being imported by another worker",
+                    path.display()
+                )
+            });
+            continue;
+        };
+        let line = format!(
+            "{}: {} imported, {} already stored, {} skipped{}",
             path.display(),
             report.imported,
             report.repeats,
-            report.skipped
-        ));
+            report.skipped,
+            if report.finished {
+                ""
+            } else {
+                "; another worker took it over"
+            }
+        );
+        bar.suspend(|| println!("{line}"));
         total.imported += report.imported;
         total.repeats += report.repeats;
         total.skipped += report.skipped;

@@ -3,16 +3,19 @@
 //! newswire's pages, with the bad records real archives have between
 //! them. Every good page becomes an analysed, clustered, searchable
 //! article; every bad record is named and skipped; the import reads to the
-//! file's end and exits 0; a second import of the file stores nothing new.
+//! file's end and exits 0; the file is then done and passed over, and a
+//! copy of it under another name stores nothing new. On PostgreSQL, two
+//! imports given the same files split them, each file imported once.
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use newsdesk_fetch::warc::{http_response, write_record};
 use newsdesk_newswire::Newswire;
-use newsdesk_store::{SqliteStore, Store};
+use newsdesk_postgres::testing::TestDatabase;
+use newsdesk_store::{PostgresStore, SqliteStore, Store};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cc_news_style_archive_is_imported_and_its_bad_records_skipped() {
@@ -75,11 +78,73 @@ async fn a_cc_news_style_archive_is_imported_and_its_bad_records_skipped() {
     let again = import(&config, &archive);
     let (stdout, stderr) = texts(&again);
     assert!(again.status.success(), "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains(&format!("imported 0 pages, {} already stored", articles.len())),
-        "{stdout}"
-    );
+    assert!(stdout.contains("imported already"), "{stdout}");
+    let copy = dir.path().join("CC-NEWS-copy.warc.gz");
+    std::fs::copy(&archive, &copy).unwrap();
+    let repeat = import(&config, &copy);
+    let (stdout, stderr) = texts(&repeat);
+    assert!(repeat.status.success(), "{stdout}\n{stderr}");
+    let repeated = format!("imported 0 pages, {} already stored", articles.len());
+    assert!(stdout.contains(&repeated), "{stdout}");
     assert_eq!(store.ready_article_ids().unwrap().len(), articles.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_imports_split_a_day_of_files() {
+    let Some(db) = TestDatabase::create("two_imports_split_a_day_of_files") else {
+        return;
+    };
+    let wire = Newswire::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let articles = wire.articles();
+    let mut files = Vec::new();
+    for (i, part) in articles.chunks(articles.len().div_ceil(4)).enumerate() {
+        let path = dir.path().join(format!("CC-NEWS-{i}.warc.gz"));
+        let mut out = Vec::new();
+        for (n, article) in part.iter().enumerate() {
+            let html = reqwest::get(&article.url).await.unwrap().bytes().await.unwrap();
+            let page = http_response(200, "text/html", &html);
+            let at = Utc::now() + Duration::seconds(n as i64);
+            write_record(&mut out, "response", Some(&article.url), at, &page, true).unwrap();
+        }
+        std::fs::write(&path, out).unwrap();
+        files.push((path, part.len()));
+    }
+    let config = dir.path().join("newsdesk.toml");
+    std::fs::write(&config, format!("database = {:?}\nsearch = \"postgres\"\n", db.url())).unwrap();
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+            .args(["--config", config.to_str().unwrap(), "import", "warc"])
+            .args(files.iter().map(|(p, _)| p))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    let mut said = Vec::new();
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        let (stdout, stderr) = texts(&out);
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        said.push(stdout);
+    }
+    for (path, pages) in &files {
+        let done = format!("{}: {pages} imported, 0 already stored", path.display());
+        let by = said.iter().filter(|o| o.contains(&done)).count();
+        assert_eq!(by, 1, "{} was imported by {by} processes:\n{said:#?}", path.display());
+    }
+    let store = PostgresStore::connect(db.url()).unwrap();
+    let ready = store.ready_article_ids().unwrap();
+    assert_eq!(ready.len(), articles.len());
+    for id in ready {
+        assert!(
+            store.article_story(id).unwrap().is_some(),
+            "article {} has no story",
+            id.0
+        );
+    }
 }
 
 fn import(config: &Path, archive: &Path) -> Output {

@@ -2,6 +2,10 @@
 //! WARC file (as Common Crawl's CC-NEWS publishes them) goes through the
 //! crawl's own path, extract → store → analyse → index, and into stories.
 //!
+//! A file is a job leased to one worker, by its name, so several workers
+//! given a day of files split them, each file imported once; a file
+//! imported to its end is done and passed over afterwards.
+//!
 //! The file is read on one thread, at most [`READ_AHEAD`] pages ahead, so
 //! memory stays bounded whatever its size; pages are extracted and analysed
 //! on every core. Stories are assigned a chunk at a time, each chunk in
@@ -13,6 +17,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use chrono::Utc;
 use newsdesk_domain::SourceId;
 use newsdesk_fetch::{Archive, ArchivedPage, RecordError};
 use newsdesk_store::{blocking, Completed, StoreError};
@@ -41,18 +46,31 @@ pub struct ImportReport {
     pub skipped: usize,
     /// Records passed over without error (requests, metadata, warcinfo).
     pub other_records: u64,
+    /// Whether the file was read to its end (else its lease was lost to
+    /// another worker, which goes on from the start, storing no page twice).
+    pub finished: bool,
 }
 
 impl Crawler {
     /// Imports every HTML page of the WARC file at `path`, telling
-    /// `progress` after each record. Fails only when the file cannot be
-    /// opened; bad records are counted in the report.
+    /// `progress` after each record; `None` when the file is done already
+    /// or another worker is importing it. Fails only when the file cannot
+    /// be opened or the store cannot lease it; bad records are counted in
+    /// the report.
     pub async fn import_warc(
         &self,
         path: &Path,
         progress: impl Fn(&ImportReport) + Send + Sync + 'static,
-    ) -> std::io::Result<ImportReport> {
+    ) -> std::io::Result<Option<ImportReport>> {
         let archive = Archive::open(path)?;
+        let job = path
+            .file_name()
+            .unwrap_or(path.as_os_str())
+            .to_string_lossy()
+            .into_owned();
+        if !self.job(&job, JobStep::Claim).await? {
+            return Ok(None);
+        }
         let shown = path.display().to_string();
         let (pages, mut incoming) = mpsc::channel(READ_AHEAD);
         let reader = tokio::task::spawn_blocking(move || {
@@ -75,7 +93,7 @@ impl Crawler {
             while tasks.len() >= parallel {
                 tasks.join_next().await;
             }
-            let (crawler, report, progress, sources, shown) = (
+            let (crawler, report, progress, sources, file) = (
                 self.clone(),
                 report.clone(),
                 progress.clone(),
@@ -93,7 +111,7 @@ impl Crawler {
                         Ok(Completed::Repeat(_)) => r.repeats += 1,
                         Ok(_) => r.imported += 1,
                         Err(e) => {
-                            tracing::warn!(file = %shown, "record skipped: {e}");
+                            tracing::warn!(%file, "record skipped: {e}");
                             r.skipped += 1;
                         }
                     }
@@ -107,15 +125,37 @@ impl Crawler {
                 while tasks.join_next().await.is_some() {}
                 self.stories.serve_queue().await;
                 self.commit_search().await;
+                if !self.job(&job, JobStep::Renew).await? {
+                    tracing::warn!(file = %shown, "another worker took this file over; stopping");
+                    break;
+                }
             }
         }
+        // Dropping the receiver stops the reader at its next page.
+        drop(incoming);
         while tasks.join_next().await.is_some() {}
-        self.stories.serve_queue().await;
+        self.stories.serve_until_empty().await;
         self.commit_search().await;
         let other_records = reader.await.unwrap_or_default();
         let mut report = *lock(&report);
         report.other_records = other_records;
-        Ok(report)
+        report.finished = self.job(&job, JobStep::Finish).await?;
+        Ok(Some(report))
+    }
+
+    /// One step of a file's lease; false when it is not (or no longer) ours.
+    async fn job(&self, name: &str, step: JobStep) -> std::io::Result<bool> {
+        let (name, worker, lease) = (name.to_string(), self.worker.clone(), self.lease);
+        blocking(&self.store, move |s| {
+            let now = Utc::now();
+            match step {
+                JobStep::Claim => s.claim_job(&name, &worker, now, now + lease),
+                JobStep::Renew => s.renew_job(&name, &worker, now + lease),
+                JobStep::Finish => s.finish_job(&name, &worker, now),
+            }
+        })
+        .await
+        .map_err(std::io::Error::other)
     }
 
     /// Extracts one archived page, stores it under its publisher and
@@ -175,6 +215,13 @@ impl Crawler {
         lock(known).insert(key, source.id);
         Ok(source.id)
     }
+}
+
+#[derive(Clone, Copy)]
+enum JobStep {
+    Claim,
+    Renew,
+    Finish,
 }
 
 /// Why one archived record gave no article.

@@ -29,6 +29,8 @@ use tokio::sync::Mutex;
 
 use crate::embeddings::Embeddings;
 
+/// How long an import waits for the story lead at its end.
+const DRAIN_WAIT: Duration = Duration::from_secs(600);
 /// Articles taken from the story queue at a time.
 const QUEUE_BATCH: usize = 64;
 /// How long an idle writer waits for word of stored articles, and a
@@ -68,6 +70,29 @@ impl Stories {
         if let Err(e) = self.serve(&mut writer).await {
             tracing::error!("writing stories failed; giving up the lead: {e}");
             *writer = None;
+        }
+    }
+
+    /// Serves the queue until it is empty, waiting for the lead while
+    /// another process holds it (an import running beside this one drains
+    /// its own articles and gives the lead up when it ends), for at most
+    /// [`DRAIN_WAIT`].
+    pub(crate) async fn serve_until_empty(&self) {
+        let started = Instant::now();
+        loop {
+            self.serve_queue().await;
+            match blocking(&self.store, |s| s.waiting_for_stories()).await {
+                Ok(0) => return,
+                Ok(n) if started.elapsed() > DRAIN_WAIT => {
+                    tracing::warn!("{n} articles still wait for their stories; the story writer will assign them");
+                    return;
+                }
+                Ok(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+                Err(e) => {
+                    tracing::error!("counting the story queue: {e}");
+                    return;
+                }
+            }
         }
     }
 

@@ -112,6 +112,15 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ),
     ("cluster_queue", &[("article_id", Int)]),
     (
+        "jobs",
+        &[
+            ("name", Text),
+            ("holder", Text),
+            ("lease_until", Time),
+            ("done_at", Time),
+        ],
+    ),
+    (
         "article_aliases",
         &[("url", Text), ("article_id", Int), ("feed_id", Int), ("guid", Text)],
     ),

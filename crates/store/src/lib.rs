@@ -390,6 +390,15 @@ pub trait Store: Send + Sync {
         next_fetch_at: DateTime<Utc>,
         robots: Option<&StoredRobots>,
     ) -> Result<()>;
+    /// Leases the job `name` (an archive file to import) to `worker` until
+    /// `until`, unless it is done or another worker's lease on it is live
+    /// at `now`. Whether it was leased.
+    fn claim_job(&self, name: &str, worker: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool>;
+    /// Extends `worker`'s lease on the job to `until`; false when it was
+    /// lost, and the worker must stop.
+    fn renew_job(&self, name: &str, worker: &str, until: DateTime<Utc>) -> Result<bool>;
+    /// Marks `worker`'s job done at `at`; false when the lease was lost.
+    fn finish_job(&self, name: &str, worker: &str, at: DateTime<Utc>) -> Result<bool>;
     /// [`Store::due_feeds`] on one host.
     fn due_feeds_of_host(&self, host: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<Feed>>;
     /// [`Store::pending_articles`] on one host.
@@ -434,6 +443,8 @@ pub trait Store: Send + Sync {
     /// on SQLite, another caller in this process). The lead is given up
     /// when the value is dropped, or when its holder dies.
     fn lead_stories(&self) -> Result<Option<std::sync::Arc<dyn StoryLead>>>;
+    /// How many stored articles wait for their story.
+    fn waiting_for_stories(&self) -> Result<usize>;
     /// Stores a clustering decision: the article's story (created if new),
     /// merged stories folded in, syndication marks, related-story links; and
     /// refreshes the counts of every story touched.

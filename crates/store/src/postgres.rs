@@ -159,6 +159,18 @@ impl Store for PostgresStore {
         self.write(async |tx| hosts::release(tx, host, worker, next_fetch_at, robots).await)
     }
 
+    fn claim_job(&self, name: &str, worker: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool> {
+        self.write(async |tx| hosts::claim_job(tx, name, worker, now, until).await)
+    }
+
+    fn renew_job(&self, name: &str, worker: &str, until: DateTime<Utc>) -> Result<bool> {
+        self.write(async |tx| hosts::update_job(tx, name, worker, until, false).await)
+    }
+
+    fn finish_job(&self, name: &str, worker: &str, at: DateTime<Utc>) -> Result<bool> {
+        self.write(async |tx| hosts::update_job(tx, name, worker, at, true).await)
+    }
+
     fn due_feeds_of_host(&self, host: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<Feed>> {
         self.read(async |c| hosts::due_feeds(c, host, now, limit).await)
     }
@@ -212,6 +224,19 @@ impl Store for PostgresStore {
 
     fn lead_stories(&self) -> Result<Option<std::sync::Arc<dyn StoryLead>>> {
         Ok(hosts::PgLead::take(&self.url)?.map(|lead| std::sync::Arc::new(lead) as _))
+    }
+
+    fn waiting_for_stories(&self) -> Result<usize> {
+        self.read(async |c| {
+            let row = rows::first(
+                c,
+                "count the story queue",
+                "SELECT count(*) AS n FROM cluster_queue",
+                &[],
+            )
+            .await?;
+            Ok(row.map(|r| rows::get::<i64>(&r, "n")).transpose()?.unwrap_or(0) as usize)
+        })
     }
 
     fn assign_story(&self, assignment: &StoryAssignment) -> Result<()> {

@@ -313,6 +313,18 @@ impl Store for SqliteStore {
         self.write(|tx| hosts::release(tx, host, worker, next_fetch_at, robots))
     }
 
+    fn claim_job(&self, name: &str, worker: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool> {
+        self.write(|tx| hosts::claim_job(tx, name, worker, now, until))
+    }
+
+    fn renew_job(&self, name: &str, worker: &str, until: DateTime<Utc>) -> Result<bool> {
+        self.write(|tx| hosts::update_job(tx, name, worker, until, false))
+    }
+
+    fn finish_job(&self, name: &str, worker: &str, at: DateTime<Utc>) -> Result<bool> {
+        self.write(|tx| hosts::update_job(tx, name, worker, at, true))
+    }
+
     fn due_feeds_of_host(&self, host: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<Feed>> {
         self.read(|c| hosts::due_feeds(c, host, now, limit))
     }
@@ -378,6 +390,14 @@ impl Store for SqliteStore {
             _hold: hold,
             stored: self.stored.clone(),
         })))
+    }
+
+    fn waiting_for_stories(&self) -> Result<usize> {
+        self.read(|c| {
+            c.query_row("SELECT count(*) FROM cluster_queue", [], |r| r.get::<_, i64>(0))
+                .ctx("count the story queue")
+                .map(|n| n as usize)
+        })
     }
 
     fn assign_story(&self, assignment: &StoryAssignment) -> Result<()> {

@@ -167,6 +167,42 @@ pub(crate) async fn release(
     Ok(())
 }
 
+pub(crate) async fn claim_job(
+    c: &impl GenericClient,
+    name: &str,
+    worker: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> R<bool> {
+    let claimed = first(
+        c,
+        "claim job",
+        "INSERT INTO jobs (name, holder, lease_until) VALUES ($1, $2, $4)
+         ON CONFLICT (name) DO UPDATE SET holder = $2, lease_until = $4
+         WHERE jobs.done_at IS NULL AND (jobs.lease_until < $3 OR jobs.holder = $2)
+         RETURNING name",
+        &[&name, &worker, &ms(now), &ms(until)],
+    )
+    .await?;
+    Ok(claimed.is_some())
+}
+
+/// Renews (`done` false) or finishes a job; false when `worker` lost it.
+pub(crate) async fn update_job(
+    c: &impl GenericClient,
+    name: &str,
+    worker: &str,
+    at: DateTime<Utc>,
+    done: bool,
+) -> R<bool> {
+    let sql = if done {
+        "UPDATE jobs SET done_at = $3, lease_until = NULL WHERE name = $1 AND holder = $2 AND done_at IS NULL"
+    } else {
+        "UPDATE jobs SET lease_until = $3 WHERE name = $1 AND holder = $2 AND done_at IS NULL"
+    };
+    Ok(run(c, "update job", sql, &[&name, &worker, &ms(at)]).await? > 0)
+}
+
 pub(crate) async fn due_feeds(c: &impl GenericClient, host: &str, now: DateTime<Utc>, limit: usize) -> R<Vec<Feed>> {
     let sql = format!(
         "SELECT {FEED_COLS} FROM feeds WHERE host = $1 AND next_check_at <= $2

@@ -289,4 +289,10 @@ UPDATE hosts SET
 CREATE TABLE cluster_queue (
     article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE
 );
+CREATE TABLE jobs (
+    name        TEXT PRIMARY KEY,
+    holder      TEXT,
+    lease_until TIMESTAMPTZ,
+    done_at     TIMESTAMPTZ
+);
 "#;

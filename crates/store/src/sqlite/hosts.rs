@@ -149,6 +149,42 @@ pub(crate) fn release(
     Ok(())
 }
 
+pub(crate) fn claim_job(
+    conn: &Connection,
+    name: &str,
+    worker: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool> {
+    let claimed = conn
+        .prepare_cached(
+            "INSERT INTO jobs (name, holder, lease_until) VALUES (?1, ?2, ?4)
+             ON CONFLICT (name) DO UPDATE SET holder = ?2, lease_until = ?4
+             WHERE jobs.done_at IS NULL AND (jobs.lease_until < ?3 OR jobs.holder = ?2)
+             RETURNING name",
+        )
+        .and_then(|mut st| {
+            st.query_row(params![name, worker, millis(now), millis(until)], |_| Ok(()))
+                .optional()
+        })
+        .ctx("claim job")?;
+    Ok(claimed.is_some())
+}
+
+/// Renews (`done` false) or finishes a job; false when `worker` lost it.
+pub(crate) fn update_job(conn: &Connection, name: &str, worker: &str, at: DateTime<Utc>, done: bool) -> Result<bool> {
+    let sql = if done {
+        "UPDATE jobs SET done_at = ?3, lease_until = NULL WHERE name = ?1 AND holder = ?2 AND done_at IS NULL"
+    } else {
+        "UPDATE jobs SET lease_until = ?3 WHERE name = ?1 AND holder = ?2 AND done_at IS NULL"
+    };
+    let n = conn
+        .prepare_cached(sql)
+        .and_then(|mut st| st.execute(params![name, worker, millis(at)]))
+        .ctx("update job")?;
+    Ok(n > 0)
+}
+
 pub(crate) fn due_feeds(conn: &Connection, host: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<Feed>> {
     let sql = format!(
         "SELECT {FEED_COLS} FROM feeds WHERE host = ?1 AND next_check_at <= ?2

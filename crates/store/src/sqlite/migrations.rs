@@ -301,7 +301,8 @@ ALTER TABLE articles ADD COLUMN feed_category TEXT;
 /// Crawl work shared by several workers: each feed and pending page names
 /// its host; a host is leased to one worker at a time and carries when it
 /// may next be contacted, its robots.txt, whether pages wait on it and
-/// when its first feed is due (so claims walk only hosts with work). Stored pages wait in
+/// when its first feed is due (so claims walk only hosts with work). An
+/// archive file being imported is a job, leased the same way. Stored pages wait in
 /// `cluster_queue` for the one story writer. `url_host` is registered by
 /// [`migrate`] for the backfill.
 const CRAWL_HOSTS: &str = r#"
@@ -330,6 +331,12 @@ UPDATE hosts SET
     feeds_due_at = (SELECT min(next_check_at) FROM feeds f WHERE f.host = hosts.host);
 CREATE TABLE cluster_queue (
     article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE
+);
+CREATE TABLE jobs (
+    name        TEXT PRIMARY KEY,
+    holder      TEXT,
+    lease_until INTEGER,
+    done_at     INTEGER
 );
 "#;
 
