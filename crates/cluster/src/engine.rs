@@ -922,10 +922,10 @@ mod tests {
     fn a_loose_article_does_not_let_the_other_events_in() {
         // Events 0..3 and 3..6; article 6 is loosely like event 0 only.
         let mut sim = blocks(&[3, 3, 1], 0.3, 0.1);
-        for i in 0..3 {
-            sim[i][6] = 0.15;
-            sim[6][i] = 0.15;
+        for row in &mut sim[..3] {
+            row[6] = 0.15;
         }
+        sim[6][..3].fill(0.15);
         let groups = groups(&sim);
         assert_eq!(groups, vec![vec![0, 1, 2, 6], vec![3, 4, 5]]);
     }
