@@ -451,6 +451,9 @@ pub trait Store: Send + Sync {
     fn assign_story(&self, assignment: &StoryAssignment) -> Result<()>;
     /// A story by id.
     fn story(&self, id: StoryId) -> Result<Option<Story>>;
+    /// Where a story that was merged into another, or dissolved, went:
+    /// its old address leads there.
+    fn story_redirect(&self, id: StoryId) -> Result<Option<StoryId>>;
     /// The article's story and syndication, once clustered.
     fn article_story(&self, article: ArticleId) -> Result<Option<ArticleStory>>;
     /// A story's articles in time order (oldest first: the story's timeline).

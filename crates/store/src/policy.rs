@@ -50,6 +50,23 @@ pub(crate) fn archived_entry(url: &str, page: &Extracted) -> newsdesk_domain::Fe
     }
 }
 
+/// Where the stories a decision removed now live, for their old pages:
+/// a merged story in the one it joined; a story left empty in the one most
+/// of the moved articles went to (else the arrival's).
+pub(crate) fn redirects(a: &crate::StoryAssignment) -> Vec<(i64, i64)> {
+    let mut counts: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
+    for (_, to) in &a.moved {
+        *counts.entry(to.0).or_default() += 1;
+    }
+    let most = counts
+        .iter()
+        .max_by_key(|&(id, n)| (*n, std::cmp::Reverse(*id)))
+        .map_or(a.story.0, |(id, _)| *id);
+    let merged = a.merged.iter().map(|g| (g.0, a.story.0));
+    let emptied = a.emptied.iter().map(|g| (g.0, most));
+    merged.chain(emptied).filter(|(old, new)| old != new).collect()
+}
+
 /// Trims and turns blank strings into `None`: feeds often carry `""` fields.
 pub(crate) fn non_blank(s: Option<&str>) -> Option<&str> {
     s.map(str::trim).filter(|s| !s.is_empty())

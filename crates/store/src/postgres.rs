@@ -247,6 +247,10 @@ impl Store for PostgresStore {
         self.read(async |c| stories::get_one(c, id).await)
     }
 
+    fn story_redirect(&self, id: StoryId) -> Result<Option<StoryId>> {
+        self.read(async |c| stories::redirect(c, id).await)
+    }
+
     fn article_story(&self, article: ArticleId) -> Result<Option<ArticleStory>> {
         self.read(async |c| stories::of_article(c, article).await)
     }

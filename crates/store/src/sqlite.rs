@@ -408,6 +408,10 @@ impl Store for SqliteStore {
         self.read(|c| stories::get(c, id))
     }
 
+    fn story_redirect(&self, id: StoryId) -> Result<Option<StoryId>> {
+        self.read(|c| stories::redirect(c, id))
+    }
+
     fn article_story(&self, article: ArticleId) -> Result<Option<ArticleStory>> {
         self.read(|c| stories::of_article(c, article))
     }

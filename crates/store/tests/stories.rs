@@ -102,6 +102,7 @@ fn revised_articles_move_and_emptied_stories_go() {
             })
             .unwrap();
         assert!(store.story(StoryId(a[1].0)).unwrap().is_none(), "emptied story deleted");
+        assert_eq!(store.story_redirect(StoryId(a[1].0)).unwrap(), Some(StoryId(a[0].0)));
         let bridge = store.story(StoryId(a[0].0)).unwrap().unwrap();
         assert_eq!((bridge.article_count, bridge.source_count), (3, 3));
         let strike = store.story(StoryId(a[3].0)).unwrap().unwrap();
@@ -174,6 +175,20 @@ fn merging_moves_articles_and_deletes_the_merged_story() {
         assert_eq!(store.story(StoryId(a[1].0)).unwrap(), None);
         assert_eq!(store.story(StoryId(a[0].0)).unwrap().unwrap().article_count, 3);
         assert_eq!(store.article_story(a[1]).unwrap().unwrap().story, StoryId(a[0].0));
+        // The merged story's address leads to the survivor, and on to
+        // wherever that goes next.
+        assert_eq!(store.story_redirect(StoryId(a[1].0)).unwrap(), Some(StoryId(a[0].0)));
+        assert_eq!(store.story_redirect(StoryId(a[0].0)).unwrap(), None);
+        let later = articles(store, &[("Herald", "Flood waters recede", 3)])[0];
+        store
+            .assign_story(&StoryAssignment {
+                merged: vec![StoryId(a[0].0)],
+                ..arrival(later, later)
+            })
+            .unwrap();
+        for old in [a[0], a[1]] {
+            assert_eq!(store.story_redirect(StoryId(old.0)).unwrap(), Some(StoryId(later.0)));
+        }
     });
 }
 

@@ -109,3 +109,41 @@ async fn stories_survive_a_restart() {
         "late articles joined the stories from before the restart: {per_event:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merged_story_s_page_leads_to_the_story_it_joined() {
+    let wire = Newswire::start().await.unwrap();
+    let (h, site) = crawled_site_in_order(&wire).await;
+    let mut stories: Vec<(StoryId, ArticleId)> = h
+        .store
+        .latest(1000, 0)
+        .unwrap()
+        .iter()
+        .filter_map(|c| Some((h.store.article_story(c.id).unwrap()?.story, c.id)))
+        .collect();
+    stories.sort();
+    stories.dedup_by_key(|(story, _)| *story);
+    let [(kept, article), (gone, _), ..] = stories[..] else {
+        panic!("fewer than two stories: {stories:?}");
+    };
+    // As the clusterer decides when a new report shows two stories are one.
+    h.store
+        .assign_story(&newsdesk_store::StoryAssignment {
+            article,
+            story: kept,
+            merged: vec![gone],
+            syndicated: vec![],
+            related: vec![],
+            moved: vec![],
+            emptied: vec![],
+        })
+        .unwrap();
+    let response = browser().get(format!("{site}/story/{}", gone.0)).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 308);
+    assert_eq!(response.headers()["location"], format!("/story/{}", kept.0).as_str());
+    let (status, page) = get_text(&format!("{site}/story/{}", gone.0)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Full coverage"), "{page}");
+    let (status, _) = get_text(&format!("{site}/story/{}", i64::MAX)).await;
+    assert_eq!(status, 404);
+}

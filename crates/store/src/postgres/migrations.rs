@@ -6,7 +6,15 @@
 
 pub(crate) const COMPONENT: &str = "store";
 
-pub(crate) const MIGRATIONS: &[&str] = &[V1, SECTIONS, READING, ENTITY_TIMES, FEED_CATEGORIES, CRAWL_HOSTS];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    V1,
+    SECTIONS,
+    READING,
+    ENTITY_TIMES,
+    FEED_CATEGORIES,
+    CRAWL_HOSTS,
+    STORY_REDIRECTS,
+];
 
 const V1: &str = r#"
 CREATE TABLE sources (
@@ -294,5 +302,13 @@ CREATE TABLE jobs (
     holder      TEXT,
     lease_until TIMESTAMPTZ,
     done_at     TIMESTAMPTZ
+);
+"#;
+
+/// Where a merged or dissolved story's articles went (see the SQLite twin).
+const STORY_REDIRECTS: &str = r#"
+CREATE TABLE story_redirects (
+    old_id BIGINT PRIMARY KEY,
+    new_id BIGINT NOT NULL
 );
 "#;

@@ -8,7 +8,7 @@ use newsdesk_postgres::GenericClient;
 
 use super::rows::{self, all, each, first, get, int, ms, run, CARD_COLS, R, STORY_COLS};
 use crate::policy::{
-    rank_related, rank_top, top_since, PER_RELATED_STORY, RELATED_STORIES, SEED_LEAD_CHARS, TOP_CANDIDATES,
+    rank_related, rank_top, redirects, top_since, PER_RELATED_STORY, RELATED_STORIES, SEED_LEAD_CHARS, TOP_CANDIDATES,
 };
 use crate::{ArticleStory, ClusterSeed, RelatedArticle, StoreError, StoryArticle, StoryAssignment};
 
@@ -71,10 +71,39 @@ pub(crate) async fn assign(c: &impl GenericClient, a: &StoryAssignment) -> R<()>
         link(c, story, related.0, *score).await?;
     }
     touched.extend(apply_moves(c, a).await?);
+    for (old, new) in redirects(a) {
+        run(
+            c,
+            "redirect a removed story",
+            "INSERT INTO story_redirects (old_id, new_id) VALUES ($1, $2)
+             ON CONFLICT (old_id) DO UPDATE SET new_id = excluded.new_id",
+            &[&old, &new],
+        )
+        .await?;
+        run(
+            c,
+            "follow redirects to a removed story",
+            "UPDATE story_redirects SET new_id = $2 WHERE new_id = $1",
+            &[&old, &new],
+        )
+        .await?;
+    }
     for s in touched {
         refresh(c, s).await?;
     }
     Ok(())
+}
+
+/// Where a story that no longer exists went (see the SQLite twin).
+pub(crate) async fn redirect(c: &impl GenericClient, id: StoryId) -> R<Option<StoryId>> {
+    let row = first(
+        c,
+        "look up story redirect",
+        "SELECT new_id FROM story_redirects WHERE old_id = $1",
+        &[&id.0],
+    )
+    .await?;
+    row.map(|r| get(&r, "new_id").map(StoryId)).transpose()
 }
 
 /// Moves the articles the clusterer revised and deletes the stories that

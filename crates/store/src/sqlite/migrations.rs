@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     ENTITY_TIMES,
     FEED_CATEGORIES,
     CRAWL_HOSTS,
+    STORY_REDIRECTS,
 ];
 
 /// Initial schema. Timestamps are unix milliseconds (UTC).
@@ -337,6 +338,15 @@ CREATE TABLE jobs (
     holder      TEXT,
     lease_until INTEGER,
     done_at     INTEGER
+);
+"#;
+
+/// Where a merged or dissolved story's articles went, so its old address
+/// still leads somewhere.
+const STORY_REDIRECTS: &str = r#"
+CREATE TABLE story_redirects (
+    old_id INTEGER PRIMARY KEY,
+    new_id INTEGER NOT NULL
 );
 "#;
 

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::rows::{self, millis, opt_time, sql_int, time, Ctx, CARD_COLS};
 use crate::policy::{
-    rank_related, rank_top, top_since, PER_RELATED_STORY, RELATED_STORIES, SEED_LEAD_CHARS, TOP_CANDIDATES,
+    rank_related, rank_top, redirects, top_since, PER_RELATED_STORY, RELATED_STORIES, SEED_LEAD_CHARS, TOP_CANDIDATES,
 };
 use crate::{ArticleStory, ClusterSeed, RelatedArticle, Result, StoryArticle, StoryAssignment};
 
@@ -58,7 +58,25 @@ pub(crate) fn assign(conn: &Connection, a: &StoryAssignment) -> Result<()> {
         link(conn, story, related.0, *score)?;
     }
     touched.extend(apply_moves(conn, a)?);
+    for (old, new) in redirects(a) {
+        conn.execute(
+            "INSERT INTO story_redirects (old_id, new_id) VALUES (?1, ?2)
+             ON CONFLICT (old_id) DO UPDATE SET new_id = excluded.new_id",
+            [old, new],
+        )
+        .ctx("redirect a removed story")?;
+        conn.execute("UPDATE story_redirects SET new_id = ?2 WHERE new_id = ?1", [old, new])
+            .ctx("follow redirects to a removed story")?;
+    }
     touched.iter().try_for_each(|&s| refresh(conn, s))
+}
+
+/// Where a story that no longer exists went, if it was merged or dissolved.
+pub(crate) fn redirect(conn: &Connection, id: StoryId) -> Result<Option<StoryId>> {
+    conn.prepare_cached("SELECT new_id FROM story_redirects WHERE old_id = ?1")
+        .and_then(|mut st| st.query_row([id.0], |r| r.get(0)).optional())
+        .map(|id| id.map(StoryId))
+        .ctx("look up story redirect")
 }
 
 /// Moves the articles the clusterer revised and deletes the stories that

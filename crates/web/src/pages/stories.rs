@@ -1,8 +1,10 @@
 //! Stories: the same event across outlets. Top stories on the home page,
 //! the story page ("full coverage" with a timeline and the share of
-//! original reporting), and an article's "Related Articles".
+//! original reporting; a merged or dissolved story's page redirects to
+//! where its articles went), and an article's "Related Articles".
 
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use newsdesk_domain::{Story, StoryId};
@@ -38,15 +40,25 @@ pub fn top_list(stories: &[Story], now: DateTime<Utc>) -> Markup {
     }
 }
 
-pub async fn page(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Markup, WebError> {
+/// A story, or what became of it.
+enum Found {
+    Story(Story, Vec<StoryArticle>),
+    /// Merged into, or dissolved among, others: its address leads on.
+    MovedTo(StoryId),
+}
+
+pub async fn page(State(state): State<AppState>, visitor: Visitor, Path(id): Path<i64>) -> Result<Response, WebError> {
     let found = store_call(&state, move |s| {
         let Some(story) = s.story(StoryId(id))? else {
-            return Ok(None);
+            return Ok(s.story_redirect(StoryId(id))?.map(Found::MovedTo));
         };
-        Ok(Some((story, s.story_articles(StoryId(id))?)))
+        Ok(Some(Found::Story(story, s.story_articles(StoryId(id))?)))
     })
     .await?;
-    let (story, mut articles) = found.ok_or(WebError::NotFound)?;
+    let (story, mut articles) = match found.ok_or(WebError::NotFound)? {
+        Found::Story(story, articles) => (story, articles),
+        Found::MovedTo(to) => return Ok(Redirect::permanent(&format!("/story/{}", to.0)).into_response()),
+    };
     let interests = crate::personal::Interests::of(&state, visitor.user.as_ref().map(|u| u.id)).await?;
     articles.retain(|a| !interests.hides_card(&a.card));
     let quotes = super::ai::story_quotes(&state, story.id).await?;
@@ -65,7 +77,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor, Path(id): Pat
         }
         (quotes)
     };
-    Ok(layout::page(&visitor, &story.headline, body))
+    Ok(layout::page(&visitor, &story.headline, body).into_response())
 }
 
 fn timeline_entry(a: &StoryArticle, now: DateTime<Utc>) -> Markup {
