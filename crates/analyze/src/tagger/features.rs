@@ -4,7 +4,6 @@
 //! values; the model keeps weights only for hashes it learned.
 
 use std::collections::{HashMap, HashSet};
-use std::ops::Range;
 use std::sync::OnceLock;
 
 use super::hash::FxBuild;
@@ -12,9 +11,6 @@ use crate::gazetteer as gz;
 
 /// Longest multi-word gazetteer entry looked for.
 const MAX_PHRASE: usize = 4;
-
-/// Most distinct head words kept for one word of a document.
-const MAX_HEADS: usize = 4;
 
 /// What the whole document says about word case, so that a word in an
 /// all-caps headline or at a sentence start can be read like its other uses.
@@ -24,10 +20,6 @@ pub struct DocCase {
     lower: HashSet<String, FxBuild>,
     /// Words seen capitalised (not all caps) away from a sentence start.
     capitalised: HashSet<String, FxBuild>,
-    /// Capitalised word → last words of the capitalised runs it stands in
-    /// anywhere in the document ("Calder" → "transit" after "Calder Metro
-    /// Transit"), so a name's short mentions learn its head word's kind.
-    heads: HashMap<String, Vec<String>, FxBuild>,
 }
 
 impl DocCase {
@@ -42,20 +34,6 @@ impl DocCase {
                     doc.lower.insert(w.to_string());
                 } else if i > 0 && first.is_uppercase() && !shouting && !is_all_caps(w) {
                     doc.capitalised.insert(w.to_lowercase());
-                }
-            }
-            if shouting {
-                continue;
-            }
-            let runs = capitalised_runs(words);
-            for (w, run) in words.iter().zip(&runs) {
-                let Some(run) = run.as_ref().filter(|_| w.starts_with(char::is_uppercase)) else {
-                    continue;
-                };
-                let heads = doc.heads.entry(normal(w)).or_default();
-                let last = normal(words[run.end - 1]);
-                if heads.len() < MAX_HEADS && !heads.contains(&last) {
-                    heads.push(last);
                 }
             }
         }
@@ -253,62 +231,9 @@ pub fn sentence_features(doc: &DocCase, words: &[&str]) -> Vec<Vec<u32>> {
                     f.push(bucket(23, &[&[bit], shape_at(j)]));
                 }
             }
-            if words[i].starts_with(char::is_uppercase) {
-                for head in doc.heads.get(w).into_iter().flatten() {
-                    f.push(bucket(24, &[head.as_bytes()]));
-                    f.push(bucket(25, &[&[head_class(head)]]));
-                }
-            }
             f
         })
         .collect()
-}
-
-/// For each token, the run of capitalised words it stands in, when the run
-/// has two words or more ("Calder Metro Transit", "Bank of England"): a
-/// name's last word says most about its kind. Lowercase "of", "and",
-/// "for", "the", "de" and "&" join capitalised words.
-fn capitalised_runs(words: &[&str]) -> Vec<Option<Range<usize>>> {
-    let mut out = vec![None; words.len()];
-    let capital = |i: usize| words.get(i).is_some_and(|w| w.starts_with(char::is_uppercase));
-    let mut i = 0;
-    while i < words.len() {
-        if !capital(i) {
-            i += 1;
-            continue;
-        }
-        let mut end = i + 1;
-        loop {
-            if capital(end) {
-                end += 1;
-            } else if words
-                .get(end)
-                .is_some_and(|w| matches!(*w, "of" | "and" | "for" | "the" | "de" | "&"))
-                && capital(end + 1)
-            {
-                end += 2;
-            } else {
-                break;
-            }
-        }
-        if end - i >= 2 {
-            out[i..end].iter_mut().for_each(|r| *r = Some(i..end));
-        }
-        i = end;
-    }
-    out
-}
-
-/// 1 when a word ends organisation names ("Board", "United"), 2 when it
-/// ends places' ("Road", "Bay"), else 0.
-fn head_class(lower: &str) -> u8 {
-    if gz::contains(gz::ORG_HEADS, lower) {
-        1
-    } else if gz::contains(gz::PLACE_HEADS, lower) {
-        2
-    } else {
-        0
-    }
 }
 
 /// What the rest of the document says about a capitalised word: 0 nothing,
@@ -339,22 +264,6 @@ mod tests {
         let marks = phrase_marks(&lower);
         assert_eq!(marks[0], 0);
         assert!(marks[1] & 4 != 0 && marks[2] == marks[1] & 3);
-    }
-
-    #[test]
-    fn a_word_learns_the_heads_of_the_names_it_stands_in() {
-        let sents: Vec<Vec<&str>> = vec![
-            vec![
-                "Calder", "Metro", "Transit", "and", "the", "Bank", "of", "England", "met",
-            ],
-            vec!["Calder", "raised", "fares", "."],
-        ];
-        let doc = DocCase::new(sents.iter().map(Vec::as_slice));
-        assert_eq!(doc.heads["calder"], ["transit"]);
-        assert_eq!(doc.heads["bank"], ["england"]);
-        assert!(!doc.heads.contains_key("the") && !doc.heads.contains_key("raised"));
-        assert_eq!(head_class("transit"), 0);
-        assert_eq!((head_class("board"), head_class("road")), (1, 2));
     }
 
     #[test]
