@@ -415,7 +415,9 @@ pub fn attribute(
                 ),
                 None => (
                     false,
-                    previous_reporter(text, sentences, q).and_then(|t| resolve(text, t, q, &people, ents)),
+                    previous_reporter(text, sentences, q)
+                        .and_then(|t| resolve(text, t, q, &people, ents))
+                        .or_else(|| nearest_person(text, q, &people, ents)),
                 ),
             },
         };
@@ -1349,6 +1351,27 @@ fn antecedent(text: &str, female: bool, q: &Span, people: &[&Mention], ents: &En
     Some(ents.list[chosen.entity].name.clone())
 }
 
+/// Paragraphs back a quote with no tag at all looks for its speaker.
+const NEAREST_PARAGRAPHS: usize = 2;
+
+/// For a quote with no tag, nor a neighbour's, nor a reporter in the
+/// sentence before: the person last named outside quotes before it, in its
+/// own paragraph or the one or two before ("…since Trump spoke only in
+/// evasive bromides. ¶ “We have to be a lot tougher.”"): news names who
+/// is quoted just before a quote it leaves untagged.
+fn nearest_person(text: &str, q: &Span, people: &[&Mention], ents: &Entities) -> Option<String> {
+    let mut start = q.line.start;
+    for _ in 0..NEAREST_PARAGRAPHS {
+        start = text[..start.saturating_sub(1)]
+            .trim_end()
+            .rfind('\n')
+            .map_or(0, |p| p + 1);
+    }
+    let end = people.partition_point(|m| m.span.start < q.outer.start);
+    let last = people[..end].last().filter(|m| m.span.start >= start)?;
+    Some(ents.list[last.entity].name.clone())
+}
+
 /// Person mentions outside every quote, in text order (both lists are sorted).
 fn people_outside_quotes<'a>(spans: &[Span], ents: &'a Entities) -> Vec<&'a Mention> {
     let mut out = Vec::new();
@@ -1474,6 +1497,15 @@ mod tests {
         assert_eq!(speaker_of(t, "Nobody"), Some("Ruth Ames".into()));
         // Not when that sentence has no subject to give.
         let t = "The fares rose again in May, the third rise this year.\n\n\u{201c}Nobody rides a bus that costs this much.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), None);
+    }
+
+    #[test]
+    fn an_untagged_quote_paragraph_takes_the_person_named_just_before() {
+        let t = "Ruth Ames met the transit board on Monday.\n\nWhat she wants is unclear, since Ames spoke only in slogans.\n\n\u{201c}Nobody rides a bus that costs this much.\u{201d}";
+        assert_eq!(speaker_of(t, "Nobody"), Some("Ruth Ames".into()));
+        // Not from three paragraphs back.
+        let t = "Ruth Ames met the transit board on Monday.\n\nThe fares rose again in May.\n\nThe board met in June.\n\nThe fares rose again in July.\n\n\u{201c}Nobody rides a bus that costs this much.\u{201d}";
         assert_eq!(speaker_of(t, "Nobody"), None);
     }
 
