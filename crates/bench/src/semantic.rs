@@ -70,6 +70,8 @@ fn embed_missing(embedder: &Embedder, titles: &[String], cache: &mut HashMap<Str
         .collect();
     todo.sort_unstable();
     todo.dedup();
+    // Titles of like length together: a batch is padded to its longest.
+    todo.sort_by_key(|t| t.split_whitespace().count());
     if todo.is_empty() {
         return Ok(());
     }
