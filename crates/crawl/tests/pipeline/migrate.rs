@@ -20,7 +20,7 @@ async fn a_migrated_instance_serves_the_same_site() {
         return;
     }
     let wire = Newswire::start().await.unwrap();
-    let (h, sqlite_site) = crawled_site_in_order(&wire).await;
+    let (h, sqlite_site) = crawled_site(&wire).await;
     let article = h.store.latest(1, 0).unwrap()[0].id;
     let ada =
         h.db.create_user("Ada", "argon2-hash", Role::Reader, Utc::now())

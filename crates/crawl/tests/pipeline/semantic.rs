@@ -41,7 +41,7 @@ async fn with_the_model_each_event_is_one_story_across_a_restart() {
         }
     };
     subscribe(&outlets[..3]);
-    let crawl = || h.crawler(1).embeddings(embeddings.clone());
+    let crawl = || h.crawler(PARALLEL_HOSTS).embeddings(embeddings.clone());
     crawl().run_pass().await.unwrap();
     subscribe(&outlets[3..]);
     crawl().run_pass().await.unwrap();

@@ -193,7 +193,7 @@ async fn search_page_api_and_feed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn top_stories_full_coverage_and_related_articles() {
     let wire = Newswire::start().await.unwrap();
-    let (_h, site) = crawled_site_in_order(&wire).await;
+    let (_h, site) = crawled_site(&wire).await;
 
     let (_, home) = get_text(&format!("{site}/")).await;
     assert!(home.contains("Top stories"));
@@ -235,7 +235,7 @@ async fn top_stories_full_coverage_and_related_articles() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ai_panel_entity_pages_and_ask() {
     let wire = Newswire::start().await.unwrap();
-    let (h, site) = crawled_site_in_order(&wire).await;
+    let (h, site) = crawled_site(&wire).await;
     let card = h.store.latest(1, 0).unwrap().remove(0);
     let article = format!("{site}/article/{}", card.id.0);
 

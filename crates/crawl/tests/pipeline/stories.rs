@@ -15,7 +15,7 @@ async fn each_event_becomes_one_story_with_its_syndicated_copies_marked() {
     let wire = Newswire::start().await.unwrap();
     let h = harness(&wire);
     subscribe_outlets(&h.store, &wire);
-    h.crawler(1).run_pass().await.unwrap();
+    h.crawler(PARALLEL_HOSTS).run_pass().await.unwrap();
 
     let by_url = ids_by_url(&h.store);
     let mut story_of_event: HashMap<String, HashSet<StoryId>> = HashMap::new();
@@ -77,7 +77,7 @@ async fn stories_survive_a_restart() {
         let source = h.store.upsert_source(&outlet.name, Some(&outlet.homepage)).unwrap();
         h.store.add_feed(source.id, &outlet.feed_url).unwrap();
     }
-    h.crawler(1).run_pass().await.unwrap();
+    h.crawler(PARALLEL_HOSTS).run_pass().await.unwrap();
     let before: HashMap<ArticleId, StoryId> = h
         .store
         .latest(1000, 0)
@@ -86,7 +86,7 @@ async fn stories_survive_a_restart() {
         .filter_map(|c| Some((c.id, h.store.article_story(c.id).unwrap()?.story)))
         .collect();
     assert!(!before.is_empty());
-    let restarted = h.crawler(1);
+    let restarted = h.crawler(PARALLEL_HOSTS);
     for outlet in &outlets[3..] {
         let source = h.store.upsert_source(&outlet.name, Some(&outlet.homepage)).unwrap();
         h.store.add_feed(source.id, &outlet.feed_url).unwrap();
@@ -113,7 +113,7 @@ async fn stories_survive_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_merged_story_s_page_leads_to_the_story_it_joined() {
     let wire = Newswire::start().await.unwrap();
-    let (h, site) = crawled_site_in_order(&wire).await;
+    let (h, site) = crawled_site(&wire).await;
     let mut stories: Vec<(StoryId, ArticleId)> = h
         .store
         .latest(1000, 0)
