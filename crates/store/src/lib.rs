@@ -5,9 +5,12 @@
 //!
 //! - [`Store`], the pipeline's data: sources and their feeds with their
 //!   polling state; the pending queue (feed entries waiting for their page)
-//!   and the articles it becomes; each article's analysis and the entity
-//!   index built from it; stories, syndication marks and related-story
-//!   links; the fetch log; and the cache of LLM replies.
+//!   and the articles it becomes; the hosts that crawl work is leased by,
+//!   and the archive files an import leases; each article's analysis and
+//!   the entity index built from it; the story queue, served by the one
+//!   [`StoryLead`]; stories, syndication marks, related-story links and
+//!   where merged stories went; the fetch log; and the cache of LLM
+//!   replies.
 //! - [`Community`], the readers' side: accounts, login sessions, comments
 //!   and reports of comments.
 //! - [`Reading`], each reader's own newsdesk: follows and hides, saved
