@@ -26,7 +26,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::enrich::Read;
-use crate::Crawler;
+use crate::{lock, Crawler};
 
 /// Pages read ahead of extraction: at most this many bodies (each capped
 /// by the reader) are held at once.
@@ -237,8 +237,4 @@ enum ImportError {
     Crashed(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

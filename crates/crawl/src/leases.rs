@@ -19,7 +19,7 @@ use newsdesk_domain::{ArticleId, FeedId};
 use newsdesk_store::{blocking, HostLease, StoreError, StoredRobots};
 use tokio::task::JoinSet;
 
-use crate::{Crawler, PassReport};
+use crate::{lock, Crawler, PassReport};
 
 /// Feeds polled under one lease; more wait for the next claim.
 const FEEDS_PER_LEASE: usize = 100;
@@ -193,5 +193,5 @@ impl Crawler {
 
 /// Records a try; false when the pass already tried it.
 fn first_try(tried: &Mutex<Tried>, insert: impl FnOnce(&mut Tried) -> bool) -> bool {
-    insert(&mut tried.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    insert(&mut lock(tried))
 }

@@ -220,6 +220,12 @@ fn worker_name() -> String {
     format!("{}:{}:{random:08x}", machine.trim(), std::process::id())
 }
 
+/// Locks without panicking: what these mutexes guard (counts, sets of
+/// tried ids, known sources) stays whole if a holder panicked.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn lease_of(lease: Duration) -> chrono::Duration {
     chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60))
 }
