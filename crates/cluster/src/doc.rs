@@ -72,52 +72,54 @@ impl Doc {
 /// the dot product of one article with every recent member of every
 /// candidate story; a probe into a small table in cache costs far less than
 /// merging two sorted lists with a mispredicted branch per step.
+///
+/// A lookup reads every slot from a term's home to the farthest any term
+/// was placed from its own, with no branch on what the slots hold (whether
+/// a member's term is in the article is a coin toss the predictor loses):
+/// terms are distinct, so at most one slot matches, and empty slots hold
+/// key 0 with weight 0, which also finds term 0 without a special case.
 pub(crate) struct Lookup {
     keys: Vec<u64>,
     weights: Vec<f32>,
     mask: usize,
-    /// The weight of term hash 0, which marks empty slots.
-    zero: f32,
+    /// The farthest slot any term sits past its home.
+    reach: usize,
 }
 
 impl Lookup {
+    /// The table of a vector with distinct terms.
     pub fn new(vector: &[(u64, f32)]) -> Lookup {
-        // At most half full, so probe runs stay short.
-        let size = (vector.len() * 2).next_power_of_two().max(8);
+        // At most a quarter full, so terms sit at or next to their home.
+        let size = (vector.len() * 4).next_power_of_two().max(8);
+        // Probes run past the end rather than wrap: room for every term.
         let mut table = Lookup {
-            keys: vec![0; size],
-            weights: vec![0.0; size],
+            keys: vec![0; size + vector.len()],
+            weights: vec![0.0; size + vector.len()],
             mask: size - 1,
-            zero: 0.0,
+            reach: 0,
         };
+        let mut used = vec![false; size + vector.len()];
         for &(h, w) in vector {
-            if h == 0 {
-                table.zero = w;
-                continue;
-            }
-            let mut i = h as usize & table.mask;
-            while table.keys[i] != 0 && table.keys[i] != h {
-                i = (i + 1) & table.mask;
-            }
-            table.keys[i] = h;
-            table.weights[i] += w;
+            let home = h as usize & table.mask;
+            let at = (home..).find(|&i| !used[i]).unwrap_or(home);
+            used[at] = true;
+            table.keys[at] = h;
+            table.weights[at] = w;
+            table.reach = table.reach.max(at - home);
         }
         table
     }
 
     /// The weight of `term`, zero when absent.
     pub fn get(&self, term: u64) -> f32 {
-        if term == 0 {
-            return self.zero;
-        }
-        let mut i = term as usize & self.mask;
-        loop {
-            match self.keys[i] {
-                k if k == term => return self.weights[i],
-                0 => return 0.0,
-                _ => i = (i + 1) & self.mask,
-            }
-        }
+        let home = term as usize & self.mask;
+        let slots = home..=home + self.reach;
+        // Adding the zeros of the other slots leaves the match's weight exact.
+        self.keys[slots.clone()]
+            .iter()
+            .zip(&self.weights[slots])
+            .map(|(&k, &w)| if k == term { w } else { 0.0 })
+            .sum()
     }
 
     /// Dot product with another vector.

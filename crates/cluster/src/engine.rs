@@ -81,6 +81,16 @@ impl PartialEq for Ranked {
 
 impl Eq for Ranked {}
 
+/// An article being scored against stories: its document, the document's
+/// lookup table, its publisher and its time.
+#[derive(Clone, Copy)]
+struct Article<'a> {
+    doc: &'a Doc,
+    lookup: &'a Lookup,
+    source: Option<u32>,
+    time: i64,
+}
+
 /// Near-copies of an arriving article among live ones.
 #[derive(Default)]
 struct Copies {
@@ -272,10 +282,17 @@ impl Clusterer {
     /// Candidate stories with their scores, best first (ties: older story first).
     fn score(&mut self, doc: &Doc, source: Option<u32>, time: i64) -> Vec<(f32, u64)> {
         let lookup = Lookup::new(&doc.vector);
+        let article = Article {
+            doc,
+            lookup: &lookup,
+            source,
+            time,
+        };
+        let floor = self.config.threshold.min(self.config.related_threshold);
         let mut scored: Vec<(f32, u64)> = self
             .candidates(doc)
             .into_iter()
-            .filter_map(|id| Some((self.similarity(id, doc, &lookup, source, time, None)?, id)))
+            .filter_map(|id| Some((self.similarity(id, &article, None, floor)?, id)))
             .collect();
         scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored
@@ -306,23 +323,19 @@ impl Clusterer {
         best.into_sorted_vec().into_iter().map(|Ranked(_, id)| id).collect()
     }
 
-    /// The article's score against a story, or `None` when it cannot reach
-    /// any threshold (such a candidate would be dropped after scoring anyway,
-    /// so skipping the member comparisons changes no decision). With
-    /// `without`, the article is that member of the story, scored against
-    /// the story without itself.
-    fn similarity(
-        &mut self,
-        id: u64,
-        doc: &Doc,
-        lookup: &Lookup,
-        source: Option<u32>,
-        time: i64,
-        without: Option<u64>,
-    ) -> Option<f32> {
+    /// The article's score against a story, or `None` when it is under
+    /// `floor` (skipping the member comparisons of a candidate that would be
+    /// dropped anyway changes no decision). With `without`, the article is
+    /// that member of the story, scored against the story without itself.
+    fn similarity(&mut self, id: u64, article: &Article, without: Option<u64>, floor: f32) -> Option<f32> {
+        let Article {
+            doc,
+            lookup,
+            source,
+            time,
+        } = *article;
         let c = &self.config;
         let (blend, half_life, penalty) = (c.member_weight, c.half_life_ms, c.same_source_factor);
-        let floor = c.threshold.min(c.related_threshold);
         let semantic = c.semantic_weight;
         let story = self.stories.get_mut(&id)?;
         let (centroid, member_bound) = match without {
@@ -394,29 +407,43 @@ impl Clusterer {
             Some(s) => s.latest(RESEAT_MEMBERS).filter(|&k| k != newcomer).collect(),
             None => return,
         };
+        let threshold = self.config.threshold;
         for key in keys {
             let Some(m) = self.stories.get(&from).and_then(|s| s.recent().find(|m| m.key == key)) else {
                 continue;
             };
             let (doc, source, time) = (m.doc(&self.df), m.source, m.time_ms);
             let lookup = Lookup::new(&doc.vector);
-            let own = self
-                .similarity(from, &doc, &lookup, source, time, Some(key))
-                .unwrap_or(0.0);
+            let article = Article {
+                doc: &doc,
+                lookup: &lookup,
+                source,
+                time,
+            };
+            // Scoring the member in its own story caches that story's norm
+            // under today's idf; kept whether or not the score is needed, so
+            // the shortcut below leaves every later score as it was.
+            if let Some(story) = self.stories.get_mut(&from) {
+                story.norm(&self.df);
+            }
             let mut best: Option<(f32, u64)> = None;
             for &other in to.iter().filter(|&&t| t != from) {
-                let Some(s) = self.similarity(other, &doc, &lookup, source, time, None) else {
+                // Under the threshold a story cannot take the member.
+                let Some(s) = self.similarity(other, &article, None, threshold) else {
                     continue;
                 };
                 if best.is_none_or(|(b, _)| s > b) {
                     best = Some((s, other));
                 }
             }
-            match best {
-                Some((s, other)) if s >= self.config.threshold && s > own + MOVE_MARGIN => {
-                    self.move_member(key, from, other, out);
-                }
-                _ => {}
+            // Its fit with its own story matters only when another can take it.
+            let Some((s, other)) = best.filter(|&(s, _)| s >= threshold) else {
+                continue;
+            };
+            let floor = threshold.min(self.config.related_threshold);
+            let own = self.similarity(from, &article, Some(key), floor).unwrap_or(0.0);
+            if s > own + MOVE_MARGIN {
+                self.move_member(key, from, other, out);
             }
         }
     }

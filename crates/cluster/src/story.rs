@@ -370,7 +370,7 @@ impl Story {
 
     /// The idf-weighted length, recomputed when the story changed or the
     /// corpus grew by a tenth since (idf drifts slowly).
-    fn norm(&mut self, df: &DocFreq) -> f32 {
+    pub fn norm(&mut self, df: &DocFreq) -> f32 {
         let (norm, at) = self.norm;
         if at == 0 || df.docs() > at + at / 10 {
             let n = self
