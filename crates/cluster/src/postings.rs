@@ -15,20 +15,27 @@ struct Posting {
     generation: u32,
 }
 
+/// A slot's generation and `overlap`'s scratch for it, side by side: a
+/// posting's slot is a random place in memory, read once per posting.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    generation: u32,
+    /// Summed probe weight, and whether `overlap` touched the slot yet.
+    weight: f32,
+    marked: bool,
+}
+
 #[derive(Default)]
 pub(crate) struct Postings {
     lists: FxHashMap<u64, Vec<Posting>>,
     len: usize,
     /// Entries known to be dead: of closed stories or of pruned terms.
     dead: usize,
-    /// Story id and generation per slot.
+    /// Story id and state per slot.
     ids: Vec<u64>,
-    generation: Vec<u32>,
+    slots: Vec<Slot>,
     free: Vec<u32>,
-    /// Scratch for `overlap`: weight per slot, whether it was touched, and
-    /// the slots touched.
-    weight: Vec<f32>,
-    marked: Vec<bool>,
+    /// Scratch for `overlap`: the slots touched.
     touched: Vec<u32>,
 }
 
@@ -40,25 +47,23 @@ impl Postings {
             return slot;
         }
         self.ids.push(id);
-        self.generation.push(0);
-        self.weight.push(0.0);
-        self.marked.push(false);
+        self.slots.push(Slot::default());
         (self.ids.len() - 1) as u32
     }
 
     /// The story in `slot` is gone (expired or merged); its `terms` postings are dead.
     pub fn close(&mut self, slot: u32, terms: usize) {
-        let Some(g) = self.generation.get_mut(slot as usize) else {
+        let Some(s) = self.slots.get_mut(slot as usize) else {
             return;
         };
-        *g = g.wrapping_add(1);
+        s.generation = s.generation.wrapping_add(1);
         self.free.push(slot);
         self.dead += terms;
     }
 
     /// Indexes terms newly held by the story in `slot`.
     pub fn add(&mut self, slot: u32, terms: impl IntoIterator<Item = u64>) {
-        let Some(&generation) = self.generation.get(slot as usize) else {
+        let Some(generation) = self.slots.get(slot as usize).map(|s| s.generation) else {
             return;
         };
         for t in terms {
@@ -79,20 +84,20 @@ impl Postings {
         for &(w, term) in probes {
             let Some(list) = self.lists.get(&term) else { continue };
             for p in list.iter().rev().take(scanned) {
-                let slot = p.slot as usize;
-                if self.generation[slot] != p.generation {
+                let slot = &mut self.slots[p.slot as usize];
+                if slot.generation != p.generation {
                     continue;
                 }
-                if !std::mem::replace(&mut self.marked[slot], true) {
+                if !std::mem::replace(&mut slot.marked, true) {
                     self.touched.push(p.slot);
                 }
-                self.weight[slot] += w;
+                slot.weight += w;
             }
         }
-        for slot in self.touched.drain(..) {
-            let s = slot as usize;
-            self.marked[s] = false;
-            visit(self.ids[s], std::mem::take(&mut self.weight[s]));
+        for i in self.touched.drain(..) {
+            let slot = &mut self.slots[i as usize];
+            slot.marked = false;
+            visit(self.ids[i as usize], std::mem::take(&mut slot.weight));
         }
     }
 

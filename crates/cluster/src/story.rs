@@ -24,8 +24,9 @@ const MAX_MEMBERS: usize = 64;
 const MAX_TERMS: usize = 256;
 const KEEP_TERMS: usize = 192;
 
-/// 512 bits: under a fifth set for a centroid of 100 terms.
-const FILTER_WORDS: usize = 8;
+/// 2,048 bits: an eighth set for a full centroid (`MAX_TERMS`), so few
+/// absent terms cost a hash lookup.
+const FILTER_WORDS: usize = 32;
 
 /// The filter bit of a term: bits of the hash that neither the idf table
 /// nor the document lookup table index by.
@@ -44,6 +45,63 @@ fn has_bit(filter: &[u64; FILTER_WORDS], term: u64) -> bool {
     filter[word] & mask != 0
 }
 
+/// 4,096 bits: the terms of the 16 to 32 members a `MemberTerms` holds
+/// set about a sixth of them.
+const MEMBER_FILTER_WORDS: usize = 64;
+
+/// A one-hash Bloom filter of the terms of a story's recent members,
+/// including members that left since it was rebuilt (clearing their bits
+/// would clear other members'). Every recent member's terms are in it, also
+/// those a pruned centroid dropped, so it bounds a document's cosine with
+/// any member where the centroid cannot.
+struct MemberTerms {
+    bits: Box<[u64; MEMBER_FILTER_WORDS]>,
+    /// Members that left since the last rebuild.
+    left: usize,
+}
+
+impl MemberTerms {
+    fn new() -> MemberTerms {
+        MemberTerms {
+            bits: Box::new([0; MEMBER_FILTER_WORDS]),
+            left: 0,
+        }
+    }
+
+    /// Bits of the hash no other table indexes by.
+    fn bit(term: u64) -> (usize, u64) {
+        let bit = (term >> 32) as usize % (MEMBER_FILTER_WORDS * 64);
+        (bit / 64, 1 << (bit % 64))
+    }
+
+    fn insert(&mut self, vector: &[(u64, f32)]) {
+        for &(h, _) in vector {
+            let (word, mask) = MemberTerms::bit(h);
+            self.bits[word] |= mask;
+        }
+    }
+
+    fn contains(&self, term: u64) -> bool {
+        let (word, mask) = MemberTerms::bit(term);
+        self.bits[word] & mask != 0
+    }
+
+    /// A member left: once as many have left as a story keeps, the filter
+    /// is rebuilt from the members still there, so stale bits stay few.
+    fn left(&mut self, recent: &VecDeque<Recent>) {
+        self.left += 1;
+        if self.left >= REVISABLE_MEMBERS {
+            self.rebuild(recent);
+        }
+    }
+
+    fn rebuild(&mut self, recent: &VecDeque<Recent>) {
+        self.bits.fill(0);
+        self.left = 0;
+        recent.iter().for_each(|m| self.insert(&m.vector));
+    }
+}
+
 /// How a centroid changed: the terms it gained (to index) and how many
 /// terms pruning dropped (their postings are now dead).
 pub(crate) struct Changed {
@@ -60,6 +118,8 @@ pub(crate) struct Recent {
     pub time_ms: i64,
     pub tf: Vec<(u64, f32)>,
     vector: Vec<(u64, f32)>,
+    /// The largest weight in `vector`.
+    peak: f32,
     pub embedding: Option<Box<[f32]>>,
 }
 
@@ -90,6 +150,10 @@ pub(crate) struct Story {
     norm: (f32, u64),
     /// The latest live members: what scoring and revising need of them.
     recent: VecDeque<Recent>,
+    /// The largest weight in any recent member's vector.
+    peak: f32,
+    /// The recent members' terms.
+    member_terms: MemberTerms,
     /// Terms were ever dropped from the centroid, so recent members may hold
     /// terms it lacks.
     pruned: bool,
@@ -114,6 +178,8 @@ impl Story {
             filter: [0; FILTER_WORDS],
             norm: (0.0, 0),
             recent: VecDeque::new(),
+            peak: 0.0,
+            member_terms: MemberTerms::new(),
             pruned: false,
             members: VecDeque::new(),
             size: 0,
@@ -137,17 +203,24 @@ impl Story {
         }
         let dropped = self.prune();
         if !doc.vector.is_empty() {
-            if self.recent.len() == REVISABLE_MEMBERS {
+            let full = self.recent.len() == REVISABLE_MEMBERS;
+            if full {
                 self.recent.pop_front();
             }
+            self.member_terms.insert(&doc.vector);
             self.recent.push_back(Recent {
                 key,
                 source,
                 time_ms,
                 tf: doc.tf.clone(),
                 vector: doc.vector.clone(),
+                peak: doc.vector.iter().map(|&(_, w)| w).fold(0.0, f32::max),
                 embedding: doc.embedding.clone(),
             });
+            self.repeak();
+            if full {
+                self.member_terms.left(&self.recent);
+            }
         }
         if let Some(e) = &doc.embedding {
             self.embedding.add(e);
@@ -185,6 +258,8 @@ impl Story {
             }
             self.recent.push_back(v);
         }
+        self.repeak();
+        self.member_terms.rebuild(&self.recent);
         self.embedding.absorb(other.embedding);
         self.members.extend(other.members);
         self.size += other.size;
@@ -206,21 +281,34 @@ impl Story {
     }
 
     /// Cosine of a weighed document with the idf-weighted centroid, and an
-    /// upper bound on its cosine with any recent member: the length of the
-    /// part of the document the centroid holds (Cauchy–Schwarz), or 1 once
-    /// the centroid was pruned and members may hold terms it lacks.
+    /// upper bound on its cosine with any recent member (a unit vector),
+    /// from the part of the document the member can share: the terms in
+    /// `member_terms`, and, unless the centroid was pruned, in the centroid.
+    /// The cosine is at most that part's length (Cauchy–Schwarz) and at most
+    /// the members' largest weight times its summed weights.
     pub fn centroid_similarity(&mut self, doc: &Doc, df: &DocFreq) -> (f32, f32) {
-        let (mut dot, mut shared) = (0.0f32, 0.0f32);
+        let (mut dot, mut shared, mut summed) = (0.0f32, 0.0f32, 0.0f32);
+        let (mut near, mut near_summed) = (0.0f32, 0.0f32);
         for (&(h, w), idf) in doc.vector.iter().zip(&doc.idf) {
+            if self.member_terms.contains(h) {
+                near += w * w;
+                near_summed += w;
+            }
             if !has_bit(&self.filter, h) {
                 continue;
             }
             if let Some(c) = self.centroid.get(&h) {
                 dot += w * c * idf;
                 shared += w * w;
+                summed += w;
             }
         }
-        let member_bound = if self.pruned { 1.0 } else { shared.sqrt().min(1.0) };
+        let bound = |sq: f32, sum: f32| sq.sqrt().min(self.peak * sum);
+        let member_bound = match self.pruned {
+            true => bound(near, near_summed),
+            false => bound(near, near_summed).min(bound(shared, summed)),
+        };
+        let member_bound = member_bound.min(1.0);
         if shared == 0.0 {
             return (0.0, member_bound);
         }
@@ -282,6 +370,7 @@ impl Story {
     pub fn remove(&mut self, key: u64) -> Option<Recent> {
         let at = self.recent.iter().position(|m| m.key == key)?;
         let m = self.recent.remove(at)?;
+        self.after_leaving();
         for &(h, w) in &m.tf {
             if let Some(c) = self.centroid.get_mut(&h) {
                 *c = (*c - w).max(0.0);
@@ -322,6 +411,7 @@ impl Story {
         }
         let key = self.members.pop_front()?;
         self.recent.retain(|m| m.key != key);
+        self.after_leaving();
         Some(key)
     }
 
@@ -329,6 +419,18 @@ impl Story {
     pub fn forget(&mut self, key: u64) {
         self.members.retain(|k| *k != key);
         self.recent.retain(|m| m.key != key);
+        self.after_leaving();
+    }
+
+    /// Recomputes `peak` after the recent members changed.
+    fn repeak(&mut self) {
+        self.peak = self.recent.iter().map(|m| m.peak).fold(0.0, f32::max);
+    }
+
+    /// Bookkeeping after a recent member may have left.
+    fn after_leaving(&mut self) {
+        self.repeak();
+        self.member_terms.left(&self.recent);
     }
 
     /// Cosine of a sentence embedding with the members' mean, if comparable.
