@@ -1,7 +1,5 @@
 //! An arriving article as a sparse term vector.
 
-use rustc_hash::FxHashMap;
-
 use crate::idf::DocFreq;
 use crate::text::{terms, Term};
 
@@ -32,15 +30,22 @@ pub(crate) struct Doc {
 impl Doc {
     /// Builds the term weights of a title and text (idf not yet applied).
     pub fn parse(title: &str, text: &str) -> Doc {
-        let mut acc: FxHashMap<u64, f32> = FxHashMap::default();
-        let mut add = |t: Term, w: f32| {
-            *acc.entry(t.hash).or_default() += if t.entity { w * ENTITY_BOOST } else { w };
-        };
+        let mut seen: Vec<(u64, f32)> = Vec::with_capacity(TITLE_TERMS + TEXT_TERMS);
+        let mut add = |t: Term, w: f32| seen.push((t.hash, if t.entity { w * ENTITY_BOOST } else { w }));
         terms(title, TITLE_TERMS, |t| add(t, 1.0));
         terms(text, TEXT_TERMS, |t| add(t, TEXT_WEIGHT));
+        // A stable sort keeps each term's weights in text order, so they sum
+        // as they are met.
+        seen.sort_by_key(|&(h, _)| h);
+        let mut tf: Vec<(u64, f32)> = Vec::with_capacity(seen.len());
+        for (h, w) in seen {
+            match tf.last_mut() {
+                Some((last, sum)) if *last == h => *sum += w,
+                _ => tf.push((h, w)),
+            }
+        }
         // Sub-linear: a word repeated in the lead should not drown the rest.
-        let mut tf: Vec<(u64, f32)> = acc.into_iter().map(|(h, w)| (h, w.sqrt())).collect();
-        tf.sort_unstable_by_key(|&(h, _)| h);
+        tf.iter_mut().for_each(|(_, w)| *w = w.sqrt());
         Doc { tf, ..Doc::default() }
     }
 

@@ -96,6 +96,10 @@ impl Signature {
 
 /// The hash of a word's lower-case form, without allocating it.
 fn hash_lowercase(word: &str) -> u64 {
+    if word.is_ascii() {
+        let h = word.bytes().fold(FNV_OFFSET, |h, b| fnv(h, &[b.to_ascii_lowercase()]));
+        return mix(h);
+    }
     let mut buf = [0u8; 4];
     let mut h = FNV_OFFSET;
     for c in word.chars().flat_map(char::to_lowercase) {

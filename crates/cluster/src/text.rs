@@ -24,6 +24,8 @@ const MAX_WORD_CHARS: usize = 40;
 /// Calls `emit` for each term of `text`, at most `limit` terms.
 pub(crate) fn terms(text: &str, limit: usize, mut emit: impl FnMut(Term)) {
     let mixed_case = has_mixed_case(text);
+    // One buffer for every word's lower-case form: most words are ASCII.
+    let mut lower = String::new();
     let mut count = 0;
     let mut sentence_start = true;
     for word in text.split(|c: char| !c.is_alphanumeric()) {
@@ -41,7 +43,7 @@ pub(crate) fn terms(text: &str, limit: usize, mut emit: impl FnMut(Term)) {
         if word.chars().count() > MAX_WORD_CHARS {
             continue;
         }
-        let lower = word.to_lowercase();
+        lower_case(word, &mut lower);
         if STOP_WORDS.binary_search(&lower.as_str()).is_ok() {
             continue;
         }
@@ -55,6 +57,18 @@ pub(crate) fn terms(text: &str, limit: usize, mut emit: impl FnMut(Term)) {
             entity: mixed_case && capital && !was_start,
         });
         count += 1;
+    }
+}
+
+/// `word` lower-cased into `out`; `str::to_lowercase` outside ASCII, for
+/// its context rules (a final sigma).
+fn lower_case(word: &str, out: &mut String) {
+    out.clear();
+    if word.is_ascii() {
+        out.push_str(word);
+        out.make_ascii_lowercase();
+    } else {
+        out.push_str(&word.to_lowercase());
     }
 }
 
