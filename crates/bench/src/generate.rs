@@ -7,11 +7,12 @@
 use std::sync::Arc;
 
 use anyhow::Result;
-use chrono::{Duration, Utc};
-use newsdesk_domain::{Analysis, ArticleId, Entity, EntityKind, Extracted, FeedEntry, Quote, Section, StoryId};
+use chrono::{DateTime, Duration, Utc};
+use newsdesk_domain::{Analysis, Entity, EntityKind, Extracted, FeedEntry, Quote, Section, StoryId};
 use newsdesk_store::{PollSuccess, Queued, Store, StoryAssignment};
 
-const SOURCES: usize = 50;
+/// Outlets the archive's articles come from.
+pub const SOURCES: usize = 50;
 const BATCH: usize = 1_000;
 const PARAGRAPHS: usize = 8;
 const WORDS_PER_PARAGRAPH: usize = 70;
@@ -63,33 +64,81 @@ fn sentence(rng: &mut Rng, vocab: &[String], words: usize) -> String {
     capitalised(&s.join(" "))
 }
 
+/// One synthetic article: its outlet (`0..SOURCES`), its feed entry, its
+/// page and its analysis.
+pub struct Synthetic {
+    /// Index of its source among `SOURCES`.
+    pub source: usize,
+    /// The entry its feed listed.
+    pub entry: FeedEntry,
+    /// The page as extraction would give it.
+    pub page: Extracted,
+    /// Its stored analysis.
+    pub analysis: Analysis,
+}
+
+/// The archive's articles in order, each made once: the same archive every run.
+pub struct Archive {
+    vocab: Vec<String>,
+    rng: Rng,
+    now: DateTime<Utc>,
+    count: usize,
+}
+
+impl Archive {
+    /// An archive of `count` articles, the newest published at `now`, one every 25 s before it.
+    pub fn new(count: usize, now: DateTime<Utc>) -> Archive {
+        Archive {
+            vocab: vocabulary(4_000),
+            rng: Rng(0x9e37_79b9_7f4a_7c15),
+            now,
+            count,
+        }
+    }
+
+    /// Article `i`; call in order `0..count`.
+    pub fn article(&mut self, i: usize) -> Synthetic {
+        let source = (i / BATCH) % SOURCES;
+        let entry = FeedEntry {
+            guid: format!("bench-{i}"),
+            url: format!("https://{}/news/{i}", host(source)),
+            title: Some(sentence(&mut self.rng, &self.vocab, 9)),
+            summary: Some(sentence(&mut self.rng, &self.vocab, 30)),
+            author: Some("Bench Reporter".into()),
+            published: Some(self.now - Duration::seconds((self.count - i) as i64 * 25)),
+            category: None,
+        };
+        let page = page(&mut self.rng, &self.vocab, &entry);
+        let analysis = analysis(&mut self.rng, &self.vocab, &page.text);
+        Synthetic {
+            source,
+            entry,
+            page,
+            analysis,
+        }
+    }
+}
+
+/// The host of source `i`.
+pub fn host(source: usize) -> String {
+    format!("source{source}.invalid")
+}
+
 /// Writes `count` ready articles over `SOURCES` sources; returns the id of the newest.
 pub fn archive(store: &Arc<dyn Store>, count: usize) -> Result<i64> {
-    let vocab = vocabulary(4_000);
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let now = Utc::now();
+    let mut archive = Archive::new(count, now);
     let mut feeds = Vec::new();
     for i in 0..SOURCES {
-        let source = store.upsert_source(
-            &format!("Bench Source {i}"),
-            Some(&format!("https://source{i}.invalid/")),
-        )?;
-        feeds.push(store.add_feed(source.id, &format!("https://source{i}.invalid/feed.xml"))?);
+        let source = store.upsert_source(&format!("Bench Source {i}"), Some(&format!("https://{}/", host(i))))?;
+        feeds.push(store.add_feed(source.id, &format!("https://{}/feed.xml", host(i)))?);
     }
     let mut ids = Vec::with_capacity(count);
     for start in (0..count).step_by(BATCH) {
-        let feed = &feeds[(start / BATCH) % SOURCES];
-        let entries: Vec<FeedEntry> = (start..(start + BATCH).min(count))
-            .map(|i| FeedEntry {
-                guid: format!("bench-{i}"),
-                url: format!("https://source{}.invalid/news/{i}", (start / BATCH) % SOURCES),
-                title: Some(sentence(&mut rng, &vocab, 9)),
-                summary: Some(sentence(&mut rng, &vocab, 30)),
-                author: Some("Bench Reporter".into()),
-                published: Some(now - Duration::seconds((count - i) as i64 * 25)),
-                category: None,
-            })
+        let articles: Vec<Synthetic> = (start..(start + BATCH).min(count))
+            .map(|i| archive.article(i))
             .collect();
+        let entries: Vec<FeedEntry> = articles.iter().map(|a| a.entry.clone()).collect();
         let poll = PollSuccess {
             checked_at: now,
             next_check_at: now + Duration::days(365),
@@ -98,39 +147,48 @@ pub fn archive(store: &Arc<dyn Store>, count: usize) -> Result<i64> {
             last_modified: None,
             title: None,
         };
-        for (entry, queued) in entries.iter().zip(store.record_poll(feed.id, &poll, &entries)?) {
+        let feed = &feeds[articles[0].source];
+        for (article, queued) in articles.iter().zip(store.record_poll(feed.id, &poll, &entries)?) {
             let (Queued::New(id) | Queued::Known(id)) = queued;
-            let page = page(&mut rng, &vocab, entry);
-            store.complete_article(id, &entry.url, &page)?;
-            store.save_analysis(id, &analysis(&mut rng, &vocab, &page.text), now)?;
+            store.complete_article(id, &article.entry.url, &article.page)?;
+            store.save_analysis(id, &article.analysis, now)?;
             ids.push(id);
         }
     }
     for (i, &id) in ids.iter().enumerate() {
-        store.assign_story(&assignment(&ids, i, id))?;
+        let story = |index: usize| StoryId(ids[index].0);
+        store.assign_story(&StoryAssignment {
+            article: id,
+            story: story(story_founder(i)),
+            merged: Vec::new(),
+            syndicated: Vec::new(),
+            related: related_founders(i, count)
+                .into_iter()
+                .map(|(index, score)| (story(index), score))
+                .collect(),
+            moved: Vec::new(),
+            emptied: Vec::new(),
+        })?;
     }
     Ok(ids.iter().map(|id| id.0).max().unwrap_or(0))
 }
 
 /// Article `i` joins the story founded by the article at its position in
-/// the first batch of its group, and links the next two positions' stories.
-fn assignment(ids: &[ArticleId], i: usize, id: ArticleId) -> StoryAssignment {
+/// the first batch of its group of `OUTLETS_PER_STORY` batches.
+pub fn story_founder(i: usize) -> usize {
     let group_start = (i / BATCH / OUTLETS_PER_STORY) * OUTLETS_PER_STORY * BATCH;
-    let founder = |pos: usize| ids.get(group_start + pos).map(|a| StoryId(a.0));
+    group_start + i % BATCH
+}
+
+/// The founders of the stories article `i`'s story links to, with their
+/// scores: the next two positions' stories in its group.
+pub fn related_founders(i: usize, count: usize) -> Vec<(usize, f32)> {
     let pos = i % BATCH;
-    StoryAssignment {
-        article: id,
-        story: founder(pos).unwrap_or(StoryId(id.0)),
-        merged: Vec::new(),
-        syndicated: Vec::new(),
-        related: [(1, 0.5), (2, 0.3)]
-            .into_iter()
-            .filter(|(d, _)| pos + d < BATCH)
-            .filter_map(|(d, score)| Some((founder(pos + d)?, score)))
-            .collect(),
-        moved: Vec::new(),
-        emptied: Vec::new(),
-    }
+    [(1, 0.5), (2, 0.3)]
+        .into_iter()
+        .filter(|(d, _)| pos + d < BATCH && story_founder(i) + d < count)
+        .map(|(d, score)| (story_founder(i) + d, score))
+        .collect()
 }
 
 /// A stored analysis of realistic size: three summary sentences, key

@@ -15,6 +15,9 @@
 //! - [`generate`]: a synthetic archive in a SQLite store for `bench/site.sh`;
 //! - [`claims`]: crawl workers' host claims on a PostgreSQL database with a
 //!   million pending pages;
+//! - [`million`]: a million-article PostgreSQL database written with `COPY`,
+//!   the story writer's lag under ingest, and table bloat after a million
+//!   updates;
 //! - [`tagger`]: trains the name tagger built into `newsdesk-analyze`;
 //! - [`section`]: trains and scores its section classifier.
 //! - [`warc`]: a synthetic CC-NEWS file for `newsdesk import warc`, and how
@@ -28,6 +31,7 @@ pub mod cluster;
 pub mod entities;
 pub mod extract;
 pub mod generate;
+pub mod million;
 pub mod orders;
 mod quotes;
 mod scorers;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use newsdesk_analyze::section::train::Params;
-use newsdesk_bench::{analyze, claims, cluster, entities, extract, generate, orders, section, tagger, warc};
+use newsdesk_bench::{analyze, claims, cluster, entities, extract, generate, million, orders, section, tagger, warc};
 use newsdesk_store::Store;
 
 /// Measures newsdesk's quality, speed and memory (docs/BENCHMARKS.md).
@@ -16,6 +16,42 @@ use newsdesk_store::Store;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand)]
+enum MillionStep {
+    /// Write ready articles with analyses and stories into an empty database with COPY.
+    Seed {
+        /// An empty PostgreSQL database (postgres://…).
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        articles: usize,
+        #[arg(long, default_value_t = 10_000)]
+        hosts: usize,
+    },
+    /// Watch the story queue while something ingests: p50/p99 of the time to a story.
+    Lag {
+        #[arg(long)]
+        database: String,
+        /// Stop after this long at the latest.
+        #[arg(long, default_value_t = 600)]
+        seconds: u64,
+        #[arg(long, default_value_t = 20)]
+        every_ms: u64,
+    },
+    /// A million updates of host rows and of article rows: table sizes before and after.
+    Bloat {
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        updates: usize,
+        #[arg(long, default_value_t = 1_000)]
+        batch: usize,
+        /// Seconds to leave autovacuum before the second reading.
+        #[arg(long, default_value_t = 120)]
+        settle_secs: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -104,6 +140,11 @@ enum Command {
         claims: usize,
         #[arg(long, default_value_t = 16)]
         per_claim: usize,
+    },
+    /// A million-article PostgreSQL database and what it costs to run (bench/million.sh).
+    Million {
+        #[command(subcommand)]
+        step: MillionStep,
     },
     /// Story clustering: NMI and B-cubed on the MStream sets, items/s, RSS and latency.
     Cluster {
@@ -303,6 +344,37 @@ fn main() -> Result<()> {
             claims,
             per_claim,
         }),
+        Command::Million { step } => match step {
+            MillionStep::Seed {
+                database,
+                articles,
+                hosts,
+            } => million::seed(&million::Seed {
+                database,
+                articles,
+                hosts,
+            }),
+            MillionStep::Lag {
+                database,
+                seconds,
+                every_ms,
+            } => million::lag(&million::Lag {
+                database,
+                seconds,
+                every_ms,
+            }),
+            MillionStep::Bloat {
+                database,
+                updates,
+                batch,
+                settle_secs,
+            } => million::bloat(&million::Bloat {
+                database,
+                updates,
+                batch,
+                settle_secs,
+            }),
+        },
         Command::Cluster {
             corpus,
             articles,
