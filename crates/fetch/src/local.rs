@@ -39,9 +39,11 @@ fn read_bytes(path: &Path) -> io::Result<Vec<u8>> {
         // Bounded all the same: the file may grow while it is read.
         file.take(MAX_WHOLE_GZIP_BYTES).read_to_end(&mut gz)?;
         bytes.reserve_exact(inflated_size(&gz));
-        flate2::bufread::MultiGzDecoder::new(gz.as_slice())
-            .take(MAX_PAGE_BYTES)
-            .read_to_end(&mut bytes)?;
+        if !inflate_single_member(&gz, &mut bytes) {
+            flate2::bufread::MultiGzDecoder::new(gz.as_slice())
+                .take(MAX_PAGE_BYTES)
+                .read_to_end(&mut bytes)?;
+        }
     } else if gzip {
         flate2::read::MultiGzDecoder::new(file)
             .take(MAX_PAGE_BYTES)
@@ -51,6 +53,46 @@ fn read_bytes(path: &Path) -> io::Result<Vec<u8>> {
         file.take(MAX_PAGE_BYTES).read_to_end(&mut bytes)?;
     }
     Ok(bytes)
+}
+
+/// Inflates `gz` into `out`'s spare capacity in one libdeflate call, about
+/// twice as fast as flate2's streaming zlib-rs (a seventh of `newsdesk
+/// extract`'s time went to inflating). Only for the common case: one gzip
+/// member that fits the capacity. Anything else (several members, bytes
+/// after the member, a trailer that understates the size, corrupt data)
+/// returns false with `out` untouched, and the caller streams the file as
+/// before, with its results and errors.
+fn inflate_single_member(gz: &[u8], out: &mut Vec<u8>) -> bool {
+    use libdeflate_sys::*;
+    let (mut read, mut written) = (0, 0);
+    // SAFETY: the decompressor is checked non-null and freed once; libdeflate
+    // reads at most `gz.len()` bytes of `gz`, writes at most `spare` bytes
+    // past `out`'s length, within its capacity, and reports how many.
+    let result = unsafe {
+        let decompressor = libdeflate_alloc_decompressor();
+        if decompressor.is_null() {
+            return false;
+        }
+        let spare = out.capacity() - out.len();
+        let result = libdeflate_gzip_decompress_ex(
+            decompressor,
+            gz.as_ptr().cast(),
+            gz.len(),
+            out.as_mut_ptr().add(out.len()).cast(),
+            spare,
+            &mut read,
+            &mut written,
+        );
+        libdeflate_free_decompressor(decompressor);
+        result
+    };
+    if result != libdeflate_result_LIBDEFLATE_SUCCESS || read != gz.len() {
+        return false;
+    }
+    // SAFETY: libdeflate initialised `written` bytes after the length.
+    unsafe { out.set_len(out.len() + written) };
+    out.truncate(MAX_PAGE_BYTES as usize);
+    true
 }
 
 /// The inflated size a gzip file's trailer states (its last member's size
