@@ -22,7 +22,9 @@ pub fn run(paths: &[PathBuf], url: Option<&Url>, out: &mut impl Write) -> std::i
             }
             Ok(html) => to_json(&shown, &newsdesk_extract::extract(&html, url)),
         };
-        writeln!(out, "{line}")?;
+        // Straight to the writer: `Display` would go through fmt's machinery.
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n")?;
     }
     out.flush()?;
     Ok(all_read)
