@@ -67,8 +67,11 @@ pub(crate) fn read_split(path: &Path) -> Result<Vec<train::Document>> {
 pub fn run(corpus: &Path, epochs: usize, out: &Path) -> Result<()> {
     let docs = read_split(&corpus.join("train.jsonl.gz"))?;
     let started = Instant::now();
-    let bytes = train::train(&docs, epochs, |epoch, right| {
-        eprintln!("epoch {epoch}: {:.1} % of sentences right before update", right * 100.0);
+    let bytes = train::train(&docs, epochs, |order, epoch, right| {
+        eprintln!(
+            "order {order}, epoch {epoch}: {:.1} % of sentences right before update",
+            right * 100.0
+        );
     });
     eprintln!("trained on {} documents in {:.1?}", docs.len(), started.elapsed());
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;

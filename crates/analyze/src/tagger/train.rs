@@ -139,30 +139,51 @@ fn prepare(docs: &[Document]) -> Vec<Prepared> {
     out
 }
 
-/// Trains for `epochs` passes in a fixed pseudo-random order and returns the
-/// model file's bytes. `report` hears each epoch's share of sentences whose
+/// Perceptrons trained on the same sentences in different orders, whose
+/// averaged weights are averaged once more. The order alone moves one
+/// model's document-level F1 on open-ner-en dev by up to 0.8 points
+/// (0.755–0.763 over four orders) and gum-wikinews' by 1.0; the mean of
+/// several models leans less on any one order's accidents.
+const ORDERS: u64 = 4;
+
+/// The first order's seed; each later order multiplies it by its number.
+const SEED: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// Trains [`ORDERS`] models for `epochs` passes each, every one in its own
+/// fixed pseudo-random order, and returns the model file's bytes for their
+/// mean. `report` hears each order's and epoch's share of sentences whose
 /// tags were all right before the update.
-pub fn train(docs: &[Document], epochs: usize, mut report: impl FnMut(usize, f64)) -> Vec<u8> {
+pub fn train(docs: &[Document], epochs: usize, mut report: impl FnMut(u64, usize, f64)) -> Vec<u8> {
     let data = prepare(docs);
-    let mut model = Perceptron::new();
-    let mut order: Vec<usize> = (0..data.len()).collect();
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    for epoch in 0..epochs {
-        shuffle(&mut order, &mut seed);
-        let mut right = 0;
-        for &k in &order {
-            let p = &data[k];
-            let guess = decode(&model, &p.features);
-            if guess == p.gold {
-                right += 1;
-            } else {
-                model.update(&p.features, &p.gold, &guess);
+    let share = 1.0 / ORDERS as f32;
+    let mut transitions = vec![0.0; ROWS * TAGS];
+    let mut rows: HashMap<u32, [f32; TAGS]> = HashMap::new();
+    for run in 0..ORDERS {
+        let mut model = Perceptron::new();
+        let mut order: Vec<usize> = (0..data.len()).collect();
+        let mut seed = SEED.wrapping_mul(run + 1);
+        for epoch in 0..epochs {
+            shuffle(&mut order, &mut seed);
+            let mut right = 0;
+            for &k in &order {
+                let p = &data[k];
+                let guess = decode(&model, &p.features);
+                if guess == p.gold {
+                    right += 1;
+                } else {
+                    model.update(&p.features, &p.gold, &guess);
+                }
+                model.step += 1.0;
             }
-            model.step += 1.0;
+            report(run + 1, epoch + 1, right as f64 / data.len().max(1) as f64);
         }
-        report(epoch + 1, right as f64 / data.len().max(1) as f64);
+        let (t, r) = model.averaged();
+        transitions.iter_mut().zip(t).for_each(|(sum, t)| *sum += t * share);
+        for (h, w) in r {
+            let sum = rows.entry(h).or_insert([0.0; TAGS]);
+            sum.iter_mut().zip(w).for_each(|(sum, w)| *sum += w * share);
+        }
     }
-    let (transitions, rows) = model.averaged();
     serialize(&transitions, &rows)
 }
 
