@@ -15,6 +15,11 @@
 //! article, the winner (a listing's introduction) rises to take in the
 //! listing's items, headlines that are links.
 
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
+use crate::boilerplate::contains_any;
 use crate::dom::{Dom, Kind, ROOT};
 use crate::header::Header;
 use crate::segment::{Block, BlockKind};
@@ -427,11 +432,13 @@ pub fn class_weight(dom: &Dom, i: usize) -> f32 {
         return 50.0;
     }
     let names = e.class_and_id();
+    static NEGATIVE_NAMES: OnceLock<AhoCorasick> = OnceLock::new();
+    static POSITIVE_NAMES: OnceLock<AhoCorasick> = OnceLock::new();
     let mut w = 0.0;
-    if NEGATIVE.iter().any(|n| names.contains(n)) {
+    if contains_any(names, NEGATIVE, &NEGATIVE_NAMES) {
         w -= 25.0;
     }
-    if POSITIVE.iter().any(|p| names.contains(p)) {
+    if contains_any(names, POSITIVE, &POSITIVE_NAMES) {
         w += 25.0;
     }
     w
