@@ -7,14 +7,16 @@
 #   PG=postgres://postgres@127.0.0.1:55432 FILES='/tmp/warc4/day-*.warc.gz' bench/import-scaling.sh 2
 #
 # The files: one day from `newsdesk-bench warc --out FILE --records N`, cut
-# at record boundaries (every record is a gzip member of its own) into a
-# few files; separate runs of the generator repeat the same pages.
+# at record boundaries into a few files by `bench/split-warc.py`; separate
+# runs of the generator repeat the same pages. With TEMPLATE=DB (a database
+# `bench/million.sh` seeded), each run starts from a copy of it instead of
+# an empty database.
 set -euo pipefail
 n=${1:?number of processes}
 pg=${PG:-postgres://postgres@127.0.0.1:55432}
 files=${FILES:-/tmp/warc4/day-*.warc.gz}
 bin=${NEWSDESK:-target/release/newsdesk}
-psql "$pg/postgres" -q -c "DROP DATABASE IF EXISTS scale_$n" -c "CREATE DATABASE scale_$n"
+psql "$pg/postgres" -q -c "DROP DATABASE IF EXISTS scale_$n" -c "CREATE DATABASE scale_$n ${TEMPLATE:+TEMPLATE $TEMPLATE}"
 mkdir -p /tmp/scale-$n && cat > /tmp/scale-$n/newsdesk.toml <<TOML
 database = "$pg/scale_$n"
 search = "postgres"
