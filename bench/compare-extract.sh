@@ -35,6 +35,10 @@
 #   extract, JSON to /dev/null), median of three runs, set against the
 #   in-memory figures above; and its peak RSS (max resident set, from
 #   /usr/bin/time, else from getrusage in Python) in a fourth run.
+# - by CPU time (issue #12's measure, steadier than wall time on a loaded
+#   machine), where perf is installed: `newsdesk extract` as above, the
+#   task-clock of `perf stat -r 5`, alternated with trafilatura's in-memory
+#   run timed by time.process_time(), both pinned; median of three rounds.
 set -euo pipefail
 export LC_ALL=C
 
@@ -65,7 +69,8 @@ bench="$target/release/newsdesk-bench"
 rs_traf="$target/release/rs-trafilatura-harness"
 
 # traf.py CORPUS OUT.jsonl: times trafilatura.extract on every page held in
-# memory (prints pages/s), then writes the texts as JSONL.
+# memory (prints pages/s, then the CPU milliseconds it took), then writes the
+# texts as JSONL.
 cat > "$scratch/traf.py" <<'PY'
 import gzip, json, pathlib, sys, time
 import trafilatura
@@ -74,17 +79,18 @@ truth = json.loads((corpus / "ground-truth.json").read_text())
 paths = [corpus / "html" / f"{pid}.html.gz" for pid in sorted(truth)]
 pages = [(gzip.decompress(p.read_bytes()), truth[p.name[:-len(".html.gz")]].get("url")) for p in paths]
 texts = []
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), time.process_time()
 for html, url in pages:
     try:
         texts.append(trafilatura.extract(html, url=url) or "")
     except Exception:  # a page trafilatura raises on counts as empty text
         texts.append("")
-elapsed = time.perf_counter() - start
+elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
 with open(out_path, "w", encoding="utf-8") as out:
     for p, text in zip(paths, texts):
         out.write(json.dumps({"path": str(p), "text": text}) + "\n")
 print(f"{len(pages) / elapsed:.2f}")
+print(f"{cpu * 1000:.1f}")
 PY
 
 cat > "$scratch/readability.js" <<'JS'
@@ -144,7 +150,7 @@ echo
 median3() { for _ in 1 2 3; do "$@"; done | sort -g | sed -n 2p; }
 ours_once() { "$bench" extract --corpus "$corpus" | awk '/pages\/s/ && !n++ {print $1}'; }
 rs_traf_once() { "$rs_traf" --time "$corpus"/html/*.html.gz | awk '/pages\/s/ && !n++ {print $1}'; }
-traf_once() { "$scratch/venv/bin/python" "$scratch/traf.py" "$corpus" "$scratch/scrapinghub-trafilatura.jsonl"; }
+traf_once() { "$scratch/venv/bin/python" "$scratch/traf.py" "$corpus" "$scratch/scrapinghub-trafilatura.jsonl" | sed -n 1p; }
 
 files=("$corpus"/html/*.html.gz)
 pin=()
@@ -192,3 +198,20 @@ awk -v w="$whole" -v t="$traf" -v s="$rs" 'BEGIN {
   printf "  newsdesk whole process / trafilatura in memory:    %.1fx\n", w / t
   printf "  newsdesk whole process / rs-trafilatura in memory: %.1fx\n", w / s
 }'
+
+command -v perf >/dev/null || { echo "no perf: no CPU-time comparison" >&2; exit 0; }
+# Milliseconds of CPU: one `newsdesk extract` round (perf stat -r 5), then
+# one trafilatura round, three times over, so both see the same load.
+for _ in 1 2 3; do
+  perf stat -x, -r 5 -e task-clock "${pin[@]}" "$newsdesk" extract "${files[@]}" 2>&1 >/dev/null |
+    awk -F, '/task-clock/ {print "newsdesk", $1}'
+  "${pin[@]}" "$scratch/venv/bin/python" "$scratch/traf.py" "$corpus" "$scratch/scrapinghub-trafilatura.jsonl" |
+    sed -n '2s/^/trafilatura /p'
+done > "$scratch/cpu-rounds"
+cpu_median() { awk -v n="$1" '$1 == n {print $2}' "$scratch/cpu-rounds" | sort -g | sed -n 2p; }
+ours_cpu=$(cpu_median newsdesk)
+traf_cpu=$(cpu_median trafilatura)
+echo "by CPU time (${pin[*]:-unpinned}, median of 3 alternated rounds; load average $(cut -d' ' -f1-3 /proc/loadavg)):"
+printf '  %-16s %10s ms  whole process, %d pages\n' newsdesk "$ours_cpu" "${#files[@]}"
+printf '  %-16s %10s ms  extract() in memory\n' trafilatura "$traf_cpu"
+awk -v o="$ours_cpu" -v t="$traf_cpu" 'BEGIN { printf "  trafilatura / newsdesk:    %.1fx\n", t / o }'
