@@ -48,14 +48,18 @@ pub fn cluster(bench: &ClusterBench) -> Result<()> {
             crate::semantic::run(dir, semantic)?;
         }
     }
-    throughput(bench.articles)?;
-    if let Some(news) = bench
+    let news = bench
         .corpus
         .as_ref()
         .map(|d| d.join("News.jsonl"))
-        .filter(|p| p.exists())
-    {
-        drawn_throughput(&news, bench.articles)?;
+        .filter(|p| p.exists());
+    // `newsdesk cluster` runs the live configuration; the default one is
+    // timed too, as issue #14's targets name both.
+    for (name, config) in [("default", Config::default()), ("live", Config::live())] {
+        throughput(bench.articles, name, &config)?;
+        if let Some(news) = &news {
+            drawn_throughput(news, bench.articles, name, &config)?;
+        }
     }
     if let Some(n) = bench.stream {
         stream(n);
@@ -182,8 +186,8 @@ struct Line {
 
 /// Items per second of the whole `newsdesk cluster` path (JSONL in,
 /// `{"id","story"}` lines out) on synthetic title+lead input, single-threaded.
-fn throughput(n: usize) -> Result<()> {
-    let (secs, predicted, gold) = time_jsonl(|w| {
+fn throughput(n: usize, name: &str, config: &Config) -> Result<()> {
+    let (timing, predicted, gold) = time_jsonl(config, |w| {
         Synth::new()
             .take(n)
             .map(|a| a.write(w).map(|_| a.story))
@@ -191,9 +195,8 @@ fn throughput(n: usize) -> Result<()> {
     })?;
     let b = metrics::bcubed(&gold, &predicted);
     println!(
-        "newsdesk cluster path, {n} synthetic title+lead items: {:.2} s, {:.0} items/s; {} stories (synthetic B-cubed F1 {:.3})",
-        secs,
-        n as f64 / secs,
+        "newsdesk cluster path, {name} configuration, {n} synthetic title+lead items: {}; {} stories (synthetic B-cubed F1 {:.3})",
+        timing.describe(n),
         predicted.iter().collect::<HashSet<_>>().len(),
         b.f1
     );
@@ -205,7 +208,7 @@ fn throughput(n: usize) -> Result<()> {
 /// 30-word lead of words drawn uniformly from the titles' distinct words,
 /// 0.9 s apart, from 50 sources. Leads share words across stories far more
 /// than the synthetic stream's, so candidates are many and scoring is dear.
-fn drawn_throughput(path: &Path, n: usize) -> Result<()> {
+fn drawn_throughput(path: &Path, n: usize, name: &str, config: &Config) -> Result<()> {
     let (titles, _) = read_mstream(path)?;
     let vocabulary: Vec<&str> = titles
         .iter()
@@ -216,7 +219,7 @@ fn drawn_throughput(path: &Path, n: usize) -> Result<()> {
     if titles.is_empty() || vocabulary.is_empty() {
         return Ok(());
     }
-    let (secs, predicted, _) = time_jsonl(|w| {
+    let (timing, predicted, _) = time_jsonl(config, |w| {
         let mut rng = Synth::new();
         for i in 0..n {
             let title = &titles[rng.below(titles.len() as u64) as usize];
@@ -230,18 +233,45 @@ fn drawn_throughput(path: &Path, n: usize) -> Result<()> {
         Ok(())
     })?;
     println!(
-        "newsdesk cluster path, {n} MStream titles drawn with 30-word random leads: {:.2} s, {:.0} items/s; {} stories",
-        secs,
-        n as f64 / secs,
+        "newsdesk cluster path, {name} configuration, {n} MStream titles drawn with 30-word random leads: {}; {} stories",
+        timing.describe(n),
         predicted.iter().collect::<HashSet<_>>().len(),
     );
     Ok(())
 }
 
+/// Wall and CPU time of a run. On a loaded machine wall time says little;
+/// the thread's own CPU time is what compares runs.
+struct Timing {
+    wall: f64,
+    cpu: Option<f64>,
+}
+
+impl Timing {
+    fn describe(&self, n: usize) -> String {
+        let per_sec = |secs: f64| n as f64 / secs;
+        let wall = format!("{:.2} s, {:.0} items/s", self.wall, per_sec(self.wall));
+        match self.cpu {
+            Some(cpu) => format!("{wall}; {cpu:.2} CPU-s, {:.0} items per CPU-s", per_sec(cpu)),
+            None => wall,
+        }
+    }
+}
+
+/// Seconds this thread has run on a CPU, from /proc (Linux); `None` elsewhere.
+fn thread_cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = stat.split_whitespace().next()?.parse().ok()?;
+    Some(ns as f64 / 1e9)
+}
+
 /// Writes JSONL with `write` to a temporary file, then times reading it
-/// through the `newsdesk cluster` path; returns the seconds, the stories
-/// and what `write` returned.
-fn time_jsonl<T>(write: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Result<(f64, Vec<u64>, T)> {
+/// through the `newsdesk cluster` path with `config`; returns the timing,
+/// the stories and what `write` returned.
+fn time_jsonl<T>(
+    config: &Config,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
+) -> Result<(Timing, Vec<u64>, T)> {
     let path = std::env::temp_dir().join(format!("newsdesk-bench-{}.jsonl", std::process::id()));
     let written = {
         let mut w = BufWriter::new(File::create(&path)?);
@@ -250,18 +280,21 @@ fn time_jsonl<T>(write: impl FnOnce(&mut BufWriter<File>) -> Result<T>) -> Resul
         written
     };
     let mut out = Vec::new();
-    let started = Instant::now();
-    let run = cluster_jsonl(BufReader::new(File::open(&path)?), &mut out);
-    let secs = started.elapsed().as_secs_f64();
+    let (started, cpu) = (Instant::now(), thread_cpu_secs());
+    let run = cluster_jsonl(BufReader::new(File::open(&path)?), config, &mut out);
+    let timing = Timing {
+        wall: started.elapsed().as_secs_f64(),
+        cpu: cpu.zip(thread_cpu_secs()).map(|(a, b)| b - a),
+    };
     std::fs::remove_file(&path)?;
-    Ok((secs, run?, written))
+    Ok((timing, run?, written))
 }
 
-/// Reads synthetic JSONL, assigns every item with the live configuration
-/// (as `newsdesk cluster` does) and prints its `{"id","story"}` line to
+/// Reads synthetic JSONL, assigns every item with `config` (`newsdesk
+/// cluster` runs the live one) and prints its `{"id","story"}` line to
 /// `out`; returns the final stories.
-fn cluster_jsonl(input: impl BufRead, out: &mut impl Write) -> Result<Vec<u64>> {
-    let mut engine = Clusterer::new(Config::live());
+fn cluster_jsonl(input: impl BufRead, config: &Config, out: &mut impl Write) -> Result<Vec<u64>> {
+    let mut engine = Clusterer::new(config.clone());
     let mut stories = Stories::default();
     let mut ids = Vec::new();
     let now = now_ms();
@@ -477,7 +510,7 @@ mod tests {
             .collect::<Result<Vec<_>>>()
             .unwrap();
         let mut out = Vec::new();
-        let stories = cluster_jsonl(&input[..], &mut out).unwrap();
+        let stories = cluster_jsonl(&input[..], &Config::live(), &mut out).unwrap();
         let lines: Vec<Value> = out
             .lines()
             .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
