@@ -230,9 +230,9 @@ fn contains_word(
         })
 }
 
-/// Whether `names` contains any of `fragments`. Most elements (or blocks)
-/// are asked, so one automaton scans the names once instead of once per
-/// fragment, each of which would set up its own substring searcher.
+/// Whether `names` contains any of `fragments`. Most elements are asked, so
+/// one automaton scans the names once instead of once per fragment, each of
+/// which would set up its own substring searcher.
 pub(crate) fn contains_any(names: &str, fragments: &[&str], automaton: &OnceLock<AhoCorasick>) -> bool {
     automaton
         .get_or_init(|| AhoCorasick::new(fragments).expect("a few short fixed patterns always build"))

@@ -7,12 +7,9 @@
 //! leaf blocks and drops the blocks a reader would call clutter.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
 use url::Url;
 
-use crate::boilerplate::contains_any;
 use crate::dom::{Dom, ROOT};
 use crate::segment::{alnum_words, collapse, Block, BlockKind};
 
@@ -399,12 +396,10 @@ fn classify(text: &str) -> Verdict {
     if text.len() < 60 && LIST_HEADINGS.iter().any(|h| bare.starts_with(h)) {
         return Verdict::DropWithList;
     }
-    static CONTACT: OnceLock<AhoCorasick> = OnceLock::new();
-    static WIDGET: OnceLock<AhoCorasick> = OnceLock::new();
-    if INVITATIONS.iter().any(|p| lower.starts_with(p)) || contains_any(&lower, CONTACT_PHRASES, &CONTACT) {
+    if INVITATIONS.iter().any(|p| lower.starts_with(p)) || CONTACT_PHRASES.iter().any(|p| lower.contains(p)) {
         return Verdict::Drop;
     }
-    if contains_any(&lower, WIDGET_PHRASES, &WIDGET) {
+    if WIDGET_PHRASES.iter().any(|p| lower.contains(p)) {
         return Verdict::Drop;
     }
     if CREDIT_PREFIXES

@@ -11,15 +11,12 @@
 //! with control characters or soft hyphens.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime};
 use newsdesk_domain::Extracted;
 use serde_json::Value;
 use url::Url;
 
-use crate::boilerplate::contains_any;
 use crate::dom::{Dom, Kind};
 use crate::invisible;
 use crate::segment::{collapse, lower_words};
@@ -382,9 +379,11 @@ fn gather_itemprop(s: &mut Sources, dom: &Dom, i: usize, prop: &str) {
 }
 
 fn is_byline_element(e: &crate::parse::Element) -> bool {
-    static BYLINE: OnceLock<AhoCorasick> = OnceLock::new();
     let names = e.class_and_id();
-    contains_any(names, &["byline", "author-name", "article-author"], &BYLINE) && !names.contains("bio")
+    // Most elements have no names: no substring searcher is set up for them.
+    !names.is_empty()
+        && (names.contains("byline") || names.contains("author-name") || names.contains("article-author"))
+        && !names.contains("bio")
 }
 
 /// "By Ana Ruiz" → "Ana Ruiz".
