@@ -1,6 +1,7 @@
 //! A million-article PostgreSQL database, and what running one costs
 //! (issue #18): `seed` writes the archive of [`crate::generate`] with
-//! binary `COPY` (through the store it takes hours; `COPY` minutes); `lag`
+//! binary `COPY`, a few statements per 5,000 articles where the store
+//! makes several per article; `lag`
 //! watches the story queue while something ingests, for how long a stored
 //! article waits for its story; `bloat` makes a million updates of the
 //! rows the crawl updates most and reports what the tables grow to.
@@ -249,7 +250,9 @@ async fn copy_analyses(
 }
 
 /// Related-story links, story counts as the store's refresh computes them,
-/// the hosts, identity sequences past the copied ids, and statistics.
+/// the hosts, the feeds' next poll a year ahead (as `generate`'s last poll
+/// leaves them: a `serve` on the archive fetches nothing), identity
+/// sequences past the copied ids, and statistics.
 fn finish(pg: &Postgres, b: &Seed) -> Result<()> {
     let links: Vec<(i64, i64, f64)> = (0..b.articles)
         .filter(|&i| generate::story_founder(i) == i)
@@ -274,7 +277,7 @@ fn finish(pg: &Postgres, b: &Seed) -> Result<()> {
             rows.write(&[a, b, score]).await?;
         }
         rows.finish().await?;
-        let steps: [(&str, &[&(dyn ToSql + Sync)]); 4] = [
+        let steps: [(&str, &[&(dyn ToSql + Sync)]); 6] = [
             (
                 "UPDATE stories s SET article_count = c.n, source_count = c.sources, first_seen = c.first,
                      last_seen = c.last, original_share = 1.0, headline = c.headline
@@ -289,6 +292,12 @@ fn finish(pg: &Postgres, b: &Seed) -> Result<()> {
                  FROM generate_series(1::bigint, $1::bigint - (SELECT count(*) FROM hosts)) g
                  ON CONFLICT DO NOTHING",
                 &[&hosts],
+            ),
+            ("UPDATE feeds SET next_check_at = now() + interval '1 year'", &[]),
+            (
+                "UPDATE hosts SET feeds_due_at = (SELECT min(next_check_at) FROM feeds f WHERE f.host = hosts.host)
+                 WHERE feeds_due_at IS NOT NULL",
+                &[],
             ),
             (
                 "SELECT setval(pg_get_serial_sequence('articles', 'id'), (SELECT max(id) FROM articles))",
