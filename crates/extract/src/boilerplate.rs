@@ -70,7 +70,6 @@ const JUNK_NAMES: &[&str] = &[
     "screen-reader",
     "pagination",
     "pager",
-    "widget",
     "banner",
     "paywall-prompt",
     "inline-ad",
@@ -84,6 +83,12 @@ const JUNK_NAMES: &[&str] = &[
     "gpt-ad",
     "jump-link",
 ];
+
+/// Words page builders put in the name of every block they lay out
+/// (`elementor-widget-text-editor`, `hs_cos_wrapper_widget`), as well as
+/// in sidebar boxes: evidence against a container only when it does not
+/// hold prose.
+const GENERIC_NAMES: &[&str] = &["widget"];
 
 /// Fragments that mark a container as the article itself, overriding a
 /// junk name it also carries (`article-body has-comments`).
@@ -178,34 +183,43 @@ fn is_furniture_tag(tag: &str) -> bool {
 /// promo, comments…), or it is a form. Names lie more often than tags, so the caller weighs
 /// this against how much of the page's text the element holds.
 pub fn has_junk_name(e: &Element, trust: Trust) -> bool {
-    if matches!(e.name(), "html" | "body" | "main" | "article" | "p") {
-        return false;
-    }
     // Search, sign-up and comment forms; a form wrapping the whole page
     // (ASP.NET does) holds most of its text and is spared like a misnamed article.
     if e.name() == "form" {
         return true;
     }
-    // Ad slots are often bare ids/classes such as "ad" or "ad-1".
-    let lowered_class;
-    let names = match e.attr("id") {
-        Some(id) if is_prose_slug(id) => {
-            lowered_class = e.attr("class").unwrap_or("").to_ascii_lowercase();
-            lowered_class.as_str()
-        }
-        _ => e.class_and_id(),
-    };
-    if names.is_empty() {
-        return false;
-    }
-    static CONTENT: OnceLock<AhoCorasick> = OnceLock::new();
     static JUNK: OnceLock<AhoCorasick> = OnceLock::new();
-    if e.attr("itemprop") == Some("articleBody") || contains_any(names, CONTENT_NAMES, &CONTENT) {
-        return false;
-    }
     // On a forum thread, a reply's name is no evidence against it.
     let believed = |fragment: &str| trust != Trust::TagsAndNamesButReplies || fragment != "comment";
-    contains_word(names, JUNK_NAMES, &JUNK, believed) || names.split([' ', '_']).any(|w| w == "ad" || w == "ads")
+    judged_names(e).is_some_and(|names| {
+        contains_word(names, JUNK_NAMES, &JUNK, believed) || names.split([' ', '_']).any(|w| w == "ad" || w == "ads")
+    })
+}
+
+/// Whether the element's class or id holds a word of [`GENERIC_NAMES`].
+pub fn has_generic_name(e: &Element) -> bool {
+    static GENERIC: OnceLock<AhoCorasick> = OnceLock::new();
+    // The cheap test first: most names hold no generic word.
+    let holds = |names: &str| contains_word(names, GENERIC_NAMES, &GENERIC, |_| true);
+    holds(e.class_and_id()) && judged_names(e).is_some_and(holds)
+}
+
+/// The class and id names that may speak against an element; `None` for
+/// elements that no name makes boilerplate (the page, `<main>`, `<article>`,
+/// a paragraph, or what its names call the article body).
+fn judged_names<'e>(e: &'e Element) -> Option<&'e str> {
+    if matches!(e.name(), "html" | "body" | "main" | "article" | "p") {
+        return None;
+    }
+    // An id made from a heading is no widget's name.
+    let names = match e.attr("id") {
+        // `class_and_id` starts with the lower-cased class (same length).
+        Some(id) if is_prose_slug(id) => &e.class_and_id()[..e.attr("class").map_or(0, str::len)],
+        _ => e.class_and_id(),
+    };
+    static CONTENT: OnceLock<AhoCorasick> = OnceLock::new();
+    let content = e.attr("itemprop") == Some("articleBody") || contains_any(names, CONTENT_NAMES, &CONTENT);
+    (!names.is_empty() && !content).then_some(names)
 }
 
 /// Whether `names` contains one of the `believed` `fragments` as a whole
@@ -322,5 +336,23 @@ mod tests {
         assert!(!junk("<div class='commentary'>x</div>"));
         assert!(!junk("<div class='node-promoted'>x</div>"));
         assert!(!junk("<div id='newspager'>x</div>"));
+    }
+
+    #[test]
+    fn a_builders_generic_word_is_told_apart_and_content_names_still_win() {
+        let generic = |html: &str| {
+            let doc = crate::parse::parse(html);
+            let dom = Dom::build(&doc);
+            let el = dom
+                .nodes
+                .iter()
+                .find_map(|n| n.element().filter(|e| e.name() == "div"))
+                .unwrap();
+            (has_generic_name(el), has_junk_name(el, Trust::TagsAndNames))
+        };
+        assert_eq!(generic("<div class='elementor-widget-wrap'>x</div>"), (true, false));
+        assert_eq!(generic("<div class='widget share-bar'>x</div>"), (true, true));
+        assert_eq!(generic("<div class='entry-content widget'>x</div>"), (false, false));
+        assert_eq!(generic("<div class='widgets4u'>x</div>"), (false, false));
     }
 }

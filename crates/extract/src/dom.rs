@@ -34,6 +34,14 @@ fn links_to_page(n: &DomNode) -> bool {
     !(href.is_empty() || href.starts_with('#') || scheme("mailto:") || scheme("tel:") || scheme("javascript:"))
 }
 
+/// A container of at least this much text with few links holds prose.
+const MIN_PROSE_CHARS: u32 = 200;
+const MAX_PROSE_LINK_DENSITY: f32 = 0.25;
+
+fn reads_as_prose(node: &DomNode) -> bool {
+    node.chars >= MIN_PROSE_CHARS && node.link_density() < MAX_PROSE_LINK_DENSITY
+}
+
 /// The class attribute that groups an element with its like siblings.
 fn series_key<'a>(node: &DomNode<'a>) -> Option<&'a str> {
     node.element()
@@ -181,7 +189,9 @@ impl<'a> Dom<'a> {
     /// (Blogger wraps every post in `class="widget Blog"`), or it is one of a
     /// series of like-classed siblings that together do, set beside a
     /// paragraph of prose (a review site's `product-widget` around every
-    /// review). Returns whether anything changed.
+    /// review). A page builder's generic word ("widget") is believed only
+    /// where the elements it names do not hold the page's prose between
+    /// them. Returns whether anything changed.
     fn mark_junk_names(&mut self, trust: Trust) -> bool {
         let limit = (self.nodes[ROOT].chars as f32 * MAX_NAMED_JUNK_SHARE) as u32;
         let mut changed = false;
@@ -197,6 +207,7 @@ impl<'a> Dom<'a> {
         // it: asked once per parent, not once per member (a page of 100,000
         // like-named siblings must not cost 100,000 walks of their parent).
         let mut beside_prose: HashMap<usize, bool> = HashMap::new();
+        let generic_layout = self.generic_names_lay_out(limit);
         let mut article_body_end = 0;
         // Inside a spared series member, names are not read again.
         let mut spared_end = 0;
@@ -208,10 +219,13 @@ impl<'a> Dom<'a> {
                 i += 1;
                 continue;
             }
+            // A builder's generic name counts where it does not lay out the
+            // page, and inside the marked article body (an embedded gallery).
             let junk_named = !node.junk
-                && node
-                    .element()
-                    .is_some_and(|e| crate::boilerplate::has_junk_name(e, trust));
+                && node.element().is_some_and(|e| {
+                    crate::boilerplate::has_junk_name(e, trust)
+                        || ((!generic_layout || i < article_body_end) && crate::boilerplate::has_generic_name(e))
+                });
             if junk_named && counted.insert(node.parent) {
                 self.count_series(node.parent, &mut series);
             }
@@ -254,6 +268,27 @@ impl<'a> Dom<'a> {
             }
         }
         changed
+    }
+
+    /// Whether the elements whose names hold a page builder's generic word
+    /// ("widget") hold more than `limit` characters of prose between them:
+    /// then the word names the page's layout, not boxes beside the content.
+    fn generic_names_lay_out(&self, limit: u32) -> bool {
+        let mut prose = 0u32;
+        let mut i = 1;
+        while i < self.nodes.len() {
+            let node = &self.nodes[i];
+            let generic = !node.junk && node.element().is_some_and(crate::boilerplate::has_generic_name);
+            if generic {
+                if reads_as_prose(node) {
+                    prose += node.chars;
+                }
+                i = node.end.max(i + 1);
+            } else {
+                i += 1;
+            }
+        }
+        prose > limit
     }
 
     /// Adds to `series`, per class among the children of `parent`, how many
@@ -408,6 +443,30 @@ mod tests {
         let page = format!("<div class=gallery-widget><ul>{gallery}</ul></div>");
         let html = crate::parse::parse(&page);
         assert!(Dom::build(&html).nodes.iter().all(|n| !n.junk || n.tag() == "head"));
+    }
+
+    #[test]
+    fn a_builders_generic_name_is_believed_only_where_it_does_not_hold_the_prose() {
+        let para = "<p>The council met on Tuesday, and after a long debate that ran past midnight, it voted to \
+                    rebuild the old bridge over the river with money left over from the flood fund.</p>";
+        let junk_paragraphs = |html: &str| {
+            let doc = crate::parse::parse(html);
+            let dom = Dom::build(&doc);
+            dom.nodes.iter().filter(|n| n.tag() == "p" && n.junk).count()
+        };
+        // A page builder names every section "widget", each of them too small
+        // to be the article alone.
+        let sections: String = (1..=4)
+            .map(|n| format!("<div class='elementor-widget elementor-widget-{n}'>{para}{para}</div>"))
+            .collect();
+        let built = format!("<body><div class=menu><a href=/>Home</a></div><div class=page>{sections}</div></body>");
+        assert_eq!(junk_paragraphs(&built), 0);
+        // Beside an article, a box named so is a sidebar's.
+        let aside = format!(
+            "<body><div class=story>{}</div><div class='widget about'>{para}</div></body>",
+            para.repeat(4)
+        );
+        assert_eq!(junk_paragraphs(&aside), 1);
     }
 
     #[test]
