@@ -70,7 +70,6 @@ const JUNK_NAMES: &[&str] = &[
     "screen-reader",
     "pagination",
     "pager",
-    "banner",
     "paywall-prompt",
     "inline-ad",
     "ad-container",
@@ -84,11 +83,11 @@ const JUNK_NAMES: &[&str] = &[
     "jump-link",
 ];
 
-/// Words page builders put in the name of every block they lay out
-/// (`elementor-widget-text-editor`, `hs_cos_wrapper_widget`), as well as
-/// in sidebar boxes: evidence against a container only when it does not
-/// hold prose.
-const GENERIC_NAMES: &[&str] = &["widget"];
+/// Words page builders put in the names of the blocks they lay out
+/// (`elementor-widget-text-editor`, `hs_cos_wrapper_widget`, a service
+/// page's `cmp-cta__banner` sections), as well as in sidebar boxes and ad
+/// slots: evidence against a container only when it does not hold prose.
+const GENERIC_NAMES: &[&str] = &["widget", "banner"];
 
 /// Fragments that mark a container as the article itself, overriding a
 /// junk name it also carries (`article-body has-comments`).
@@ -352,6 +351,7 @@ mod tests {
         };
         assert_eq!(generic("<div class='elementor-widget-wrap'>x</div>"), (true, false));
         assert_eq!(generic("<div class='widget share-bar'>x</div>"), (true, true));
+        assert_eq!(generic("<div class='cmp-cta__banner'>x</div>"), (true, false));
         assert_eq!(generic("<div class='entry-content widget'>x</div>"), (false, false));
         assert_eq!(generic("<div class='widgets4u'>x</div>"), (false, false));
     }
