@@ -16,9 +16,14 @@ use newsdesk_cluster::{metrics, Clusterer, Config, Item};
 
 use crate::cluster::{read_mstream, Stories};
 
-/// Titles per forward pass: enough to keep the matrix products busy, few
-/// enough that padding to the longest title wastes little.
+/// Titles per forward pass: enough rows to keep the matrix products busy
+/// (titles are not padded, so their lengths need not match).
 const BATCH: usize = 64;
+
+/// all-MiniLM-L6-v2's shape, for the arithmetic rate: layers, width, FFN width.
+const LAYERS: f64 = 6.0;
+const HIDDEN: f64 = 384.0;
+const FFN: f64 = 1536.0;
 
 /// The model and the semantic weights to compare with 0.
 pub struct SemanticBench {
@@ -70,24 +75,51 @@ fn embed_missing(embedder: &Embedder, titles: &[String], cache: &mut HashMap<Str
         .collect();
     todo.sort_unstable();
     todo.dedup();
-    // Titles of like length together: a batch is padded to its longest.
-    todo.sort_by_key(|t| t.split_whitespace().count());
     if todo.is_empty() {
         return Ok(());
     }
-    let started = Instant::now();
+    let (started, cpu_start) = (Instant::now(), cpu_seconds());
     for batch in todo.chunks(BATCH) {
         for (title, v) in batch.iter().zip(embedder.embed(batch)?) {
             cache.insert(title.to_string(), v);
         }
     }
     let secs = started.elapsed().as_secs_f64();
+    let cpu = cpu_start.zip(cpu_seconds()).map_or(f64::NAN, |(a, b)| b - a);
+    let n = todo.len() as f64;
     println!(
-        "semantic: embedded {} distinct titles in {secs:.1} s ({:.0} titles/s, batches of {BATCH})",
-        todo.len(),
-        todo.len() as f64 / secs
+        "semantic: embedded {n} distinct titles in {secs:.2} s wall ({:.0} titles/s, batches of {BATCH}), \
+         {cpu:.2} CPU s ({:.0} titles per CPU second)",
+        n / secs,
+        n / cpu
+    );
+    // Multiply-adds per token: the six linear layers' weights, plus attention
+    // (scores and weighted sum) over the title's own tokens.
+    let mut tokens = 0usize;
+    let mut flops = 0.0;
+    for title in &todo {
+        let len = embedder.tokens(title)?;
+        tokens += len;
+        let len = len as f64;
+        flops += 2.0 * len * LAYERS * (4.0 * HIDDEN * HIDDEN + 2.0 * HIDDEN * FFN + 2.0 * len * HIDDEN);
+    }
+    println!(
+        "semantic: {:.2} word pieces per title (with [CLS] and [SEP]), {:.1} MFLOP per title, {:.1} GFLOP/s per CPU second",
+        tokens as f64 / n,
+        flops / n / 1e6,
+        flops / cpu / 1e9
     );
     Ok(())
+}
+
+/// User plus system CPU seconds of this process, from /proc (Linux only).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of those.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
 
 /// Each item's final story with embeddings at `weight`.

@@ -1,0 +1,234 @@
+//! The BERT encoder's forward pass, written out over the model's weights.
+//!
+//! Titles are a dozen or so word pieces, where candle's graph spent its
+//! time padding a batch to its longest title, in per-operation tensors and
+//! in its thread barrier. Here every title's tokens are rows of one matrix
+//! (no padding: the linear layers do not mix rows) and only attention looks
+//! at one title at a time.
+
+use std::collections::HashMap;
+
+use candle_core::{DType, Tensor};
+use candle_transformers::models::bert::Config;
+
+use super::kernels::{self, Linear};
+
+pub struct Encoder {
+    /// Word, position and (type 0) token-type embeddings, `hidden` per row.
+    word: Vec<f32>,
+    position: Vec<f32>,
+    token_type: Vec<f32>,
+    norm: Norm,
+    layers: Vec<Layer>,
+    hidden: usize,
+    heads: usize,
+    simd: bool,
+}
+
+struct Layer {
+    /// Query, key and value in one product: rows `[q | k | v]`.
+    qkv: Linear,
+    attention_out: Linear,
+    attention_norm: Norm,
+    up: Linear,
+    down: Linear,
+    out_norm: Norm,
+}
+
+struct Norm {
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
+    eps: f32,
+}
+
+/// The safetensors' tensors by name, as f32, with their shape checked.
+struct Weights<'a>(&'a HashMap<String, Tensor>);
+
+impl Weights<'_> {
+    fn get(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
+        // Exported from BertModel or from a task model (`bert.` prefix).
+        let tensor = self
+            .0
+            .get(name)
+            .or_else(|| self.0.get(&format!("bert.{name}")))
+            .ok_or_else(|| format!("no tensor {name}"))?;
+        if tensor.dims() != shape {
+            return Err(format!("{name} has shape {:?}, expected {shape:?}", tensor.dims()));
+        }
+        let values = tensor.to_dtype(DType::F32).and_then(|t| t.flatten_all()?.to_vec1());
+        values.map_err(|e| format!("{name}: {e}"))
+    }
+
+    fn linear(&self, prefix: &str, out: usize, inp: usize) -> Result<Linear, String> {
+        let weight = self.get(&format!("{prefix}.weight"), &[out, inp])?;
+        let bias = self.get(&format!("{prefix}.bias"), &[out])?;
+        Ok(Linear::new(&weight, &bias, out, inp))
+    }
+
+    fn norm(&self, prefix: &str, width: usize, eps: f64) -> Result<Norm, String> {
+        Ok(Norm {
+            gamma: self.get(&format!("{prefix}.weight"), &[width])?,
+            beta: self.get(&format!("{prefix}.bias"), &[width])?,
+            eps: eps as f32,
+        })
+    }
+}
+
+impl Encoder {
+    /// The encoder of `config` from its safetensors' tensors.
+    pub fn load(tensors: &HashMap<String, Tensor>, config: &Config) -> Result<Encoder, String> {
+        let w = Weights(tensors);
+        let (h, ffn, eps) = (config.hidden_size, config.intermediate_size, config.layer_norm_eps);
+        let mut token_type = w.get("embeddings.token_type_embeddings.weight", &[config.type_vocab_size, h])?;
+        token_type.truncate(h);
+        let mut layers = Vec::with_capacity(config.num_hidden_layers);
+        for l in 0..config.num_hidden_layers {
+            let at = |part: &str| format!("encoder.layer.{l}.{part}");
+            let mut weight = Vec::with_capacity(3 * h * h);
+            let mut bias = Vec::with_capacity(3 * h);
+            for part in ["query", "key", "value"] {
+                weight.extend(w.get(&at(&format!("attention.self.{part}.weight")), &[h, h])?);
+                bias.extend(w.get(&at(&format!("attention.self.{part}.bias")), &[h])?);
+            }
+            layers.push(Layer {
+                qkv: Linear::new(&weight, &bias, 3 * h, h),
+                attention_out: w.linear(&at("attention.output.dense"), h, h)?,
+                attention_norm: w.norm(&at("attention.output.LayerNorm"), h, eps)?,
+                up: w.linear(&at("intermediate.dense"), ffn, h)?,
+                down: w.linear(&at("output.dense"), h, ffn)?,
+                out_norm: w.norm(&at("output.LayerNorm"), h, eps)?,
+            });
+        }
+        Ok(Encoder {
+            word: w.get("embeddings.word_embeddings.weight", &[config.vocab_size, h])?,
+            position: w.get(
+                "embeddings.position_embeddings.weight",
+                &[config.max_position_embeddings, h],
+            )?,
+            token_type,
+            norm: w.norm("embeddings.LayerNorm", h, eps)?,
+            layers,
+            hidden: h,
+            heads: config.num_attention_heads,
+            simd: kernels::simd(),
+        })
+    }
+
+    /// Vocabulary size: token ids must be below it.
+    pub fn vocab(&self) -> usize {
+        self.word.len() / self.hidden
+    }
+
+    /// The mean of each sequence's output token vectors, unit length
+    /// (sentence-transformers' Pooling(mean) then Normalize). Ids must be
+    /// below [`Encoder::vocab`], lengths within the position embeddings.
+    pub fn embed(&self, seqs: &[&[u32]]) -> Vec<Vec<f32>> {
+        let h = self.hidden;
+        let n: usize = seqs.iter().map(|s| s.len()).sum();
+        let mut x = Vec::with_capacity(n * h);
+        for seq in seqs {
+            for (pos, &id) in seq.iter().enumerate() {
+                let word = &self.word[id as usize * h..][..h];
+                let position = &self.position[pos * h..][..h];
+                x.extend(
+                    word.iter()
+                        .zip(position)
+                        .zip(&self.token_type)
+                        .map(|((a, b), c)| a + b + c),
+                );
+            }
+        }
+        self.norm.apply(&mut x);
+        let ffn = self.layers.first().map_or(0, |l| l.up.out());
+        let mut qkv = vec![0.0; n * 3 * h];
+        let mut context = vec![0.0; n * h];
+        let mut y = vec![0.0; n * h];
+        let mut inter = vec![0.0; n * ffn];
+        for layer in &self.layers {
+            layer.qkv.forward(&x, &mut qkv, self.simd);
+            self.attention(&qkv, seqs, &mut context);
+            layer.attention_out.forward(&context, &mut y, self.simd);
+            add_norm(&mut x, &y, &layer.attention_norm);
+            layer.up.forward(&x, &mut inter, self.simd);
+            kernels::gelu(&mut inter, self.simd);
+            layer.down.forward(&inter, &mut y, self.simd);
+            add_norm(&mut x, &y, &layer.out_norm);
+        }
+        let mut rows = x.chunks_exact(h);
+        seqs.iter()
+            .map(|seq| {
+                let mut mean = vec![0.0f32; h];
+                for row in rows.by_ref().take(seq.len()) {
+                    mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
+                }
+                // Dividing by the length does not change the direction.
+                let norm = mean.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+                mean.iter_mut().for_each(|m| *m /= norm);
+                mean
+            })
+            .collect()
+    }
+
+    /// Scaled dot-product attention of each sequence with itself, head by head.
+    fn attention(&self, qkv: &[f32], seqs: &[&[u32]], context: &mut [f32]) {
+        let h = self.hidden;
+        let d = h / self.heads;
+        let scale = 1.0 / (d as f32).sqrt();
+        let mut start = 0;
+        let mut scores = Vec::new();
+        for seq in seqs {
+            let len = seq.len();
+            let rows = &qkv[start * 3 * h..(start + len) * 3 * h];
+            for head in 0..self.heads {
+                let (q_at, k_at, v_at) = (head * d, h + head * d, 2 * h + head * d);
+                for i in 0..len {
+                    let q = &rows[i * 3 * h + q_at..][..d];
+                    scores.clear();
+                    scores.extend(rows.chunks_exact(3 * h).map(|r| dot(q, &r[k_at..k_at + d]) * scale));
+                    softmax(&mut scores);
+                    let out = &mut context[(start + i) * h + head * d..][..d];
+                    out.fill(0.0);
+                    for (p, r) in scores.iter().zip(rows.chunks_exact(3 * h)) {
+                        out.iter_mut().zip(&r[v_at..v_at + d]).for_each(|(o, v)| *o += p * v);
+                    }
+                }
+            }
+            start += len;
+        }
+    }
+}
+
+impl Norm {
+    /// Layer normalisation of each row, in place.
+    fn apply(&self, x: &mut [f32]) {
+        let width = self.gamma.len() as f32;
+        for row in x.chunks_exact_mut(self.gamma.len()) {
+            let mean = row.iter().sum::<f32>() / width;
+            let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / width;
+            let inv = 1.0 / (var + self.eps).sqrt();
+            for ((v, g), b) in row.iter_mut().zip(&self.gamma).zip(&self.beta) {
+                *v = (*v - mean) * inv * g + b;
+            }
+        }
+    }
+}
+
+/// The residual step: `x = norm(x + y)`.
+fn add_norm(x: &mut [f32], y: &[f32], norm: &Norm) {
+    x.iter_mut().zip(y).for_each(|(a, b)| *a += b);
+    norm.apply(x);
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn softmax(xs: &mut [f32]) {
+    let max = xs.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for x in xs.iter_mut() {
+        *x = kernels::exp_neg(max - *x);
+        sum += *x;
+    }
+    xs.iter_mut().for_each(|x| *x /= sum);
+}
