@@ -203,6 +203,13 @@ pub fn has_generic_name(e: &Element) -> bool {
     holds(e.class_and_id()) && judged_names(e).is_some_and(holds)
 }
 
+/// Whether the element's class or id names it a comment.
+pub fn has_reply_name(e: &Element) -> bool {
+    static REPLY: OnceLock<AhoCorasick> = OnceLock::new();
+    let holds = |names: &str| contains_word(names, &["comment"], &REPLY, |_| true);
+    holds(e.class_and_id()) && judged_names(e).is_some_and(holds)
+}
+
 /// The class and id names that may speak against an element; `None` for
 /// elements that no name makes boilerplate (the page, `<main>`, `<article>`,
 /// a paragraph, or what its names call the article body).

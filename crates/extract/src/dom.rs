@@ -101,6 +101,10 @@ impl<'a> DomNode<'a> {
 /// The flattened page.
 pub struct Dom<'a> {
     pub nodes: Vec<DomNode<'a>>,
+    /// Whether containers named as comments hold the page's prose between
+    /// them (more than [`MAX_NAMED_JUNK_SHARE`] of its text): a forum
+    /// thread's replies rather than comments under an article.
+    pub replies_hold_the_page: bool,
 }
 
 impl<'a> Dom<'a> {
@@ -138,7 +142,10 @@ impl<'a> Dom<'a> {
                 }
             })
             .collect();
-        let mut dom = Dom { nodes };
+        let mut dom = Dom {
+            nodes,
+            replies_hold_the_page: false,
+        };
         dom.mark_junk_tags(trust);
         dom.count_text();
         if trust <= Trust::TagsAndNamesButReplies && dom.mark_junk_names(trust) {
@@ -207,7 +214,9 @@ impl<'a> Dom<'a> {
         // it: asked once per parent, not once per member (a page of 100,000
         // like-named siblings must not cost 100,000 walks of their parent).
         let mut beside_prose: HashMap<usize, bool> = HashMap::new();
-        let generic_layout = self.generic_names_lay_out(limit);
+        let (generic_prose, reply_prose) = self.prose_under_weak_names();
+        let generic_layout = generic_prose > limit;
+        self.replies_hold_the_page = reply_prose > limit;
         let mut article_body_end = 0;
         // Inside a spared series member, names are not read again.
         let mut spared_end = 0;
@@ -270,25 +279,28 @@ impl<'a> Dom<'a> {
         changed
     }
 
-    /// Whether the elements whose names hold a page builder's generic word
-    /// ("widget") hold more than `limit` characters of prose between them:
-    /// then the word names the page's layout, not boxes beside the content.
-    fn generic_names_lay_out(&self, limit: u32) -> bool {
-        let mut prose = 0u32;
-        let mut i = 1;
-        while i < self.nodes.len() {
+    /// The characters of prose held by the outermost elements whose names
+    /// hold a page builder's generic word ("widget"), and by those named as
+    /// comments. When either holds much of the page, the word names its
+    /// layout or its replies, not boxes beside the content.
+    fn prose_under_weak_names(&self) -> (u32, u32) {
+        let (mut generic_prose, mut reply_prose) = (0u32, 0u32);
+        let (mut generic_end, mut reply_end) = (0, 0);
+        for i in 1..self.nodes.len() {
             let node = &self.nodes[i];
-            let generic = !node.junk && node.element().is_some_and(crate::boilerplate::has_generic_name);
-            if generic {
-                if reads_as_prose(node) {
-                    prose += node.chars;
-                }
-                i = node.end.max(i + 1);
-            } else {
-                i += 1;
+            let Some(e) = node.element().filter(|_| !node.junk && reads_as_prose(node)) else {
+                continue;
+            };
+            if i >= generic_end && crate::boilerplate::has_generic_name(e) {
+                generic_prose += node.chars;
+                generic_end = node.end;
+            }
+            if i >= reply_end && crate::boilerplate::has_reply_name(e) {
+                reply_prose += node.chars;
+                reply_end = node.end;
             }
         }
-        prose > limit
+        (generic_prose, reply_prose)
     }
 
     /// Adds to `series`, per class among the children of `parent`, how many

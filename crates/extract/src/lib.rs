@@ -12,8 +12,11 @@
 //!    `boilerplate` marks what markup alone betrays (scripts, navigation,
 //!    hidden elements other than collapsed accordion panels, and
 //!    share/promo/comment containers; on a page whose JSON-LD
-//!    declares a forum thread or a question page, not the comments: there
-//!    the replies are the page).
+//!    declares a forum thread or a question page, or one that is no article
+//!    whose comment-named containers hold most of its prose, not the
+//!    comments: there the replies are the page). A page builder's generic
+//!    words ("widget", "banner") count only where they do not name the
+//!    containers of the page's prose.
 //! 2. `segment` splits the page into blocks as a reader sees paragraphs.
 //! 3. `select` lets the blocks vote for the element holding the article.
 //! 4. `clutter` drops the blocks publishers inject into the article
@@ -77,7 +80,9 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
     let dom = dom::Dom::build_trusting(&doc, Trust::TagsAndNames);
     let base = base_url(&dom, url);
     let (mut page, declared) = metadata::read(&dom, base.as_ref());
-    let dom = if declared.discussion {
+    // A page that is no article, whose comment-named containers hold most
+    // of its prose, is a thread whose replies are its content.
+    let dom = if declared.discussion || (!declared.article && dom.replies_hold_the_page) {
         dom::Dom::build_trusting(&doc, Trust::TagsAndNamesButReplies)
     } else {
         dom
@@ -455,6 +460,36 @@ mod tests {
         // Under an article, the same box is its comments.
         let text = super::extract(&page("BlogPosting"), None).text;
         assert!(text.contains("low fees") && !text.contains("replied"), "{text}");
+    }
+
+    #[test]
+    fn replies_named_comments_that_hold_the_page_are_its_content_unless_it_is_an_article() {
+        let reply = |who: &str| {
+            format!(
+                "<div class=\"comment\"><p>{who} wrote: I moved my savings to the local credit union last spring, \
+                 and the fees have been lower every month since, which surprised me and my accountant.</p>\
+                 <p>Their business account costs nothing below a hundred payments a month, and the card reader they \
+                 lend is free for the first year.</p></div>"
+            )
+        };
+        let page = |head: &str| {
+            format!(
+                "<html><head>{head}</head><body><nav><a href=/>Forum</a></nav><h1>Which bank?</h1>\
+                 <div class=thread><div class=topic><p>I am looking for a bank with low fees for a small business account, and I would \
+                 like to hear what the people here use.</p><p>We are a workshop of six people, we take card payments \
+                 every day, and our current bank has raised its charges twice this year.</p><p>Online banking matters \
+                 more to us than a branch nearby, but we do deposit cash once a week.</p></div>\
+                 {}{}{}</div></body></html>",
+                reply("Ana"),
+                reply("Ben"),
+                reply("Chloe")
+            )
+        };
+        let text = super::extract(&page(""), None).text;
+        assert_eq!(text.matches(" wrote: ").count(), 3, "{text}");
+        // Under an article, the same boxes are its comments.
+        let text = super::extract(&page("<meta property='og:type' content='article'>"), None).text;
+        assert!(text.contains("low fees") && !text.contains("wrote"), "{text}");
     }
 
     #[test]
