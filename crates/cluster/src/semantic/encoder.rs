@@ -203,8 +203,8 @@ impl Norm {
     fn apply(&self, x: &mut [f32]) {
         let width = self.gamma.len() as f32;
         for row in x.chunks_exact_mut(self.gamma.len()) {
-            let mean = row.iter().sum::<f32>() / width;
-            let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / width;
+            let mean = lanes(row, row, |v, _| v) / width;
+            let var = lanes(row, row, |v, _| (v - mean) * (v - mean)) / width;
             let inv = 1.0 / (var + self.eps).sqrt();
             for ((v, g), b) in row.iter_mut().zip(&self.gamma).zip(&self.beta) {
                 *v = (*v - mean) * inv * g + b;
@@ -219,16 +219,29 @@ fn add_norm(x: &mut [f32], y: &[f32], norm: &Norm) {
     norm.apply(x);
 }
 
+/// Sum of `f` over pairs, in eight independent lanes: a single running sum
+/// is a chain of dependent adds the compiler may not reorder, so it would
+/// neither vectorise nor pipeline.
+#[inline(always)]
+fn lanes(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| f(*x, *y)).sum();
+    for (x, y) in a8.zip(b8) {
+        for i in 0..8 {
+            acc[i] += f(x[i], y[i]);
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    lanes(a, b, |x, y| x * y)
 }
 
 fn softmax(xs: &mut [f32]) {
     let max = xs.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
-    for x in xs.iter_mut() {
-        *x = kernels::exp_neg(max - *x);
-        sum += *x;
-    }
+    xs.iter_mut().for_each(|x| *x = kernels::exp_neg(max - *x));
+    let sum: f32 = xs.iter().sum();
     xs.iter_mut().for_each(|x| *x /= sum);
 }
