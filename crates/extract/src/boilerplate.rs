@@ -70,6 +70,9 @@ const JUNK_NAMES: &[&str] = &[
     "screen-reader",
     "pagination",
     "pager",
+    // Also words of GENERIC_NAMES, which only `Naming::generic` reports.
+    "widget",
+    "banner",
     "paywall-prompt",
     "inline-ad",
     "ad-container",
@@ -87,6 +90,7 @@ const JUNK_NAMES: &[&str] = &[
 /// (`elementor-widget-text-editor`, `hs_cos_wrapper_widget`, a service
 /// page's `cmp-cta__banner` sections), as well as in sidebar boxes and ad
 /// slots: evidence against a container only when it does not hold prose.
+/// (They are in [`JUNK_NAMES`] too, so one scan finds every name.)
 const GENERIC_NAMES: &[&str] = &["widget", "banner"];
 
 /// Fragments that mark a container as the article itself, overriding a
@@ -178,36 +182,57 @@ fn is_furniture_tag(tag: &str) -> bool {
     matches!(tag, "nav" | "aside" | "footer")
 }
 
-/// Whether the element's class or id names it boilerplate (share bar,
-/// promo, comments…), or it is a form. Names lie more often than tags, so the caller weighs
-/// this against how much of the page's text the element holds.
-pub fn has_junk_name(e: &Element, trust: Trust) -> bool {
+/// What an element's class and id names say against it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Naming {
+    /// Named boilerplate (share bar, promo, comments…), or a form. Names lie
+    /// more often than tags, so the caller weighs this against how much of
+    /// the page's text the element holds.
+    pub junk: bool,
+    /// Named with a page builder's generic word ([`GENERIC_NAMES`]), which
+    /// the caller weighs against the prose such elements hold.
+    pub generic: bool,
+    /// Named as comments (also `junk`, unless replies are trusted).
+    pub reply: bool,
+}
+
+/// Whether the element's names may hold a generic word or a reply's name:
+/// a plain substring search, cheaper than [`naming`] for the passes that
+/// only look for those.
+pub fn may_name_weakly(e: &Element) -> bool {
+    let names = e.class_and_id();
+    names.contains("comment") || GENERIC_NAMES.iter().any(|w| names.contains(w))
+}
+
+/// Reads the element's names in one scan (every element is asked).
+pub fn naming(e: &Element, trust: Trust) -> Naming {
     // Search, sign-up and comment forms; a form wrapping the whole page
     // (ASP.NET does) holds most of its text and is spared like a misnamed article.
     if e.name() == "form" {
-        return true;
+        return Naming {
+            junk: true,
+            ..Naming::default()
+        };
     }
-    static JUNK: OnceLock<AhoCorasick> = OnceLock::new();
-    // On a forum thread, a reply's name is no evidence against it.
-    let believed = |fragment: &str| trust != Trust::TagsAndNamesButReplies || fragment != "comment";
-    judged_names(e).is_some_and(|names| {
-        contains_word(names, JUNK_NAMES, &JUNK, believed) || names.split([' ', '_']).any(|w| w == "ad" || w == "ads")
-    })
-}
-
-/// Whether the element's class or id holds a word of [`GENERIC_NAMES`].
-pub fn has_generic_name(e: &Element) -> bool {
-    static GENERIC: OnceLock<AhoCorasick> = OnceLock::new();
-    // The cheap test first: most names hold no generic word.
-    let holds = |names: &str| contains_word(names, GENERIC_NAMES, &GENERIC, |_| true);
-    holds(e.class_and_id()) && judged_names(e).is_some_and(holds)
-}
-
-/// Whether the element's class or id names it a comment.
-pub fn has_reply_name(e: &Element) -> bool {
-    static REPLY: OnceLock<AhoCorasick> = OnceLock::new();
-    let holds = |names: &str| contains_word(names, &["comment"], &REPLY, |_| true);
-    holds(e.class_and_id()) && judged_names(e).is_some_and(holds)
+    let Some(names) = judged_names(e) else {
+        return Naming::default();
+    };
+    static NAMES: OnceLock<AhoCorasick> = OnceLock::new();
+    let mut naming = Naming::default();
+    for word in words(names, JUNK_NAMES, &NAMES) {
+        match word {
+            // On a forum thread, a reply's name is no evidence against it.
+            "comment" => {
+                naming.reply = true;
+                naming.junk |= trust != Trust::TagsAndNamesButReplies;
+            }
+            w if GENERIC_NAMES.contains(&w) => naming.generic = true,
+            _ => naming.junk = true,
+        }
+    }
+    // Ad slots are often bare ids/classes such as "ad" or "ad-1".
+    naming.junk |= names.split([' ', '_']).any(|w| w == "ad" || w == "ads");
+    naming
 }
 
 /// The class and id names that may speak against an element; `None` for
@@ -228,26 +253,26 @@ fn judged_names<'e>(e: &'e Element) -> Option<&'e str> {
     (!names.is_empty() && !content).then_some(names)
 }
 
-/// Whether `names` contains one of the `believed` `fragments` as a whole
-/// word or its plural: "comments" and "share-bar" name boilerplate,
-/// "commentary", "node-promoted" and "newspager" do not.
-fn contains_word(
-    names: &str,
-    fragments: &[&str],
-    automaton: &OnceLock<AhoCorasick>,
-    believed: impl Fn(&str) -> bool,
-) -> bool {
+/// The `fragments` that `names` contains as whole words or their plurals:
+/// "comments" and "share-bar" name boilerplate, "commentary",
+/// "node-promoted" and "newspager" do not.
+fn words<'a>(
+    names: &'a str,
+    fragments: &'a [&'a str],
+    automaton: &'a OnceLock<AhoCorasick>,
+) -> impl Iterator<Item = &'a str> {
     let bytes = names.as_bytes();
     let is_word = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphanumeric);
     automaton
         .get_or_init(|| AhoCorasick::new(fragments).expect("a few short fixed patterns always build"))
         .find_overlapping_iter(names)
-        .any(|m| {
+        .filter(move |m| {
             let (start, end) = (m.start(), m.end());
             let starts_word = start == 0 || !is_word(start - 1);
             let ends_word = !is_word(end) || (bytes[end] == b's' && !is_word(end + 1)) || bytes[end - 1] == b'-';
-            starts_word && ends_word && believed(fragments[m.pattern().as_usize()])
+            starts_word && ends_word
         })
+        .map(|m| fragments[m.pattern().as_usize()])
 }
 
 /// Whether `names` contains any of `fragments`. Most elements are asked, so
@@ -318,7 +343,7 @@ mod tests {
                     .filter(|e| matches!(e.name(), "div" | "span" | "section" | "form"))
             })
             .unwrap();
-        is_junk_tag(el, Trust::TagsAndNames) || has_junk_name(el, Trust::TagsAndNames)
+        is_junk_tag(el, Trust::TagsAndNames) || naming(el, Trust::TagsAndNames).junk
     }
 
     #[test]
@@ -354,7 +379,8 @@ mod tests {
                 .iter()
                 .find_map(|n| n.element().filter(|e| e.name() == "div"))
                 .unwrap();
-            (has_generic_name(el), has_junk_name(el, Trust::TagsAndNames))
+            let naming = naming(el, Trust::TagsAndNames);
+            (naming.generic, naming.junk)
         };
         assert_eq!(generic("<div class='elementor-widget-wrap'>x</div>"), (true, false));
         assert_eq!(generic("<div class='widget share-bar'>x</div>"), (true, true));

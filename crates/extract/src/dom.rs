@@ -232,8 +232,8 @@ impl<'a> Dom<'a> {
             // page, and inside the marked article body (an embedded gallery).
             let junk_named = !node.junk
                 && node.element().is_some_and(|e| {
-                    crate::boilerplate::has_junk_name(e, trust)
-                        || ((!generic_layout || i < article_body_end) && crate::boilerplate::has_generic_name(e))
+                    let naming = crate::boilerplate::naming(e, trust);
+                    naming.junk || (naming.generic && (!generic_layout || i < article_body_end))
                 });
             if junk_named && counted.insert(node.parent) {
                 self.count_series(node.parent, &mut series);
@@ -288,14 +288,16 @@ impl<'a> Dom<'a> {
         let (mut generic_end, mut reply_end) = (0, 0);
         for i in 1..self.nodes.len() {
             let node = &self.nodes[i];
-            let Some(e) = node.element().filter(|_| !node.junk && reads_as_prose(node)) else {
+            let weak = |e: &&Element| !node.junk && reads_as_prose(node) && crate::boilerplate::may_name_weakly(e);
+            let Some(e) = node.element().filter(weak) else {
                 continue;
             };
-            if i >= generic_end && crate::boilerplate::has_generic_name(e) {
+            let naming = crate::boilerplate::naming(e, Trust::TagsAndNames);
+            if i >= generic_end && naming.generic {
                 generic_prose += node.chars;
                 generic_end = node.end;
             }
-            if i >= reply_end && crate::boilerplate::has_reply_name(e) {
+            if i >= reply_end && naming.reply {
                 reply_prose += node.chars;
                 reply_end = node.end;
             }
