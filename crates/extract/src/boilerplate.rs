@@ -194,6 +194,8 @@ pub struct Naming {
     pub generic: bool,
     /// Named as comments (also `junk`, unless replies are trusted).
     pub reply: bool,
+    /// Named as a cookie or consent dialog (also `junk`).
+    pub consent: bool,
 }
 
 /// Whether the element's names may hold a generic word or a reply's name:
@@ -227,6 +229,10 @@ pub fn naming(e: &Element, trust: Trust) -> Naming {
                 naming.junk |= trust != Trust::TagsAndNamesButReplies;
             }
             w if GENERIC_NAMES.contains(&w) => naming.generic = true,
+            "cookie" | "consent" | "gdpr" => {
+                naming.consent = true;
+                naming.junk = true;
+            }
             _ => naming.junk = true,
         }
     }

@@ -196,9 +196,10 @@ impl<'a> Dom<'a> {
     /// (Blogger wraps every post in `class="widget Blog"`), or it is one of a
     /// series of like-classed siblings that together do, set beside a
     /// paragraph of prose (a review site's `product-widget` around every
-    /// review). A page builder's generic word ("widget") is believed only
-    /// where the elements it names do not hold the page's prose between
-    /// them. Returns whether anything changed.
+    /// review); a cookie or consent dialog is never spared. A page builder's
+    /// generic word ("widget") is believed only where the elements it names
+    /// do not hold the page's prose between them. Returns whether anything
+    /// changed.
     fn mark_junk_names(&mut self, trust: Trust) -> bool {
         let limit = (self.nodes[ROOT].chars as f32 * MAX_NAMED_JUNK_SHARE) as u32;
         let mut changed = false;
@@ -230,11 +231,11 @@ impl<'a> Dom<'a> {
             }
             // A builder's generic name counts where it does not lay out the
             // page, and inside the marked article body (an embedded gallery).
-            let junk_named = !node.junk
-                && node.element().is_some_and(|e| {
-                    let naming = crate::boilerplate::naming(e, trust);
-                    naming.junk || (naming.generic && (!generic_layout || i < article_body_end))
-                });
+            let naming = match node.element() {
+                Some(e) if !node.junk => crate::boilerplate::naming(e, trust),
+                _ => crate::boilerplate::Naming::default(),
+            };
+            let junk_named = naming.junk || (naming.generic && (!generic_layout || i < article_body_end));
             if junk_named && counted.insert(node.parent) {
                 self.count_series(node.parent, &mut series);
             }
@@ -263,7 +264,8 @@ impl<'a> Dom<'a> {
             {
                 article_body_end = end;
             }
-            let small = node.chars <= limit || i < article_body_end;
+            // A consent dialog is never the content, however much it says.
+            let small = node.chars <= limit || i < article_body_end || naming.consent;
             // A "social-embed" wrapper around a quoted post is the story's, not a share bar.
             let named = junk_named && small && !embeds[i];
             if named {
@@ -481,6 +483,27 @@ mod tests {
             para.repeat(4)
         );
         assert_eq!(junk_paragraphs(&aside), 1);
+    }
+
+    #[test]
+    fn a_consent_dialog_is_junk_however_much_of_the_page_it_holds() {
+        let purpose = "<p>We and our partners store and access information on your device, such as cookies, \
+                       to measure the delivery of content and advertising and to improve our services.</p>";
+        let page = format!(
+            "<body><div class=story><p>The harbour reopened on Monday after a week of storms.</p></div>\
+             <div id=onetrust-consent-sdk>{}</div></body>",
+            purpose.repeat(4)
+        );
+        let doc = crate::parse::parse(&page);
+        let dom = Dom::build(&doc);
+        assert_eq!(
+            dom.nodes[dom.body()].chars,
+            "TheharbourreopenedonMondayafteraweekofstorms.".len() as u32
+        );
+        // Another name holding most of the page is the article under an odd name.
+        let page = page.replace("id=onetrust-consent-sdk", "class=promo-box");
+        let doc = crate::parse::parse(&page);
+        assert!(Dom::build(&doc).nodes.iter().all(|n| !n.junk || n.tag() == "head"));
     }
 
     #[test]
