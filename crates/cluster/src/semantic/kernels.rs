@@ -91,15 +91,18 @@ impl Linear {
         let rows = x.len() / self.inp;
         assert_eq!(x.len(), rows * self.inp);
         assert_eq!(y.len(), rows * self.out);
-        let width = 2 * self.pairs;
-        let mut q = vec![0i16; rows * width];
+        // Quantised rows interleaved by tiles of MR: pair i of a tile's row r
+        // at `i · MR + r`, so the kernel walks one pointer through its inputs.
+        let tile_len = self.pairs * MR;
+        let mut q = vec![0i32; rows.div_ceil(MR) * tile_len];
+        let mut row = vec![0i16; 2 * self.pairs];
         let mut row_scales = vec![0.0f32; rows];
-        for ((xr, qr), s) in x
-            .chunks_exact(self.inp)
-            .zip(q.chunks_exact_mut(width))
-            .zip(&mut row_scales)
-        {
-            *s = quantize(xr, qr, self.limit, simd);
+        for (r, (xr, s)) in x.chunks_exact(self.inp).zip(&mut row_scales).enumerate() {
+            *s = quantize(xr, &mut row, self.limit, simd);
+            let tile = &mut q[r / MR * tile_len..][..tile_len];
+            for (i, pair) in row.chunks_exact(2).enumerate() {
+                tile[i * MR + r % MR] = pack(pair[0], pair[1]);
+            }
         }
         let panel_len = self.pairs * 2 * NR;
         let panels = self.bias.len() / NR;
@@ -110,7 +113,7 @@ impl Linear {
                 let r = MR.min(rows - r0);
                 for p in first..last {
                     let tile = Tile {
-                        x: &q[r0 * width..(r0 + r) * width],
+                        x: &q[r0 / MR * tile_len..][..tile_len],
                         row_scales: &row_scales[r0..r0 + r],
                         w: &self.panels[p * panel_len..(p + 1) * panel_len],
                         scales: &self.scales[p * NR..(p + 1) * NR],
@@ -157,9 +160,16 @@ fn quantize_portable(x: &[f32], q: &mut [i16], limit: f32) -> f32 {
     scale
 }
 
+/// Two i16 as one i32, `lo` in the low half (as vpmaddwd pairs them).
+fn pack(lo: i16, hi: i16) -> i32 {
+    (lo as u16 as u32 | (hi as u16 as u32) << 16) as i32
+}
+
 /// Up to [`MR`] quantised rows against one panel of quantised weights.
 struct Tile<'a> {
-    x: &'a [i16],
+    /// Pairs of inputs of [`MR`] rows (the last tile's missing rows are 0),
+    /// pair by pair: `x[i · MR + r]`.
+    x: &'a [i32],
     row_scales: &'a [f32],
     w: &'a [i16],
     scales: &'a [f32],
@@ -173,7 +183,7 @@ impl Tile<'_> {
         #[cfg(target_arch = "x86_64")]
         if simd && cols == NR {
             assert!(rows <= MR && y.len() >= (rows - 1) * stride + NR);
-            assert!(self.x.len() >= rows * 2 * self.pairs && self.w.len() == self.pairs * 2 * NR);
+            assert!(self.x.len() == self.pairs * MR && self.w.len() == self.pairs * 2 * NR);
             // SAFETY: `simd` is only true when `simd()` found AVX2 and FMA;
             // the asserts bound every read and write of the kernel.
             unsafe {
@@ -201,10 +211,10 @@ impl Tile<'_> {
 
     fn portable(&self, rows: usize, acc: &mut [[i32; NR]; MR]) {
         for (r, a) in acc.iter_mut().take(rows).enumerate() {
-            let x = &self.x[r * 2 * self.pairs..(r + 1) * 2 * self.pairs];
-            for (xp, w) in x.chunks_exact(2).zip(self.w.chunks_exact(2 * NR)) {
+            for (xp, w) in self.x.chunks_exact(MR).zip(self.w.chunks_exact(2 * NR)) {
+                let (lo, hi) = (xp[r] as i16 as i32, (xp[r] >> 16) as i16 as i32);
                 for (s, wp) in a.iter_mut().zip(w.chunks_exact(2)) {
-                    *s += xp[0] as i32 * wp[0] as i32 + xp[1] as i32 * wp[1] as i32;
+                    *s += lo * wp[0] as i32 + hi * wp[1] as i32;
                 }
             }
         }
@@ -213,14 +223,13 @@ impl Tile<'_> {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn avx2<const R: usize>(&self, y: &mut [f32], stride: usize) {
-        let (x, w, width) = (self.x.as_ptr(), self.w.as_ptr(), 2 * self.pairs);
+        let (x, w) = (self.x.as_ptr(), self.w.as_ptr());
         let mut acc = [[_mm256_setzero_si256(); 2]; R];
         for i in 0..self.pairs {
             let w0 = _mm256_loadu_si256(w.add(i * 2 * NR) as *const __m256i);
             let w1 = _mm256_loadu_si256(w.add(i * 2 * NR + NR) as *const __m256i);
             for (r, a) in acc.iter_mut().enumerate() {
-                let pair = (x.add(r * width + 2 * i) as *const i32).read_unaligned();
-                let xv = _mm256_set1_epi32(pair);
+                let xv = _mm256_set1_epi32(*x.add(i * MR + r));
                 a[0] = _mm256_add_epi32(a[0], _mm256_madd_epi16(xv, w0));
                 a[1] = _mm256_add_epi32(a[1], _mm256_madd_epi16(xv, w1));
             }
