@@ -125,7 +125,8 @@ pub enum Trust {
     /// The same, except names of comments: on a forum thread the replies
     /// are the page.
     TagsAndNamesButReplies,
-    /// Class/id names, and with them forms, are ignored.
+    /// Class/id names, and with them forms, are ignored, but for those of
+    /// cookie and consent dialogs (as at the next level).
     Tags,
     /// Only tags that can never hold readable text count; `nav`, `aside`,
     /// `footer` and hidden elements are read like any other, and so is

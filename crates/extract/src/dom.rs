@@ -164,7 +164,10 @@ impl<'a> Dom<'a> {
             node.in_link = p_link || link;
             node.junk = p_junk;
             if let Kind::Element(e) = node.kind {
-                node.junk |= crate::boilerplate::is_junk_tag(e, trust);
+                // Trusting no names, still no consent dialog: one can hold more
+                // text than a page whose content is rendered by script.
+                node.junk |= crate::boilerplate::is_junk_tag(e, trust)
+                    || (trust >= Trust::Tags && crate::boilerplate::naming(e, trust).consent);
             }
         }
     }

@@ -410,6 +410,13 @@ mod tests {
             "So I wanted to know what range people get from their boards & batteries."
         );
         assert!(page.html.contains("boards &amp; batteries"), "{}", page.html);
+        // A consent dialog is no body, even when nothing else is left.
+        let html = "<html><head><meta name=description content=\"Ten dinners that take twenty minutes.\"></head>\
+                    <body><div id=app></div><div id=onetrust-consent-sdk><p>We and our partners store and access \
+                    information on your device, such as cookies, to measure the delivery of content and advertising, \
+                    to develop and improve our products, and to show you offers that match your interests, \
+                    based on your consent or on our legitimate interest.</p></div></body></html>";
+        assert_eq!(super::extract(html, None).text, "Ten dinners that take twenty minutes.");
         // A short body keeps its own text, even beside a longer description.
         let html = "<html><head><meta name=description content=\"Ferries resume on every route from Monday, the operator says.\">\
                     </head><body><p>Ferries resume.</p></body></html>";
