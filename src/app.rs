@@ -10,7 +10,7 @@ use newsdesk_fetch::Fetcher;
 use newsdesk_search::{PgSearch, Search, SearchIndex};
 use newsdesk_store::{Database, Store};
 
-use crate::config::{Config, SearchBackend};
+use crate::config::{Config, SearchBackend, SemanticModel};
 
 /// Opens the configured database (SQLite or PostgreSQL). It serves both
 /// the pipeline ([`Store`]) and the readers' side (`Community`).
@@ -51,12 +51,21 @@ fn index_place(config: &Config) -> String {
     }
 }
 
-/// The configured title-embedding model, loaded once; off when unset.
+/// The configured title-embedding model, loaded once (and with "auto",
+/// fetched once into the data folder). Only a named folder that cannot be
+/// loaded is an error: the operator asked for that model.
 pub async fn embeddings(config: &Config) -> Result<Embeddings> {
-    let dir = config.cluster.semantic_model.as_deref();
-    Embeddings::load(dir)
-        .await
-        .context("cluster.semantic_model (NEWSDESK_SEMANTIC_MODEL)")
+    let settings = &config.cluster;
+    Ok(match &settings.semantic_model {
+        SemanticModel::Off => Embeddings::default(),
+        SemanticModel::Dir(dir) => Embeddings::load(dir)
+            .await
+            .context("cluster.semantic_model (NEWSDESK_SEMANTIC_MODEL)")?,
+        SemanticModel::Auto => {
+            let dir = config.semantic_model_dir();
+            Embeddings::obtain(&dir, &settings.semantic_model_url, &config.fetch_config()).await
+        }
+    })
 }
 
 /// The fetcher as configured. Its clones share per-host rate limits.

@@ -69,7 +69,8 @@ enum Command {
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Assign JSONL items {"id","title","text"?,"published"?,"source"?,"url"?}
-    /// to stories; prints {"id","story"} per item.
+    /// to stories as the live pipeline does (title embeddings included);
+    /// prints {"id","story"} per item.
     Cluster {
         /// Input file; `-` or nothing for standard input.
         path: Option<PathBuf>,
@@ -167,7 +168,8 @@ fn web_address(raw: &str) -> Result<String, String> {
 
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> Result<()> {
-    // The file tools need no configuration: only commands with a database load it.
+    // `extract` and `analyze` need no configuration; `cluster` reads it for
+    // the live pipeline's embedding model, and opens no database.
     let config = || Config::load(cli.config.as_deref());
     match cli.command {
         Command::Serve => serve::serve(config()?).await,
@@ -180,7 +182,10 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Opml(cmd) => opml(&config()?, cmd).await,
         Command::Migrate { from, to } => migrate::run(&from, &to).await,
         Command::Admin(AdminCommand::Create { name }) => create_admin(&config()?, &name),
-        Command::Cluster { path } => jsonl::cluster::run(open_input(path)?, &mut stdout(), &mut std::io::stderr()),
+        Command::Cluster { path } => {
+            let embeddings = app::embeddings(&config()?).await?;
+            jsonl::cluster::run(open_input(path)?, &mut stdout(), &mut std::io::stderr(), &embeddings).await
+        }
         Command::Analyze { sentences, path } => jsonl::analyze::run(open_input(path)?, stdout(), sentences),
         Command::Extract { url, paths } => {
             let all_read = jsonl::extract::run(&paths, url.as_ref(), &mut stdout())?;

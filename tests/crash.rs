@@ -134,6 +134,8 @@ fn start(config: &Path) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
         .args(["--config", config.to_str().unwrap(), "serve"])
         .env("RUST_LOG", "error")
+        // Words only: a test never fetches the model from PyPI.
+        .env("NEWSDESK_SEMANTIC_MODEL", "off")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -117,6 +117,8 @@ async fn two_imports_split_a_day_of_files() {
             .args(["--config", config.to_str().unwrap(), "import", "warc"])
             .args(files.iter().map(|(p, _)| p))
             .env("RUST_LOG", "warn")
+            // Words only: a test never fetches the model from PyPI.
+            .env("NEWSDESK_SEMANTIC_MODEL", "off")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -157,6 +159,7 @@ fn import(config: &Path, archive: &Path) -> Output {
             archive.to_str().unwrap(),
         ])
         .env("RUST_LOG", "warn")
+        .env("NEWSDESK_SEMANTIC_MODEL", "off")
         .output()
         .unwrap()
 }

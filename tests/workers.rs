@@ -138,6 +138,8 @@ impl Worker {
         let child = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
             .args(["--config", config.to_str().unwrap(), "worker"])
             .env("RUST_LOG", "info,newsdesk_crawl=debug")
+            // Words only: a test never fetches the model from PyPI.
+            .env("NEWSDESK_SEMANTIC_MODEL", "off")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()

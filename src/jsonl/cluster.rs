@@ -2,8 +2,9 @@
 //!
 //! Each input line is `{"id","title","text"?,"published"?,"source"?,"url"?}`,
 //! read in arrival order; `published` is RFC 3339 or epoch milliseconds.
-//! Items are clustered with the live pipeline's configuration
-//! ([`Config::live`]). After the whole stream, one line `{"id","story"}` per
+//! Items are clustered as the live pipeline clusters them: its
+//! configuration ([`Config::live`]) and its title embeddings, when the
+//! configuration gives a model. After the whole stream, one line `{"id","story"}` per
 //! item is printed in input order with its final story (after merges and
 //! the engine's later revisions: moves, splits, dissolved stories), the
 //! story being named by the id of the item whose key names it (its founder,
@@ -17,11 +18,15 @@ use std::io::{BufRead, Write};
 use anyhow::Result;
 use chrono::DateTime;
 use newsdesk_cluster::{Clusterer, Config, Item, Revision};
+use newsdesk_crawl::Embeddings;
 use serde::Deserialize;
 use serde_json::Value;
 
 /// Lines longer than this are refused: no sane item needs a megabyte.
 const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Titles embedded per model call, as in the live window's rebuild.
+const BATCH: usize = 64;
 
 #[derive(Deserialize)]
 struct Input {
@@ -72,18 +77,28 @@ impl Stream {
 }
 
 /// Clusters `input` and writes the assignments to `out`; warnings go to `warn`.
-pub fn run(input: impl BufRead, out: &mut impl Write, warn: &mut impl Write) -> Result<()> {
+pub async fn run(
+    input: impl BufRead,
+    out: &mut impl Write,
+    warn: &mut impl Write,
+    embeddings: &Embeddings,
+) -> Result<()> {
     let mut engine = Clusterer::new(Config::live());
     let now_ms = chrono::Utc::now().timestamp_millis();
     let mut stream = Stream::default();
+    let mut batch = Vec::with_capacity(BATCH);
     for (n, line) in input.split(b'\n').enumerate() {
         let line = line?;
         match parse(&line) {
-            Ok(Some(item)) => assign(&mut engine, &mut stream, item, now_ms),
+            Ok(Some(item)) => batch.push(item),
             Ok(None) => continue,
             Err(e) => writeln!(warn, "line {}: skipped: {e}", n + 1)?,
         }
+        if batch.len() == BATCH {
+            assign_batch(&mut engine, &mut stream, &mut batch, embeddings, now_ms).await;
+        }
     }
+    assign_batch(&mut engine, &mut stream, &mut batch, embeddings, now_ms).await;
     for &key in &stream.order {
         let story = stream.story[key as usize];
         let line = serde_json::json!({"id": stream.ids[key as usize], "story": stream.ids[story as usize]});
@@ -93,7 +108,22 @@ pub fn run(input: impl BufRead, out: &mut impl Write, warn: &mut impl Write) -> 
     Ok(())
 }
 
-fn assign(engine: &mut Clusterer, stream: &mut Stream, input: Input, now_ms: i64) {
+/// Embeds the batch's titles at once, then assigns its items in order.
+async fn assign_batch(
+    engine: &mut Clusterer,
+    stream: &mut Stream,
+    batch: &mut Vec<Input>,
+    embeddings: &Embeddings,
+    now_ms: i64,
+) {
+    let titles = batch.iter().map(|i| i.title.clone().unwrap_or_default()).collect();
+    let vectors = embeddings.titles(titles).await;
+    for (input, embedding) in batch.drain(..).zip(vectors) {
+        assign(engine, stream, input, embedding, now_ms);
+    }
+}
+
+fn assign(engine: &mut Clusterer, stream: &mut Stream, input: Input, embedding: Option<Vec<f32>>, now_ms: i64) {
     let id = id_text(&input.id);
     if let Some(&key) = stream.by_id.get(&id) {
         stream.order.push(key);
@@ -107,7 +137,7 @@ fn assign(engine: &mut Clusterer, stream: &mut Stream, input: Input, now_ms: i64
         source: input.source.as_deref(),
         byline: None,
         published_ms: input.published.as_ref().and_then(published_ms),
-        embedding: None,
+        embedding: embedding.as_deref(),
     };
     let a = engine.assign(&item, now_ms);
     stream.by_id.insert(id.clone(), key);
@@ -176,7 +206,11 @@ mod tests {
 
     fn run_on(input: &str) -> (Vec<(String, String)>, String) {
         let (mut out, mut warn) = (Vec::new(), Vec::new());
-        run(input.as_bytes(), &mut out, &mut warn).unwrap();
+        let words_only = Embeddings::default();
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime
+            .block_on(run(input.as_bytes(), &mut out, &mut warn, &words_only))
+            .unwrap();
         let lines = String::from_utf8(out)
             .unwrap()
             .lines()

@@ -27,6 +27,8 @@ impl Demo {
             .args(["demo", "--port", "0"])
             .env("NEWSDESK_DATABASE", dir.path().join("newsdesk.db"))
             .env("RUST_LOG", "warn")
+            // Words only: a test never fetches the model from PyPI.
+            .env("NEWSDESK_SEMANTIC_MODEL", "off")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

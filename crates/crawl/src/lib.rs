@@ -32,6 +32,8 @@ mod images;
 mod import;
 mod indexing;
 mod leases;
+#[cfg(feature = "semantic")]
+mod minilm;
 mod opml;
 mod page;
 mod poll;
@@ -46,7 +48,7 @@ use newsdesk_fetch::Fetcher;
 use newsdesk_search::Search;
 use newsdesk_store::{Store, StoreError};
 
-pub use embeddings::{Embeddings, ModelError, NO_SEMANTIC_FEATURE};
+pub use embeddings::{Embeddings, ModelError, MINILM_WHEEL_URL, NO_SEMANTIC_FEATURE};
 pub use images::Images;
 pub use import::ImportReport;
 pub use indexing::{catch_up, reindex, IndexError};
