@@ -103,8 +103,9 @@ mod semantic {
     use super::{Embeddings, ModelError};
     use crate::minilm;
 
-    /// Titles per forward pass on the window rebuild, as in the benchmark:
-    /// the batch is padded to its longest title, so a few dozen waste little.
+    /// Titles per model call on the window rebuild: a call is one core's
+    /// work for about a tenth of a second, and a call that fails leaves only
+    /// its own titles to cluster on words.
     const BATCH: usize = 64;
 
     pub(super) async fn load(dir: &Path) -> Result<Embeddings, ModelError> {
