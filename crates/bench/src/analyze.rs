@@ -231,7 +231,7 @@ pub fn speed(corpus: &Path, rounds: usize) -> Result<()> {
 }
 
 /// User plus system CPU seconds of this process, from /proc (Linux only).
-fn cpu_seconds() -> Option<f64> {
+pub(crate) fn cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th of those.
     let rest = stat.rsplit_once(')')?.1;

@@ -14,6 +14,7 @@ use anyhow::Result;
 use newsdesk_cluster::semantic::Embedder;
 use newsdesk_cluster::{metrics, Clusterer, Config, Item};
 
+use crate::analyze::cpu_seconds;
 use crate::cluster::{read_mstream, Stories};
 
 /// Titles per forward pass: enough rows to keep the matrix products busy
@@ -110,16 +111,6 @@ fn embed_missing(embedder: &Embedder, titles: &[String], cache: &mut HashMap<Str
         flops / cpu / 1e9
     );
     Ok(())
-}
-
-/// User plus system CPU seconds of this process, from /proc (Linux only).
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of those.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
 }
 
 /// Each item's final story with embeddings at `weight`.
