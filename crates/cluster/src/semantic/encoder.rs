@@ -6,12 +6,10 @@
 //! (no padding: the linear layers do not mix rows) and only attention looks
 //! at one title at a time.
 
-use std::collections::HashMap;
-
-use candle_core::{DType, Tensor};
-use candle_transformers::models::bert::Config;
+use safetensors::{Dtype, SafeTensors};
 
 use super::kernels::{self, Linear};
+use super::Config;
 
 pub struct Encoder {
     /// Word, position and (type 0) token-type embeddings, `hidden` per row.
@@ -42,21 +40,32 @@ struct Norm {
 }
 
 /// The safetensors' tensors by name, as f32, with their shape checked.
-struct Weights<'a>(&'a HashMap<String, Tensor>);
+struct Weights<'a>(&'a SafeTensors<'a>);
 
 impl Weights<'_> {
     fn get(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, String> {
         // Exported from BertModel or from a task model (`bert.` prefix).
         let tensor = self
             .0
-            .get(name)
-            .or_else(|| self.0.get(&format!("bert.{name}")))
-            .ok_or_else(|| format!("no tensor {name}"))?;
-        if tensor.dims() != shape {
-            return Err(format!("{name} has shape {:?}, expected {shape:?}", tensor.dims()));
+            .tensor(name)
+            .or_else(|_| self.0.tensor(&format!("bert.{name}")))
+            .map_err(|_| format!("no tensor {name}"))?;
+        if tensor.shape() != shape {
+            return Err(format!("{name} has shape {:?}, expected {shape:?}", tensor.shape()));
         }
-        let values = tensor.to_dtype(DType::F32).and_then(|t| t.flatten_all()?.to_vec1());
-        values.map_err(|e| format!("{name}: {e}"))
+        // sentence-transformers ships this model in f32, little-endian as
+        // the format prescribes; other precisions are not worth a converter.
+        if tensor.dtype() != Dtype::F32 {
+            return Err(format!("{name} is {:?}, expected F32", tensor.dtype()));
+        }
+        let bytes = tensor.data();
+        if bytes.len() != shape.iter().product::<usize>() * 4 {
+            return Err(format!("{name} holds {} bytes, not {shape:?} f32 values", bytes.len()));
+        }
+        Ok(bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
     }
 
     fn linear(&self, prefix: &str, out: usize, inp: usize) -> Result<Linear, String> {
@@ -76,7 +85,7 @@ impl Weights<'_> {
 
 impl Encoder {
     /// The encoder of `config` from its safetensors' tensors.
-    pub fn load(tensors: &HashMap<String, Tensor>, config: &Config) -> Result<Encoder, String> {
+    pub fn load(tensors: &SafeTensors<'_>, config: &Config) -> Result<Encoder, String> {
         let w = Weights(tensors);
         let (h, ffn, eps) = (config.hidden_size, config.intermediate_size, config.layer_norm_eps);
         let mut token_type = w.get("embeddings.token_type_embeddings.weight", &[config.type_vocab_size, h])?;
