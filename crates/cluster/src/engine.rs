@@ -337,6 +337,7 @@ impl Clusterer {
         let c = &self.config;
         let (blend, half_life, penalty) = (c.member_weight, c.half_life_ms, c.same_source_factor);
         let semantic = c.semantic_weight;
+        let semantic_half_life = c.semantic_half_life_ms;
         let story = self.stories.get_mut(&id)?;
         let (centroid, member_bound) = match without {
             None => story.centroid_similarity(doc, &self.df),
@@ -352,6 +353,14 @@ impl Clusterer {
             0.5f32.powf(gap as f32 / half_life as f32)
         } else {
             1.0
+        };
+        // A title embedding says what kind of thing happened, not that it is
+        // the same occurrence: its share fades with the gap, leaving the
+        // words (names, figures) to decide between articles days apart.
+        let semantic = if embedded.is_some() && semantic_half_life > 0 && gap > 0 {
+            semantic * 0.5f32.powf(gap as f32 / semantic_half_life as f32)
+        } else {
+            semantic
         };
         let penalty = if source.is_some_and(|src| match without {
             None => story.has_source(src),

@@ -93,6 +93,13 @@ pub struct Config {
     /// its story's mean embedding (when both exist); 0 leaves it out. Only
     /// matters for items that carry an embedding.
     pub semantic_weight: f32,
+    /// [`Config::semantic_weight`] halves for each this many milliseconds
+    /// between the article and the story's time span (on top of
+    /// `half_life_ms`, which damps the whole score); 0 keeps it whole. A
+    /// title embedding tells what kind of thing happened (a flood, a
+    /// budget), which recurs across days; that it is the same occurrence
+    /// comes from names and time. Days apart, the words alone decide.
+    pub semantic_half_life_ms: i64,
 }
 
 const HOUR_MS: i64 = 3_600_000;
@@ -110,6 +117,7 @@ impl Default for Config {
             half_life_ms: 72 * HOUR_MS,
             same_source_factor: 0.9,
             semantic_weight: 0.3,
+            semantic_half_life_ms: 12 * HOUR_MS,
         }
     }
 }

@@ -356,3 +356,32 @@ fn reported_revisions_replay_to_the_engines_own_stories() {
     }
     assert!(kinds.iter().all(|&n| n > 0), "moves, splits, dissolutions: {kinds:?}");
 }
+
+#[test]
+fn title_embeddings_join_close_in_time_and_leave_days_apart_to_the_words() {
+    // Two titles of one kind of event sharing one word, given the same
+    // embedding: the model calls them alike whenever they were written.
+    let same = [0.6f32, 0.8, 0.0];
+    let stories = |hours_apart: i64, semantic_weight: f32, semantic_half_life_ms: i64| {
+        let mut c = Clusterer::new(Config {
+            semantic_weight,
+            semantic_half_life_ms,
+            ..Config::default()
+        });
+        let quake = |key, title, hours_ago| Item {
+            embedding: Some(&same),
+            ..item(key, title, "Wire", hours_ago)
+        };
+        let first = c.assign(&quake(1, "Earthquake strikes off the coast of Chile", 50), NOW);
+        let second = c.assign(&quake(2, "Chile hit by powerful tremor", 50 - hours_apart), NOW);
+        (first.story, second.story)
+    };
+    let half_life = Config::default().semantic_half_life_ms;
+    assert!(half_life > 0);
+    // An hour apart, the embedding joins what the words alone would not.
+    assert_eq!(stories(1, 0.0, half_life), (1, 2));
+    assert_eq!(stories(1, 0.6, half_life), (1, 1));
+    // Two days apart it no longer does, though it would at full weight.
+    assert_eq!(stories(48, 0.6, half_life), (1, 2));
+    assert_eq!(stories(48, 0.6, 0), (1, 1));
+}
