@@ -69,6 +69,11 @@ struct Votes {
     person: i32,
     org: i32,
     place: i32,
+    /// Mentions where the name modifies a role and a person's name after it
+    /// ("Copperfield Mayor Denise Okonkwo"): an affiliation, not a person.
+    affiliation: i32,
+    /// Mentions the tagger read in the article's body (not the headline, not a repeat).
+    read_in_body: i32,
 }
 
 impl Votes {
@@ -160,7 +165,10 @@ pub fn extract(title: Option<&str>, text: &str, sentences: &[Sentence]) -> Entit
         let mut taken = vec![false; sentence.words.len()];
         for (name, weight) in names {
             taken[name.tokens.clone()].iter_mut().for_each(|t| *t = true);
-            push(&mut cands, sentence, name.tokens, Votes::of(name.kind, weight), in_body);
+            let mut votes = Votes::of(name.kind, weight);
+            votes.affiliation = i32::from(modifies_a_named_role(&sentence.words, &name.tokens));
+            votes.read_in_body = i32::from(in_body);
+            push(&mut cands, sentence, name.tokens, votes, in_body);
         }
         covered.push(taken);
     }
@@ -172,17 +180,37 @@ pub fn extract(title: Option<&str>, text: &str, sentences: &[Sentence]) -> Entit
     merge(cands)
 }
 
+/// Whether a one-word name is followed by a title or role and a person's
+/// name ("Copperfield Mayor Denise Okonkwo", "Westmarch spokesman Tom
+/// Reyes"): it then says whom the person works for or where, and is no
+/// person itself.
+fn modifies_a_named_role(words: &[&str], name: &Range<usize>) -> bool {
+    let role = words.get(name.end).is_some_and(|w| {
+        let lower = w.to_lowercase();
+        gz::is_title(&lower) || contains(gz::ROLE_CUES, &lower)
+    });
+    name.len() == 1 && role && words.get(name.end + 1).is_some_and(|w| is_capitalised(w))
+}
+
 /// An organisation's name goes on across "and", "of", "for" or "&" to
 /// capitalised words the tagger left out ("Office of Management and
 /// Budget", "Foundation for Strategic and International Studies"): the
-/// tagger reads a few words either side and loses a long name's end. A
-/// connector the tagger put at a name's end ("University of") is cut.
+/// tagger reads a few words either side and loses a long name's end. It
+/// goes on across "and" or "&" only inside an "of"/"for" name: otherwise
+/// "and" joins two names ("COWI and Ramboll", "Chicago Bears and
+/// Portsmouth Spartans"). A connector the tagger put at a name's end
+/// ("University of") is cut.
 fn extend_across_connectors(words: &[&str], names: &mut [tagger::Name]) {
     let tagged_at = |i: usize, names: &[tagger::Name]| names.iter().any(|n| n.tokens.contains(&i));
     for k in 0..names.len() {
         let mut end = names[k].tokens.end;
         if names[k].kind == tagger::Kind::Organization {
-            while words.get(end).is_some_and(|w| matches!(*w, "and" | "of" | "for" | "&"))
+            let start = names[k].tokens.start;
+            let joins = |end: usize, w: &str| {
+                matches!(w, "of" | "for")
+                    || (matches!(w, "and" | "&") && words[start..end].iter().any(|w| matches!(*w, "of" | "for")))
+            };
+            while words.get(end).is_some_and(|w| joins(end, w))
                 && (end + 1..end + 2).all(|i| words.get(i).is_some_and(|w| is_capitalised(w)) && !tagged_at(i, names))
             {
                 end += 2;
@@ -541,6 +569,8 @@ fn add(to: &mut Votes, v: Votes) {
     to.person += v.person;
     to.org += v.org;
     to.place += v.place;
+    to.affiliation += v.affiliation;
+    to.read_in_body += v.read_in_body;
 }
 
 /// Candidates for capitalised repeats of known names that the tagger left
@@ -553,7 +583,9 @@ fn repeats(sentence: &Tokenized<'_>, taken: &mut [bool], known: &Known, in_body:
             Some((range, kind)) => {
                 i = range.end;
                 taken[range.clone()].iter_mut().for_each(|t| *t = true);
-                push(out, sentence, range, Votes::of(kind, REPEAT_VOTE), in_body);
+                let mut votes = Votes::of(kind, REPEAT_VOTE);
+                votes.affiliation = i32::from(modifies_a_named_role(words, &range));
+                push(out, sentence, range, votes, in_body);
             }
             None => i += 1,
         }
@@ -722,11 +754,17 @@ fn tagger_kind(kind: EntityKind) -> Option<tagger::Kind> {
 
 /// A group's kind. A single word that no full name took in ("Millbrook",
 /// not "Hwang") is seldom a person: news names a person in full first. So
-/// when such a word also had votes as a place or organisation, those win.
+/// when such a word also had votes as a place or organisation, those win;
+/// and it is no person when a mention of it modifies a named role
+/// ("Copperfield Mayor Denise Okonkwo") or when only the headline, which
+/// drops the words that give a name away, read it as one (the body never
+/// did). With no other votes it is then left out ([`EntityKind::Other`]).
 fn settled_kind(g: &Group) -> EntityKind {
     let kind = kind_of(g.votes);
     let lone = g.forms.keys().all(|f| f.len() == 1);
-    if kind == EntityKind::Person && lone && (g.votes.org > 0 || g.votes.place > 0) {
+    let affiliation = g.votes.affiliation > 0;
+    let headline_only = g.votes.read_in_body == 0;
+    if kind == EntityKind::Person && lone && (g.votes.org > 0 || g.votes.place > 0 || affiliation || headline_only) {
         kind_of(Votes { person: 0, ..g.votes })
     } else {
         kind
@@ -793,6 +831,9 @@ fn build(mut groups: Vec<Group>, target: Vec<usize>) -> Entities {
     let mut ents = Entities::default();
     for g in groups.into_iter().filter(|g| g.count > 0) {
         let kind = settled_kind(&g);
+        if kind == EntityKind::Other {
+            continue;
+        }
         let also = other_structural_kinds(&g, kind);
         let name = add_entity(&mut ents, g, kind);
         for kind in also {
@@ -1053,6 +1094,44 @@ mod tests {
             "Japan",
             "headline mentions have no span in the text"
         );
+    }
+
+    #[test]
+    fn a_name_modifying_a_role_or_read_only_in_the_headline_is_no_person() {
+        let words = ["said", "Copperfield", "Mayor", "Denise", "Okonkwo", "."];
+        assert!(modifies_a_named_role(&words, &(1..2)));
+        assert!(!modifies_a_named_role(&words, &(3..5)), "a full name is a person's");
+        assert!(!modifies_a_named_role(&["Okonkwo", "said", "Copperfield"], &(0..1)));
+        let group = |person, affiliation, read_in_body| Group {
+            forms: HashMap::from([(vec!["Copperfield".to_string()], 2)]),
+            votes: Votes {
+                person,
+                affiliation,
+                read_in_body,
+                ..Votes::default()
+            },
+            count: 2,
+            ..Group::default()
+        };
+        assert_eq!(settled_kind(&group(6, 0, 2)), EntityKind::Person);
+        assert_eq!(settled_kind(&group(6, 1, 2)), EntityKind::Other);
+        assert_eq!(settled_kind(&group(3, 0, 0)), EntityKind::Other);
+    }
+
+    #[test]
+    fn and_joins_two_names_unless_inside_an_of_name() {
+        let org = |tokens| tagger::Name {
+            kind: tagger::Kind::Organization,
+            tokens,
+        };
+        let words = ["by", "COWI", "and", "Ramboll", "."];
+        let mut names = [org(1..2)];
+        extend_across_connectors(&words, &mut names);
+        assert_eq!(names[0].tokens, 1..2);
+        let words = ["the", "Office", "of", "Management", "and", "Budget", "said"];
+        let mut names = [org(1..2)];
+        extend_across_connectors(&words, &mut names);
+        assert_eq!(names[0].tokens, 1..6);
     }
 
     #[test]

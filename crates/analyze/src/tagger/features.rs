@@ -20,16 +20,46 @@ pub struct DocCase {
     lower: HashSet<String, FxBuild>,
     /// Words seen capitalised (not all caps) away from a sentence start.
     capitalised: HashSet<String, FxBuild>,
+    /// For each capitalised word (in [`normal`] form), the neighbours of
+    /// its mentions anywhere in the document as features (the word before,
+    /// the two before, the word after): what its other mentions say about
+    /// it ("in Millbrook", "the Copperfield Rotary Club", "Okafor said").
+    contexts: HashMap<String, Vec<u32>, FxBuild>,
 }
 
+/// Most document-context features one word gathers (the first seen).
+const MAX_CONTEXTS: usize = 16;
+
 impl DocCase {
-    /// Gathers the case evidence of a document's sentences.
+    /// Gathers the case and context evidence of a document's sentences.
     pub fn new<'a>(sentences: impl IntoIterator<Item = &'a [&'a str]>) -> DocCase {
         let mut doc = DocCase::default();
         for words in sentences {
             let shouting = is_shouting(words);
+            let mut normals: Option<Vec<String>> = None;
             for (i, w) in words.iter().enumerate() {
                 let first = w.chars().next().unwrap_or(' ');
+                if first.is_uppercase() {
+                    let normals = normals.get_or_insert_with(|| words.iter().map(|w| normal(w)).collect());
+                    let at = |k: Option<usize>, edge: &'static str| -> &[u8] {
+                        k.and_then(|k| normals.get(k)).map_or(edge, String::as_str).as_bytes()
+                    };
+                    let (before, before2, after) = (
+                        at(i.checked_sub(1), "<s>"),
+                        at(i.checked_sub(2), "<s>"),
+                        at(Some(i + 1), "</s>"),
+                    );
+                    let list = doc.contexts.entry(normals[i].clone()).or_default();
+                    for f in [
+                        bucket(24, &[before]),
+                        bucket(25, &[after]),
+                        bucket(26, &[before2, before]),
+                    ] {
+                        if list.len() < MAX_CONTEXTS && !list.contains(&f) {
+                            list.push(f);
+                        }
+                    }
+                }
                 if first.is_lowercase() {
                     doc.lower.insert(w.to_string());
                 } else if i > 0 && first.is_uppercase() && !shouting && !is_all_caps(w) {
@@ -49,6 +79,10 @@ fn is_shouting(words: &[&str]) -> bool {
 
 fn is_all_caps(w: &str) -> bool {
     w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase)
+}
+
+fn first_upper(w: &str) -> bool {
+    w.chars().next().is_some_and(char::is_uppercase)
 }
 
 /// The word as the tagger compares it: lowercase, digits as `0`.
@@ -231,6 +265,9 @@ pub fn sentence_features(doc: &DocCase, words: &[&str]) -> Vec<Vec<u32>> {
                     f.push(bucket(23, &[&[bit], shape_at(j)]));
                 }
             }
+            if first_upper(words[i]) {
+                f.extend(doc.contexts.get(w).into_iter().flatten());
+            }
             f
         })
         .collect()
@@ -276,5 +313,25 @@ mod tests {
         assert_eq!(case_evidence(&doc, "LUCKY", "lucky", false, true), 0);
         assert_eq!(case_evidence(&doc, "SYRIA", "syria", false, true), 2);
         assert_eq!(sentence_features(&doc, &sents[0]).len(), 4);
+    }
+
+    #[test]
+    fn a_capitalised_word_hears_its_other_mentions() {
+        let sents: Vec<Vec<&str>> = vec![
+            vec!["Floods", "hit", "Millbrook", "."],
+            vec!["Residents", "of", "Millbrook", "left", "."],
+            vec!["millbrook", "is", "no", "name", "here"],
+        ];
+        let doc = DocCase::new(sents.iter().map(Vec::as_slice));
+        let of = bucket(24, &[b"of"]);
+        assert!(doc.contexts["millbrook"].contains(&of));
+        assert!(
+            sentence_features(&doc, &sents[0])[2].contains(&of),
+            "the first mention hears the second"
+        );
+        assert!(
+            !sentence_features(&doc, &sents[2])[0].contains(&of),
+            "a lowercase word does not"
+        );
     }
 }
