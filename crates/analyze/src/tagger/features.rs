@@ -41,27 +41,35 @@ impl DocCase {
                 let first = w.chars().next().unwrap_or(' ');
                 if first.is_uppercase() {
                     let normals = normals.get_or_insert_with(|| words.iter().map(|w| normal(w)).collect());
-                    let at = |k: Option<usize>, edge: &'static str| -> &[u8] {
-                        k.and_then(|k| normals.get(k)).map_or(edge, String::as_str).as_bytes()
-                    };
-                    let (before, before2, after) = (
-                        at(i.checked_sub(1), "<s>"),
-                        at(i.checked_sub(2), "<s>"),
-                        at(Some(i + 1), "</s>"),
-                    );
-                    let list = doc.contexts.entry(normals[i].clone()).or_default();
-                    for f in [
-                        bucket(24, &[before]),
-                        bucket(25, &[after]),
-                        bucket(26, &[before2, before]),
-                    ] {
-                        if list.len() < MAX_CONTEXTS && !list.contains(&f) {
-                            list.push(f);
+                    let key = &normals[i];
+                    if !doc.contexts.contains_key(key) {
+                        doc.contexts.insert(key.clone(), Vec::new());
+                    }
+                    let list = doc.contexts.get_mut(key).expect("just inserted");
+                    if list.len() < MAX_CONTEXTS {
+                        let at = |k: Option<usize>, edge: &'static str| -> &[u8] {
+                            k.and_then(|k| normals.get(k)).map_or(edge, String::as_str).as_bytes()
+                        };
+                        let (before, before2, after) = (
+                            at(i.checked_sub(1), "<s>"),
+                            at(i.checked_sub(2), "<s>"),
+                            at(Some(i + 1), "</s>"),
+                        );
+                        for f in [
+                            bucket(24, &[before]),
+                            bucket(25, &[after]),
+                            bucket(26, &[before2, before]),
+                        ] {
+                            if list.len() < MAX_CONTEXTS && !list.contains(&f) {
+                                list.push(f);
+                            }
                         }
                     }
                 }
                 if first.is_lowercase() {
-                    doc.lower.insert(w.to_string());
+                    if !doc.lower.contains(*w) {
+                        doc.lower.insert(w.to_string());
+                    }
                 } else if i > 0 && first.is_uppercase() && !shouting && !is_all_caps(w) {
                     doc.capitalised.insert(w.to_lowercase());
                 }
@@ -87,6 +95,19 @@ fn first_upper(w: &str) -> bool {
 
 /// The word as the tagger compares it: lowercase, digits as `0`.
 fn normal(w: &str) -> String {
+    if w.is_ascii() {
+        let bytes = w
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_digit() {
+                    b'0'
+                } else {
+                    b.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        return String::from_utf8(bytes).expect("ASCII stays ASCII");
+    }
     w.chars()
         .flat_map(char::to_lowercase)
         .map(|c| if c.is_ascii_digit() { '0' } else { c })
