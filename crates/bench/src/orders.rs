@@ -15,6 +15,9 @@
 //!   the order of their time plus a seeded offset of up to ±2 hours;
 //!   `published` is unchanged. The spread of B-cubed F1 over the jittered
 //!   orders, beside timestamp order, is the instability a crawler would see.
+//!   With `--semantic`, the titles are also embedded (each distinct title
+//!   once) and scored with embeddings, in the default configuration at
+//!   weight 0.2 and in the live one.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -63,12 +66,45 @@ pub fn run(bench: &OrdersBench) -> Result<()> {
     if let Some(dir) = &bench.corpus {
         for name in ["News.jsonl", "News-T.jsonl"] {
             let path = dir.join(name);
-            if path.exists() {
-                mstream_jittered(&path)?;
+            if !path.exists() {
+                continue;
+            }
+            let (titles, gold) = read_mstream(&path)?;
+            mstream_jittered(&path, &titles, &gold, "default configuration", Config::default(), None);
+            #[cfg(feature = "semantic")]
+            if let Some(dir) = &bench.semantic {
+                let vectors = embed_mstream(dir, &titles)?;
+                let configs = [
+                    (
+                        "default configuration, title embeddings at 0.2",
+                        Config {
+                            semantic_weight: 0.2,
+                            ..Config::default()
+                        },
+                    ),
+                    ("live configuration, title embeddings", Config::live()),
+                ];
+                for (what, config) in configs {
+                    mstream_jittered(&path, &titles, &gold, what, config, Some(&vectors));
+                }
             }
         }
     }
     Ok(())
+}
+
+/// MStream's titles embedded in batches, each distinct title once.
+#[cfg(feature = "semantic")]
+fn embed_mstream(dir: &Path, titles: &[String]) -> Result<Vec<Vec<f32>>> {
+    let embedder = newsdesk_cluster::semantic::Embedder::load(dir)?;
+    let mut distinct: Vec<&str> = titles.iter().map(String::as_str).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut vectors: HashMap<&str, Vec<f32>> = HashMap::with_capacity(distinct.len());
+    for batch in distinct.chunks(64) {
+        vectors.extend(batch.iter().copied().zip(embedder.embed(batch)?));
+    }
+    Ok(titles.iter().map(|t| vectors[t.as_str()].clone()).collect())
 }
 
 /// The newswire's articles, read from a newswire started on loopback just
@@ -305,31 +341,41 @@ fn arrival_order(times: &[i64], seed: Option<u64>) -> Vec<usize> {
     arrival.into_iter().map(|(_, i)| i).collect()
 }
 
-/// NMI and B-cubed F1 of an MStream file with published times in file
-/// order, in timestamp order and jittered. Titles only, default
-/// configuration, as `bench cluster` scores MStream.
-fn mstream_jittered(path: &Path) -> Result<()> {
-    let (titles, gold) = read_mstream(path)?;
+/// B-cubed F1 of an MStream file with published times in file order, in
+/// timestamp order and jittered. Titles only (with their embeddings when
+/// given), as `bench cluster` scores MStream.
+fn mstream_jittered(
+    path: &Path,
+    titles: &[String],
+    gold: &[i64],
+    what: &str,
+    config: Config,
+    embeddings: Option<&[Vec<f32>]>,
+) {
     // News-T's 16 parts one day each: a part's topics fall inside the window.
     let step = 16 * 24 * HOUR_MS / titles.len().max(1) as i64;
     let times: Vec<i64> = (0..titles.len()).map(|i| NOW_MS + i as i64 * step).collect();
     let f1 = |order: &[usize]| {
-        let mut engine = Clusterer::new(Config::default());
+        let mut engine = Clusterer::new(config.clone());
         let mut stories = Stories::default();
         for &i in order {
             let item = Item {
                 key: i as u64,
                 title: &titles[i],
                 published_ms: Some(times[i]),
+                embedding: embeddings.map(|e| e[i].as_slice()),
                 ..Item::default()
             };
             stories.assign(&mut engine, &item, times[i] + JITTER_MS);
         }
-        metrics::bcubed(&gold, &stories.resolve()).f1
+        metrics::bcubed(gold, &stories.resolve()).f1
     };
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    report(&format!("{name} with times {} s apart", step / 1000), &times, f1);
-    Ok(())
+    report(
+        &format!("{name} with times {} s apart, {what}", step / 1000),
+        &times,
+        f1,
+    );
 }
 
 /// xorshift64* from a seed mixed by splitmix64: fixed, so seed N is the
@@ -382,22 +428,52 @@ mod tests {
         assert_eq!(sorted, (0..48).collect::<Vec<_>>());
     }
 
-    #[test]
-    fn newswire_events_stay_whole_and_apart_in_all_400_orders() {
-        let articles = newswire_articles().unwrap();
-        let wire = Wire::new(&articles, None);
+    /// Seeds 1..=400 whose orders merge two events, and whose orders split one.
+    fn faulty_orders(wire: &Wire) -> (Vec<String>, Vec<String>) {
+        let (mut merging, mut splitting) = (Vec::new(), Vec::new());
         for seed in 1..=400 {
-            let mut order: Vec<usize> = (0..articles.len()).collect();
+            let mut order: Vec<usize> = (0..wire.articles.len()).collect();
             Rng::new(seed).shuffle(&mut order);
             let stories = wire.stories(&order);
             let faults = wire.faults(&stories);
-            assert_eq!(
-                (faults.merged, faults.split),
-                (0, 0),
-                "seed {seed}: {}",
-                wire.describe(&stories)
-            );
+            let seen = || format!("seed {seed}: {}", wire.describe(&stories));
+            if faults.merged > 0 {
+                merging.push(seen());
+            }
+            if faults.split > 0 {
+                splitting.push(seen());
+            }
         }
+        (merging, splitting)
+    }
+
+    #[test]
+    fn newswire_events_stay_whole_and_apart_in_all_400_orders() {
+        let articles = newswire_articles().unwrap();
+        let (merging, splitting) = faulty_orders(&Wire::new(&articles, None));
+        assert!(merging.is_empty(), "{merging:#?}");
+        assert!(splitting.is_empty(), "{splitting:#?}");
+    }
+
+    /// With the live pipeline's title embeddings (the model named by
+    /// `NEWSDESK_MINILM_DIR`): no order merges two events and at most 2 %
+    /// (8 of 400) leave one split. The 48 titles are embedded once.
+    #[cfg(feature = "semantic")]
+    #[test]
+    fn newswire_orders_with_title_embeddings_merge_no_events() {
+        let Some(dir) = std::env::var_os("NEWSDESK_MINILM_DIR").map(PathBuf::from) else {
+            eprintln!("NEWSDESK_MINILM_DIR unset: newswire orders with title embeddings skipped");
+            return;
+        };
+        let articles = newswire_articles().unwrap();
+        let embeddings = embed_titles(&dir, &articles).unwrap();
+        let (merging, splitting) = faulty_orders(&Wire::new(&articles, Some(&embeddings)));
+        assert!(merging.is_empty(), "{merging:#?}");
+        assert!(
+            splitting.len() <= 8,
+            "{} orders split an event: {splitting:#?}",
+            splitting.len()
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! The titles are embedded once; each weight then re-runs the engine over
 //! the same vectors, and weight 0 (embeddings off) is printed first as the
-//! baseline. Items are fed as `newsdesk cluster` feeds them (in file order,
+//! baseline, the live configuration (what `newsdesk cluster` runs) last. Items are fed as `newsdesk cluster` feeds them (in file order,
 //! titles only, no times) and scored on their final stories after merges.
 
 use std::collections::{HashMap, HashSet};
@@ -51,12 +51,25 @@ pub fn run(corpus: &Path, bench: &SemanticBench) -> Result<()> {
         let (titles, gold) = read_mstream(&path)?;
         embed_missing(&embedder, &titles, &mut cache)?;
         let vectors: Vec<&[f32]> = titles.iter().map(|t| cache[t].as_slice()).collect();
-        for weight in std::iter::once(0.0).chain(bench.weights.iter().copied()) {
-            let stories = assign(&titles, &vectors, weight);
+        let configs = std::iter::once(0.0)
+            .chain(bench.weights.iter().copied())
+            .map(|weight| {
+                let config = Config {
+                    semantic_weight: weight,
+                    ..Config::default()
+                };
+                (format!("semantic weight {weight:.2}"), config)
+            })
+            .chain(std::iter::once((
+                format!("live configuration (weight {:.2})", Config::live().semantic_weight),
+                Config::live(),
+            )));
+        for (what, config) in configs {
+            let stories = assign(&titles, &vectors, config);
             let b = metrics::bcubed(&gold, &stories);
             let found = stories.iter().collect::<HashSet<_>>().len();
             println!(
-                "{name}: semantic weight {weight:.2}: {found} stories: NMI {:.3}, B-cubed P {:.3} R {:.3} F1 {:.3}",
+                "{name}: {what}: {found} stories: NMI {:.3}, B-cubed P {:.3} R {:.3} F1 {:.3}",
                 metrics::nmi(&gold, &stories),
                 b.precision,
                 b.recall,
@@ -113,12 +126,9 @@ fn embed_missing(embedder: &Embedder, titles: &[String], cache: &mut HashMap<Str
     Ok(())
 }
 
-/// Each item's final story with embeddings at `weight`.
-fn assign(titles: &[String], vectors: &[&[f32]], weight: f32) -> Vec<u64> {
-    let mut engine = Clusterer::new(Config {
-        semantic_weight: weight,
-        ..Config::default()
-    });
+/// Each item's final story with embeddings under `config`.
+fn assign(titles: &[String], vectors: &[&[f32]], config: Config) -> Vec<u64> {
+    let mut engine = Clusterer::new(config);
     let mut stories = Stories::default();
     for (key, (title, v)) in titles.iter().zip(vectors).enumerate() {
         let item = Item {
