@@ -179,7 +179,8 @@ enum Command {
         /// Print the stories of every order that merged or split.
         #[arg(long)]
         verbose: bool,
-        /// all-MiniLM-L6-v2 model directory: embed the newswire titles, as the live pipeline does.
+        /// all-MiniLM-L6-v2 model directory: embed the newswire titles, as the live pipeline does
+        /// (and, with --corpus, MStream's titles for a jitter run with embeddings).
         #[cfg(feature = "semantic")]
         #[arg(long)]
         semantic: Option<PathBuf>,

@@ -23,6 +23,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+#[cfg(feature = "semantic")]
+use newsdesk_cluster::semantic::Embedder;
 use newsdesk_cluster::{metrics, Clusterer, Config, Item};
 use newsdesk_newswire::{ArticleInfo, Newswire};
 
@@ -45,7 +47,8 @@ pub struct OrdersBench {
     /// Print every order that merged or split, with the stories it made.
     pub verbose: bool,
     /// all-MiniLM-L6-v2 model directory: embed the newswire titles, as the
-    /// live pipeline does when it has the model.
+    /// live pipeline does when it has the model (and, with `corpus`,
+    /// MStream's titles for a jitter run with embeddings).
     #[cfg(feature = "semantic")]
     pub semantic: Option<PathBuf>,
 }
@@ -54,10 +57,9 @@ pub struct OrdersBench {
 pub fn run(bench: &OrdersBench) -> Result<()> {
     let articles = newswire_articles()?;
     #[cfg(feature = "semantic")]
-    let embeddings = match &bench.semantic {
-        Some(dir) => Some(embed_titles(dir, &articles)?),
-        None => None,
-    };
+    let embedder = bench.semantic.as_deref().map(Embedder::load).transpose()?;
+    #[cfg(feature = "semantic")]
+    let embeddings = embedder.as_ref().map(|e| embed_titles(e, &articles)).transpose()?;
     #[cfg(not(feature = "semantic"))]
     let embeddings: Option<Vec<Vec<f32>>> = None;
     let wire = Wire::new(&articles, embeddings.as_deref());
@@ -72,8 +74,8 @@ pub fn run(bench: &OrdersBench) -> Result<()> {
             let (titles, gold) = read_mstream(&path)?;
             mstream_jittered(&path, &titles, &gold, "default configuration", Config::default(), None);
             #[cfg(feature = "semantic")]
-            if let Some(dir) = &bench.semantic {
-                let vectors = embed_mstream(dir, &titles)?;
+            if let Some(embedder) = &embedder {
+                let vectors = embed_mstream(embedder, &titles)?;
                 let configs = [
                     (
                         "default configuration, title embeddings at 0.2",
@@ -93,18 +95,12 @@ pub fn run(bench: &OrdersBench) -> Result<()> {
     Ok(())
 }
 
-/// MStream's titles embedded in batches, each distinct title once.
+/// MStream's titles embedded, each distinct title once.
 #[cfg(feature = "semantic")]
-fn embed_mstream(dir: &Path, titles: &[String]) -> Result<Vec<Vec<f32>>> {
-    let embedder = newsdesk_cluster::semantic::Embedder::load(dir)?;
-    let mut distinct: Vec<&str> = titles.iter().map(String::as_str).collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let mut vectors: HashMap<&str, Vec<f32>> = HashMap::with_capacity(distinct.len());
-    for batch in distinct.chunks(64) {
-        vectors.extend(batch.iter().copied().zip(embedder.embed(batch)?));
-    }
-    Ok(titles.iter().map(|t| vectors[t.as_str()].clone()).collect())
+fn embed_mstream(embedder: &Embedder, titles: &[String]) -> Result<Vec<Vec<f32>>> {
+    let mut cache = HashMap::new();
+    crate::semantic::embed_missing(embedder, titles, &mut cache)?;
+    Ok(titles.iter().map(|t| cache[t].clone()).collect())
 }
 
 /// The newswire's articles, read from a newswire started on loopback just
@@ -123,8 +119,7 @@ fn newswire_articles() -> Result<Vec<ArticleInfo>> {
 }
 
 #[cfg(feature = "semantic")]
-fn embed_titles(dir: &Path, articles: &[ArticleInfo]) -> Result<Vec<Vec<f32>>> {
-    let embedder = newsdesk_cluster::semantic::Embedder::load(dir)?;
+fn embed_titles(embedder: &Embedder, articles: &[ArticleInfo]) -> Result<Vec<Vec<f32>>> {
     let titles: Vec<&str> = articles.iter().map(|a| a.headline.as_str()).collect();
     Ok(embedder.embed(&titles)?)
 }
@@ -466,7 +461,8 @@ mod tests {
             return;
         };
         let articles = newswire_articles().unwrap();
-        let embeddings = embed_titles(&dir, &articles).unwrap();
+        let embedder = Embedder::load(&dir).unwrap();
+        let embeddings = embed_titles(&embedder, &articles).unwrap();
         let (merging, splitting) = faulty_orders(&Wire::new(&articles, Some(&embeddings)));
         assert!(merging.is_empty(), "{merging:#?}");
         assert!(

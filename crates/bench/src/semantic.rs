@@ -2,9 +2,10 @@
 //! title embeddings improve the MStream scores, and how fast they are made.
 //!
 //! The titles are embedded once; each weight then re-runs the engine over
-//! the same vectors, and weight 0 (embeddings off) is printed first as the
-//! baseline, the live configuration (what `newsdesk cluster` runs) last. Items are fed as `newsdesk cluster` feeds them (in file order,
-//! titles only, no times) and scored on their final stories after merges.
+//! the same vectors, with weight 0 (embeddings off) printed first as the
+//! baseline and the live configuration (what `newsdesk cluster` runs) last.
+//! Items are fed as `newsdesk cluster` feeds them (in file order, titles
+//! only, no times) and scored on their final stories after merges.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -80,8 +81,13 @@ pub fn run(corpus: &Path, bench: &SemanticBench) -> Result<()> {
     Ok(())
 }
 
-/// Embeds the titles not yet in `cache`, in batches, and prints the rate.
-fn embed_missing(embedder: &Embedder, titles: &[String], cache: &mut HashMap<String, Vec<f32>>) -> Result<()> {
+/// Embeds the titles not yet in `cache` (each distinct title once), in
+/// batches, and prints the rate.
+pub(crate) fn embed_missing(
+    embedder: &Embedder,
+    titles: &[String],
+    cache: &mut HashMap<String, Vec<f32>>,
+) -> Result<()> {
     let mut todo: Vec<&str> = titles
         .iter()
         .map(String::as_str)
