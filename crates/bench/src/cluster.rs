@@ -26,6 +26,9 @@ pub struct ClusterBench {
     pub articles: usize,
     /// Synthetic items for the memory and latency run; none to skip it.
     pub stream: Option<usize>,
+    /// File to write every item's assignment to, run by run, so that two
+    /// builds' decisions can be compared byte for byte.
+    pub dump: Option<PathBuf>,
     /// Also score the MStream sets with title embeddings.
     #[cfg(feature = "semantic")]
     pub semantic: Option<crate::semantic::SemanticBench>,
@@ -33,12 +36,14 @@ pub struct ClusterBench {
 
 /// Runs what `bench` asks for and prints the results.
 pub fn cluster(bench: &ClusterBench) -> Result<()> {
+    let dump = bench.dump.as_deref().map(Dump::create).transpose()?;
+    let dump = dump.as_ref();
     if let Some(dir) = &bench.corpus {
         for name in ["News.jsonl", "News-T.jsonl"] {
             let path = dir.join(name);
             if path.exists() {
-                mstream(&path, "default", Config::default())?;
-                mstream(&path, "live", Config::live())?;
+                mstream(&path, "default", Config::default(), dump)?;
+                mstream(&path, "live", Config::live(), dump)?;
             } else {
                 println!("{}: not found, skipped", path.display());
             }
@@ -56,15 +61,32 @@ pub fn cluster(bench: &ClusterBench) -> Result<()> {
     // `newsdesk cluster` runs the live configuration; the default one is
     // timed too, as issue #14's targets name both.
     for (name, config) in [("default", Config::default()), ("live", Config::live())] {
-        throughput(bench.articles, name, &config)?;
+        throughput(bench.articles, name, &config, dump)?;
         if let Some(news) = &news {
-            drawn_throughput(news, bench.articles, name, &config)?;
+            drawn_throughput(news, bench.articles, name, &config, dump)?;
         }
     }
     if let Some(n) = bench.stream {
         stream(n);
     }
     Ok(())
+}
+
+/// The file `--dump` names: each run's heading, then each item's assignment.
+pub(crate) struct Dump(PathBuf);
+
+impl Dump {
+    fn create(path: &Path) -> Result<Dump> {
+        File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        Ok(Dump(path.to_path_buf()))
+    }
+
+    /// A writer appending one run, headed `run`.
+    fn run(&self, run: &str) -> Result<BufWriter<File>> {
+        let mut w = BufWriter::new(File::options().append(true).open(&self.0)?);
+        writeln!(w, "# {run}")?;
+        Ok(w)
+    }
 }
 
 /// Each item's story as `newsdesk cluster` prints it: the story it joined,
@@ -76,12 +98,26 @@ pub(crate) struct Stories {
     story: Vec<u64>,
     /// The keys in each story.
     items: HashMap<u64, Vec<u64>>,
+    /// Where each assignment is written in full (`Debug` prints scores exactly).
+    dump: Option<BufWriter<File>>,
 }
 
 impl Stories {
+    /// Stories that also write each assignment to the dump, if any, under the heading `run`.
+    fn dumping(dump: Option<&Dump>, run: &str) -> Result<Stories> {
+        Ok(Stories {
+            dump: dump.map(|d| d.run(run)).transpose()?,
+            ..Stories::default()
+        })
+    }
+
     /// Assigns an item; keys must be small (they index a vector).
     pub(crate) fn assign(&mut self, engine: &mut Clusterer, item: &Item<'_>, now_ms: i64) {
         let a = engine.assign(item, now_ms);
+        if let Some(w) = &mut self.dump {
+            // A failed dump write shows as a short file; scoring goes on.
+            let _ = writeln!(w, "{} {a:?}", item.key);
+        }
         let key = item.key as usize;
         if self.story.len() <= key {
             self.story.resize(key + 1, u64::MAX);
@@ -144,10 +180,11 @@ pub(crate) fn read_mstream(path: &Path) -> Result<(Vec<String>, Vec<i64>)> {
 
 /// NMI and B-cubed on one MStream file (titles only, no times) with the
 /// configuration named `name`.
-fn mstream(path: &Path, name: &str, config: Config) -> Result<()> {
+fn mstream(path: &Path, name: &str, config: Config, dump: Option<&Dump>) -> Result<()> {
     let (titles, gold) = read_mstream(path)?;
     let mut engine = Clusterer::new(config);
-    let mut stories = Stories::default();
+    let file = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut stories = Stories::dumping(dump, &format!("{file} {name}"))?;
     let (now, started) = (now_ms(), Instant::now());
     for (key, title) in titles.iter().enumerate() {
         let item = Item {
@@ -161,8 +198,7 @@ fn mstream(path: &Path, name: &str, config: Config) -> Result<()> {
     let secs = started.elapsed().as_secs_f64();
     let b = metrics::bcubed(&gold, &predicted);
     println!(
-        "{}, {name} configuration: {} items, {} stories: NMI {:.3}, B-cubed P {:.3} R {:.3} F1 {:.3} ({:.0} items/s)",
-        path.file_name().unwrap_or_default().to_string_lossy(),
+        "{file}, {name} configuration: {} items, {} stories: NMI {:.3}, B-cubed P {:.3} R {:.3} F1 {:.3} ({:.0} items/s)",
         titles.len(),
         predicted.iter().collect::<HashSet<_>>().len(),
         metrics::nmi(&gold, &predicted),
@@ -186,8 +222,9 @@ struct Line {
 
 /// Items per second of the whole `newsdesk cluster` path (JSONL in,
 /// `{"id","story"}` lines out) on synthetic title+lead input, single-threaded.
-fn throughput(n: usize, name: &str, config: &Config) -> Result<()> {
-    let (timing, predicted, gold) = time_jsonl(config, |w| {
+fn throughput(n: usize, name: &str, config: &Config, dump: Option<&Dump>) -> Result<()> {
+    let stories = Stories::dumping(dump, &format!("synthetic {name}"))?;
+    let (timing, predicted, gold) = time_jsonl(config, stories, |w| {
         Synth::new()
             .take(n)
             .map(|a| a.write(w).map(|_| a.story))
@@ -208,7 +245,7 @@ fn throughput(n: usize, name: &str, config: &Config) -> Result<()> {
 /// 30-word lead of words drawn uniformly from the titles' distinct words,
 /// 0.9 s apart, from 50 sources. Leads share words across stories far more
 /// than the synthetic stream's, so candidates are many and scoring is dear.
-fn drawn_throughput(path: &Path, n: usize, name: &str, config: &Config) -> Result<()> {
+fn drawn_throughput(path: &Path, n: usize, name: &str, config: &Config, dump: Option<&Dump>) -> Result<()> {
     let (titles, _) = read_mstream(path)?;
     let vocabulary: Vec<&str> = titles
         .iter()
@@ -219,7 +256,8 @@ fn drawn_throughput(path: &Path, n: usize, name: &str, config: &Config) -> Resul
     if titles.is_empty() || vocabulary.is_empty() {
         return Ok(());
     }
-    let (timing, predicted, _) = time_jsonl(config, |w| {
+    let stories = Stories::dumping(dump, &format!("drawn {name}"))?;
+    let (timing, predicted, _) = time_jsonl(config, stories, |w| {
         let mut rng = Synth::new();
         for i in 0..n {
             let title = &titles[rng.below(titles.len() as u64) as usize];
@@ -266,10 +304,11 @@ fn thread_cpu_secs() -> Option<f64> {
 }
 
 /// Writes JSONL with `write` to a temporary file, then times reading it
-/// through the `newsdesk cluster` path with `config`; returns the timing,
-/// the stories and what `write` returned.
+/// through the `newsdesk cluster` path with `config` into `stories`;
+/// returns the timing, the stories and what `write` returned.
 fn time_jsonl<T>(
     config: &Config,
+    stories: Stories,
     write: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
 ) -> Result<(Timing, Vec<u64>, T)> {
     let path = std::env::temp_dir().join(format!("newsdesk-bench-{}.jsonl", std::process::id()));
@@ -281,7 +320,7 @@ fn time_jsonl<T>(
     };
     let mut out = Vec::new();
     let (started, cpu) = (Instant::now(), thread_cpu_secs());
-    let run = cluster_jsonl(BufReader::new(File::open(&path)?), config, &mut out);
+    let run = cluster_jsonl(BufReader::new(File::open(&path)?), config, stories, &mut out);
     let timing = Timing {
         wall: started.elapsed().as_secs_f64(),
         cpu: cpu.zip(thread_cpu_secs()).map(|(a, b)| b - a),
@@ -291,11 +330,10 @@ fn time_jsonl<T>(
 }
 
 /// Reads synthetic JSONL, assigns every item with `config` (`newsdesk
-/// cluster` runs the live one) and prints its `{"id","story"}` line to
-/// `out`; returns the final stories.
-fn cluster_jsonl(input: impl BufRead, config: &Config, out: &mut impl Write) -> Result<Vec<u64>> {
+/// cluster` runs the live one) into `stories` and prints its
+/// `{"id","story"}` line to `out`; returns the final stories.
+fn cluster_jsonl(input: impl BufRead, config: &Config, mut stories: Stories, out: &mut impl Write) -> Result<Vec<u64>> {
     let mut engine = Clusterer::new(config.clone());
-    let mut stories = Stories::default();
     let mut ids = Vec::new();
     let now = now_ms();
     for line in input.lines() {
@@ -510,7 +548,7 @@ mod tests {
             .collect::<Result<Vec<_>>>()
             .unwrap();
         let mut out = Vec::new();
-        let stories = cluster_jsonl(&input[..], &Config::live(), &mut out).unwrap();
+        let stories = cluster_jsonl(&input[..], &Config::live(), Stories::default(), &mut out).unwrap();
         let lines: Vec<Value> = out
             .lines()
             .map(|l| serde_json::from_str(&l.unwrap()).unwrap())

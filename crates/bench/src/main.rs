@@ -157,6 +157,9 @@ enum Command {
         /// Synthetic items for the memory and latency run (e.g. 1000000).
         #[arg(long)]
         stream: Option<usize>,
+        /// Write every item's assignment, run by run, to this file (to compare two builds' decisions).
+        #[arg(long)]
+        dump: Option<PathBuf>,
         /// all-MiniLM-L6-v2 model directory: also score the corpus with title embeddings.
         #[cfg(feature = "semantic")]
         #[arg(long, requires = "corpus")]
@@ -380,6 +383,7 @@ fn main() -> Result<()> {
             corpus,
             articles,
             stream,
+            dump,
             #[cfg(feature = "semantic")]
             semantic,
             #[cfg(feature = "semantic")]
@@ -388,6 +392,7 @@ fn main() -> Result<()> {
             corpus,
             articles,
             stream,
+            dump,
             #[cfg(feature = "semantic")]
             semantic: semantic.map(|model| newsdesk_bench::semantic::SemanticBench {
                 model,
