@@ -16,8 +16,8 @@
 //! Everything is deterministic: hashes are fixed, maps are iterated only
 //! after sorting, ties break on story id.
 
-use std::cmp::Ordering;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::cell::OnceCell;
+use std::collections::BTreeSet;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -57,38 +57,29 @@ const RESEAT_MEMBERS: usize = 8;
 /// without a margin two close stories could trade an article back and forth.
 const MOVE_MARGIN: f32 = 0.02;
 
-/// A candidate story with its overlap, ordered best first: more weight,
-/// then the older story.
-struct Ranked(f32, u64);
-
-impl Ord for Ranked {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
-    }
-}
-
-impl PartialOrd for Ranked {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Ranked {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Ranked {}
-
 /// An article being scored against stories: its document, the document's
-/// lookup table, its publisher and its time.
-#[derive(Clone, Copy)]
+/// lookup table, its publisher and its time. The table is built on the
+/// first member comparison: the bounds rule out most stories before it.
 struct Article<'a> {
     doc: &'a Doc,
-    lookup: &'a Lookup,
+    lookup: OnceCell<Lookup>,
     source: Option<u32>,
     time: i64,
+}
+
+impl<'a> Article<'a> {
+    fn new(doc: &'a Doc, source: Option<u32>, time: i64) -> Article<'a> {
+        Article {
+            doc,
+            lookup: OnceCell::new(),
+            source,
+            time,
+        }
+    }
+
+    fn lookup(&self) -> &Lookup {
+        self.lookup.get_or_init(|| Lookup::new(&self.doc.vector))
+    }
 }
 
 /// Near-copies of an arriving article among live ones.
@@ -281,13 +272,7 @@ impl Clusterer {
 
     /// Candidate stories with their scores, best first (ties: older story first).
     fn score(&mut self, doc: &Doc, source: Option<u32>, time: i64) -> Vec<(f32, u64)> {
-        let lookup = Lookup::new(&doc.vector);
-        let article = Article {
-            doc,
-            lookup: &lookup,
-            source,
-            time,
-        };
+        let article = Article::new(doc, source, time);
         let floor = self.config.threshold.min(self.config.related_threshold);
         let mut scored: Vec<(f32, u64)> = self
             .candidates(doc)
@@ -308,19 +293,7 @@ impl Clusterer {
         }
         // Sorted so each story's overlap is summed in the same order every run.
         probes.sort_unstable_by(rarest_first);
-        // The best few by a bounded heap: most stories a common term reaches
-        // never enter it.
-        let mut best: BinaryHeap<Ranked> = BinaryHeap::with_capacity(CANDIDATES + 1);
-        self.postings.overlap(&probes, POSTINGS_SCANNED, |id, w| {
-            let ranked = Ranked(w, id);
-            if best.len() < CANDIDATES || best.peek().is_some_and(|worst| ranked < *worst) {
-                best.push(ranked);
-                if best.len() > CANDIDATES {
-                    best.pop();
-                }
-            }
-        });
-        best.into_sorted_vec().into_iter().map(|Ranked(_, id)| id).collect()
+        self.postings.most_overlapping(&probes, POSTINGS_SCANNED, CANDIDATES)
     }
 
     /// The article's score against a story, or `None` when it is under
@@ -328,14 +301,9 @@ impl Clusterer {
     /// dropped anyway changes no decision). With `without`, the article is
     /// that member of the story, scored against the story without itself.
     fn similarity(&mut self, id: u64, article: &Article, without: Option<u64>, floor: f32) -> Option<f32> {
-        let Article {
-            doc,
-            lookup,
-            source,
-            time,
-        } = *article;
+        let (doc, source, time) = (article.doc, article.source, article.time);
         let c = &self.config;
-        let (blend, half_life, penalty) = (c.member_weight, c.half_life_ms, c.same_source_factor);
+        let (blend, half_life, same_source) = (c.member_weight, c.half_life_ms, c.same_source_factor);
         let semantic = c.semantic_weight;
         let semantic_half_life = c.semantic_half_life_ms;
         let story = self.stories.get_mut(&id)?;
@@ -362,25 +330,35 @@ impl Clusterer {
         } else {
             semantic
         };
-        let penalty = if source.is_some_and(|src| match without {
-            None => story.has_source(src),
-            Some(key) => story.has_other_source(src, key),
-        }) {
-            penalty
-        } else {
-            1.0
-        };
-        let blended = |member: f32| {
+        let blended = |member: f32, penalty: f32| {
             let words = (1.0 - blend) * centroid + blend * member;
             let s = embedded.map_or(words, |cos| (1.0 - semantic) * words + semantic * cos);
             s * decay * penalty
         };
-        // The margin covers rounding in the bound; the bound needs the score
-        // to grow with the member cosine.
-        if blend >= 0.0 && semantic <= 1.0 && blended(member_bound + 1e-4) < floor {
+        // The margin covers rounding in the bounds; they need the score to
+        // grow with the member cosine and, above a floor over 0, with the
+        // publisher factor. Cheapest first: the centroid's bound before
+        // reading the story's publishers and its members' terms.
+        let bounded = blend >= 0.0 && semantic <= 1.0;
+        if bounded && floor > 0.0 && blended(member_bound + 1e-4, same_source.max(1.0)) < floor {
             return None;
         }
-        Some(blended(story.member_similarity(lookup, without)))
+        let penalty = if source.is_some_and(|src| match without {
+            None => story.has_source(src),
+            Some(key) => story.has_other_source(src, key),
+        }) {
+            same_source
+        } else {
+            1.0
+        };
+        let member_bound = match without {
+            None => story.member_bound(doc, member_bound),
+            Some(_) => member_bound,
+        };
+        if bounded && blended(member_bound + 1e-4, penalty) < floor {
+            return None;
+        }
+        Some(blended(story.member_similarity(article.lookup(), without), penalty))
     }
 
     /// Revises recent decisions around the story an article just joined:
@@ -422,13 +400,7 @@ impl Clusterer {
                 continue;
             };
             let (doc, source, time) = (m.doc(&self.df), m.source, m.time_ms);
-            let lookup = Lookup::new(&doc.vector);
-            let article = Article {
-                doc: &doc,
-                lookup: &lookup,
-                source,
-                time,
-            };
+            let article = Article::new(&doc, source, time);
             // Scoring the member in its own story caches that story's norm
             // under today's idf; kept whether or not the score is needed, so
             // the shortcut below leaves every later score as it was.
@@ -475,17 +447,18 @@ impl Clusterer {
         let Some(a) = docs.iter().position(|(k, _)| *k == newcomer) else {
             return;
         };
-        let lookups: Vec<Lookup> = docs.iter().map(|(_, d)| Lookup::new(&d.vector)).collect();
         // Every member close to the newcomer: one story, nothing to compare.
+        let newcomer_terms = Lookup::new(&docs[a].1.vector);
         if docs
             .iter()
             .enumerate()
-            .all(|(i, (_, d))| i == a || lookups[a].dot(&d.vector) >= self.config.threshold)
+            .all(|(i, (_, d))| i == a || newcomer_terms.dot(&d.vector) >= self.config.threshold)
         {
             return;
         }
-        let sim: Vec<Vec<f32>> = lookups
+        let sim: Vec<Vec<f32>> = docs
             .iter()
+            .map(|(_, d)| Lookup::new(&d.vector))
             .map(|l| docs.iter().map(|(_, d)| l.dot(&d.vector)).collect())
             .collect();
         let groups = groups(&sim);

@@ -7,7 +7,34 @@
 //! postings stay in their lists until a rebuild; a freed slot is reused by
 //! the next new story.
 
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
 use rustc_hash::FxHashMap;
+
+/// A story with its overlap, ordered best first: more weight, then the
+/// older story.
+struct Ranked(f32, u64);
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
 
 #[derive(Debug, Clone, Copy)]
 struct Posting {
@@ -16,13 +43,32 @@ struct Posting {
 }
 
 /// A slot's generation and `overlap`'s scratch for it, side by side: a
-/// posting's slot is a random place in memory, read once per posting.
-#[derive(Debug, Clone, Copy, Default)]
+/// posting's slot is a random place in memory, read once per posting, and
+/// eight bytes a slot keep a window's slots in a core's cache.
+#[derive(Debug, Clone, Copy)]
 struct Slot {
     generation: u32,
-    /// Summed probe weight, and whether `overlap` touched the slot yet.
+    /// Summed probe weight; `UNTOUCHED` until `overlap` adds to it. Probe
+    /// weights are not negative, and -0 plus any of them is that weight
+    /// exactly, so the sums are those from +0.
     weight: f32,
-    marked: bool,
+}
+
+const UNTOUCHED: f32 = -0.0;
+
+impl Slot {
+    fn touched(&self) -> bool {
+        self.weight.to_bits() != UNTOUCHED.to_bits()
+    }
+}
+
+impl Default for Slot {
+    fn default() -> Slot {
+        Slot {
+            generation: 0,
+            weight: UNTOUCHED,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -77,10 +123,34 @@ impl Postings {
         self.dead += n;
     }
 
-    /// Calls `visit(story, weight)` for each live story in the latest
-    /// `scanned` postings of the probe terms, with the summed weight of the
-    /// probes it holds (summed in probe order, so results are reproducible).
-    pub fn overlap(&mut self, probes: &[(f32, u64)], scanned: usize, mut visit: impl FnMut(u64, f32)) {
+    /// The `k` live stories with the most summed probe weight in the latest
+    /// `scanned` postings of the probe terms, best first; ties go to the
+    /// older story. Probe weights must not be negative.
+    pub fn most_overlapping(&mut self, probes: &[(f32, u64)], scanned: usize, k: usize) -> Vec<u64> {
+        self.sum(probes, scanned);
+        // A bounded heap: most stories a common term reaches never enter it,
+        // and their ids (a random read each) are not needed.
+        let mut best: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
+        for i in self.touched.drain(..) {
+            let weight = std::mem::replace(&mut self.slots[i as usize].weight, UNTOUCHED);
+            let worst = best.peek().filter(|_| best.len() == k);
+            if worst.is_some_and(|worst| weight.total_cmp(&worst.0).is_lt()) {
+                continue;
+            }
+            let ranked = Ranked(weight, self.ids[i as usize]);
+            if best.len() < k || best.peek().is_some_and(|worst| ranked < *worst) {
+                best.push(ranked);
+                if best.len() > k {
+                    best.pop();
+                }
+            }
+        }
+        best.into_sorted_vec().into_iter().map(|Ranked(_, id)| id).collect()
+    }
+
+    /// Sums each live story's probe weights into its slot (in probe order,
+    /// so results are reproducible) and lists the slots touched.
+    fn sum(&mut self, probes: &[(f32, u64)], scanned: usize) {
         for &(w, term) in probes {
             let Some(list) = self.lists.get(&term) else { continue };
             for p in list.iter().rev().take(scanned) {
@@ -88,16 +158,11 @@ impl Postings {
                 if slot.generation != p.generation {
                     continue;
                 }
-                if !std::mem::replace(&mut slot.marked, true) {
+                if !slot.touched() {
                     self.touched.push(p.slot);
                 }
                 slot.weight += w;
             }
-        }
-        for i in self.touched.drain(..) {
-            let slot = &mut self.slots[i as usize];
-            slot.marked = false;
-            visit(self.ids[i as usize], std::mem::take(&mut slot.weight));
         }
     }
 
@@ -124,10 +189,32 @@ mod tests {
     use super::*;
 
     fn overlap(p: &mut Postings, probes: &[(f32, u64)]) -> Vec<(u64, f32)> {
-        let mut v = Vec::new();
-        p.overlap(probes, 100, |id, w| v.push((id, w)));
+        p.sum(probes, 100);
+        let touched: Vec<u32> = p.touched.drain(..).collect();
+        let mut v: Vec<(u64, f32)> = touched
+            .into_iter()
+            .map(|i| {
+                (
+                    p.ids[i as usize],
+                    std::mem::replace(&mut p.slots[i as usize].weight, UNTOUCHED),
+                )
+            })
+            .collect();
         v.sort_by_key(|&(id, _)| id);
         v
+    }
+
+    #[test]
+    fn most_overlapping_ranks_by_weight_then_age() {
+        let mut p = Postings::default();
+        for (id, terms) in [(30, vec![1, 2]), (10, vec![1]), (20, vec![1]), (40, vec![3])] {
+            let slot = p.open(id);
+            p.add(slot, terms);
+        }
+        let probes = [(0.5, 1), (0.25, 2), (0.1, 3)];
+        assert_eq!(p.most_overlapping(&probes, 100, 3), vec![30, 10, 20]);
+        assert_eq!(p.most_overlapping(&probes, 100, 10), vec![30, 10, 20, 40]);
+        assert_eq!(p.most_overlapping(&probes, 100, 0), Vec::<u64>::new());
     }
 
     #[test]

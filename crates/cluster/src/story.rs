@@ -281,19 +281,15 @@ impl Story {
     }
 
     /// Cosine of a weighed document with the idf-weighted centroid, and an
-    /// upper bound on its cosine with any recent member (a unit vector),
-    /// from the part of the document the member can share: the terms in
-    /// `member_terms`, and, unless the centroid was pruned, in the centroid.
-    /// The cosine is at most that part's length (Cauchy–Schwarz) and at most
-    /// the members' largest weight times its summed weights.
+    /// upper bound on its cosine with any recent member (a unit vector) from
+    /// the centroid alone: unless the centroid was pruned, a member shares
+    /// only terms the centroid holds, so the cosine is at most the length of
+    /// the document's part in the centroid (Cauchy–Schwarz) and at most the
+    /// members' largest weight times that part's summed weights.
+    /// [`Story::member_bound`] tightens it.
     pub fn centroid_similarity(&mut self, doc: &Doc, df: &DocFreq) -> (f32, f32) {
         let (mut dot, mut shared, mut summed) = (0.0f32, 0.0f32, 0.0f32);
-        let (mut near, mut near_summed) = (0.0f32, 0.0f32);
         for (&(h, w), idf) in doc.vector.iter().zip(&doc.idf) {
-            if self.member_terms.contains(h) {
-                near += w * w;
-                near_summed += w;
-            }
             if !has_bit(&self.filter, h) {
                 continue;
             }
@@ -303,17 +299,34 @@ impl Story {
                 summed += w;
             }
         }
-        let bound = |sq: f32, sum: f32| sq.sqrt().min(self.peak * sum);
         let member_bound = match self.pruned {
-            true => bound(near, near_summed),
-            false => bound(near, near_summed).min(bound(shared, summed)),
+            true => 1.0,
+            false => self.bound(shared, summed).min(1.0),
         };
-        let member_bound = member_bound.min(1.0);
         if shared == 0.0 {
             return (0.0, member_bound);
         }
         let norm = self.norm(df);
         (if norm == 0.0 { 0.0 } else { dot / norm }, member_bound)
+    }
+
+    /// An upper bound on a unit document's cosine with any recent member,
+    /// from the part of it in `member_terms` (which holds also terms a
+    /// pruned centroid dropped), no looser than `centroid_bound`.
+    pub fn member_bound(&self, doc: &Doc, centroid_bound: f32) -> f32 {
+        let (mut near, mut near_summed) = (0.0f32, 0.0f32);
+        for &(h, w) in &doc.vector {
+            if self.member_terms.contains(h) {
+                near += w * w;
+                near_summed += w;
+            }
+        }
+        self.bound(near, near_summed).min(centroid_bound)
+    }
+
+    /// The bound of a part with squared length `sq` and summed weights `sum`.
+    fn bound(&self, sq: f32, sum: f32) -> f32 {
+        sq.sqrt().min(self.peak * sum)
     }
 
     /// Cosine of a member's document with the centroid of the other
