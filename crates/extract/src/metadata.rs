@@ -35,6 +35,8 @@ struct Sources {
     ld: Option<Value>,
     /// Some JSON-LD declares the page a forum thread or a question with answers.
     discussion: bool,
+    /// Some JSON-LD declares the page a collection, a list or a product.
+    collection: bool,
     title_tag: Option<String>,
     headings: Vec<String>,
     html_lang: Option<String>,
@@ -75,7 +77,10 @@ const MAX_FIELD_CHARS: usize = 2_000;
 /// What a page says it is.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Declared {
-    /// JSON-LD of an Article type, or `og:type` "article".
+    /// JSON-LD of an Article type, or `og:type` "article" on a page whose
+    /// JSON-LD does not call it a collection, a list or a product (site
+    /// templates stamp `og:type` "article" on every page; schema.org types
+    /// are chosen per page).
     pub article: bool,
     /// JSON-LD of a forum thread or a question page (`DiscussionForumPosting`,
     /// `QAPage`): its replies are its content, not comments under it.
@@ -87,19 +92,40 @@ pub(crate) struct Declared {
 pub(crate) fn read(dom: &Dom, url: Option<&Url>) -> (Extracted, Declared) {
     let s = gather(dom);
     let declared = Declared {
-        article: s.ld.is_some() || s.meta.get("og:type").is_some_and(|t| t.eq_ignore_ascii_case("article")),
+        article: s.ld.is_some()
+            || (!s.collection && s.meta.get("og:type").is_some_and(|t| t.eq_ignore_ascii_case("article"))),
         discussion: s.discussion,
     };
     (fields(s, url), declared)
 }
 
-/// Whether a JSON-LD value declares a forum thread or a question page,
-/// looking inside arrays and `@graph` as [`find_article`] does.
-fn is_discussion(v: &Value, depth: usize) -> bool {
-    fn is_discussion_type(t: &Value) -> bool {
+/// Whether a JSON-LD value declares a forum thread or a question page.
+fn is_discussion(v: &Value) -> bool {
+    declares(v, &|t| t == "DiscussionForumPosting" || t == "QAPage", 0)
+}
+
+/// Whether a JSON-LD value declares a collection of items or one product:
+/// a page of teasers, search results or goods, not an article.
+fn is_collection(v: &Value) -> bool {
+    declares(
+        v,
+        &|t| {
+            matches!(
+                t,
+                "CollectionPage" | "ItemList" | "SearchResultsPage" | "Product" | "ProductGroup" | "OfferCatalog"
+            )
+        },
+        0,
+    )
+}
+
+/// Whether a JSON-LD value has a `@type` that `is_type`, looking inside
+/// arrays and `@graph` as [`find_article`] does.
+fn declares(v: &Value, is_type: &dyn Fn(&str) -> bool, depth: usize) -> bool {
+    fn type_matches(t: &Value, is_type: &dyn Fn(&str) -> bool) -> bool {
         match t {
-            Value::String(s) => s == "DiscussionForumPosting" || s == "QAPage",
-            Value::Array(a) => a.iter().any(is_discussion_type),
+            Value::String(s) => is_type(s),
+            Value::Array(a) => a.iter().any(|t| type_matches(t, is_type)),
             _ => false,
         }
     }
@@ -107,10 +133,10 @@ fn is_discussion(v: &Value, depth: usize) -> bool {
         return false;
     }
     match v {
-        Value::Array(items) => items.iter().any(|i| is_discussion(i, depth + 1)),
+        Value::Array(items) => items.iter().any(|i| declares(i, is_type, depth + 1)),
         Value::Object(map) => {
-            map.get("@type").is_some_and(is_discussion_type)
-                || map.get("@graph").is_some_and(|g| is_discussion(g, depth + 1))
+            map.get("@type").is_some_and(|t| type_matches(t, is_type))
+                || map.get("@graph").is_some_and(|g| declares(g, is_type, depth + 1))
         }
         _ => false,
     }
@@ -267,20 +293,17 @@ fn gather(dom: &Dom) -> Sources {
             "title" if s.title_tag.is_none() => s.title_tag = non_empty(&text(dom, i)),
             "link" => gather_link(&mut s, dom, i),
             "script"
-                if s.ld.is_none()
+                if (s.ld.is_none() || !s.discussion || !s.collection)
                     && e.attr("type")
                         .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
             {
-                let ld = json_ld(&raw_text(dom, i));
-                s.discussion |= ld.as_ref().is_some_and(|v| is_discussion(v, 0));
-                s.ld = ld.and_then(|v| find_article(&v, 0));
-            }
-            "script"
-                if !s.discussion
-                    && e.attr("type")
-                        .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
-            {
-                s.discussion = json_ld(&raw_text(dom, i)).is_some_and(|v| is_discussion(&v, 0));
+                if let Some(ld) = json_ld(&raw_text(dom, i)) {
+                    s.discussion |= is_discussion(&ld);
+                    s.collection |= is_collection(&ld);
+                    if s.ld.is_none() {
+                        s.ld = find_article(&ld, 0);
+                    }
+                }
             }
             "h1" | "h2" if !node.junk && s.headings.len() < 20 => s.headings.extend(heading_text(dom, i)),
             "time" if s.times.len() < 20 => s.times.extend(e.attr("datetime").and_then(non_empty)),
@@ -670,6 +693,25 @@ mod tests {
             without_site_name("İstanbul – Ünïcode Site", Some("ünïcode site")),
             "İstanbul – Ünïcode Site"
         );
+    }
+
+    #[test]
+    fn og_article_is_overruled_by_json_ld_declaring_a_collection_or_a_product() {
+        let declared = |head: &str| {
+            let doc = crate::parse::parse(head);
+            read(&Dom::build(&doc), None).1.article
+        };
+        let og = r#"<meta property="og:type" content="article">"#;
+        let ld = |t: &str| format!(r#"<script type="application/ld+json">{{"@graph":[{{"@type":{t}}}]}}</script>"#);
+        assert!(declared(&format!("<head>{og}</head>")));
+        assert!(!declared(&format!(
+            "<head>{og}{}</head>",
+            ld(r#"["ItemList","CollectionPage"]"#)
+        )));
+        assert!(!declared(&format!("<head>{}{og}</head>", ld(r#""Product""#))));
+        // An article type in JSON-LD stays an article beside a list it carries.
+        let both = ld(r#"["NewsArticle","ItemList"]"#);
+        assert!(declared(&format!("<head>{og}{both}</head>")));
     }
 
     #[test]
