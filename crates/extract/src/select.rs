@@ -134,8 +134,9 @@ fn climb(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
 /// are links, with short blurbs: the prose that wins the vote is the
 /// listing's introduction, and its items lie in a cousin container. The
 /// winner rises, as in [`climb`], through parents that add content, here
-/// prose or whole headlines as links, and few menu links (short links, or
-/// links to no page), when the ancestor holds at least twice its content.
+/// prose or whole headlines as links, and not mostly menu links (short
+/// links, or links to no page), when the ancestor holds at least twice its
+/// content.
 fn climb_listing(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
     let menu = dom.menu_link_chars();
     // Per node, the characters of prose blocks and of the headline links in other blocks.
@@ -160,7 +161,11 @@ fn climb_listing(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
         let added = p.chars.saturating_sub(c.chars) as f32;
         let added_menu = menu[parent].saturating_sub(menu[current]) as f32;
         let added_content = content(parent).saturating_sub(content(current)) as f32;
-        if added_menu > added * MAX_ADDED_LINK_DENSITY || added_content < added * MIN_ADDED_PROSE {
+        // Menu links count against a parent only where they outweigh its
+        // content: each item of a listing carries its own short links (its
+        // source, its age, its comments) beside its headline.
+        let menu_heavy = added_menu > added * MAX_ADDED_LINK_DENSITY && added_menu > added_content;
+        if menu_heavy || added_content < added * MIN_ADDED_PROSE {
             break;
         }
         current = parent;
@@ -693,6 +698,35 @@ mod tests {
         assert!(!blocks
             .iter()
             .any(|b| b.text.starts_with("Renting a car") && roots.iter().any(|&r| dom.contains(r, b.owner))));
+    }
+
+    #[test]
+    fn a_listing_whose_items_carry_short_links_beside_their_headlines_rises_to_them() {
+        // Each item: a headline link, then its source and age as short links.
+        let item = |n: usize| {
+            format!(
+                "<tr><td><a href=/jobs/{n}>Workshop number {n} is hiring a senior bridge engineer</a> \
+                 (<a href=/from?site={n}>example.org</a>)</td><td><a href=/item/{n}>{n} hours ago</a> \
+                 <a href=/hide/{n}>hide</a></td></tr>"
+            )
+        };
+        let items: String = (1..=8).map(item).collect();
+        let page = format!(
+            "<nav><a href=/>Home</a><a href=/new>New</a></nav><table><tr><td><div>These are jobs at the \
+             workshops we fund, listed as they are posted.</div></td></tr>{items}</table>"
+        );
+        let doc = crate::parse::parse(&page);
+        let dom = Dom::build(&doc);
+        let blocks = crate::segment::blocks(&dom, dom.body());
+        let roots = article_roots(&dom, &blocks, &Header::new(None, None, None, None), false);
+        let kept = |needle: &str| {
+            blocks
+                .iter()
+                .filter(|b| b.text.contains(needle) && roots.iter().any(|&r| dom.contains(r, b.owner)))
+                .count()
+        };
+        assert_eq!(kept("is hiring"), 8);
+        assert_eq!(kept("New"), 0);
     }
 
     #[test]
