@@ -26,7 +26,7 @@ const MAX_CARD_EXTRA_CHARS: u32 = 60;
 /// every caption on the page: a paragraph that merely repeats one is dropped.
 /// Link-dense blocks are dropped, except, with `keep_headline_links` (on a
 /// page that is a listing rather than an article), those whose links are
-/// whole headlines rather than menu entries.
+/// whole headlines rather than menu entries; there, teasers' blurbs stay too.
 pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>, keep_headline_links: bool) -> Vec<Block> {
     let menu = keep_headline_links.then(|| dom.menu_link_chars());
     let is_headline_link = |b: &Block| {
@@ -48,7 +48,8 @@ pub fn clean(dom: &Dom, blocks: Vec<Block>, captions: &HashSet<String>, keep_hea
         }
         if block.kind != BlockKind::Image {
             let heading = linked_heading.take();
-            if heading.as_ref().is_some_and(|h| is_teaser_blurb(dom, h, &block)) {
+            // On a listing, the teasers are the content: blurbs and all.
+            if menu.is_none() && heading.as_ref().is_some_and(|h| is_teaser_blurb(dom, h, &block)) {
                 continue;
             }
             if matches!(block.kind, BlockKind::Heading(_)) && block.link_density() > MAX_LINK_DENSITY {
@@ -597,6 +598,24 @@ mod tests {
              <h3><a href=/b>Linked subhead</a></h3><p>The article goes on.</p></div>"
         );
         assert_eq!(texts(&html), vec![first, "The article goes on."]);
+    }
+
+    #[test]
+    fn a_listing_keeps_its_teasers_blurbs() {
+        let card = |n: usize| {
+            format!(
+                "<div class=card><h3><a href=/story/{n}>Ferry services resume on the northern route {n}</a></h3>\
+                 <p>Crews worked through the weekend to clear the harbour.</p></div>"
+            )
+        };
+        let html: String = (1..=3).map(card).collect();
+        let doc = crate::parse::parse(&html);
+        let dom = crate::dom::Dom::build(&doc);
+        let listing = clean(&dom, crate::segment::blocks(&dom, dom.body()), &HashSet::new(), true);
+        assert_eq!(listing.iter().filter(|b| b.text.starts_with("Crews")).count(), 3);
+        assert_eq!(listing.iter().filter(|b| b.text.starts_with("Ferry")).count(), 3);
+        // Inside an article, the same cards are promotion.
+        assert!(!texts(&html).iter().any(|t| t.starts_with("Crews")));
     }
 
     #[test]
