@@ -246,7 +246,7 @@ fn throughput(n: usize, name: &str, config: &Config, dump: Option<&Dump>) -> Res
 /// 0.9 s apart, from 50 sources. Leads share words across stories far more
 /// than the synthetic stream's, so candidates are many and scoring is dear.
 fn drawn_throughput(path: &Path, n: usize, name: &str, config: &Config, dump: Option<&Dump>) -> Result<()> {
-    let (titles, _) = read_mstream(path)?;
+    let (titles, clusters) = read_mstream(path)?;
     let vocabulary: Vec<&str> = titles
         .iter()
         .flat_map(|t| t.split_whitespace())
@@ -257,10 +257,13 @@ fn drawn_throughput(path: &Path, n: usize, name: &str, config: &Config, dump: Op
         return Ok(());
     }
     let stories = Stories::dumping(dump, &format!("drawn {name}"))?;
-    let (timing, predicted, _) = time_jsonl(config, stories, |w| {
+    let (timing, predicted, gold) = time_jsonl(config, stories, |w| {
         let mut rng = Synth::new();
+        let mut gold = Vec::with_capacity(n);
         for i in 0..n {
-            let title = &titles[rng.below(titles.len() as u64) as usize];
+            let drawn = rng.below(titles.len() as u64) as usize;
+            let title = &titles[drawn];
+            gold.push(clusters[drawn]);
             let lead: Vec<&str> = (0..30)
                 .map(|_| vocabulary[rng.below(vocabulary.len() as u64) as usize])
                 .collect();
@@ -268,12 +271,14 @@ fn drawn_throughput(path: &Path, n: usize, name: &str, config: &Config, dump: Op
                 "published": START_MS + 900 * i as i64, "source": format!("Source {}", rng.below(50))});
             writeln!(w, "{line}")?;
         }
-        Ok(())
+        Ok(gold)
     })?;
     println!(
-        "newsdesk cluster path, {name} configuration, {n} MStream titles drawn with 30-word random leads: {}; {} stories",
+        "newsdesk cluster path, {name} configuration, {n} MStream titles drawn with 30-word random leads: {}; {} stories (with the titles' MStream clusters: NMI {:.3}, B-cubed F1 {:.3})",
         timing.describe(n),
         predicted.iter().collect::<HashSet<_>>().len(),
+        metrics::nmi(&gold, &predicted),
+        metrics::bcubed(&gold, &predicted).f1,
     );
     Ok(())
 }
