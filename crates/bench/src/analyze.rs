@@ -204,14 +204,19 @@ fn write_predictions(rows: &[CnnRow], n: usize, out_dir: &Path) -> Result<()> {
 /// Articles per second of the full analysis, on one thread: by wall clock,
 /// and by the CPU time the process got (the honest per-core figure on a
 /// shared machine).
-pub fn speed(corpus: &Path, rounds: usize) -> Result<()> {
+pub fn speed(corpus: &Path, rounds: usize, dump: Option<&Path>) -> Result<()> {
     let rows = read_cnn(corpus)?;
     let cpu_start = cpu_seconds();
     let start = Instant::now();
     let mut quotes = 0;
-    for _ in 0..rounds.max(1) {
+    let mut analyses = Vec::new();
+    for round in 0..rounds.max(1) {
         for row in &rows {
-            quotes += analyze(None, &row.article, 3).quotes.len();
+            let analysis = analyze(None, &row.article, 3);
+            quotes += analysis.quotes.len();
+            if round == 0 && dump.is_some() {
+                analyses.push(analysis);
+            }
         }
     }
     let secs = start.elapsed().as_secs_f64();
@@ -227,7 +232,21 @@ pub fn speed(corpus: &Path, rounds: usize) -> Result<()> {
             n / (b - a).max(1e-9)
         );
     }
+    if let Some(path) = dump {
+        write_analyses(path, &analyses)?;
+    }
     Ok(())
+}
+
+/// One analysis per line, in corpus order, so two builds' outputs compare with `cmp`.
+fn write_analyses(path: &Path, analyses: &[newsdesk_domain::Analysis]) -> Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    for analysis in analyses {
+        serde_json::to_writer(&mut out, analysis)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(out.flush()?)
 }
 
 /// User plus system CPU seconds of this process, from /proc (Linux only).

@@ -99,6 +99,9 @@ enum Command {
         corpus: PathBuf,
         #[arg(long, default_value_t = 3)]
         rounds: usize,
+        /// Write the first round's analyses here as JSON lines (to compare two builds).
+        #[arg(long)]
+        dump: Option<PathBuf>,
     },
     /// Article extraction: shingle precision/recall/F1, pages/s on one thread, peak RSS.
     Extract {
@@ -270,7 +273,7 @@ fn main() -> Result<()> {
         } => analyze::summary(&corpus, sentences, &out, tune),
         Command::Quotes { corpus, verbose, half } => analyze::quotes(&corpus, verbose, half),
         Command::Entities { corpus, out } => entities::run(&corpus, &out),
-        Command::Analyze { corpus, rounds } => analyze::speed(&corpus, rounds),
+        Command::Analyze { corpus, rounds, dump } => analyze::speed(&corpus, rounds, dump.as_deref()),
         Command::Orders {
             orders,
             corpus,
