@@ -147,10 +147,11 @@ pub fn extract(title: Option<&str>, text: &str, sentences: &[Sentence]) -> Entit
             .map(|s| (s, true))
             .chain(headline.iter().map(|s| (s, false)))
     };
+    let mut document_tagger = model.for_document(&case);
     let mut cands = Vec::new();
     let mut covered: Vec<Vec<bool>> = Vec::new();
     for (k, (sentence, in_body)) in all().enumerate() {
-        let tags = model.tag(&case, &sentence.words);
+        let tags = document_tagger.tag(&sentence.words);
         let mut tagged = tagger::names(&tags);
         extend_across_connectors(&sentence.words, &mut tagged);
         let weight = if in_body { TAGGED_VOTE } else { HEADLINE_VOTE };

@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::sentences::{dateline_len, Sentence};
-use crate::tokens::terms;
+use crate::tagger::FxBuild;
+use crate::tokens::TermIds;
 
 /// Feature weights of the sentence score.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,10 +59,10 @@ impl Default for SummaryParams {
 struct Scored {
     /// Byte range without dateline.
     span: Range<usize>,
-    /// Its words, lowercased, without punctuation: two copies of one
-    /// sentence (wire copy repeats its lead; a caption repeats a line) agree.
-    words: String,
-    terms: Vec<String>,
+    /// The same for two copies of one sentence (wire copy repeats its lead;
+    /// a caption repeats a line): its words, lowercased, without punctuation.
+    copy: u32,
+    terms: Vec<u32>,
     score: f64,
 }
 
@@ -96,7 +97,7 @@ pub fn summary_and_key_points(
     let short: Vec<&Scored> = scored
         .iter()
         .filter(|s| text[s.span.clone()].split_whitespace().count() <= KEY_POINT_WORDS)
-        .filter(|s| !chosen.iter().any(|c| c.words == s.words))
+        .filter(|s| !chosen.iter().any(|c| c.copy == s.copy))
         .collect();
     let points = pick(p, &short, k).into_iter().map(|s| s.span.clone()).collect();
     let mut summary: Vec<Range<usize>> = chosen.into_iter().map(|s| s.span.clone()).collect();
@@ -106,13 +107,15 @@ pub fn summary_and_key_points(
 
 /// Scores every sentence; the scores do not yet know about redundancy.
 fn score(p: &SummaryParams, text: &str, title: Option<&str>, sentences: &[Sentence]) -> Vec<Scored> {
-    let doc_terms: Vec<Vec<String>> = sentences.iter().map(|s| terms(&text[s.span.clone()])).collect();
-    let mut doc_tf: HashMap<&str, f64> = HashMap::new();
-    for t in doc_terms.iter().flatten() {
-        *doc_tf.entry(t.as_str()).or_default() += 1.0;
+    let mut ids = TermIds::default();
+    let doc_terms: Vec<Vec<u32>> = sentences.iter().map(|s| ids.terms(&text[s.span.clone()])).collect();
+    let mut doc_tf = vec![0.0; ids.len()];
+    for &t in doc_terms.iter().flatten() {
+        doc_tf[t as usize] += 1.0;
     }
-    let doc_norm = doc_tf.values().map(|v| v * v).sum::<f64>().sqrt().max(1.0);
-    let title_terms: Vec<String> = title.map(terms).unwrap_or_default();
+    let doc_norm = doc_tf.iter().map(|v| v * v).sum::<f64>().sqrt().max(1.0);
+    let title_terms = title.map(|t| ids.terms(t)).unwrap_or_default();
+    let mut copies = Copies::default();
     sentences
         .iter()
         .zip(&doc_terms)
@@ -134,7 +137,7 @@ fn score(p: &SummaryParams, text: &str, title: Option<&str>, sentences: &[Senten
             };
             Some(Scored {
                 span,
-                words: comparable(body),
+                copy: copies.id(comparable(body)),
                 terms: ts.clone(),
                 score: features.score(p),
             })
@@ -159,19 +162,34 @@ impl Features {
     }
 }
 
-/// Cosine between a sentence's term counts and the article's.
-fn cosine(ts: &[String], doc_tf: &HashMap<&str, f64>, doc_norm: f64) -> f64 {
-    let mut tf: HashMap<&str, f64> = HashMap::new();
-    for t in ts {
-        *tf.entry(t.as_str()).or_default() += 1.0;
+/// Cosine between a sentence's term counts and the article's (`doc_tf`
+/// indexed by term id). Counts are whole numbers, so the sums are exact in
+/// any order.
+fn cosine(ts: &[u32], doc_tf: &[f64], doc_norm: f64) -> f64 {
+    let mut sorted = ts.to_vec();
+    sorted.sort_unstable();
+    let (mut dot, mut norm) = (0.0, 0.0);
+    for run in sorted.chunk_by(|a, b| a == b) {
+        let count = run.len() as f64;
+        dot += count * doc_tf[run[0] as usize];
+        norm += count * count;
     }
-    let dot: f64 = tf.iter().map(|(t, v)| v * doc_tf.get(t).copied().unwrap_or(0.0)).sum();
-    let norm = tf.values().map(|v| v * v).sum::<f64>().sqrt().max(1.0);
-    dot / (norm * doc_norm)
+    dot / (f64::sqrt(norm).max(1.0) * doc_norm)
 }
 
-/// Share of `b`'s distinct terms found in `a`.
-fn overlap(a: &[String], b: &[String]) -> f64 {
+/// Ids for sentences' [`comparable`] forms: equal ids, equal words.
+#[derive(Default)]
+struct Copies(HashMap<String, u32, FxBuild>);
+
+impl Copies {
+    fn id(&mut self, words: String) -> u32 {
+        let next = self.0.len() as u32;
+        *self.0.entry(words).or_insert(next)
+    }
+}
+
+/// Share of `b`'s terms (counted with repeats) found in `a`.
+fn overlap(a: &[u32], b: &[u32]) -> f64 {
     if b.is_empty() {
         return 0.0;
     }
@@ -209,7 +227,7 @@ fn pick<'a, S: std::borrow::Borrow<Scored>>(p: &SummaryParams, scored: &'a [S], 
             .iter()
             .map(S::borrow)
             .enumerate()
-            .filter(|(_, s)| !chosen.iter().any(|c| c.words == s.words))
+            .filter(|(_, s)| !chosen.iter().any(|c| c.copy == s.copy))
             .map(|(i, s)| {
                 let red = chosen.iter().map(|c| overlap(&c.terms, &s.terms)).fold(0.0, f64::max);
                 (i, s, s.score - p.redundancy * red)

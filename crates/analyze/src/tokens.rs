@@ -1,5 +1,10 @@
 //! Words, stop words and a light stemmer shared by summary and ask.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use crate::tagger::FxBuild;
+
 /// Words too common to say what a sentence is about.
 const STOPWORDS: &[&str] = &[
     "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because",
@@ -16,7 +21,8 @@ const STOPWORDS: &[&str] = &[
 
 /// Whether a lowercase word is a stop word.
 pub fn is_stopword(w: &str) -> bool {
-    STOPWORDS.contains(&w)
+    static SET: OnceLock<HashSet<&str, FxBuild>> = OnceLock::new();
+    SET.get_or_init(|| STOPWORDS.iter().copied().collect()).contains(w)
 }
 
 /// Lowercase words of `s` (letters and digits; inner apostrophes kept), with byte offsets.
@@ -45,28 +51,81 @@ pub fn words(s: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Content terms of `s`: lowercased, stemmed, stop words dropped.
 pub fn terms(s: &str) -> Vec<String> {
+    let mut term = String::new();
     words(s)
-        .filter_map(|(_, w)| {
-            let lower = w.to_lowercase();
-            let lower = lower.trim_end_matches("'s").trim_end_matches("’s");
-            (!is_stopword(lower) && !lower.is_empty()).then(|| stem(lower))
-        })
+        .filter_map(|(_, w)| term_of(w, &mut term).then(|| term.clone()))
         .collect()
+}
+
+/// Writes the content term of word `w` into `out`; false for a stop word.
+fn term_of(w: &str, out: &mut String) -> bool {
+    out.clear();
+    if w.is_ascii() {
+        out.extend(w.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&w.to_lowercase());
+    }
+    let kept = out.trim_end_matches("'s").trim_end_matches("’s").len();
+    out.truncate(kept);
+    if out.is_empty() || is_stopword(out) {
+        return false;
+    }
+    stem_in_place(out);
+    true
+}
+
+/// Ids for the content terms of one text's sentences: comparing and
+/// counting ids costs far less than comparing the strings.
+#[derive(Default)]
+pub(crate) struct TermIds {
+    ids: HashMap<Box<str>, u32, FxBuild>,
+    term: String,
+}
+
+impl TermIds {
+    /// The ids of the content terms of `s`, in order (see [`terms`]).
+    pub fn terms(&mut self, s: &str) -> Vec<u32> {
+        words(s).filter_map(|(_, w)| self.id_of(w)).collect()
+    }
+
+    /// How many distinct terms have ids: every id is below it.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    fn id_of(&mut self, w: &str) -> Option<u32> {
+        if !term_of(w, &mut self.term) {
+            return None;
+        }
+        if let Some(&id) = self.ids.get(self.term.as_str()) {
+            return Some(id);
+        }
+        let id = u32::try_from(self.ids.len()).ok()?;
+        self.ids.insert(self.term.as_str().into(), id);
+        Some(id)
+    }
 }
 
 /// A light English suffix stripper: enough to make "talks" meet "talked".
 pub fn stem(w: &str) -> String {
+    let mut out = w.to_string();
+    stem_in_place(&mut out);
+    out
+}
+
+fn stem_in_place(w: &mut String) {
     if !w.is_ascii() || w.len() <= 3 {
-        return w.to_string();
+        return;
     }
     for (suffix, with) in [("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("s", "")] {
         if let Some(base) = w.strip_suffix(suffix) {
             if base.len() >= 3 && !(suffix == "s" && base.ends_with('s')) {
-                return format!("{base}{with}");
+                w.truncate(base.len());
+                w.push_str(with);
+                return;
             }
         }
     }
-    w.to_string()
 }
 
 #[cfg(test)]
@@ -84,5 +143,20 @@ mod tests {
         assert_eq!(terms("The talks were talked about"), vec!["talk", "talk"]);
         assert_eq!(stem("guarantees"), stem("guarantee"));
         assert_eq!(stem("agencies"), "agency");
+        assert_eq!(stem("classes"), "class");
+    }
+
+    #[test]
+    fn term_ids_name_each_distinct_term_once() {
+        let mut ids = TermIds::default();
+        let a = ids.terms("Talks on the budget's talking points");
+        let b = ids.terms("Budget talked");
+        assert_eq!(a, vec![0, 1, 0, 2]);
+        assert_eq!(b, vec![1, 0]);
+        assert_eq!(ids.len(), 3);
+        assert_eq!(
+            terms("Talks on the budget's talking points"),
+            vec!["talk", "budget", "talk", "point"]
+        );
     }
 }

@@ -90,10 +90,11 @@ fn score(model: &Model, docs: &[train::Document]) {
     for doc in docs {
         let words = train::document_words(doc);
         let case = DocCase::new(words.iter().map(Vec::as_slice));
+        let mut document_tagger = model.for_document(&case);
         for (sentence, words) in doc.iter().zip(&words) {
             tokens += words.len();
             let gold = tagger::names(&sentence.tags);
-            let guess = tagger::names(&model.tag(&case, words));
+            let guess = tagger::names(&document_tagger.tag(words));
             for (k, kind) in kinds.iter().enumerate() {
                 let c = counts.entry(k).or_default();
                 c.0 += guess.iter().filter(|g| g.kind == *kind && gold.contains(g)).count();

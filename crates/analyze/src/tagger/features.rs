@@ -226,72 +226,151 @@ pub(crate) fn bucket(template: u8, parts: &[&[u8]]) -> u32 {
     h
 }
 
+/// The feature hashes of every token of one sentence, token by token.
+#[derive(Debug, Default)]
+pub struct Features {
+    hashes: Vec<u32>,
+    /// Where each token's hashes end in `hashes`.
+    ends: Vec<usize>,
+}
+
+impl Features {
+    /// Token `i`'s feature hashes.
+    pub fn token(&self, i: usize) -> &[u32] {
+        let start = i.checked_sub(1).map_or(0, |p| self.ends[p]);
+        &self.hashes[start..self.ends[i]]
+    }
+
+    /// How many tokens there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the sentence has no tokens.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Every token's feature hashes, in order.
+    pub fn tokens(&self) -> impl Iterator<Item = &[u32]> {
+        (0..self.len()).map(|i| self.token(i))
+    }
+}
+
 /// The feature hashes of every token of one sentence.
-pub fn sentence_features(doc: &DocCase, words: &[&str]) -> Vec<Vec<u32>> {
-    let lower: Vec<String> = words.iter().map(|w| normal(w)).collect();
-    let shapes: Vec<String> = words.iter().map(|w| shape(w)).collect();
-    let flags: Vec<u8> = lower.iter().map(|w| lexicon_flags(w)).collect();
-    let phrases = phrase_marks(&lower);
-    let shouting = is_shouting(words);
-    let numbers = words.iter().filter(|w| w.chars().any(|c| c.is_ascii_digit())).count();
-    let tabular = [u8::from(numbers >= 2 && numbers * 4 >= words.len())];
-    let word = |i: isize| -> &[u8] {
+pub fn sentence_features(doc: &DocCase, words: &[&str]) -> Features {
+    let view = SentenceView::new(words);
+    let mut out = Features::default();
+    for i in 0..words.len() {
+        view.own_features(doc, i, &mut out.hashes);
+        view.context_features(doc, i, &mut out.hashes);
+        out.ends.push(out.hashes.len());
+    }
+    out
+}
+
+/// What the features of a sentence's tokens read: each word's normal
+/// form, shape and gazetteer facts, and facts about the whole sentence.
+pub(super) struct SentenceView<'w> {
+    words: &'w [&'w str],
+    lower: Vec<String>,
+    shapes: Vec<String>,
+    flags: Vec<u8>,
+    phrases: Vec<u8>,
+    shouting: bool,
+    /// A results or figures line: many tokens with digits.
+    tabular: u8,
+}
+
+impl<'w> SentenceView<'w> {
+    pub(super) fn new(words: &'w [&'w str]) -> SentenceView<'w> {
+        let lower: Vec<String> = words.iter().map(|w| normal(w)).collect();
+        let numbers = words.iter().filter(|w| w.chars().any(|c| c.is_ascii_digit())).count();
+        SentenceView {
+            words,
+            shapes: words.iter().map(|w| shape(w)).collect(),
+            flags: lower.iter().map(|w| lexicon_flags(w)).collect(),
+            phrases: phrase_marks(&lower),
+            shouting: is_shouting(words),
+            tabular: u8::from(numbers >= 2 && numbers * 4 >= words.len()),
+            lower,
+        }
+    }
+
+    fn word(&self, i: isize) -> &[u8] {
         usize::try_from(i)
             .ok()
-            .and_then(|i| lower.get(i))
+            .and_then(|i| self.lower.get(i))
             .map_or(if i < 0 { b"<s>" } else { b"</s>" }, |w| w.as_bytes())
-    };
-    let shape_at = |i: isize| -> &[u8] {
+    }
+
+    fn shape_at(&self, i: isize) -> &[u8] {
         usize::try_from(i)
             .ok()
-            .and_then(|i| shapes.get(i))
+            .and_then(|i| self.shapes.get(i))
             .map_or(b"-", |s| s.as_bytes())
-    };
-    let flag_at = |i: isize| -> u8 { usize::try_from(i).ok().and_then(|i| flags.get(i)).copied().unwrap_or(0) };
-    (0..words.len())
-        .map(|i| {
-            let j = i as isize;
-            let w = lower[i].as_str();
-            let prefix = &w[..w.char_indices().nth(3).map_or(w.len(), |(b, _)| b)];
-            let suffix = &w[w.char_indices().rev().nth(2).map_or(0, |(b, _)| b)..];
-            let suffix2 = &w[w.char_indices().rev().nth(1).map_or(0, |(b, _)| b)..];
-            let case = case_evidence(doc, words[i], w, i == 0, shouting);
-            let mut f = vec![
-                bucket(0, &[]),
-                bucket(1, &[w.as_bytes()]),
-                bucket(2, &[shape_at(j)]),
-                bucket(3, &[prefix.as_bytes()]),
-                bucket(4, &[suffix.as_bytes()]),
-                bucket(5, &[suffix2.as_bytes()]),
-                bucket(6, &[word(j - 1)]),
-                bucket(7, &[word(j + 1)]),
-                bucket(8, &[word(j - 2)]),
-                bucket(9, &[word(j + 2)]),
-                bucket(10, &[shape_at(j - 1), shape_at(j)]),
-                bucket(11, &[shape_at(j), shape_at(j + 1)]),
-                bucket(12, &[word(j - 1), w.as_bytes()]),
-                bucket(13, &[w.as_bytes(), word(j + 1)]),
-                bucket(14, &[&[flag_at(j)]]),
-                bucket(15, &[&[flag_at(j - 1)]]),
-                bucket(16, &[&[flag_at(j + 1)]]),
-                bucket(17, &[&[phrases[i]]]),
-                bucket(18, &[&[u8::from(i == 0), case]]),
-                bucket(19, &[&[u8::from(shouting)], shape_at(j)]),
-                bucket(20, &[&tabular, shape_at(j)]),
-                bucket(21, &[shape_at(j - 1), w.as_bytes()]),
-                bucket(22, &[w.as_bytes(), shape_at(j + 1)]),
-            ];
-            for bit in 0..8 {
-                if flag_at(j) & 1 << bit != 0 {
-                    f.push(bucket(23, &[&[bit], shape_at(j)]));
-                }
+    }
+
+    fn flag_at(&self, i: isize) -> u8 {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.flags.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The features of token `i` that its own spelling decides, wherever
+    /// it stands: the same for every mention of the word in the document,
+    /// so a tagger may score them once per distinct word.
+    pub(super) fn own_features(&self, doc: &DocCase, i: usize, out: &mut Vec<u32>) {
+        let j = i as isize;
+        let w = self.lower[i].as_str();
+        let prefix = &w[..w.char_indices().nth(3).map_or(w.len(), |(b, _)| b)];
+        let suffix = &w[w.char_indices().rev().nth(2).map_or(0, |(b, _)| b)..];
+        let suffix2 = &w[w.char_indices().rev().nth(1).map_or(0, |(b, _)| b)..];
+        out.extend([
+            bucket(0, &[]),
+            bucket(1, &[w.as_bytes()]),
+            bucket(2, &[self.shape_at(j)]),
+            bucket(3, &[prefix.as_bytes()]),
+            bucket(4, &[suffix.as_bytes()]),
+            bucket(5, &[suffix2.as_bytes()]),
+            bucket(14, &[&[self.flag_at(j)]]),
+        ]);
+        for bit in 0..8 {
+            if self.flag_at(j) & 1 << bit != 0 {
+                out.push(bucket(23, &[&[bit], self.shape_at(j)]));
             }
-            if first_upper(words[i]) {
-                f.extend(doc.contexts.get(w).into_iter().flatten());
-            }
-            f
-        })
-        .collect()
+        }
+        if first_upper(self.words[i]) {
+            out.extend(doc.contexts.get(w).into_iter().flatten());
+        }
+    }
+
+    /// The features of token `i` that its neighbours and sentence decide.
+    pub(super) fn context_features(&self, doc: &DocCase, i: usize, out: &mut Vec<u32>) {
+        let j = i as isize;
+        let w = self.lower[i].as_bytes();
+        let case = case_evidence(doc, self.words[i], &self.lower[i], i == 0, self.shouting);
+        out.extend([
+            bucket(6, &[self.word(j - 1)]),
+            bucket(7, &[self.word(j + 1)]),
+            bucket(8, &[self.word(j - 2)]),
+            bucket(9, &[self.word(j + 2)]),
+            bucket(10, &[self.shape_at(j - 1), self.shape_at(j)]),
+            bucket(11, &[self.shape_at(j), self.shape_at(j + 1)]),
+            bucket(12, &[self.word(j - 1), w]),
+            bucket(13, &[w, self.word(j + 1)]),
+            bucket(15, &[&[self.flag_at(j - 1)]]),
+            bucket(16, &[&[self.flag_at(j + 1)]]),
+            bucket(17, &[&[self.phrases[i]]]),
+            bucket(18, &[&[u8::from(i == 0), case]]),
+            bucket(19, &[&[u8::from(self.shouting)], self.shape_at(j)]),
+            bucket(20, &[&[self.tabular], self.shape_at(j)]),
+            bucket(21, &[self.shape_at(j - 1), w]),
+            bucket(22, &[w, self.shape_at(j + 1)]),
+        ]);
+    }
 }
 
 /// What the rest of the document says about a capitalised word: 0 nothing,
@@ -347,11 +426,11 @@ mod tests {
         let of = bucket(24, &[b"of"]);
         assert!(doc.contexts["millbrook"].contains(&of));
         assert!(
-            sentence_features(&doc, &sents[0])[2].contains(&of),
+            sentence_features(&doc, &sents[0]).token(2).contains(&of),
             "the first mention hears the second"
         );
         assert!(
-            !sentence_features(&doc, &sents[2])[0].contains(&of),
+            !sentence_features(&doc, &sents[2]).token(0).contains(&of),
             "a lowercase word does not"
         );
     }

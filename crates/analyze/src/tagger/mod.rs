@@ -17,7 +17,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub(crate) use features::bucket;
-pub use features::{sentence_features, DocCase};
+use features::SentenceView;
+pub use features::{sentence_features, DocCase, Features};
 pub use hash::FxBuild;
 pub use tokenize::{tokenize, Token};
 
@@ -70,38 +71,41 @@ pub trait Scores {
 }
 
 /// The best tag sequence for a sentence's features (Viterbi, BIO-constrained).
-pub fn decode(scores: &impl Scores, features: &[Vec<u32>]) -> Vec<usize> {
-    let n = features.len();
-    if n == 0 {
-        return Vec::new();
-    }
+pub fn decode(scores: &impl Scores, features: &Features) -> Vec<usize> {
     let emissions: Vec<[f32; TAGS]> = features
-        .iter()
+        .tokens()
         .map(|f| {
             let mut sums = [0.0; TAGS];
             f.iter().for_each(|&h| scores.add_emissions(h, &mut sums));
             sums
         })
         .collect();
-    let mut best = [[f32::NEG_INFINITY; TAGS]; 1].to_vec();
+    viterbi(|prev, next| scores.transition(prev, next), &emissions)
+}
+
+/// The best tag sequence for each token's emission scores.
+fn viterbi(transition: impl Fn(Option<usize>, usize) -> f32, emissions: &[[f32; TAGS]]) -> Vec<usize> {
+    let n = emissions.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut best = vec![[f32::NEG_INFINITY; TAGS]; n];
     for t in 0..TAGS {
         if allowed(None, t) {
-            best[0][t] = scores.transition(None, t) + emissions[0][t];
+            best[0][t] = transition(None, t) + emissions[0][t];
         }
     }
     let mut back = vec![[0usize; TAGS]; n];
     for i in 1..n {
-        let mut row = [f32::NEG_INFINITY; TAGS];
         for t in 0..TAGS {
             for p in (0..TAGS).filter(|&p| allowed(Some(p), t)) {
-                let s = best[i - 1][p] + scores.transition(Some(p), t) + emissions[i][t];
-                if s > row[t] {
-                    row[t] = s;
+                let s = best[i - 1][p] + transition(Some(p), t) + emissions[i][t];
+                if s > best[i][t] {
+                    best[i][t] = s;
                     back[i][t] = p;
                 }
             }
         }
-        best.push(row);
     }
     let mut tag = (0..TAGS)
         .max_by(|&a, &b| best[n - 1][a].total_cmp(&best[n - 1][b]))
@@ -190,27 +194,77 @@ impl Model {
         })
     }
 
-    /// Tags one sentence of a document. A run-on "sentence" (a page with no
-    /// stops) is tagged in windows, so memory stays bounded per window.
-    pub fn tag(&self, doc: &DocCase, words: &[&str]) -> Vec<usize> {
-        words
-            .chunks(MAX_SENTENCE_TOKENS)
-            .flat_map(|window| decode(self, &sentence_features(doc, window)))
-            .collect()
-    }
-}
-
-impl Scores for Model {
-    fn add_emissions(&self, feature: u32, sums: &mut [f32; TAGS]) {
-        if let Some(row) = self.weights.get(&feature) {
-            for (s, &w) in sums.iter_mut().zip(row) {
-                *s += f32::from(w) * self.scale;
-            }
+    /// A tagger for the sentences of one document.
+    pub fn for_document<'m, 'a>(&'m self, doc: &'m DocCase) -> DocumentTagger<'m, 'a> {
+        DocumentTagger {
+            model: self,
+            doc,
+            own: HashMap::default(),
+            features: Vec::new(),
         }
     }
 
+    /// The weight of moving from `prev` (`None`: start) to `next`.
     fn transition(&self, prev: Option<usize>, next: usize) -> f32 {
         self.transitions[prev.map_or(TAGS, |p| p) * TAGS + next]
+    }
+
+    /// Adds the weights of `features` to `sums`, in the file's integer units.
+    fn add_weights(&self, features: &[u32], sums: &mut [i32; TAGS]) {
+        for f in features {
+            if let Some(row) = self.weights.get(f) {
+                sums.iter_mut().zip(row).for_each(|(s, &w)| *s += i32::from(w));
+            }
+        }
+    }
+}
+
+/// Tags a document's sentences, scoring each distinct word's own features
+/// (see [`features::SentenceView::own_features`]) once: most words of an
+/// article recur, and those features are a good part of a token's.
+pub struct DocumentTagger<'m, 'a> {
+    model: &'m Model,
+    doc: &'m DocCase,
+    /// Each word's own-feature weights, summed.
+    own: HashMap<&'a str, [i32; TAGS], FxBuild>,
+    /// Scratch space for one token's features.
+    features: Vec<u32>,
+}
+
+impl<'a> DocumentTagger<'_, 'a> {
+    /// Tags one sentence. A run-on "sentence" (a page with no stops) is
+    /// tagged in windows, so memory stays bounded per window.
+    pub fn tag(&mut self, words: &[&'a str]) -> Vec<usize> {
+        words
+            .chunks(MAX_SENTENCE_TOKENS)
+            .flat_map(|window| self.tag_window(window))
+            .collect()
+    }
+
+    fn tag_window(&mut self, words: &[&'a str]) -> Vec<usize> {
+        let view = SentenceView::new(words);
+        let emissions: Vec<[f32; TAGS]> = (0..words.len())
+            .map(|i| {
+                let mut sums = self.own_weights(&view, words[i], i);
+                self.features.clear();
+                view.context_features(self.doc, i, &mut self.features);
+                self.model.add_weights(&self.features, &mut sums);
+                sums.map(|s| s as f32 * self.model.scale)
+            })
+            .collect();
+        viterbi(|prev, next| self.model.transition(prev, next), &emissions)
+    }
+
+    fn own_weights(&mut self, view: &SentenceView<'_>, word: &'a str, i: usize) -> [i32; TAGS] {
+        if let Some(&sums) = self.own.get(word) {
+            return sums;
+        }
+        self.features.clear();
+        view.own_features(self.doc, i, &mut self.features);
+        let mut sums = [0; TAGS];
+        self.model.add_weights(&self.features, &mut sums);
+        self.own.insert(word, sums);
+        sums
     }
 }
 
@@ -281,7 +335,7 @@ mod tests {
         let mut words = vec!["and"; MAX_SENTENCE_TOKENS + 5];
         words.extend(["Angela", "Merkel", "met", "officials", "in", "Berlin", "."]);
         let doc = DocCase::new([&words[..]]);
-        let tags = Model::builtin().tag(&doc, &words);
+        let tags = Model::builtin().for_document(&doc).tag(&words);
         assert_eq!(tags.len(), words.len());
         let found = names(&tags);
         let start = MAX_SENTENCE_TOKENS + 5;
@@ -308,7 +362,7 @@ mod tests {
             ".",
         ];
         let doc = DocCase::new([&words[..]]);
-        let tags = Model::builtin().tag(&doc, &words);
+        let tags = Model::builtin().for_document(&doc).tag(&words);
         let found = names(&tags);
         assert_eq!(
             found,

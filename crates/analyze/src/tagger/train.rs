@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::{decode, features, serialize, DocCase, FxBuild, Scores, ROWS, TAGS};
+use super::{decode, features, serialize, DocCase, Features, FxBuild, Scores, ROWS, TAGS};
 
 /// Every how many sentences one is also learned in capitals, as wire
 /// headlines are written, so that shape alone does not decide a name.
@@ -67,7 +67,7 @@ impl Perceptron {
     }
 
     /// Moves weight from the predicted sequence's features to the gold one's.
-    fn update(&mut self, feats: &[Vec<u32>], gold: &[usize], guess: &[usize]) {
+    fn update(&mut self, feats: &Features, gold: &[usize], guess: &[usize]) {
         for i in 0..gold.len() {
             let prev_gold = i.checked_sub(1).map(|p| gold[p]);
             let prev_guess = i.checked_sub(1).map(|p| guess[p]);
@@ -79,7 +79,7 @@ impl Perceptron {
                 self.transitions[t] += delta;
                 self.transition_sums[t] += self.step * f64::from(delta);
                 if gold[i] != guess[i] {
-                    for &h in &feats[i] {
+                    for &h in feats.token(i) {
                         let row = self.rows.entry(h).or_default();
                         row.weights[tag] += delta;
                         row.sums[tag] += self.step * f64::from(delta);
@@ -109,7 +109,7 @@ impl Perceptron {
 
 /// One sentence ready to learn: its features and gold tags.
 struct Prepared {
-    features: Vec<Vec<u32>>,
+    features: Features,
     gold: Vec<usize>,
 }
 
