@@ -580,7 +580,10 @@ fn repeats(sentence: &Tokenized<'_>, taken: &mut [bool], known: &Known, in_body:
     let words = &sentence.words;
     let mut i = 0;
     while i < words.len() {
-        match known.longest_at(words, taken, i).filter(|_| is_capitalised(words[i])) {
+        match Some(i)
+            .filter(|&i| is_capitalised(words[i]))
+            .and_then(|i| known.longest_at(words, taken, i))
+        {
             Some((range, kind)) => {
                 i = range.end;
                 taken[range.clone()].iter_mut().for_each(|t| *t = true);

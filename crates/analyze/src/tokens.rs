@@ -59,12 +59,7 @@ pub fn terms(s: &str) -> Vec<String> {
 
 /// Writes the content term of word `w` into `out`; false for a stop word.
 fn term_of(w: &str, out: &mut String) -> bool {
-    out.clear();
-    if w.is_ascii() {
-        out.extend(w.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-    } else {
-        out.push_str(&w.to_lowercase());
-    }
+    lowercase_into(w, out);
     let kept = out.trim_end_matches("'s").trim_end_matches("’s").len();
     out.truncate(kept);
     if out.is_empty() || is_stopword(out) {
@@ -72,6 +67,16 @@ fn term_of(w: &str, out: &mut String) -> bool {
     }
     stem_in_place(out);
     true
+}
+
+/// `w.to_lowercase()`, written into `out` without allocating for ASCII.
+pub(crate) fn lowercase_into(w: &str, out: &mut String) {
+    out.clear();
+    if w.is_ascii() {
+        out.extend(w.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&w.to_lowercase());
+    }
 }
 
 /// Ids for the content terms of one text's sentences: comparing and

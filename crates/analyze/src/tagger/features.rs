@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use super::hash::FxBuild;
 use crate::gazetteer as gz;
+use crate::tokens::lowercase_into;
 
 /// Longest multi-word gazetteer entry looked for.
 const MAX_PHRASE: usize = 4;
@@ -34,6 +35,7 @@ impl DocCase {
     /// Gathers the case and context evidence of a document's sentences.
     pub fn new<'a>(sentences: impl IntoIterator<Item = &'a [&'a str]>) -> DocCase {
         let mut doc = DocCase::default();
+        let mut lower = String::new();
         for words in sentences {
             let shouting = is_shouting(words);
             let mut normals: Option<Vec<String>> = None;
@@ -71,7 +73,10 @@ impl DocCase {
                         doc.lower.insert(w.to_string());
                     }
                 } else if i > 0 && first.is_uppercase() && !shouting && !is_all_caps(w) {
-                    doc.capitalised.insert(w.to_lowercase());
+                    lowercase_into(w, &mut lower);
+                    if !doc.capitalised.contains(&lower) {
+                        doc.capitalised.insert(lower.clone());
+                    }
                 }
             }
         }
