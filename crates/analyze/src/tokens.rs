@@ -52,9 +52,13 @@ pub fn words(s: &str) -> impl Iterator<Item = (usize, &str)> {
 /// Content terms of `s`: lowercased, stemmed, stop words dropped.
 pub fn terms(s: &str) -> Vec<String> {
     let mut term = String::new();
-    words(s)
-        .filter_map(|(_, w)| term_of(w, &mut term).then(|| term.clone()))
-        .collect()
+    let mut out = Vec::new();
+    for (_, w) in words(s) {
+        if term_of(w, &mut term) {
+            out.push(term.clone());
+        }
+    }
+    out
 }
 
 /// Writes the content term of word `w` into `out`; false for a stop word.
