@@ -17,6 +17,7 @@
 //! after sorting, ties break on story id.
 
 use std::cell::OnceCell;
+use std::collections::hash_map::Entry;
 use std::collections::BTreeSet;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -93,6 +94,41 @@ struct Copies {
     group: Vec<u64>,
 }
 
+/// Keys of the live members with one MinHash band key: almost always a
+/// single one, kept inline rather than in an allocation of its own (a
+/// window holds 16 bands per article).
+enum Band {
+    One(u64),
+    Many(Vec<u64>),
+}
+
+impl Band {
+    fn keys(&self) -> &[u64] {
+        match self {
+            Band::One(key) => std::slice::from_ref(key),
+            Band::Many(keys) => keys,
+        }
+    }
+
+    fn push(&mut self, key: u64) {
+        match self {
+            Band::One(first) => *self = Band::Many(vec![*first, key]),
+            Band::Many(keys) => keys.push(key),
+        }
+    }
+
+    /// Takes `key` out; false when no key is left.
+    fn remove(&mut self, key: u64) -> bool {
+        match self {
+            Band::One(only) => *only != key,
+            Band::Many(keys) => {
+                keys.retain(|k| *k != key);
+                !keys.is_empty()
+            }
+        }
+    }
+}
+
 /// Lower-cased byline without a leading "by" and surrounding space.
 fn normalise_byline(b: &str) -> String {
     let b = b.trim().to_lowercase();
@@ -126,7 +162,7 @@ pub struct Clusterer {
     /// Term → stories whose centroid holds it, oldest first.
     postings: Postings,
     /// MinHash band key → keys of live members with that band.
-    bands: FxHashMap<u64, Vec<u64>>,
+    bands: FxHashMap<u64, Band>,
     sources: FxHashMap<Box<str>, u32>,
     source_names: Vec<Box<str>>,
     /// Latest article time seen.
@@ -541,7 +577,12 @@ impl Clusterer {
         self.index(slot, changed);
         if let Some(sig) = &signature {
             for band in sig.band_keys() {
-                self.bands.entry(band).or_default().push(item.key);
+                match self.bands.entry(band) {
+                    Entry::Occupied(mut keys) => keys.get_mut().push(item.key),
+                    Entry::Vacant(vacant) => {
+                        vacant.insert(Band::One(item.key));
+                    }
+                }
             }
         }
         let byline = item.byline.map(str::trim).filter(|b| !b.is_empty()).map(Into::into);
@@ -594,7 +635,7 @@ impl Clusterer {
         let mut group = Vec::new();
         let (mut any, mut other, mut own) = (None::<(i64, u64)>, None::<(i64, u64)>, false);
         for band in sig.band_keys() {
-            for &key in self.bands.get(&band).into_iter().flatten() {
+            for &key in self.bands.get(&band).map_or(&[][..], Band::keys) {
                 let Some(m) = self.members.get(&key) else { continue };
                 if !seen.insert(key) || !m.signature.as_deref().is_some_and(|s| s.near_duplicate(sig)) {
                     continue;
@@ -810,11 +851,8 @@ impl Clusterer {
             story.forget(key);
         }
         for band in m.signature.iter().flat_map(|s| s.band_keys()) {
-            if let Some(list) = self.bands.get_mut(&band) {
-                list.retain(|k| *k != key);
-                if list.is_empty() {
-                    self.bands.remove(&band);
-                }
+            if self.bands.get_mut(&band).is_some_and(|keys| !keys.remove(key)) {
+                self.bands.remove(&band);
             }
         }
     }
