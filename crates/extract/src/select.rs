@@ -135,8 +135,8 @@ fn climb(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
 /// listing's introduction, and its items lie in a cousin container. The
 /// winner rises, as in [`climb`], through parents that add content, here
 /// prose or whole headlines as links, and not mostly menu links (short
-/// links, or links to no page), when the ancestor holds at least twice its
-/// content.
+/// links, or links to no page), or nothing but a heading, when the ancestor
+/// holds at least twice its content.
 fn climb_listing(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
     let menu = dom.menu_link_chars();
     // Per node, the characters of prose blocks and of the headline links in other blocks.
@@ -150,6 +150,7 @@ fn climb_listing(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
     }
     let content = dom.subtree_totals(own);
     let content = |i: usize| content[i];
+    let headings = heading_chars(dom);
     let mut current = top;
     let mut best = top;
     loop {
@@ -165,7 +166,10 @@ fn climb_listing(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
         // content: each item of a listing carries its own short links (its
         // source, its age, its comments) beside its headline.
         let menu_heavy = added_menu > added * MAX_ADDED_LINK_DENSITY && added_menu > added_content;
-        if menu_heavy || added_content < added * MIN_ADDED_PROSE {
+        // A heading over the items ("Programs", "Results") adds no items.
+        let heading =
+            headings[parent].saturating_sub(headings[current]) as f32 == added && p.link_chars == c.link_chars;
+        if !heading && (menu_heavy || added_content < added * MIN_ADDED_PROSE) {
             break;
         }
         current = parent;
@@ -174,6 +178,19 @@ fn climb_listing(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
         }
     }
     best
+}
+
+/// Per node, the characters of headings (`<h1>`–`<h6>`) in its subtree.
+fn heading_chars(dom: &Dom) -> Vec<u32> {
+    let own = dom
+        .nodes
+        .iter()
+        .map(|n| match n.tag() {
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => n.chars,
+            _ => 0,
+        })
+        .collect();
+    dom.subtree_totals(own)
 }
 
 /// The highest ancestor of `top` reached through parents that each add mostly prose.
@@ -727,6 +744,28 @@ mod tests {
         };
         assert_eq!(kept("is hiring"), 8);
         assert_eq!(kept("New"), 0);
+    }
+
+    #[test]
+    fn a_listing_rises_past_a_heading_over_its_introduction() {
+        let item = |n: usize| {
+            format!("<div class=item><h3><a href=/programs/{n}>Certificate in project management, course {n}</a></h3></div>")
+        };
+        let items: String = (1..=6).map(item).collect();
+        let page = format!(
+            "<nav><a href=/>Home</a></nav><div class=all><div class=top><h2>Our programs</h2><div class=intro>\
+             <p>Our programs prepare working professionals to master new skills, lead teams, and grow their careers.</p>\
+             </div></div><div class=list>{items}</div></div><footer><a href=/about>About</a></footer>"
+        );
+        let doc = crate::parse::parse(&page);
+        let dom = Dom::build(&doc);
+        let blocks = crate::segment::blocks(&dom, dom.body());
+        let roots = article_roots(&dom, &blocks, &Header::new(None, None, None, None), false);
+        let kept = blocks
+            .iter()
+            .filter(|b| b.text.starts_with("Certificate") && roots.iter().any(|&r| dom.contains(r, b.owner)))
+            .count();
+        assert_eq!(kept, 6);
     }
 
     #[test]
