@@ -190,7 +190,7 @@ fn strip_ascii_bullet(s: &str) -> &str {
 /// Byte length of a leading dateline such as "WASHINGTON (AP) — " or "(CNN)",
 /// so summaries can show the sentence without it. Zero when there is none.
 pub fn dateline_len(s: &str) -> usize {
-    let head: String = s.chars().take(80).collect();
+    let head = &s[..s.char_indices().nth(80).map_or(s.len(), |(i, _)| i)];
     for sep in ["(CNN)", " -- ", " — ", " – ", " - "] {
         let Some(pos) = head.find(sep) else { continue };
         let prefix = &head[..pos];

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use crate::sentences::{dateline_len, Sentence};
 use crate::tagger::FxBuild;
-use crate::tokens::TermIds;
+use crate::tokens::{lowercase_into, TermIds};
 
 /// Feature weights of the sentence score.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -214,8 +214,16 @@ fn quote_share(s: &str) -> f64 {
 /// A sentence's words as two copies of it compare: lowercase, punctuation
 /// and spacing dropped.
 fn comparable(sentence: &str) -> String {
-    let words = sentence.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty());
-    words.map(str::to_lowercase).collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(sentence.len());
+    let mut lower = String::new();
+    for word in sentence.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        lowercase_into(word, &mut lower);
+        out.push_str(&lower);
+    }
+    out
 }
 
 /// Greedy selection with redundancy discount; a sentence whose words were

@@ -64,8 +64,12 @@ pub fn terms(s: &str) -> Vec<String> {
 /// Writes the content term of word `w` into `out`; false for a stop word.
 fn term_of(w: &str, out: &mut String) -> bool {
     lowercase_into(w, out);
-    let kept = out.trim_end_matches("'s").trim_end_matches("’s").len();
-    out.truncate(kept);
+    // `trim_end_matches` with a string pattern builds a substring searcher per call.
+    for possessive in ["'s", "’s"] {
+        while out.ends_with(possessive) {
+            out.truncate(out.len() - possessive.len());
+        }
+    }
     if out.is_empty() || is_stopword(out) {
         return false;
     }

@@ -86,8 +86,14 @@ impl DocCase {
 
 /// Whether a sentence is written in capitals throughout (a wire headline).
 fn is_shouting(words: &[&str]) -> bool {
-    let letters: Vec<&&str> = words.iter().filter(|w| w.chars().any(char::is_alphabetic)).collect();
-    letters.len() >= 2 && letters.iter().all(|w| is_all_caps(w))
+    let mut letters = 0;
+    for w in words.iter().filter(|w| w.chars().any(char::is_alphabetic)) {
+        if !is_all_caps(w) {
+            return false;
+        }
+        letters += 1;
+    }
+    letters >= 2
 }
 
 fn is_all_caps(w: &str) -> bool {
