@@ -92,12 +92,14 @@ pub fn article_roots(dom: &Dom, blocks: &[Block], header: &Header, declares_arti
         parent if has_prose_twin(dom, parent) => parent,
         _ => top,
     };
-    let mut top = climb(dom, top, blocks);
+    // Headings over a section or a listing neither add content nor bar the way to it.
+    let headings = heading_chars(dom);
+    let mut top = climb(dom, top, blocks, &headings);
     if !declares_article {
         if let Some(main) = main_around(dom, top) {
             return vec![main];
         }
-        top = climb_listing(dom, top, blocks);
+        top = climb_listing(dom, top, blocks, &headings);
     }
     let mut roots = siblings(dom, top, &final_score);
     if let Some(lead) = headline.as_ref().and_then(|h| h.lead_in(dom, top, blocks)) {
@@ -120,9 +122,9 @@ const MIN_CLIMB_GAIN: u32 = 2;
 /// section. An ancestor whose extra text is prose, not links or furniture,
 /// and much more of it than the winner holds, holds the rest of the article.
 /// (A little more prose beside a whole article is teasers and boxes.)
-fn climb(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
+fn climb(dom: &Dom, top: usize, blocks: &[Block], headings: &[u32]) -> usize {
     let prose = prose_chars(dom, blocks);
-    let highest = highest_prose_ancestor(dom, top, &prose);
+    let highest = highest_prose_ancestor(dom, top, &prose, headings);
     if prose[highest] >= prose[top].saturating_mul(MIN_CLIMB_GAIN) {
         highest
     } else {
@@ -137,7 +139,7 @@ fn climb(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
 /// prose or whole headlines as links, and not mostly menu links (short
 /// links, or links to no page), or nothing but a heading, when the ancestor
 /// holds at least twice its content.
-fn climb_listing(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
+fn climb_listing(dom: &Dom, top: usize, blocks: &[Block], headings: &[u32]) -> usize {
     let menu = dom.menu_link_chars();
     // Per node, the characters of prose blocks and of the headline links in other blocks.
     let mut own = vec![0u32; dom.nodes.len()];
@@ -150,7 +152,6 @@ fn climb_listing(dom: &Dom, top: usize, blocks: &[Block]) -> usize {
     }
     let content = dom.subtree_totals(own);
     let content = |i: usize| content[i];
-    let headings = heading_chars(dom);
     let mut current = top;
     let mut best = top;
     loop {
@@ -193,8 +194,9 @@ fn heading_chars(dom: &Dom) -> Vec<u32> {
     dom.subtree_totals(own)
 }
 
-/// The highest ancestor of `top` reached through parents that each add mostly prose.
-fn highest_prose_ancestor(dom: &Dom, top: usize, prose: &[u32]) -> usize {
+/// The highest ancestor of `top` reached through parents that each add
+/// mostly prose, or nothing but a heading (a section's title in its own wrapper).
+fn highest_prose_ancestor(dom: &Dom, top: usize, prose: &[u32], headings: &[u32]) -> usize {
     let mut current = top;
     loop {
         let parent = dom.nodes[current].parent;
@@ -205,7 +207,8 @@ fn highest_prose_ancestor(dom: &Dom, top: usize, prose: &[u32]) -> usize {
         let added = p.chars.saturating_sub(c.chars) as f32;
         let added_links = p.link_chars.saturating_sub(c.link_chars) as f32;
         let added_prose = prose[parent].saturating_sub(prose[current]) as f32;
-        if added_links > added * MAX_ADDED_LINK_DENSITY || added_prose < added * MIN_ADDED_PROSE {
+        let heading = headings[parent].saturating_sub(headings[current]) as f32 == added && added_links == 0.0;
+        if !heading && (added_links > added * MAX_ADDED_LINK_DENSITY || added_prose < added * MIN_ADDED_PROSE) {
             return current;
         }
         current = parent;
@@ -625,6 +628,28 @@ mod tests {
             "{text:?}"
         );
         assert!(!text.iter().any(|t| t.contains("Elsewhere")), "{text:?}");
+    }
+
+    #[test]
+    fn prose_climbs_past_a_wrapper_that_adds_only_a_sections_heading() {
+        let para = "<p>The council met on Tuesday, and after a long debate, it voted to rebuild the old bridge.</p>";
+        let html = format!(
+            "<div class=page><div class=s1><h2>Part one</h2><div class=t1>{}</div></div>\
+             <div class=s2>{}</div></div><div class=other><a href=/a>Elsewhere on the site today</a></div>",
+            para.repeat(2),
+            para.repeat(2)
+        );
+        let doc = crate::parse::parse(&html);
+        let dom = Dom::build(&doc);
+        let blocks = crate::segment::blocks(&dom, dom.body());
+        let node = |class: &str| {
+            (0..dom.nodes.len())
+                .find(|&i| dom.nodes[i].element().and_then(|e| e.attr("class")) == Some(class))
+                .unwrap()
+        };
+        let prose = prose_chars(&dom, &blocks);
+        let highest = highest_prose_ancestor(&dom, node("t1"), &prose, &heading_chars(&dom));
+        assert_eq!(highest, node("page"));
     }
 
     #[test]
