@@ -15,6 +15,7 @@
 //! article, the winner (a listing's introduction) rises to take in the
 //! listing's items, headlines that are links.
 
+use std::cell::OnceCell;
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
@@ -92,8 +93,9 @@ pub fn article_roots(dom: &Dom, blocks: &[Block], header: &Header, declares_arti
         parent if has_prose_twin(dom, parent) => parent,
         _ => top,
     };
-    // Headings over a section or a listing neither add content nor bar the way to it.
-    let headings = heading_chars(dom);
+    // Headings over a section or a listing neither add content nor bar the
+    // way to it (counted only when a climb first asks).
+    let headings = OnceCell::new();
     let mut top = climb(dom, top, blocks, &headings);
     if !declares_article {
         if let Some(main) = main_around(dom, top) {
@@ -122,7 +124,7 @@ const MIN_CLIMB_GAIN: u32 = 2;
 /// section. An ancestor whose extra text is prose, not links or furniture,
 /// and much more of it than the winner holds, holds the rest of the article.
 /// (A little more prose beside a whole article is teasers and boxes.)
-fn climb(dom: &Dom, top: usize, blocks: &[Block], headings: &[u32]) -> usize {
+fn climb(dom: &Dom, top: usize, blocks: &[Block], headings: &OnceCell<Vec<u32>>) -> usize {
     let prose = prose_chars(dom, blocks);
     let highest = highest_prose_ancestor(dom, top, &prose, headings);
     if prose[highest] >= prose[top].saturating_mul(MIN_CLIMB_GAIN) {
@@ -139,7 +141,7 @@ fn climb(dom: &Dom, top: usize, blocks: &[Block], headings: &[u32]) -> usize {
 /// prose or whole headlines as links, and not mostly menu links (short
 /// links, or links to no page), or nothing but a heading, when the ancestor
 /// holds at least twice its content.
-fn climb_listing(dom: &Dom, top: usize, blocks: &[Block], headings: &[u32]) -> usize {
+fn climb_listing(dom: &Dom, top: usize, blocks: &[Block], headings: &OnceCell<Vec<u32>>) -> usize {
     let menu = dom.menu_link_chars();
     // Per node, the characters of prose blocks and of the headline links in other blocks.
     let mut own = vec![0u32; dom.nodes.len()];
@@ -168,9 +170,8 @@ fn climb_listing(dom: &Dom, top: usize, blocks: &[Block], headings: &[u32]) -> u
         // source, its age, its comments) beside its headline.
         let menu_heavy = added_menu > added * MAX_ADDED_LINK_DENSITY && added_menu > added_content;
         // A heading over the items ("Programs", "Results") adds no items.
-        let heading =
-            headings[parent].saturating_sub(headings[current]) as f32 == added && p.link_chars == c.link_chars;
-        if !heading && (menu_heavy || added_content < added * MIN_ADDED_PROSE) {
+        let heading = || p.link_chars == c.link_chars && only_heading_added(dom, headings, parent, current);
+        if (menu_heavy || added_content < added * MIN_ADDED_PROSE) && !heading() {
             break;
         }
         current = parent;
@@ -179,6 +180,13 @@ fn climb_listing(dom: &Dom, top: usize, blocks: &[Block], headings: &[u32]) -> u
         }
     }
     best
+}
+
+/// Whether all the text `parent` adds to its child `current` is headings.
+fn only_heading_added(dom: &Dom, headings: &OnceCell<Vec<u32>>, parent: usize, current: usize) -> bool {
+    let headings = headings.get_or_init(|| heading_chars(dom));
+    let added = dom.nodes[parent].chars.saturating_sub(dom.nodes[current].chars);
+    headings[parent].saturating_sub(headings[current]) == added
 }
 
 /// Per node, the characters of headings (`<h1>`–`<h6>`) in its subtree.
@@ -196,7 +204,7 @@ fn heading_chars(dom: &Dom) -> Vec<u32> {
 
 /// The highest ancestor of `top` reached through parents that each add
 /// mostly prose, or nothing but a heading (a section's title in its own wrapper).
-fn highest_prose_ancestor(dom: &Dom, top: usize, prose: &[u32], headings: &[u32]) -> usize {
+fn highest_prose_ancestor(dom: &Dom, top: usize, prose: &[u32], headings: &OnceCell<Vec<u32>>) -> usize {
     let mut current = top;
     loop {
         let parent = dom.nodes[current].parent;
@@ -207,8 +215,8 @@ fn highest_prose_ancestor(dom: &Dom, top: usize, prose: &[u32], headings: &[u32]
         let added = p.chars.saturating_sub(c.chars) as f32;
         let added_links = p.link_chars.saturating_sub(c.link_chars) as f32;
         let added_prose = prose[parent].saturating_sub(prose[current]) as f32;
-        let heading = headings[parent].saturating_sub(headings[current]) as f32 == added && added_links == 0.0;
-        if !heading && (added_links > added * MAX_ADDED_LINK_DENSITY || added_prose < added * MIN_ADDED_PROSE) {
+        let heading = || added_links == 0.0 && only_heading_added(dom, headings, parent, current);
+        if (added_links > added * MAX_ADDED_LINK_DENSITY || added_prose < added * MIN_ADDED_PROSE) && !heading() {
             return current;
         }
         current = parent;
@@ -648,7 +656,7 @@ mod tests {
                 .unwrap()
         };
         let prose = prose_chars(&dom, &blocks);
-        let highest = highest_prose_ancestor(&dom, node("t1"), &prose, &heading_chars(&dom));
+        let highest = highest_prose_ancestor(&dom, node("t1"), &prose, &OnceCell::new());
         assert_eq!(highest, node("page"));
     }
 
