@@ -427,6 +427,40 @@ mod tests {
     }
 
     #[test]
+    fn own_features_depend_on_the_word_alone() {
+        // The tagger scores a word's own features once per document: they
+        // must not change with the sentence or the position.
+        let sents: Vec<Vec<&str>> = vec![
+            vec!["Okafor", "said", "Millbrook", "would", "vote", "."],
+            vec!["MILLBROOK", "VOTES", "TODAY"],
+            vec![
+                "In",
+                "Millbrook",
+                ",",
+                "Okafor",
+                "waited",
+                "for",
+                "results",
+                "2",
+                "-",
+                "1",
+                ".",
+            ],
+        ];
+        let doc = DocCase::new(sents.iter().map(Vec::as_slice));
+        let own = |s: usize, i: usize| {
+            let mut out = Vec::new();
+            SentenceView::new(&sents[s]).own_features(&doc, i, &mut out);
+            out
+        };
+        assert_eq!(own(0, 0), own(2, 3), "Okafor");
+        assert_eq!(own(0, 2), own(2, 1), "Millbrook");
+        assert_ne!(own(0, 2), own(1, 0), "another spelling is another word");
+        let all = sentence_features(&doc, &sents[2]);
+        assert!(own(2, 3).iter().all(|f| all.token(3).contains(f)));
+    }
+
+    #[test]
     fn a_capitalised_word_hears_its_other_mentions() {
         let sents: Vec<Vec<&str>> = vec![
             vec!["Floods", "hit", "Millbrook", "."],
