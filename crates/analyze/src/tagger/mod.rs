@@ -62,27 +62,6 @@ pub fn allowed(prev: Option<usize>, next: usize) -> bool {
     next == 0 || next % 2 == 1 || prev.is_some_and(|p| p != 0 && Kind::of_tag(p) == Kind::of_tag(next))
 }
 
-/// Scores the tagger decodes with: per-feature emission weights and tag transitions.
-pub trait Scores {
-    /// Adds one feature's weight for every tag to `sums`.
-    fn add_emissions(&self, feature: u32, sums: &mut [f32; TAGS]);
-    /// The weight of moving from `prev` (`None`: start) to `next`.
-    fn transition(&self, prev: Option<usize>, next: usize) -> f32;
-}
-
-/// The best tag sequence for a sentence's features (Viterbi, BIO-constrained).
-pub fn decode(scores: &impl Scores, features: &Features) -> Vec<usize> {
-    let emissions: Vec<[f32; TAGS]> = features
-        .tokens()
-        .map(|f| {
-            let mut sums = [0.0; TAGS];
-            f.iter().for_each(|&h| scores.add_emissions(h, &mut sums));
-            sums
-        })
-        .collect();
-    viterbi(|prev, next| scores.transition(prev, next), &emissions)
-}
-
 /// The best tag sequence for each token's emission scores.
 fn viterbi(transition: impl Fn(Option<usize>, usize) -> f32, emissions: &[[f32; TAGS]]) -> Vec<usize> {
     let n = emissions.len();

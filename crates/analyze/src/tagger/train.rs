@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::{decode, features, serialize, DocCase, Features, FxBuild, Scores, ROWS, TAGS};
+use super::{features, serialize, viterbi, DocCase, Features, FxBuild, ROWS, TAGS};
 
 /// Every how many sentences one is also learned in capitals, as wire
 /// headlines are written, so that shape alone does not decide a name.
@@ -44,19 +44,25 @@ struct Perceptron {
     step: f64,
 }
 
-impl Scores for Perceptron {
-    fn add_emissions(&self, feature: u32, sums: &mut [f32; TAGS]) {
-        if let Some(row) = self.rows.get(&feature) {
-            sums.iter_mut().zip(&row.weights).for_each(|(s, w)| *s += w);
-        }
-    }
-
-    fn transition(&self, prev: Option<usize>, next: usize) -> f32 {
-        self.transitions[prev.unwrap_or(TAGS) * TAGS + next]
-    }
-}
-
 impl Perceptron {
+    /// The best tag sequence for a sentence under the current weights.
+    fn decode(&self, features: &Features) -> Vec<usize> {
+        let emissions: Vec<[f32; TAGS]> = features
+            .tokens()
+            .map(|f| {
+                let mut sums = [0.0; TAGS];
+                for row in f.iter().filter_map(|h| self.rows.get(h)) {
+                    sums.iter_mut().zip(&row.weights).for_each(|(s, w)| *s += w);
+                }
+                sums
+            })
+            .collect();
+        viterbi(
+            |prev, next| self.transitions[prev.unwrap_or(TAGS) * TAGS + next],
+            &emissions,
+        )
+    }
+
     fn new() -> Perceptron {
         Perceptron {
             rows: HashMap::default(),
@@ -167,7 +173,7 @@ pub fn train(docs: &[Document], epochs: usize, mut report: impl FnMut(u64, usize
             let mut right = 0;
             for &k in &order {
                 let p = &data[k];
-                let guess = decode(&model, &p.features);
+                let guess = model.decode(&p.features);
                 if guess == p.gold {
                     right += 1;
                 } else {
